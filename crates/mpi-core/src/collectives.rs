@@ -1,0 +1,279 @@
+//! Collective operations, built on point-to-point messages.
+//!
+//! Collective traffic travels in the communicator's second context (wire
+//! context `2*ctx + 1`), so it can never match a user's receive. The algorithms
+//! are linear (the root talks to every member), which is simple, correct for
+//! the rank counts a playground runs (up to 64), and keeps each blocked rank's
+//! "waits for" edge pointing at one specific peer for deadlock reports. All of
+//! them rely on MPI's rule that members call collectives in the same order, and
+//! on messages from one source arriving in the order they were sent.
+
+use crate::endpoint::{Endpoint, ReqId};
+use crate::error::{ErrorClass, MpiError, Result};
+use crate::state::BlockedOp;
+use crate::world::RunState;
+
+/// Messages of one collective between one pair of ranks are distinguished by
+/// order alone, so a single tag serves them all.
+const COLL_TAG: i32 = 0;
+
+struct Members {
+    wire: u32,
+    group: Vec<u32>,
+    rank: usize,
+}
+
+impl Endpoint {
+    fn members(&self, comm: u32) -> Result<Members> {
+        let c = self.comm(comm)?;
+        Ok(Members { wire: c.ctx * 2 + 1, group: c.group.clone(), rank: c.rank as usize })
+    }
+
+    fn check_root(m: &Members, root: i32, call: &str) -> Result<usize> {
+        if root < 0 || root as usize >= m.group.len() {
+            return Err(MpiError::new(
+                ErrorClass::Root,
+                call,
+                format_args!("Invalid root (value given was {root}, communicator size {})", m.group.len()),
+            ));
+        }
+        Ok(root as usize)
+    }
+
+    fn coll_isend(&mut self, m: &Members, to: usize, data: Vec<u8>) -> ReqId {
+        self.start_send(m.group[to], m.wire, COLL_TAG, data, false)
+    }
+
+    fn coll_recv(&mut self, m: &Members, from: usize, op: BlockedOp) -> Result<Vec<u8>> {
+        let id = self.start_recv(m.wire, Some(m.group[from]), Some(COLL_TAG), 0);
+        Ok(self.wait_as(id, op)?.data.unwrap_or_default())
+    }
+
+    fn wait_sends(&mut self, sends: Vec<ReqId>, op: BlockedOp) -> Result<()> {
+        for id in sends {
+            self.wait_as(id, op)?;
+        }
+        Ok(())
+    }
+
+    pub fn barrier(&mut self, comm: u32) -> Result<()> {
+        let m = self.members(comm)?;
+        let op = BlockedOp::Barrier;
+        if m.rank == 0 {
+            for r in 1..m.group.len() {
+                self.coll_recv(&m, r, op)?;
+            }
+            let sends = (1..m.group.len()).map(|r| self.coll_isend(&m, r, Vec::new())).collect();
+            self.wait_sends(sends, op)
+        } else {
+            let s = self.coll_isend(&m, 0, Vec::new());
+            self.wait_as(s, op)?;
+            self.coll_recv(&m, 0, op).map(drop)
+        }
+    }
+
+    /// The root's `data` (required there, ignored elsewhere) on every member.
+    pub fn bcast(&mut self, comm: u32, data: Option<Vec<u8>>, root: i32) -> Result<Vec<u8>> {
+        self.bcast_as(comm, data, root, BlockedOp::Bcast)
+    }
+
+    fn bcast_as(&mut self, comm: u32, data: Option<Vec<u8>>, root: i32, op: BlockedOp) -> Result<Vec<u8>> {
+        let m = self.members(comm)?;
+        let root = Self::check_root(&m, root, "MPI_Bcast")?;
+        if m.rank == root {
+            let data = data.unwrap_or_default();
+            let sends = (0..m.group.len()).filter(|r| *r != root).map(|r| self.coll_isend(&m, r, data.clone())).collect();
+            self.wait_sends(sends, op)?;
+            Ok(data)
+        } else {
+            self.coll_recv(&m, root, op)
+        }
+    }
+
+    /// Every member's `data`, in rank order, at the root (None elsewhere).
+    pub fn gather(&mut self, comm: u32, data: Vec<u8>, root: i32) -> Result<Option<Vec<Vec<u8>>>> {
+        self.gather_as(comm, data, root, BlockedOp::Gather)
+    }
+
+    fn gather_as(&mut self, comm: u32, data: Vec<u8>, root: i32, op: BlockedOp) -> Result<Option<Vec<Vec<u8>>>> {
+        let m = self.members(comm)?;
+        let root = Self::check_root(&m, root, "MPI_Gather")?;
+        if m.rank == root {
+            let mut out = Vec::with_capacity(m.group.len());
+            let mut own = Some(data);
+            for r in 0..m.group.len() {
+                out.push(if r == root { own.take().expect("once") } else { self.coll_recv(&m, r, op)? });
+            }
+            Ok(Some(out))
+        } else {
+            let s = self.coll_isend(&m, root, data);
+            self.wait_as(s, op)?;
+            Ok(None)
+        }
+    }
+
+    /// Item `i` of the root's `items` (one per member) to member `i`.
+    pub fn scatter(&mut self, comm: u32, items: Option<Vec<Vec<u8>>>, root: i32) -> Result<Vec<u8>> {
+        let m = self.members(comm)?;
+        let root = Self::check_root(&m, root, "MPI_Scatter")?;
+        let op = BlockedOp::Scatter;
+        if m.rank == root {
+            let items = items.unwrap_or_default();
+            if items.len() != m.group.len() {
+                return Err(MpiError::new(
+                    ErrorClass::Count,
+                    "MPI_Scatter",
+                    format_args!("expecting {} items, got {}", m.group.len(), items.len()),
+                ));
+            }
+            let mut own = Vec::new();
+            let mut sends = Vec::new();
+            for (r, item) in items.into_iter().enumerate() {
+                if r == root { own = item } else { sends.push(self.coll_isend(&m, r, item)) }
+            }
+            self.wait_sends(sends, op)?;
+            Ok(own)
+        } else {
+            self.coll_recv(&m, root, op)
+        }
+    }
+
+    pub fn allgather(&mut self, comm: u32, data: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+        self.allgather_as(comm, data, BlockedOp::Allgather)
+    }
+
+    pub(crate) fn allgather_as(&mut self, comm: u32, data: Vec<u8>, op: BlockedOp) -> Result<Vec<Vec<u8>>> {
+        let gathered = self.gather_as(comm, data, 0, op)?;
+        let packed = self.bcast_as(comm, gathered.map(|g| pack(&g)), 0, op)?;
+        Ok(unpack(&packed))
+    }
+
+    /// Item `j` of member `i`'s `items` becomes item `i` of member `j`'s result.
+    pub fn alltoall(&mut self, comm: u32, items: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
+        let m = self.members(comm)?;
+        let op = BlockedOp::Alltoall;
+        if items.len() != m.group.len() {
+            return Err(MpiError::new(
+                ErrorClass::Count,
+                "MPI_Alltoall",
+                format_args!("expecting {} items, got {}", m.group.len(), items.len()),
+            ));
+        }
+        let mut own = Vec::new();
+        let mut sends = Vec::new();
+        for (r, item) in items.into_iter().enumerate() {
+            if r == m.rank { own = item } else { sends.push(self.coll_isend(&m, r, item)) }
+        }
+        let mut out = Vec::with_capacity(m.group.len());
+        for r in 0..m.group.len() {
+            out.push(if r == m.rank { std::mem::take(&mut own) } else { self.coll_recv(&m, r, op)? });
+        }
+        self.wait_sends(sends, op)?;
+        Ok(out)
+    }
+
+    /// Folds every member's value with `op` in rank order,
+    /// `op(op(v0, v1), v2) ...`, at the root.
+    pub fn reduce<E: From<MpiError>>(
+        &mut self,
+        comm: u32,
+        data: Vec<u8>,
+        root: i32,
+        op: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, E>,
+    ) -> Result<Option<Vec<u8>>, E> {
+        self.reduce_as(comm, data, root, op, BlockedOp::Reduce)
+    }
+
+    fn reduce_as<E: From<MpiError>>(
+        &mut self,
+        comm: u32,
+        data: Vec<u8>,
+        root: i32,
+        op: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, E>,
+        label: BlockedOp,
+    ) -> Result<Option<Vec<u8>>, E> {
+        let Some(values) = self.gather_as(comm, data, root, label)? else { return Ok(None) };
+        let mut values = values.into_iter();
+        let mut acc = values.next().unwrap_or_default();
+        for v in values {
+            acc = op(acc, v)?;
+        }
+        Ok(Some(acc))
+    }
+
+    pub fn allreduce<E: From<MpiError>>(
+        &mut self,
+        comm: u32,
+        data: Vec<u8>,
+        op: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, E>,
+    ) -> Result<Vec<u8>, E> {
+        // The root must still take part in the broadcast if its fold fails, or
+        // the others would wait forever; a failed fold stops the run anyway.
+        let reduced = self.reduce_as(comm, data, 0, op, BlockedOp::Allreduce)?;
+        Ok(self.bcast_as(comm, reduced, 0, BlockedOp::Allreduce)?)
+    }
+
+    /// Inclusive prefix: member `i` gets `op(v0, ..., vi)`. With `exclusive`,
+    /// member `i` gets `op(v0, ..., v(i-1))` and member 0 gets None.
+    pub fn scan<E: From<MpiError>>(
+        &mut self,
+        comm: u32,
+        data: Vec<u8>,
+        exclusive: bool,
+        op: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, E>,
+    ) -> Result<Option<Vec<u8>>, E> {
+        let m = self.members(comm)?;
+        let label = if exclusive { BlockedOp::Exscan } else { BlockedOp::Scan };
+        let before = if m.rank > 0 { Some(self.coll_recv(&m, m.rank - 1, label)?) } else { None };
+        let inclusive = match &before {
+            Some(b) => op(b.clone(), data)?,
+            None => data,
+        };
+        if m.rank + 1 < m.group.len() {
+            let s = self.coll_isend(&m, m.rank + 1, inclusive.clone());
+            self.wait_as(s, label)?;
+        }
+        Ok(if exclusive { before } else { Some(inclusive) })
+    }
+
+    /// Whether the run is still going (a host checks this between long computations).
+    pub fn running(&self) -> bool {
+        self.world.run_state() == RunState::Running
+    }
+}
+
+/// Packs a list of byte strings into one: a count, the lengths, the bytes.
+fn pack(items: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + items.len() * 4 + items.iter().map(Vec::len).sum::<usize>());
+    out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+    for i in items {
+        out.extend_from_slice(&(i.len() as u32).to_le_bytes());
+    }
+    for i in items {
+        out.extend_from_slice(i);
+    }
+    out
+}
+
+fn unpack(b: &[u8]) -> Vec<Vec<u8>> {
+    let word = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes")) as usize;
+    let n = word(0);
+    let mut at = 4 + n * 4;
+    (0..n)
+        .map(|i| {
+            let len = word(1 + i);
+            let item = b[at..at + len].to_vec();
+            at += len;
+            item
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pack_round_trips() {
+        let items = vec![b"ab".to_vec(), Vec::new(), vec![7; 1000]];
+        assert_eq!(super::unpack(&super::pack(&items)), items);
+    }
+}

@@ -1,0 +1,639 @@
+//! One rank's side of MPI: requests, matching and the progress engine.
+//!
+//! An [`Endpoint`] is owned by exactly one rank (a thread or a Web Worker). It
+//! turns sends into frames in other ranks' inboxes and drains its own inbox into
+//! local memory, where messages meet receives by MPI's matching rules:
+//! same communicator, source equal or ANY_SOURCE, tag equal or ANY_TAG, and
+//! messages from one source matched in the order they were sent (non-overtaking).
+//! Every blocking call is "start a request, then wait for it"; waiting drives
+//! progress (drain the inbox, push pending frames) and sleeps on the rank's
+//! doorbell only when nothing can move, after publishing what it waits for so a
+//! supervisor can tell a deadlock from slowness.
+//!
+//! Sends are buffered: a send completes once its bytes are in the peer's inbox
+//! (or, for a large message, once the last chunk is). Synchronous sends also
+//! wait for the receiver's acknowledgement that the message was matched.
+
+use crate::comm::{Communicator, WORLD_CTX};
+use crate::error::{ErrorClass, MpiError, Result};
+use crate::mailbox::{FrameHeader, FrameKind};
+use crate::state::{Activity, BlockedOn, BlockedOp};
+use crate::world::{RunState, World};
+use crate::{ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB};
+use std::collections::{HashMap, VecDeque};
+
+/// A request handle, as the Python layer holds it.
+pub type ReqId = u32;
+
+/// A received message, after reassembly.
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub src: u32,
+    pub ctx: u32,
+    pub tag: i32,
+    pub data: Vec<u8>,
+    pub sync: u32,
+}
+
+/// What a completed request yields: the payload of a receive (None for a send),
+/// and the actual source (as a rank of the request's communicator) and tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub data: Option<Vec<u8>>,
+    pub source: i32,
+    pub tag: i32,
+}
+
+impl Completion {
+    fn null() -> Self {
+        Completion { data: None, source: PROC_NULL, tag: ANY_TAG }
+    }
+}
+
+/// Envelope of a probed message: source (comm rank), tag and size in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probed {
+    pub source: i32,
+    pub tag: i32,
+    pub len: usize,
+}
+
+struct Incoming {
+    ctx: u32,
+    tag: i32,
+    sync: u32,
+    data: Vec<u8>,
+    filled: usize,
+}
+
+struct SendState {
+    dest: u32,
+    ctx: u32,
+    tag: i32,
+    data: Vec<u8>,
+    sent: usize,
+    started: bool,
+    /// Nonzero for a synchronous send, until the ack arrives.
+    awaiting_ack: u32,
+}
+
+impl SendState {
+    fn pushed(&self) -> bool {
+        self.started && self.sent == self.data.len()
+    }
+}
+
+struct RecvState {
+    ctx: u32,
+    src: Option<u32>,
+    tag: Option<i32>,
+    /// The communicator whose ranks the completion reports.
+    comm: u32,
+    got: Option<Message>,
+}
+
+enum Request {
+    Send(SendState),
+    Recv(RecvState),
+    /// Completed at once (PROC_NULL peers).
+    Ready(Completion),
+}
+
+/// One rank's MPI engine. Not `Sync`: it belongs to the rank that created it.
+pub struct Endpoint {
+    pub(crate) world: World,
+    pub(crate) me: u32,
+    partial: HashMap<u32, Incoming>,
+    unexpected: VecDeque<Message>,
+    requests: HashMap<ReqId, Request>,
+    next_req: ReqId,
+    /// Receive requests not yet matched, in the order they were posted.
+    posted: Vec<ReqId>,
+    /// Send requests with bytes not yet in the peer's inbox, in the order sent.
+    outbox: VecDeque<ReqId>,
+    acks_out: VecDeque<(u32, u32)>,
+    next_sync: u32,
+    /// Inboxes this rank is registered as waiting for room in.
+    waiting_for_room: Vec<u32>,
+    pub(crate) comms: HashMap<u32, Communicator>,
+    pub(crate) next_ctx: u32,
+}
+
+impl Endpoint {
+    /// The endpoint of world rank `me` in `world`.
+    pub fn new(world: World, me: u32) -> Self {
+        assert!(me < world.ranks(), "rank {me} outside a world of {}", world.ranks());
+        let comms = Communicator::predefined(world.ranks(), me);
+        world.publish_activity(me, Activity::Running);
+        Endpoint {
+            world,
+            me,
+            partial: HashMap::new(),
+            unexpected: VecDeque::new(),
+            requests: HashMap::new(),
+            next_req: 1,
+            posted: Vec::new(),
+            outbox: VecDeque::new(),
+            acks_out: VecDeque::new(),
+            next_sync: 1,
+            waiting_for_room: Vec::new(),
+            comms,
+            next_ctx: 2,
+        }
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn world_rank(&self) -> u32 {
+        self.me
+    }
+
+    /// Marks this rank finished (normally or not) in the state table. A rank
+    /// that ends normally first delivers what it still has to send, as
+    /// MPI_Finalize does; a run that is stopping does not wait for that.
+    pub fn finish(&mut self, activity: Activity) {
+        if activity == Activity::Done {
+            let _ = self.block_until(
+                |ep| ep.outbox.is_empty() && ep.acks_out.is_empty(),
+                |ep| ep.outbox.front().map_or(
+                    BlockedOn { op: BlockedOp::Send, peer: None, tag: None, ctx: WORLD_CTX },
+                    |r| ep.blocked_on(*r, BlockedOp::Send),
+                ),
+            );
+        }
+        self.world.publish_activity(self.me, activity);
+    }
+
+    /// Records `Abort(code)` for the whole run.
+    pub fn abort(&self, code: i32) {
+        self.world.abort(self.me, code);
+    }
+
+    // ----- communicator lookups and argument checks -----
+
+    pub(crate) fn comm(&self, handle: u32) -> Result<&Communicator> {
+        self.comms.get(&handle).ok_or_else(|| {
+            MpiError::new(ErrorClass::Comm, "MPI call", format_args!("Invalid communicator handle {handle}"))
+        })
+    }
+
+    fn check_peer(&self, comm: &Communicator, peer: i32, call: &str, any_ok: bool) -> Result<Option<Option<u32>>> {
+        // Some(Some(world)) a rank, Some(None) ANY_SOURCE, None PROC_NULL.
+        if peer == PROC_NULL {
+            return Ok(None);
+        }
+        if any_ok && peer == ANY_SOURCE {
+            return Ok(Some(None));
+        }
+        let size = comm.group.len() as i32;
+        if peer < 0 || peer >= size {
+            return Err(MpiError::new(
+                ErrorClass::Rank,
+                call,
+                format_args!("Invalid rank has value {peer} but must be nonnegative and less than {size}"),
+            ));
+        }
+        Ok(Some(Some(comm.group[peer as usize])))
+    }
+
+    fn check_tag(tag: i32, call: &str, any_ok: bool) -> Result<Option<i32>> {
+        if any_ok && tag == ANY_TAG {
+            return Ok(None);
+        }
+        if !(0..=TAG_UB).contains(&tag) {
+            return Err(MpiError::new(
+                ErrorClass::Tag,
+                call,
+                format_args!("Invalid tag, value is {tag} (must be between 0 and {TAG_UB})"),
+            ));
+        }
+        Ok(Some(tag))
+    }
+
+    fn new_request(&mut self, r: Request) -> ReqId {
+        let id = self.next_req;
+        self.next_req = self.next_req.wrapping_add(1).max(1);
+        self.requests.insert(id, r);
+        id
+    }
+
+    // ----- point to point, as the Python layer calls it (comm ranks) -----
+
+    /// Starts a send of `data` to `dest` (a rank of `comm`).
+    pub fn isend(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool) -> Result<ReqId> {
+        let call = format!("MPI_{}send(dest={dest}, tag={tag}, {})", if sync { "Is" } else { "I" }, self.comm_label(comm));
+        let c = self.comm(comm)?;
+        let Some(dest) = self.check_peer(c, dest, &call, false)? else {
+            Self::check_tag(tag, &call, false)?;
+            return Ok(self.new_request(Request::Ready(Completion::null())));
+        };
+        let dest = dest.expect("ANY_SOURCE refused for a destination");
+        Self::check_tag(tag, &call, false)?;
+        let ctx = c.ctx * 2;
+        Ok(self.start_send(dest, ctx, tag, data, sync))
+    }
+
+    /// Starts a receive from `source` (a rank of `comm`, ANY_SOURCE or PROC_NULL).
+    pub fn irecv(&mut self, comm: u32, source: i32, tag: i32) -> Result<ReqId> {
+        let call = format!("MPI_Irecv(source={source}, tag={tag}, {})", self.comm_label(comm));
+        let c = self.comm(comm)?;
+        let Some(src) = self.check_peer(c, source, &call, true)? else {
+            Self::check_tag(tag, &call, true)?;
+            return Ok(self.new_request(Request::Ready(Completion::null())));
+        };
+        let tag = Self::check_tag(tag, &call, true)?;
+        let ctx = c.ctx * 2;
+        Ok(self.start_recv(ctx, src, tag, comm))
+    }
+
+    pub fn send(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool) -> Result<()> {
+        let req = self.isend(comm, dest, tag, data, sync)?;
+        self.wait_as(req, if sync { BlockedOp::Ssend } else { BlockedOp::Send }).map(drop)
+    }
+
+    pub fn recv(&mut self, comm: u32, source: i32, tag: i32) -> Result<Completion> {
+        let req = self.irecv(comm, source, tag)?;
+        self.wait_as(req, BlockedOp::Recv)
+    }
+
+    /// Sends and receives in one call; neither side can deadlock the other.
+    pub fn sendrecv(
+        &mut self,
+        comm: u32,
+        data: Vec<u8>,
+        dest: i32,
+        sendtag: i32,
+        source: i32,
+        recvtag: i32,
+    ) -> Result<Completion> {
+        let rreq = self.irecv(comm, source, recvtag)?;
+        let sreq = self.isend(comm, dest, sendtag, data, false)?;
+        let got = self.wait_as(rreq, BlockedOp::Sendrecv)?;
+        self.wait_as(sreq, BlockedOp::Sendrecv)?;
+        Ok(got)
+    }
+
+    /// Completes `req` if it can without blocking; a completed request is freed.
+    pub fn test(&mut self, req: ReqId) -> Result<Option<Completion>> {
+        self.progress()?;
+        if self.is_complete(req)? { self.take_completion(req).map(Some) } else { Ok(None) }
+    }
+
+    pub fn wait(&mut self, req: ReqId) -> Result<Completion> {
+        self.wait_as(req, BlockedOp::Wait)
+    }
+
+    /// Waits for whichever request completes first; returns its index.
+    pub fn waitany(&mut self, reqs: &[ReqId]) -> Result<(usize, Completion)> {
+        for r in reqs {
+            self.is_complete(*r)?;
+        }
+        let mut found = None;
+        self.block_until(
+            |ep| {
+                found = reqs.iter().position(|r| ep.is_complete(*r).unwrap_or(false));
+                found.is_some()
+            },
+            |ep| ep.blocked_on_any(reqs, BlockedOp::Waitany),
+        )?;
+        let i = found.expect("block_until returned before completion");
+        Ok((i, self.take_completion(reqs[i])?))
+    }
+
+    pub fn waitall(&mut self, reqs: &[ReqId]) -> Result<Vec<Completion>> {
+        for r in reqs {
+            self.is_complete(*r)?;
+        }
+        self.block_until(
+            |ep| reqs.iter().all(|r| ep.is_complete(*r).unwrap_or(true)),
+            |ep| ep.blocked_on_any(reqs, BlockedOp::Waitall),
+        )?;
+        reqs.iter().map(|r| self.take_completion(*r)).collect()
+    }
+
+    /// Cancels a pending receive (a send that has started cannot be recalled).
+    pub fn cancel(&mut self, req: ReqId) -> Result<()> {
+        if let Some(Request::Recv(r)) = self.requests.get(&req) {
+            if r.got.is_none() {
+                self.posted.retain(|p| *p != req);
+                self.requests.insert(req, Request::Ready(Completion::null()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Frees a request without completing it (mpi4py's `Request.Free`).
+    pub fn free_request(&mut self, req: ReqId) {
+        if matches!(self.requests.get(&req), Some(Request::Recv(_))) {
+            self.posted.retain(|p| *p != req);
+            self.requests.remove(&req);
+        }
+        // A send keeps going in the background until its bytes are out.
+    }
+
+    pub fn iprobe(&mut self, comm: u32, source: i32, tag: i32) -> Result<Option<Probed>> {
+        let (ctx, src, tag) = self.probe_args(comm, source, tag, "MPI_Iprobe")?;
+        let Some(src) = src else { return Ok(Some(Probed { source: PROC_NULL, tag: ANY_TAG, len: 0 })) };
+        self.progress()?;
+        Ok(self.find_unexpected(ctx, src, tag).map(|m| self.probed(comm, m)))
+    }
+
+    pub fn probe(&mut self, comm: u32, source: i32, tag: i32) -> Result<Probed> {
+        let (ctx, src, tag) = self.probe_args(comm, source, tag, "MPI_Probe")?;
+        let Some(src) = src else { return Ok(Probed { source: PROC_NULL, tag: ANY_TAG, len: 0 }) };
+        self.block_until(
+            |ep| ep.find_unexpected(ctx, src, tag).is_some(),
+            |_| BlockedOn { op: BlockedOp::Probe, peer: src, tag, ctx: ctx / 2 },
+        )?;
+        let m = self.find_unexpected(ctx, src, tag).expect("probe woke without a message");
+        Ok(self.probed(comm, m))
+    }
+
+    fn probe_args(&self, comm: u32, source: i32, tag: i32, call: &str) -> Result<(u32, Option<Option<u32>>, Option<i32>)> {
+        let c = self.comm(comm)?;
+        let call = format!("{call}(source={source}, tag={tag}, {})", self.comm_label(comm));
+        let src = self.check_peer(c, source, &call, true)?;
+        let tag = Self::check_tag(tag, &call, true)?;
+        Ok((c.ctx * 2, src, tag))
+    }
+
+    fn probed(&self, comm: u32, m: &Message) -> Probed {
+        Probed { source: self.comm_rank_of(comm, m.src), tag: m.tag, len: m.data.len() }
+    }
+
+    fn comm_label(&self, comm: u32) -> String {
+        match comm {
+            0 => "MPI_COMM_WORLD".into(),
+            1 => "MPI_COMM_SELF".into(),
+            n => format!("comm=#{n}"),
+        }
+    }
+
+    fn comm_rank_of(&self, comm: u32, world_rank: u32) -> i32 {
+        self.comms
+            .get(&comm)
+            .and_then(|c| c.group.iter().position(|r| *r == world_rank))
+            .map_or(PROC_NULL, |p| p as i32)
+    }
+
+    // ----- internal point to point (world ranks, wire contexts) -----
+
+    pub(crate) fn start_send(&mut self, dest: u32, ctx: u32, tag: i32, data: Vec<u8>, sync: bool) -> ReqId {
+        let awaiting_ack = if sync {
+            let s = self.next_sync;
+            self.next_sync = self.next_sync.wrapping_add(1).max(1);
+            s
+        } else {
+            0
+        };
+        let id = self.new_request(Request::Send(SendState { dest, ctx, tag, data, sent: 0, started: false, awaiting_ack }));
+        self.outbox.push_back(id);
+        // Push at once: a small message reaches the peer without waiting for a later call.
+        let _ = self.push_outbox();
+        id
+    }
+
+    pub(crate) fn start_recv(&mut self, ctx: u32, src: Option<u32>, tag: Option<i32>, comm: u32) -> ReqId {
+        let mut state = RecvState { ctx, src, tag, comm, got: None };
+        if let Some(pos) = self.unexpected.iter().position(|m| matches(m, ctx, src, tag)) {
+            let m = self.unexpected.remove(pos).expect("position is in range");
+            self.matched(&m);
+            state.got = Some(m);
+            return self.new_request(Request::Recv(state));
+        }
+        let id = self.new_request(Request::Recv(state));
+        self.posted.push(id);
+        id
+    }
+
+    /// Waits for `req`, reporting `op` as the blocked call.
+    pub(crate) fn wait_as(&mut self, req: ReqId, op: BlockedOp) -> Result<Completion> {
+        self.is_complete(req)?;
+        self.block_until(|ep| ep.is_complete(req).unwrap_or(true), |ep| ep.blocked_on(req, op))?;
+        self.take_completion(req)
+    }
+
+    fn is_complete(&self, req: ReqId) -> Result<bool> {
+        match self.requests.get(&req) {
+            None => Err(MpiError::new(ErrorClass::Request, "MPI_Wait", format_args!("Invalid MPI_Request {req}"))),
+            Some(Request::Ready(_)) => Ok(true),
+            Some(Request::Recv(r)) => Ok(r.got.is_some()),
+            Some(Request::Send(s)) => Ok(s.pushed() && s.awaiting_ack == 0),
+        }
+    }
+
+    fn take_completion(&mut self, req: ReqId) -> Result<Completion> {
+        match self.requests.remove(&req) {
+            Some(Request::Ready(c)) => Ok(c),
+            Some(Request::Send(_)) => Ok(Completion { data: None, source: PROC_NULL, tag: ANY_TAG }),
+            Some(Request::Recv(r)) => {
+                let m = r.got.expect("take_completion of an incomplete receive");
+                Ok(Completion { source: self.comm_rank_of(r.comm, m.src), tag: m.tag, data: Some(m.data) })
+            }
+            None => Err(MpiError::new(ErrorClass::Request, "MPI_Wait", format_args!("Invalid MPI_Request {req}"))),
+        }
+    }
+
+    fn blocked_on(&self, req: ReqId, op: BlockedOp) -> BlockedOn {
+        match self.requests.get(&req) {
+            Some(Request::Recv(r)) => BlockedOn { op, peer: r.src, tag: r.tag, ctx: r.ctx / 2 },
+            Some(Request::Send(s)) => {
+                let op = match op {
+                    BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall if s.awaiting_ack != 0 => BlockedOp::Ssend,
+                    BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall => BlockedOp::Send,
+                    op => op,
+                };
+                BlockedOn { op, peer: Some(s.dest), tag: Some(s.tag), ctx: s.ctx / 2 }
+            }
+            _ => BlockedOn { op, peer: None, tag: None, ctx: WORLD_CTX },
+        }
+    }
+
+    fn blocked_on_any(&self, reqs: &[ReqId], op: BlockedOp) -> BlockedOn {
+        let pending = reqs.iter().find(|r| !self.is_complete(**r).unwrap_or(true));
+        pending.map_or(BlockedOn { op, peer: None, tag: None, ctx: WORLD_CTX }, |r| self.blocked_on(*r, op))
+    }
+
+    // ----- the progress engine -----
+
+    /// Drains the inbox and pushes pending frames. Returns whether anything moved.
+    pub(crate) fn progress(&mut self) -> Result<bool> {
+        if self.world.run_state() != RunState::Running {
+            return Err(MpiError::Stopped);
+        }
+        let world = self.world.clone();
+        let frames = world.drain_inbox(self.me, |h, read| self.on_frame(h, read));
+        let pushed = self.push_outbox();
+        Ok(frames > 0 || pushed)
+    }
+
+    /// Blocks until `done` holds, driving progress and sleeping on the doorbell.
+    pub(crate) fn block_until(
+        &mut self,
+        mut done: impl FnMut(&mut Self) -> bool,
+        blocked_on: impl Fn(&Self) -> BlockedOn,
+    ) -> Result<()> {
+        loop {
+            if done(self) {
+                return Ok(());
+            }
+            let seen = self.world.doorbell(self.me);
+            if self.progress()? {
+                continue;
+            }
+            if done(self) {
+                return Ok(());
+            }
+            self.world.publish_blocked(self.me, blocked_on(self));
+            self.world.sleep_unless_rung(self.me, seen);
+            self.world.publish_activity(self.me, Activity::Running);
+        }
+    }
+
+    fn on_frame(&mut self, h: FrameHeader, read: &mut dyn FnMut(&mut [u8])) {
+        match h.kind {
+            FrameKind::First => {
+                let mut data = vec![0u8; h.total as usize];
+                read(&mut data[..h.chunk as usize]);
+                let inc = Incoming { ctx: h.ctx, tag: h.tag, sync: h.sync, data, filled: h.chunk as usize };
+                if inc.filled == inc.data.len() {
+                    self.arrived(h.src, inc);
+                } else {
+                    self.partial.insert(h.src, inc);
+                }
+            }
+            FrameKind::Cont => {
+                let inc = self.partial.get_mut(&h.src).expect("continuation frame without a first frame");
+                let end = inc.filled + h.chunk as usize;
+                read(&mut inc.data[inc.filled..end]);
+                inc.filled = end;
+                if end == inc.data.len() {
+                    let inc = self.partial.remove(&h.src).expect("present");
+                    self.arrived(h.src, inc);
+                }
+            }
+            FrameKind::Ack => {
+                read(&mut []);
+                for r in self.requests.values_mut() {
+                    if let Request::Send(s) = r {
+                        if s.awaiting_ack == h.sync && s.dest == h.src {
+                            s.awaiting_ack = 0;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A whole message is here: give it to the oldest matching posted receive,
+    /// or keep it as unexpected.
+    fn arrived(&mut self, src: u32, inc: Incoming) {
+        let m = Message { src, ctx: inc.ctx, tag: inc.tag, data: inc.data, sync: inc.sync };
+        let hit = self.posted.iter().position(|id| match self.requests.get(id) {
+            Some(Request::Recv(r)) => matches(&m, r.ctx, r.src, r.tag),
+            _ => false,
+        });
+        match hit {
+            Some(pos) => {
+                let id = self.posted.remove(pos);
+                self.matched(&m);
+                if let Some(Request::Recv(r)) = self.requests.get_mut(&id) {
+                    r.got = Some(m);
+                }
+            }
+            None => self.unexpected.push_back(m),
+        }
+    }
+
+    fn matched(&mut self, m: &Message) {
+        if m.sync != 0 {
+            self.acks_out.push_back((m.src, m.sync));
+            let _ = self.push_outbox();
+        }
+    }
+
+    fn find_unexpected(&self, ctx: u32, src: Option<u32>, tag: Option<i32>) -> Option<&Message> {
+        self.unexpected.iter().find(|m| matches(m, ctx, src, tag))
+    }
+
+    /// Writes as many pending frames as the peers' inboxes have room for,
+    /// keeping each destination's messages in order.
+    fn push_outbox(&mut self) -> bool {
+        let mut moved = false;
+        let mut full: Vec<u32> = Vec::new();
+        while let Some(&(dest, sync)) = self.acks_out.front() {
+            let h = FrameHeader { kind: FrameKind::Ack, src: self.me, ctx: 0, tag: 0, total: 0, chunk: 0, sync };
+            if self.world.try_write_frame(dest, h, &[]).is_none() {
+                full.push(dest);
+                break;
+            }
+            self.acks_out.pop_front();
+            moved = true;
+        }
+        let mut i = 0;
+        while i < self.outbox.len() {
+            let id = self.outbox[i];
+            let Some(Request::Send(s)) = self.requests.get_mut(&id) else {
+                self.outbox.remove(i);
+                continue;
+            };
+            if full.contains(&s.dest) {
+                i += 1;
+                continue;
+            }
+            loop {
+                let kind = if s.started { FrameKind::Cont } else { FrameKind::First };
+                let h = FrameHeader {
+                    kind,
+                    src: self.me,
+                    ctx: s.ctx,
+                    tag: s.tag,
+                    total: s.data.len() as u32,
+                    chunk: 0,
+                    sync: s.awaiting_ack,
+                };
+                match self.world.try_write_frame(s.dest, h, &s.data[s.sent..]) {
+                    Some(n) => {
+                        s.sent += n;
+                        s.started = true;
+                        moved = true;
+                        if s.sent == s.data.len() {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+            if s.pushed() {
+                s.data = Vec::new();
+                self.outbox.remove(i);
+            } else {
+                full.push(s.dest);
+                i += 1;
+            }
+        }
+        // A fresh registration counts as movement: the caller must look once more
+        // before sleeping, or a drain between the failed write and the
+        // registration would go unnoticed.
+        self.register_room_wait(full) || moved
+    }
+
+    /// Registers this rank as waiting for room in exactly the inboxes in `full`;
+    /// returns whether an inbox was added.
+    fn register_room_wait(&mut self, full: Vec<u32>) -> bool {
+        if full == self.waiting_for_room {
+            return false;
+        }
+        let added = full.iter().any(|d| !self.waiting_for_room.contains(d));
+        self.world.want_space(self.me, &self.waiting_for_room, &full);
+        self.waiting_for_room = full;
+        added
+    }
+}
+
+fn matches(m: &Message, ctx: u32, src: Option<u32>, tag: Option<i32>) -> bool {
+    m.ctx == ctx && src.is_none_or(|s| s == m.src) && tag.is_none_or(|t| t == m.tag)
+}

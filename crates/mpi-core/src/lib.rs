@@ -1,0 +1,43 @@
+//! mpi-core: MPI's semantics with no host attached.
+//!
+//! What it is: envelopes and MPI matching (communicator, source, tag, wildcards,
+//! non-overtaking order), the mailbox protocol that moves bytes between ranks
+//! through a shared-word memory, collectives built on point-to-point,
+//! communicators and Cartesian topologies, typed reduce ops, the rank-state
+//! table and deadlock analysis.
+//!
+//! What it is not: it knows nothing of Python, the web or threads. The shared
+//! memory is a trait ([`SharedMemory`]); the native runner backs it with heap
+//! atomics and futexes, the browser with a SharedArrayBuffer and `Atomics`.
+//! Payloads are bytes; serialising objects is the Python layer's business.
+
+pub mod collectives;
+pub mod comm;
+pub mod endpoint;
+pub mod error;
+mod mailbox;
+pub mod memory;
+pub mod ops;
+pub mod state;
+pub mod world;
+
+pub use comm::{Cart, Communicator, SELF_CTX, WORLD_CTX, compute_dims};
+pub use endpoint::{Completion, Endpoint, Probed, ReqId};
+pub use error::{ErrorClass, MpiError, Result};
+#[cfg(not(target_arch = "wasm32"))]
+pub use memory::HeapMemory;
+pub use memory::SharedMemory;
+pub use ops::{ReduceOp, combine};
+pub use state::{Activity, BlockedOn, BlockedOp, DeadlockReport, RankState, Verdict, analyze};
+pub use world::{Layout, RunState, World};
+
+/// `MPI.PROC_NULL` (MPICH's value).
+pub const PROC_NULL: i32 = -1;
+/// `MPI.ANY_SOURCE` (MPICH's value).
+pub const ANY_SOURCE: i32 = -2;
+/// `MPI.ANY_TAG` (MPICH's value).
+pub const ANY_TAG: i32 = -1;
+/// `MPI.UNDEFINED` (MPICH's value).
+pub const UNDEFINED: i32 = -32766;
+/// The largest valid tag (`MPI.COMM_WORLD.Get_attr(MPI.TAG_UB)`).
+pub const TAG_UB: i32 = i32::MAX;

@@ -1,0 +1,386 @@
+//! The rank-state table and deadlock analysis.
+//!
+//! Every rank publishes what it is doing in its control words: running, blocked
+//! (in which call, waiting for whom), done or failed. A supervisor (the native
+//! runner's watchdog thread, or the browser's UI thread, which never blocks)
+//! takes consistent snapshots of the table and asks [`analyze`] whether the run
+//! can still make progress. When every unfinished rank is blocked and no message
+//! is in flight to any of them, nothing can ever wake them: that is a deadlock,
+//! and the report names each blocked call and the wait-for cycle.
+
+use crate::world::{World, hdr, rank};
+use std::fmt::{self, Write as _};
+
+/// What a rank is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    Running = 0,
+    Blocked = 1,
+    Done = 2,
+    Failed = 3,
+}
+
+impl Activity {
+    fn from_word(w: u32) -> Self {
+        match w {
+            1 => Activity::Blocked,
+            2 => Activity::Done,
+            3 => Activity::Failed,
+            _ => Activity::Running,
+        }
+    }
+}
+
+/// The MPI call a blocked rank sits in, as it will be named in a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockedOp {
+    Recv = 1,
+    Send,
+    Ssend,
+    Probe,
+    Wait,
+    Waitany,
+    Waitall,
+    Sendrecv,
+    Barrier,
+    Bcast,
+    Scatter,
+    Gather,
+    Allgather,
+    Alltoall,
+    Reduce,
+    Allreduce,
+    Scan,
+    Exscan,
+    CommSplit,
+    CommDup,
+    CartCreate,
+    CartSub,
+}
+
+impl BlockedOp {
+    const ALL: [BlockedOp; 22] = [
+        BlockedOp::Recv,
+        BlockedOp::Send,
+        BlockedOp::Ssend,
+        BlockedOp::Probe,
+        BlockedOp::Wait,
+        BlockedOp::Waitany,
+        BlockedOp::Waitall,
+        BlockedOp::Sendrecv,
+        BlockedOp::Barrier,
+        BlockedOp::Bcast,
+        BlockedOp::Scatter,
+        BlockedOp::Gather,
+        BlockedOp::Allgather,
+        BlockedOp::Alltoall,
+        BlockedOp::Reduce,
+        BlockedOp::Allreduce,
+        BlockedOp::Scan,
+        BlockedOp::Exscan,
+        BlockedOp::CommSplit,
+        BlockedOp::CommDup,
+        BlockedOp::CartCreate,
+        BlockedOp::CartSub,
+    ];
+
+    fn from_word(w: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| *op as u32 == w)
+    }
+
+    /// The mpi4py method name a user wrote.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockedOp::Recv => "recv",
+            BlockedOp::Send => "send",
+            BlockedOp::Ssend => "ssend",
+            BlockedOp::Probe => "probe",
+            BlockedOp::Wait => "wait",
+            BlockedOp::Waitany => "Waitany",
+            BlockedOp::Waitall => "Waitall",
+            BlockedOp::Sendrecv => "sendrecv",
+            BlockedOp::Barrier => "barrier",
+            BlockedOp::Bcast => "bcast",
+            BlockedOp::Scatter => "scatter",
+            BlockedOp::Gather => "gather",
+            BlockedOp::Allgather => "allgather",
+            BlockedOp::Alltoall => "alltoall",
+            BlockedOp::Reduce => "reduce",
+            BlockedOp::Allreduce => "allreduce",
+            BlockedOp::Scan => "scan",
+            BlockedOp::Exscan => "exscan",
+            BlockedOp::CommSplit => "Split",
+            BlockedOp::CommDup => "Dup",
+            BlockedOp::CartCreate => "Create_cart",
+            BlockedOp::CartSub => "Sub",
+        }
+    }
+
+    /// Collectives and communicator constructors: every member must call them.
+    pub fn is_collective(self) -> bool {
+        (self as u32) >= BlockedOp::Barrier as u32
+    }
+}
+
+/// What a blocked rank waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockedOn {
+    pub op: BlockedOp,
+    /// World rank of the peer it needs a message from (or room at), `None` = any.
+    pub peer: Option<u32>,
+    /// Tag it matches, `None` = any (or not a receive).
+    pub tag: Option<i32>,
+    /// Context id of the communicator (0 = COMM_WORLD, 1 = COMM_SELF).
+    pub ctx: u32,
+}
+
+/// One rank's row of a snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RankState {
+    pub activity: Activity,
+    pub blocked_on: Option<BlockedOn>,
+    /// Bytes written to its inbox that it has not read yet.
+    pub inbox_pending: u32,
+}
+
+const ANY: u32 = u32::MAX;
+
+impl World {
+    /// Publishes that `me` is blocked in `on` (called by the rank itself).
+    pub(crate) fn publish_blocked(&self, me: u32, on: BlockedOn) {
+        let w = |f| self.layout.rank_word(me, f);
+        self.mem.store(w(rank::OP), on.op as u32);
+        self.mem.store(w(rank::PEER), on.peer.unwrap_or(ANY));
+        self.mem.store(w(rank::TAG), on.tag.map_or(ANY, |t| t as u32));
+        self.mem.store(w(rank::CTX), on.ctx);
+        self.mem.store(w(rank::STATE), Activity::Blocked as u32);
+        self.bump_generation();
+    }
+
+    /// Publishes a rank's activity (running, done, failed).
+    pub fn publish_activity(&self, me: u32, activity: Activity) {
+        self.mem.store(self.layout.rank_word(me, rank::STATE), activity as u32);
+        self.bump_generation();
+        if matches!(activity, Activity::Done | Activity::Failed) {
+            // Senders waiting for room in a finished rank's inbox must re-check.
+            for r in 0..self.layout.ranks {
+                self.ring_doorbell(r);
+            }
+        }
+    }
+
+    fn read_rank(&self, r: u32) -> RankState {
+        let w = |f| self.mem.load(self.layout.rank_word(r, f));
+        let activity = Activity::from_word(w(rank::STATE));
+        let blocked_on = (activity == Activity::Blocked).then(|| BlockedOn {
+            op: BlockedOp::from_word(w(rank::OP)).unwrap_or(BlockedOp::Wait),
+            peer: Some(w(rank::PEER)).filter(|p| *p != ANY),
+            tag: Some(w(rank::TAG)).filter(|t| *t != ANY).map(|t| t as i32),
+            ctx: w(rank::CTX),
+        });
+        RankState { activity, blocked_on, inbox_pending: w(rank::HEAD).wrapping_sub(w(rank::TAIL)) }
+    }
+
+    /// A consistent view of every rank, or `None` if the table changed while it
+    /// was read (try again later).
+    pub fn snapshot(&self) -> Option<Vec<RankState>> {
+        let before = self.mem.load(hdr::GENERATION);
+        let rows = (0..self.layout.ranks).map(|r| self.read_rank(r)).collect();
+        (self.mem.load(hdr::GENERATION) == before).then_some(rows)
+    }
+}
+
+/// What a snapshot says about the run as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some rank can still make progress.
+    Progressing,
+    /// Every rank finished normally.
+    AllDone,
+    Deadlock(DeadlockReport),
+}
+
+/// Why the run is stuck: the blocked calls and the wait-for cycle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlockReport {
+    /// `(world rank, what it waits in)` for every blocked rank.
+    pub blocked: Vec<(u32, BlockedOn)>,
+    /// Ranks that already finished (they can never send again).
+    pub finished: Vec<u32>,
+    /// A wait-for cycle `r0 -> r1 -> ... -> r0` (first rank not repeated), if any.
+    pub cycle: Vec<u32>,
+    /// Blocked ranks waiting on a rank that already finished: `(waiter, finished)`.
+    pub waits_on_finished: Vec<(u32, u32)>,
+}
+
+/// Decides from one consistent snapshot whether the run can progress.
+///
+/// A blocked rank with unread bytes in its inbox is about to wake (it drains on
+/// waking), so it counts as progressing; so does a running rank. A failed rank
+/// ends the run through another path, so it is treated like a finished one here.
+pub fn analyze(states: &[RankState]) -> Verdict {
+    let mut blocked = Vec::new();
+    let mut finished = Vec::new();
+    for (r, s) in states.iter().enumerate() {
+        match (s.activity, s.blocked_on) {
+            (Activity::Running, _) => return Verdict::Progressing,
+            (Activity::Blocked, _) if s.inbox_pending != 0 => return Verdict::Progressing,
+            (Activity::Blocked, Some(on)) => blocked.push((r as u32, on)),
+            (Activity::Blocked, None) => return Verdict::Progressing,
+            (Activity::Done | Activity::Failed, _) => finished.push(r as u32),
+        }
+    }
+    if blocked.is_empty() {
+        return Verdict::AllDone;
+    }
+    let is_finished = |r: u32| finished.contains(&r);
+    let waits_on_finished = blocked
+        .iter()
+        .filter_map(|(r, on)| on.peer.filter(|p| is_finished(*p)).map(|p| (*r, p)))
+        .collect();
+    let cycle = find_cycle(&blocked);
+    Verdict::Deadlock(DeadlockReport { blocked, finished, cycle, waits_on_finished })
+}
+
+/// Follows "waits for" edges (a specific peer, or for ANY_SOURCE the lowest
+/// blocked rank other than itself) from each blocked rank until a rank repeats.
+fn find_cycle(blocked: &[(u32, BlockedOn)]) -> Vec<u32> {
+    let next = |r: u32| -> Option<u32> {
+        let on = blocked.iter().find(|(b, _)| *b == r)?.1;
+        match on.peer {
+            Some(p) => blocked.iter().any(|(b, _)| *b == p).then_some(p),
+            None => blocked.iter().map(|(b, _)| *b).find(|b| *b != r),
+        }
+    };
+    for &(start, _) in blocked {
+        let mut path = vec![start];
+        let mut at = start;
+        while let Some(n) = next(at) {
+            if let Some(pos) = path.iter().position(|p| *p == n) {
+                return path[pos..].to_vec();
+            }
+            path.push(n);
+            at = n;
+        }
+    }
+    Vec::new()
+}
+
+/// How a communicator is named in reports.
+pub fn comm_name(ctx: u32) -> String {
+    match ctx {
+        0 => "COMM_WORLD".into(),
+        1 => "COMM_SELF".into(),
+        n => format!("communicator #{n}"),
+    }
+}
+
+impl fmt::Display for BlockedOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let comm = comm_name(self.ctx);
+        let peer = self.peer.map_or("ANY_SOURCE".to_string(), |p| p.to_string());
+        match self.op {
+            BlockedOp::Recv | BlockedOp::Probe | BlockedOp::Sendrecv | BlockedOp::Wait => {
+                let tag = self.tag.map_or("ANY_TAG".to_string(), |t| t.to_string());
+                write!(f, "{}(source={peer}, tag={tag}, comm={comm})", self.op.name())
+            }
+            BlockedOp::Send | BlockedOp::Ssend => {
+                write!(f, "{}(dest={peer}, comm={comm})", self.op.name())
+            }
+            op => write!(f, "{}(comm={comm}), waiting for rank {peer}", op.name()),
+        }
+    }
+}
+
+impl fmt::Display for DeadlockReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "deadlock: every unfinished rank is blocked and no message in flight can wake any of them")?;
+        for (r, on) in &self.blocked {
+            let mut line = format!("  rank {r} is blocked in {on}");
+            if let Some(p) = on.peer {
+                if self.finished.contains(&p) {
+                    let _ = write!(line, " -- rank {p} has already finished");
+                }
+            }
+            writeln!(f, "{line}")?;
+        }
+        if !self.finished.is_empty() {
+            let list: Vec<String> = self.finished.iter().map(u32::to_string).collect();
+            writeln!(f, "  finished: rank{} {}", if list.len() > 1 { "s" } else { "" }, list.join(", "))?;
+        }
+        if !self.cycle.is_empty() {
+            let mut steps: Vec<String> = self.cycle.iter().map(|r| format!("rank {r}")).collect();
+            steps.push(format!("rank {}", self.cycle[0]));
+            writeln!(f, "wait-for cycle: {}", steps.join(" -> "))?;
+            let pairs: Vec<String> = self
+                .cycle
+                .iter()
+                .zip(self.cycle.iter().cycle().skip(1))
+                .map(|(a, b)| format!("rank {a} waits for rank {b}"))
+                .collect();
+            write!(f, "  ({})", pairs.join(", "))?;
+        } else if let Some((w, d)) = self.waits_on_finished.first() {
+            write!(f, "rank {w} waits for rank {d}, which has already finished")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(op: BlockedOp, peer: Option<u32>) -> RankState {
+        RankState {
+            activity: Activity::Blocked,
+            blocked_on: Some(BlockedOn { op, peer, tag: None, ctx: 0 }),
+            inbox_pending: 0,
+        }
+    }
+    fn done() -> RankState {
+        RankState { activity: Activity::Done, blocked_on: None, inbox_pending: 0 }
+    }
+
+    #[test]
+    fn two_ranks_receiving_from_each_other_is_a_cycle() {
+        let mut s = vec![done(); 9];
+        s[1] = blocked(BlockedOp::Recv, Some(5));
+        s[5] = blocked(BlockedOp::Recv, Some(1));
+        let Verdict::Deadlock(report) = analyze(&s) else { panic!("expected deadlock") };
+        assert_eq!(report.cycle, vec![1, 5]);
+        let text = report.to_string();
+        assert!(text.contains("rank 1 is blocked in recv(source=5, tag=ANY_TAG, comm=COMM_WORLD)"), "{text}");
+        assert!(text.contains("wait-for cycle: rank 1 -> rank 5 -> rank 1"), "{text}");
+    }
+
+    #[test]
+    fn pending_inbox_or_running_rank_means_progress() {
+        let mut s = vec![blocked(BlockedOp::Recv, Some(1)), blocked(BlockedOp::Recv, Some(0))];
+        s[1].inbox_pending = 40;
+        assert_eq!(analyze(&s), Verdict::Progressing);
+        s[1] = RankState { activity: Activity::Running, blocked_on: None, inbox_pending: 0 };
+        assert_eq!(analyze(&s), Verdict::Progressing);
+        assert_eq!(analyze(&[done(), done()]), Verdict::AllDone);
+    }
+
+    #[test]
+    fn waiting_on_a_finished_rank_is_named() {
+        let s = vec![blocked(BlockedOp::Recv, Some(1)), done()];
+        let Verdict::Deadlock(report) = analyze(&s) else { panic!("expected deadlock") };
+        assert!(report.cycle.is_empty());
+        assert_eq!(report.waits_on_finished, vec![(0, 1)]);
+        assert!(report.to_string().contains("rank 0 waits for rank 1, which has already finished"));
+    }
+
+    #[test]
+    fn longer_cycles_are_found_from_any_start() {
+        let s = vec![
+            blocked(BlockedOp::Recv, Some(1)),
+            blocked(BlockedOp::Recv, Some(2)),
+            blocked(BlockedOp::Recv, Some(3)),
+            blocked(BlockedOp::Recv, Some(1)),
+        ];
+        let Verdict::Deadlock(report) = analyze(&s) else { panic!("expected deadlock") };
+        assert_eq!(report.cycle, vec![1, 2, 3]);
+    }
+}

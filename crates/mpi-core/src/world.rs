@@ -1,0 +1,194 @@
+//! The World: how one run's shared memory is laid out, and the run-wide words
+//! (run state, generation, abort code) that a supervisor reads and writes.
+//!
+//! Layout, in 32-bit words: a header, then one block of control words per rank
+//! (its published state and its inbox indices), then one byte ring per rank
+//! (its inbox). Any host that can allocate `World::byte_len` shared bytes can
+//! hold a run: a native heap block, or a browser SharedArrayBuffer.
+
+use crate::memory::SharedMemory;
+use std::sync::Arc;
+
+const MAGIC: u32 = 0x4d50_4931; // "MPI1"
+
+/// Header words.
+pub(crate) mod hdr {
+    pub const MAGIC: usize = 0;
+    pub const RANKS: usize = 1;
+    pub const RING_BYTES: usize = 2;
+    /// 0 while running; [`super::RunState`] otherwise.
+    pub const RUN_STATE: usize = 3;
+    /// Bumped on every state change and every message written: a supervisor that
+    /// reads the same generation before and after a scan saw a consistent snapshot.
+    pub const GENERATION: usize = 4;
+    pub const ABORT_CODE: usize = 5;
+    pub const ABORT_RANK: usize = 6;
+    pub const LEN: usize = 16;
+}
+
+/// Per-rank control words, at `hdr::LEN + rank * rank::LEN`.
+pub(crate) mod rank {
+    /// [`crate::state::Activity`] as a number.
+    pub const STATE: usize = 0;
+    /// What a blocked rank waits in: [`crate::state::BlockedOp`] code.
+    pub const OP: usize = 1;
+    /// World rank it waits for, or `u32::MAX` for any.
+    pub const PEER: usize = 2;
+    pub const TAG: usize = 3;
+    pub const CTX: usize = 4;
+    /// The doorbell: bumped by anyone who wants this rank to look again.
+    pub const WAKE: usize = 5;
+    /// 1 while the rank sleeps on WAKE, so wakers can skip the syscall otherwise.
+    pub const SLEEPING: usize = 6;
+    /// Inbox ring: total bytes ever written / read (wrapping counters).
+    pub const HEAD: usize = 7;
+    pub const TAIL: usize = 8;
+    /// Producer lock of the inbox (0 free, 1 held, 2 held with sleepers).
+    pub const LOCK: usize = 9;
+    /// How many senders wait for room in this inbox.
+    pub const SPACE_WANTERS: usize = 10;
+    /// 1 while this rank waits for room in some inbox.
+    pub const WANTS_SPACE_IN: usize = 11;
+    pub const LEN: usize = 16;
+}
+
+/// How a run ended early, as stored in the RUN_STATE word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Running = 0,
+    /// A rank called Abort; ABORT_CODE holds its code.
+    Aborted = 1,
+    /// The supervisor stopped the run (failure elsewhere, deadlock, Stop, timeout).
+    Stopped = 2,
+}
+
+/// Sizes of a run's shared memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    pub ranks: u32,
+    /// Inbox ring capacity per rank, a power of two.
+    pub ring_bytes: u32,
+}
+
+impl Layout {
+    /// The default inbox: large enough that tutorial-sized messages are one frame,
+    /// small enough that 64 ranks fit comfortably in a browser.
+    pub const DEFAULT_RING_BYTES: u32 = 1 << 20;
+
+    pub fn new(ranks: u32) -> Self {
+        Layout { ranks, ring_bytes: Self::DEFAULT_RING_BYTES }
+    }
+
+    pub fn with_ring_bytes(ranks: u32, ring_bytes: u32) -> Self {
+        assert!(ring_bytes.is_power_of_two() && ring_bytes >= 4096, "ring must be a power of two >= 4 KiB");
+        Layout { ranks, ring_bytes }
+    }
+
+    pub(crate) fn rank_word(&self, rank: u32, field: usize) -> usize {
+        hdr::LEN + rank as usize * rank::LEN + field
+    }
+
+    fn control_words(&self) -> usize {
+        hdr::LEN + self.ranks as usize * rank::LEN
+    }
+
+    /// Byte offset of a rank's inbox ring.
+    pub(crate) fn ring_offset(&self, rank: u32) -> usize {
+        self.control_words() * 4 + rank as usize * self.ring_bytes as usize
+    }
+
+    /// Total bytes of shared memory a run with this layout needs.
+    pub fn byte_len(&self) -> usize {
+        self.control_words() * 4 + self.ranks as usize * self.ring_bytes as usize
+    }
+
+    pub fn word_len(&self) -> usize {
+        self.byte_len() / 4
+    }
+}
+
+/// A run's shared memory with its layout: what every rank and the supervisor hold.
+#[derive(Clone)]
+pub struct World {
+    pub(crate) mem: Arc<dyn SharedMemory>,
+    pub(crate) layout: Layout,
+}
+
+impl World {
+    /// Formats fresh (zeroed) memory for a run.
+    pub fn create(mem: Arc<dyn SharedMemory>, layout: Layout) -> Self {
+        assert!(mem.len_words() >= layout.word_len(), "shared memory too small for the layout");
+        mem.store(hdr::RANKS, layout.ranks);
+        mem.store(hdr::RING_BYTES, layout.ring_bytes);
+        mem.store(hdr::MAGIC, MAGIC);
+        World { mem, layout }
+    }
+
+    /// Opens memory formatted by [`World::create`] (another worker's view of it).
+    pub fn attach(mem: Arc<dyn SharedMemory>) -> Self {
+        assert_eq!(mem.load(hdr::MAGIC), MAGIC, "shared memory holds no World");
+        let layout = Layout { ranks: mem.load(hdr::RANKS), ring_bytes: mem.load(hdr::RING_BYTES) };
+        World { mem, layout }
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    pub fn ranks(&self) -> u32 {
+        self.layout.ranks
+    }
+
+    pub fn run_state(&self) -> RunState {
+        match self.mem.load(hdr::RUN_STATE) {
+            0 => RunState::Running,
+            1 => RunState::Aborted,
+            _ => RunState::Stopped,
+        }
+    }
+
+    /// The code and world rank of the first `Abort` call, if any.
+    pub fn abort_info(&self) -> Option<(i32, u32)> {
+        (self.run_state() == RunState::Aborted)
+            .then(|| (self.mem.load(hdr::ABORT_CODE) as i32, self.mem.load(hdr::ABORT_RANK)))
+    }
+
+    /// Ends the run: every rank blocked in MPI wakes up and unwinds.
+    pub fn stop(&self) {
+        let _ = self.mem.compare_exchange(hdr::RUN_STATE, 0, RunState::Stopped as u32);
+        self.wake_everyone();
+    }
+
+    /// Records an `Abort(code)` from `rank` (the first one wins) and stops the run.
+    pub fn abort(&self, rank: u32, code: i32) {
+        if self.mem.compare_exchange(hdr::RUN_STATE, 0, RunState::Aborted as u32).is_ok() {
+            self.mem.store(hdr::ABORT_CODE, code as u32);
+            self.mem.store(hdr::ABORT_RANK, rank);
+        }
+        self.wake_everyone();
+    }
+
+    fn wake_everyone(&self) {
+        self.bump_generation();
+        for r in 0..self.layout.ranks {
+            self.ring_doorbell(r);
+        }
+    }
+
+    pub(crate) fn bump_generation(&self) {
+        self.mem.fetch_add(hdr::GENERATION, 1);
+    }
+
+    pub fn generation(&self) -> u32 {
+        self.mem.load(hdr::GENERATION)
+    }
+
+    /// Makes `rank` look at its inbox and run state again.
+    pub(crate) fn ring_doorbell(&self, rank: u32) {
+        let wake = self.layout.rank_word(rank, rank::WAKE);
+        self.mem.fetch_add(wake, 1);
+        if self.mem.load(self.layout.rank_word(rank, rank::SLEEPING)) != 0 {
+            self.mem.wake_all(wake);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! mpi-python: the Python face of the runtime.
+//!
+//! What it is: a RustPython interpreter per rank ([`RankRuntime`]) with the
+//! standard library, the `mpi4py` package (Python sources in `python/`, frozen
+//! into the binary) and the native `_mpi` module that binds the rank's
+//! [`mpi_core::Endpoint`]. The same code runs in the native runner (a thread
+//! per rank) and in the browser (a Web Worker per rank).
+//!
+//! What it is not: it starts no threads and owns no World; the host creates the
+//! World, gives each rank its Endpoint and receives its output ([`RankHost`]).
+
+mod native;
+mod rank;
+
+pub use rank::{RankHost, RankOutcome, RankRuntime, Script, Stream};
+
+/// The `mpi4py` package, compiled to bytecode at build time.
+pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib =
+    rustpython_vm::py_freeze!(dir = "python");

@@ -1,0 +1,442 @@
+//! `_mpi`: the native module under `mpi4py.MPI`.
+//!
+//! It binds the rank's [`Endpoint`] (held in a thread-local [`RankContext`]:
+//! one rank per thread natively, one per Web Worker in the browser) to Python:
+//! bytes in, bytes out, int handles for communicators and requests. Its
+//! contract with the Python layer is `python/_mpi.pyi`. Objects are pickled by
+//! the Python layer; everything that blocks, validates or keeps state is here.
+
+use crate::rank::{RankContext, with_rank};
+use mpi_core::{
+    ANY_SOURCE, ANY_TAG, Completion, Endpoint, ErrorClass, MpiError, PROC_NULL, ReduceOp, TAG_UB, UNDEFINED,
+};
+use rustpython_vm::{
+    PyObjectRef, PyResult, VirtualMachine,
+    builtins::{PyBaseExceptionRef, PyBytes, PyTupleRef},
+    function::{ArgBytesLike, ArgSequence},
+};
+
+/// Why a reduction's fold stopped: an MPI error, or the user's op raised.
+pub(crate) enum OpFailure {
+    Mpi(MpiError),
+    Py(PyBaseExceptionRef),
+}
+
+impl From<MpiError> for OpFailure {
+    fn from(e: MpiError) -> Self {
+        OpFailure::Mpi(e)
+    }
+}
+
+/// Converts an engine error into the Python exception the user sees.
+pub(crate) fn mpi_error(vm: &VirtualMachine, err: MpiError) -> PyBaseExceptionRef {
+    match err {
+        MpiError::Stopped => {
+            let cls = with_rank(|r| r.stopped_class.clone());
+            vm.new_exception_msg(cls, "the run was stopped".into())
+        }
+        MpiError::Mpi { class, message } => {
+            let registered = with_rank(|r| r.error_class.borrow().clone());
+            if let Some(cls) = registered {
+                match cls.call((class as i32, message.clone()), vm) {
+                    Ok(exc) => match exc.downcast::<rustpython_vm::builtins::PyBaseException>() {
+                        Ok(e) => return e,
+                        Err(_) => return vm.new_runtime_error(message),
+                    },
+                    Err(e) => return e,
+                }
+            }
+            vm.new_runtime_error(message)
+        }
+    }
+}
+
+fn op_failure(vm: &VirtualMachine, f: OpFailure) -> PyBaseExceptionRef {
+    match f {
+        OpFailure::Mpi(e) => mpi_error(vm, e),
+        OpFailure::Py(e) => e,
+    }
+}
+
+/// Runs `f` on this rank's endpoint, mapping engine errors to Python ones.
+fn with_ep<T>(vm: &VirtualMachine, f: impl FnOnce(&mut Endpoint) -> mpi_core::Result<T>) -> PyResult<T> {
+    let rank = with_rank(|r| r.clone());
+    let mut ep = rank.endpoint.try_borrow_mut().map_err(|_| {
+        vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned())
+    })?;
+    f(&mut ep).map_err(|e| mpi_error(vm, e))
+}
+
+fn completion(vm: &VirtualMachine, c: Completion) -> PyTupleRef {
+    let data: PyObjectRef = match c.data {
+        Some(d) => vm.ctx.new_bytes(d).into(),
+        None => vm.ctx.none(),
+    };
+    vm.new_tuple((data, c.source, c.tag))
+}
+
+fn bytes_list(vm: &VirtualMachine, items: Vec<Vec<u8>>) -> PyObjectRef {
+    vm.ctx.new_list(items.into_iter().map(|b| vm.ctx.new_bytes(b).into()).collect()).into()
+}
+
+fn to_vecs(items: ArgSequence<ArgBytesLike>) -> Vec<Vec<u8>> {
+    items.into_vec().into_iter().map(|b| b.borrow_buf().to_vec()).collect()
+}
+
+/// The fold function of a reduction: a Python callable on bytes, or a
+/// predefined op on a typed buffer (`(opname, typecode)`).
+fn make_op(vm: &VirtualMachine, op: PyObjectRef) -> PyResult<Box<dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure> + '_>> {
+    if let Ok((name, typecode)) = <(String, String)>::try_from_object_ref(vm, &op) {
+        let rop = ReduceOp::from_name(&name)
+            .ok_or_else(|| vm.new_value_error(format!("no predefined reduction named {name}")))?;
+        let tc = typecode.chars().next().unwrap_or('B');
+        return Ok(Box::new(move |mut acc, other| {
+            mpi_core::combine(rop, tc, &mut acc, &other)?;
+            Ok(acc)
+        }));
+    }
+    Ok(Box::new(move |a, b| {
+        let r = op
+            .call((vm.ctx.new_bytes(a), vm.ctx.new_bytes(b)), vm)
+            .map_err(OpFailure::Py)?;
+        let bytes = r
+            .downcast::<PyBytes>()
+            .map_err(|_| OpFailure::Py(vm.new_type_error("a reduction must return bytes".to_owned())))?;
+        Ok(bytes.as_bytes().to_vec())
+    }))
+}
+
+trait TryFromObjectRef: Sized {
+    fn try_from_object_ref(vm: &VirtualMachine, obj: &PyObjectRef) -> PyResult<Self>;
+}
+
+impl TryFromObjectRef for (String, String) {
+    fn try_from_object_ref(vm: &VirtualMachine, obj: &PyObjectRef) -> PyResult<Self> {
+        use rustpython_vm::TryFromObject;
+        <(String, String)>::try_from_object(vm, obj.clone())
+    }
+}
+
+/// A reduction run on the endpoint: the op may call back into Python, so the
+/// endpoint is borrowed for the call and Python re-entry into MPI is refused.
+fn reduce_with<T>(
+    vm: &VirtualMachine,
+    op: PyObjectRef,
+    f: impl FnOnce(&mut Endpoint, &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure>) -> Result<T, OpFailure>,
+) -> PyResult<T> {
+    let mut fold = make_op(vm, op)?;
+    let rank = with_rank(|r| r.clone());
+    let mut ep = rank.endpoint.try_borrow_mut().map_err(|_| {
+        vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned())
+    })?;
+    f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e))
+}
+
+#[rustpython_vm::pymodule]
+pub(crate) mod _mpi {
+    use super::*;
+    use rustpython_vm::builtins::PyDictRef;
+
+    #[pyattr]
+    const WORLD: u32 = mpi_core::WORLD_CTX;
+    #[pyattr]
+    const SELF: u32 = mpi_core::SELF_CTX;
+    #[pyattr(name = "PROC_NULL")]
+    const PROC_NULL_: i32 = PROC_NULL;
+    #[pyattr(name = "ANY_SOURCE")]
+    const ANY_SOURCE_: i32 = ANY_SOURCE;
+    #[pyattr(name = "ANY_TAG")]
+    const ANY_TAG_: i32 = ANY_TAG;
+    #[pyattr(name = "UNDEFINED")]
+    const UNDEFINED_: i32 = UNDEFINED;
+    #[pyattr(name = "TAG_UB")]
+    const TAG_UB_: i32 = TAG_UB;
+    #[pyattr]
+    const CART: i32 = 2;
+
+    #[pyattr(name = "ERR")]
+    fn err_classes(vm: &VirtualMachine) -> PyDictRef {
+        let d = vm.ctx.new_dict();
+        for c in ErrorClass::ALL {
+            d.set_item(c.name(), vm.ctx.new_int(c as i32).into(), vm).expect("a str key always works");
+        }
+        d
+    }
+
+    #[pyattr(name = "RunStopped")]
+    fn run_stopped(_vm: &VirtualMachine) -> PyObjectRef {
+        with_rank(|r| r.stopped_class.clone()).into()
+    }
+
+    #[pyfunction]
+    fn set_error_class(cls: PyObjectRef) {
+        with_rank(|r| *r.error_class.borrow_mut() = Some(cls));
+    }
+
+    #[pyfunction]
+    fn error_string(code: i32) -> String {
+        match ErrorClass::from_code(code) {
+            Some(c) => c.description().to_owned(),
+            None if code == 0 => "No MPI error".to_owned(),
+            None => format!("Unknown error class {code}"),
+        }
+    }
+
+    #[pyfunction]
+    fn rank(comm: u32, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.comm_rank(comm))
+    }
+
+    #[pyfunction]
+    fn size(comm: u32, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.comm_size(comm))
+    }
+
+    #[pyfunction]
+    fn group_ranks(comm: u32, vm: &VirtualMachine) -> PyResult<Vec<u32>> {
+        with_ep(vm, |ep| ep.comm_group(comm))
+    }
+
+    #[pyfunction]
+    fn wtime() -> f64 {
+        with_rank(|r| r.host.wtime())
+    }
+
+    #[pyfunction]
+    fn wtick() -> f64 {
+        1e-9
+    }
+
+    #[pyfunction]
+    fn processor_name() -> String {
+        with_rank(|r| r.host.processor_name())
+    }
+
+    #[pyfunction]
+    fn abort(_comm: u32, code: i32, vm: &VirtualMachine) -> PyBaseExceptionRef {
+        with_rank(|r| r.endpoint.borrow().abort(code));
+        mpi_error(vm, MpiError::Stopped)
+    }
+
+    // ----- point to point -----
+
+    #[pyfunction]
+    fn send(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, sync: bool, vm: &VirtualMachine) -> PyResult<()> {
+        let data = data.borrow_buf().to_vec();
+        with_ep(vm, |ep| ep.send(comm, dest, tag, data, sync))
+    }
+
+    #[pyfunction]
+    fn recv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
+        with_ep(vm, |ep| ep.recv(comm, source, tag)).map(|c| completion(vm, c))
+    }
+
+    #[pyfunction]
+    fn isend(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, sync: bool, vm: &VirtualMachine) -> PyResult<u32> {
+        let data = data.borrow_buf().to_vec();
+        with_ep(vm, |ep| ep.isend(comm, dest, tag, data, sync))
+    }
+
+    #[pyfunction]
+    fn irecv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.irecv(comm, source, tag))
+    }
+
+    #[pyfunction]
+    fn test(req: u32, vm: &VirtualMachine) -> PyResult<Option<PyTupleRef>> {
+        with_ep(vm, |ep| ep.test(req)).map(|c| c.map(|c| completion(vm, c)))
+    }
+
+    #[pyfunction]
+    fn wait(req: u32, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
+        with_ep(vm, |ep| ep.wait(req)).map(|c| completion(vm, c))
+    }
+
+    #[pyfunction]
+    fn waitany(reqs: Vec<u32>, vm: &VirtualMachine) -> PyResult<(usize, PyTupleRef)> {
+        with_ep(vm, |ep| ep.waitany(&reqs)).map(|(i, c)| (i, completion(vm, c)))
+    }
+
+    #[pyfunction]
+    fn waitall(reqs: Vec<u32>, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
+        with_ep(vm, |ep| ep.waitall(&reqs)).map(|cs| cs.into_iter().map(|c| completion(vm, c).into()).collect())
+    }
+
+    #[pyfunction]
+    fn cancel(req: u32, vm: &VirtualMachine) -> PyResult<()> {
+        with_ep(vm, |ep| ep.cancel(req))
+    }
+
+    #[pyfunction]
+    fn request_free(req: u32, vm: &VirtualMachine) -> PyResult<()> {
+        with_ep(vm, |ep| {
+            ep.free_request(req);
+            Ok(())
+        })
+    }
+
+    #[pyfunction]
+    fn probe(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<(i32, i32, usize)> {
+        with_ep(vm, |ep| ep.probe(comm, source, tag)).map(|p| (p.source, p.tag, p.len))
+    }
+
+    #[pyfunction]
+    fn iprobe(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<Option<(i32, i32, usize)>> {
+        with_ep(vm, |ep| ep.iprobe(comm, source, tag)).map(|p| p.map(|p| (p.source, p.tag, p.len)))
+    }
+
+    #[pyfunction]
+    fn sendrecv(
+        comm: u32,
+        data: ArgBytesLike,
+        dest: i32,
+        sendtag: i32,
+        source: i32,
+        recvtag: i32,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyTupleRef> {
+        let data = data.borrow_buf().to_vec();
+        with_ep(vm, |ep| ep.sendrecv(comm, data, dest, sendtag, source, recvtag)).map(|c| completion(vm, c))
+    }
+
+    // ----- collectives -----
+
+    #[pyfunction]
+    fn barrier(comm: u32, vm: &VirtualMachine) -> PyResult<()> {
+        with_ep(vm, |ep| ep.barrier(comm))
+    }
+
+    #[pyfunction]
+    fn bcast(comm: u32, data: Option<ArgBytesLike>, root: i32, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
+        let data = data.map(|d| d.borrow_buf().to_vec());
+        with_ep(vm, |ep| ep.bcast(comm, data, root))
+    }
+
+    #[pyfunction]
+    fn gather(comm: u32, data: ArgBytesLike, root: i32, vm: &VirtualMachine) -> PyResult<Option<PyObjectRef>> {
+        let data = data.borrow_buf().to_vec();
+        with_ep(vm, |ep| ep.gather(comm, data, root)).map(|g| g.map(|items| bytes_list(vm, items)))
+    }
+
+    #[pyfunction]
+    fn scatter(comm: u32, data: Option<ArgSequence<ArgBytesLike>>, root: i32, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
+        let items = data.map(to_vecs);
+        with_ep(vm, |ep| ep.scatter(comm, items, root))
+    }
+
+    #[pyfunction]
+    fn allgather(comm: u32, data: ArgBytesLike, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let data = data.borrow_buf().to_vec();
+        with_ep(vm, |ep| ep.allgather(comm, data)).map(|items| bytes_list(vm, items))
+    }
+
+    #[pyfunction]
+    fn alltoall(comm: u32, data: ArgSequence<ArgBytesLike>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let items = to_vecs(data);
+        with_ep(vm, |ep| ep.alltoall(comm, items)).map(|items| bytes_list(vm, items))
+    }
+
+    #[pyfunction]
+    fn reduce(comm: u32, data: ArgBytesLike, op: PyObjectRef, root: i32, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
+        let data = data.borrow_buf().to_vec();
+        reduce_with(vm, op, |ep, fold| ep.reduce(comm, data, root, fold))
+    }
+
+    #[pyfunction]
+    fn allreduce(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
+        let data = data.borrow_buf().to_vec();
+        reduce_with(vm, op, |ep, fold| ep.allreduce(comm, data, fold))
+    }
+
+    #[pyfunction]
+    fn scan(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
+        let data = data.borrow_buf().to_vec();
+        reduce_with(vm, op, |ep, fold| ep.scan(comm, data, false, fold))
+    }
+
+    #[pyfunction]
+    fn exscan(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
+        let data = data.borrow_buf().to_vec();
+        reduce_with(vm, op, |ep, fold| ep.scan(comm, data, true, fold))
+    }
+
+    // ----- communicators and topologies -----
+
+    #[pyfunction]
+    fn comm_dup(comm: u32, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.comm_dup(comm))
+    }
+
+    #[pyfunction]
+    fn comm_split(comm: u32, color: i32, key: i32, vm: &VirtualMachine) -> PyResult<Option<u32>> {
+        with_ep(vm, |ep| ep.comm_split(comm, color, key))
+    }
+
+    #[pyfunction]
+    fn comm_free(comm: u32, vm: &VirtualMachine) -> PyResult<()> {
+        with_ep(vm, |ep| ep.comm_free(comm))
+    }
+
+    #[pyfunction]
+    fn compute_dims(nnodes: i32, dims: Vec<i32>, vm: &VirtualMachine) -> PyResult<Vec<i32>> {
+        mpi_core::compute_dims(nnodes, &dims).map_err(|e| mpi_error(vm, e))
+    }
+
+    #[pyfunction]
+    fn cart_create(comm: u32, dims: Vec<i32>, periods: Vec<bool>, reorder: bool, vm: &VirtualMachine) -> PyResult<Option<u32>> {
+        with_ep(vm, |ep| ep.cart_create(comm, &dims, &periods, reorder))
+    }
+
+    #[pyfunction]
+    fn topo(comm: u32, vm: &VirtualMachine) -> PyResult<i32> {
+        with_ep(vm, |ep| Ok(if ep.cart(comm)?.is_some() { CART } else { UNDEFINED }))
+    }
+
+    #[pyfunction]
+    fn cart_get(comm: u32, vm: &VirtualMachine) -> PyResult<(Vec<i32>, Vec<bool>, Vec<i32>)> {
+        with_ep(vm, |ep| {
+            let me = ep.comm_rank(comm)? as i32;
+            let coords = ep.cart_coords(comm, me)?;
+            let cart = ep.cart(comm)?.expect("cart_coords checked the topology");
+            Ok((cart.dims.clone(), cart.periods.clone(), coords))
+        })
+    }
+
+    #[pyfunction]
+    fn cart_rank(comm: u32, coords: Vec<i32>, vm: &VirtualMachine) -> PyResult<i32> {
+        with_ep(vm, |ep| ep.cart_rank(comm, &coords))
+    }
+
+    #[pyfunction]
+    fn cart_coords(comm: u32, rank: i32, vm: &VirtualMachine) -> PyResult<Vec<i32>> {
+        with_ep(vm, |ep| ep.cart_coords(comm, rank))
+    }
+
+    #[pyfunction]
+    fn cart_shift(comm: u32, direction: i32, disp: i32, vm: &VirtualMachine) -> PyResult<(i32, i32)> {
+        with_ep(vm, |ep| ep.cart_shift(comm, direction, disp))
+    }
+
+    #[pyfunction]
+    fn cart_sub(comm: u32, remain_dims: Vec<bool>, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.cart_sub(comm, &remain_dims))
+    }
+
+    // ----- output -----
+
+    #[pyfunction]
+    fn write(fd: i32, text: String) {
+        with_rank(|r| r.write(fd, &text));
+    }
+
+    #[pyfunction]
+    fn flush(fd: i32) {
+        with_rank(|r| r.flush(fd));
+    }
+}
+
+pub(crate) use _mpi::module_def;
+
+/// Keeps the type checker honest about the context type used above.
+#[allow(dead_code)]
+fn _assert_context(_: &RankContext) {}

@@ -1,0 +1,244 @@
+//! Running one rank: an interpreter with the stdlib and `mpi4py` frozen in, the
+//! script executed as `__main__`, its output line-buffered to the host, and its
+//! end (normal, exception, exit code, abort, stop) turned into a [`RankOutcome`].
+
+use mpi_core::{Activity, Endpoint, RunState};
+use rustpython_vm::{
+    Interpreter, PyObjectRef, PyResult, VirtualMachine,
+    builtins::{PyBaseExceptionRef, PyTypeRef},
+    compiler::Mode,
+};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Where a rank's output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// What the embedding (native runner or browser worker) provides to a rank.
+pub trait RankHost {
+    /// Whole lines of output (each ending in '\n'), or, when the rank ends, the
+    /// last unterminated line.
+    fn output(&self, stream: Stream, text: &str);
+    /// Seconds since an origin shared by every rank of the run (`MPI.Wtime`).
+    fn wtime(&self) -> f64;
+    /// `MPI.Get_processor_name()`.
+    fn processor_name(&self) -> String;
+}
+
+/// The script every rank runs.
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub source: String,
+    /// Shown in tracebacks and as `sys.argv[0]`.
+    pub path: String,
+    /// `sys.argv[1:]`.
+    pub args: Vec<String>,
+}
+
+/// How a rank ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RankOutcome {
+    /// The script ran to the end (or called `sys.exit(0)`).
+    Done,
+    /// An uncaught exception (`traceback` is Python's report of it) or a
+    /// non-zero `sys.exit` (`exit_code`).
+    Failed { traceback: String, exit_code: Option<i32> },
+    /// This rank called `Abort(code)`.
+    Aborted { code: i32 },
+    /// The run was stopped from outside while this rank was in MPI.
+    Stopped,
+}
+
+/// This rank's state shared with the native module, reachable from any
+/// `_mpi` function through a thread-local (one rank per thread or worker).
+pub(crate) struct RankContext {
+    pub endpoint: RefCell<Endpoint>,
+    pub host: Rc<dyn RankHost>,
+    pub error_class: RefCell<Option<PyObjectRef>>,
+    pub stopped_class: PyTypeRef,
+    lines: RefCell<[String; 2]>,
+}
+
+thread_local! {
+    static RANK: RefCell<Option<Rc<RankContext>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with this thread's rank. Only `_mpi` functions call it, and they
+/// only run while [`RankRuntime::run`] has a rank installed.
+pub(crate) fn with_rank<T>(f: impl FnOnce(&Rc<RankContext>) -> T) -> T {
+    RANK.with(|r| f(r.borrow().as_ref().expect("_mpi used outside a running rank")))
+}
+
+impl RankContext {
+    pub fn write(&self, fd: i32, text: &str) {
+        let (idx, stream) = if fd == 2 { (1, Stream::Stderr) } else { (0, Stream::Stdout) };
+        let mut lines = self.lines.borrow_mut();
+        let buf = &mut lines[idx];
+        buf.push_str(text);
+        if let Some(end) = buf.rfind('\n') {
+            let rest = buf.split_off(end + 1);
+            let complete = std::mem::replace(buf, rest);
+            drop(lines);
+            self.host.output(stream, &complete);
+        }
+    }
+
+    /// Python's `flush()`: lines stay whole, so an unterminated line waits for
+    /// its newline (or the end of the rank) rather than splicing with others.
+    pub fn flush(&self, _fd: i32) {}
+
+    fn flush_partial_lines(&self) {
+        let taken: Vec<(Stream, String)> = {
+            let mut lines = self.lines.borrow_mut();
+            [Stream::Stdout, Stream::Stderr].into_iter().zip(lines.iter_mut().map(std::mem::take)).collect()
+        };
+        for (stream, text) in taken {
+            if !text.is_empty() {
+                self.host.output(stream, &text);
+            }
+        }
+    }
+}
+
+/// Installs `sys.stdout`/`sys.stderr` objects that write through `_mpi`.
+const STREAMS: &str = r#"
+import sys, _mpi
+
+class _RankStream:
+    """A rank's stdout or stderr: text goes to the host, line by line."""
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, fd, name):
+        self._fd = fd
+        self.name = name
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not " + type(text).__name__)
+        _mpi.write(self._fd, text)
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        _mpi.flush(self._fd)
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._fd
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+sys.stdout = sys.__stdout__ = _RankStream(1, "<stdout>")
+sys.stderr = sys.__stderr__ = _RankStream(2, "<stderr>")
+"#;
+
+/// A rank's interpreter, created before the rank has anything to run so that a
+/// host can keep warm ones ready.
+pub struct RankRuntime {
+    interp: Interpreter,
+}
+
+impl Default for RankRuntime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RankRuntime {
+    pub fn new() -> Self {
+        let builder = Interpreter::builder(Default::default());
+        let stdlib = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        let mpi = crate::native::module_def(&builder.ctx);
+        let interp = builder
+            .add_native_modules(&stdlib)
+            .add_native_module(mpi)
+            .add_frozen_modules(rustpython_pylib::FROZEN_STDLIB)
+            .add_frozen_modules(crate::FROZEN_MPI4PY)
+            .build();
+        RankRuntime { interp }
+    }
+
+    /// Runs `script` as world rank `endpoint.world_rank()`, then marks the rank
+    /// finished in the World's state table.
+    pub fn run(self, endpoint: Endpoint, host: Rc<dyn RankHost>, script: &Script) -> RankOutcome {
+        self.interp.enter(|vm| {
+            let stopped_class = vm.ctx.new_exception_type(
+                "_mpi",
+                "RunStopped",
+                Some(vec![vm.ctx.exceptions.base_exception_type.to_owned()]),
+            );
+            let rank = Rc::new(RankContext {
+                endpoint: RefCell::new(endpoint),
+                host,
+                error_class: RefCell::new(None),
+                stopped_class,
+                lines: RefCell::new([String::new(), String::new()]),
+            });
+            RANK.with(|r| *r.borrow_mut() = Some(rank.clone()));
+            let outcome = match run_main(vm, script) {
+                Ok(()) => RankOutcome::Done,
+                Err(exc) => outcome_of(vm, &rank, exc),
+            };
+            rank.flush_partial_lines();
+            let activity = if outcome == RankOutcome::Done { Activity::Done } else { Activity::Failed };
+            rank.endpoint.borrow_mut().finish(activity);
+            RANK.with(|r| r.borrow_mut().take());
+            outcome
+        })
+    }
+}
+
+fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
+    let argv: Vec<PyObjectRef> =
+        std::iter::once(&script.path).chain(&script.args).map(|a| vm.ctx.new_str(a.as_str()).into()).collect();
+    vm.sys_module.set_attr("argv", vm.ctx.new_list(argv), vm)?;
+    vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
+    let scope = vm.new_scope_with_main()?;
+    scope.globals.set_item("__file__", vm.ctx.new_str(script.path.as_str()).into(), vm)?;
+    let code = vm
+        .compile(&script.source, Mode::Exec, script.path.clone())
+        .map_err(|err| err.into_pyexception(vm, Some(&script.source)))?;
+    let _ = vm.register_code_in_linecache(&code, &script.source);
+    vm.run_code_obj(code, scope).map(drop)
+}
+
+fn outcome_of(vm: &VirtualMachine, rank: &RankContext, exc: PyBaseExceptionRef) -> RankOutcome {
+    if exc.fast_isinstance(&rank.stopped_class) {
+        let ep = rank.endpoint.borrow();
+        return match (ep.world().run_state(), ep.world().abort_info()) {
+            (RunState::Aborted, Some((code, who))) if who == ep.world_rank() => RankOutcome::Aborted { code },
+            _ => RankOutcome::Stopped,
+        };
+    }
+    if exc.fast_isinstance(vm.ctx.exceptions.system_exit) {
+        let code = exc.as_object().get_attr("code", vm).ok().filter(|c| !vm.is_none(c));
+        return match code {
+            None => RankOutcome::Done,
+            Some(c) => match c.try_to_value::<i32>(vm) {
+                Ok(0) => RankOutcome::Done,
+                Ok(n) => RankOutcome::Failed { traceback: String::new(), exit_code: Some(n) },
+                Err(_) => {
+                    let text = c.str(vm).map(|s| s.as_str().to_owned()).unwrap_or_default();
+                    RankOutcome::Failed { traceback: format!("{text}\n"), exit_code: Some(1) }
+                }
+            },
+        };
+    }
+    let mut traceback = String::new();
+    let _ = vm.write_exception(&mut traceback, &exc);
+    RankOutcome::Failed { traceback, exit_code: None }
+}

@@ -1,0 +1,108 @@
+//! `mpiplay`: runs an mpi4py script on N ranks, like `mpiexec -n N python script.py`,
+//! with threads as ranks in one process.
+//!
+//! Exit status: 0 when every rank finished normally; 1 when a rank raised or
+//! exited non-zero; the code of `comm.Abort(code)`; 2 for usage errors; 3 for a
+//! deadlock; 124 when `--timeout` ran out.
+
+mod output;
+mod supervisor;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "usage: mpiplay -n N [-l|--label] [--timeout SECS] script.py [args...]
+
+Runs script.py on N ranks (threads, one Python interpreter each), as
+`mpiexec -n N python script.py [args...]` would.
+
+  -n, -np N        number of ranks (1 to 1024)
+  -l, --label      prefix every output line with [rank]
+  --timeout SECS   stop the run after SECS seconds (exit status 124)
+  -h, --help       show this help
+  -V, --version    show the version
+
+Exit status: 0 ok; 1 a rank raised or exited non-zero; comm.Abort(code) gives
+code; 2 usage error; 3 deadlock; 124 timeout.";
+
+/// The most ranks one process will start; far beyond what a laptop runs usefully.
+const MAX_RANKS: u32 = 1024;
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub struct Options {
+    pub ranks: u32,
+    pub label: bool,
+    pub timeout: Option<Duration>,
+    pub script: String,
+    pub args: Vec<String>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut ranks = None;
+    let mut label = false;
+    let mut timeout = None;
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('n') | Long("np") | Long("n") => {
+                let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                let n: u32 = v.parse().map_err(|_| format!("-n wants a number of ranks, got '{v}'"))?;
+                if n == 0 || n > MAX_RANKS {
+                    return Err(format!("-n must be between 1 and {MAX_RANKS}, got {n}"));
+                }
+                ranks = Some(n);
+            }
+            Short('l') | Long("label") => label = true,
+            Long("timeout") => {
+                let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                let secs: f64 = v.parse().ok().filter(|s: &f64| *s > 0.0 && s.is_finite()).ok_or_else(|| {
+                    format!("--timeout wants a positive number of seconds, got '{v}'")
+                })?;
+                timeout = Some(Duration::from_secs_f64(secs));
+            }
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            Short('V') | Long("version") => {
+                println!("mpiplay {}", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
+            Value(script) => {
+                let script = script.string().map_err(|e| e.to_string())?;
+                let args = parser.raw_args().map_err(|e| e.to_string())?;
+                let args = args
+                    .map(|a| a.into_string().map_err(|a| format!("argument is not valid UTF-8: {a:?}")))
+                    .collect::<Result<_, _>>()?;
+                let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
+                return Ok(Options { ranks, label, timeout, script, args });
+            }
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    Err("missing the script to run".into())
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("mpiplay: {msg}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let source = match std::fs::read_to_string(&opts.script) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mpiplay: cannot read {}: {e}", opts.script);
+            return ExitCode::from(2);
+        }
+    };
+    let status = supervisor::run(&opts, source);
+    // Ranks stuck in pure Python (e.g. `while True: pass`) cannot be unwound,
+    // so the process ends here rather than joining their threads.
+    output::flush_all();
+    std::process::exit(status)
+}

@@ -1,0 +1,159 @@
+//! The run supervisor: starts one thread per rank over one World, collects
+//! how each rank ends, watches the rank-state table for deadlocks, enforces
+//! the timeout, and decides the exit status and the report on stderr.
+
+use crate::Options;
+use crate::output::{NativeHost, Sink};
+use mpi_core::{Endpoint, HeapMemory, Layout, Verdict, World, analyze};
+use mpi_python::{RankOutcome, RankRuntime, Script, Stream};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// RustPython recurses on the native stack; give ranks room for deep Python
+/// recursion (virtual memory, committed only as used).
+const RANK_STACK_BYTES: usize = 64 << 20;
+
+/// How often the watchdog looks at the state table while ranks run.
+const WATCH_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How long ranks get to unwind after the run was stopped before the process exits.
+const UNWIND_GRACE: Duration = Duration::from_millis(500);
+
+pub const EXIT_RANK_FAILED: i32 = 1;
+pub const EXIT_DEADLOCK: i32 = 3;
+pub const EXIT_TIMEOUT: i32 = 124;
+
+/// Runs the script on every rank and returns the process exit status.
+pub fn run(opts: &Options, source: String) -> i32 {
+    let layout = Layout::new(opts.ranks);
+    let world = World::create(Arc::new(HeapMemory::new(layout.word_len())), layout);
+    let sink = Arc::new(Sink { label: opts.label });
+    let script = Arc::new(Script { source, path: opts.script.clone(), args: opts.args.clone() });
+    let origin = Instant::now();
+    let (tx, rx) = mpsc::channel::<(u32, RankOutcome)>();
+
+    for rank in 0..opts.ranks {
+        let (world, sink, script, tx) = (world.clone(), sink.clone(), script.clone(), tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("rank-{rank}"))
+            .stack_size(RANK_STACK_BYTES)
+            .spawn(move || {
+                let runtime = RankRuntime::new();
+                let endpoint = Endpoint::new(world, rank);
+                let host = Rc::new(NativeHost { rank, sink, origin });
+                let outcome = runtime.run(endpoint, host, &script);
+                let _ = tx.send((rank, outcome));
+            });
+        if let Err(e) = spawned {
+            sink.report(&format!("mpiplay: cannot start rank {rank}: {e}"));
+            world.stop();
+            return EXIT_RANK_FAILED;
+        }
+    }
+    drop(tx);
+
+    let mut outcomes: Vec<Option<RankOutcome>> = vec![None; opts.ranks as usize];
+    let mut ending: Option<(i32, String)> = None;
+    let mut stopped_at: Option<Instant> = None;
+    let mut suspect: Option<u32> = None;
+    loop {
+        match rx.recv_timeout(WATCH_INTERVAL) {
+            Ok((rank, outcome)) => {
+                if ending.is_none() {
+                    ending = ending_for(rank, &outcome, &sink);
+                    if ending.is_some() {
+                        world.stop();
+                        stopped_at = Some(Instant::now());
+                    }
+                }
+                outcomes[rank as usize] = Some(outcome);
+                if outcomes.iter().all(Option::is_some) {
+                    break;
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if let Some(t) = stopped_at {
+            if t.elapsed() > UNWIND_GRACE {
+                break;
+            }
+            continue;
+        }
+        if let Some(limit) = opts.timeout {
+            if origin.elapsed() >= limit {
+                let running: Vec<String> = outcomes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| o.is_none())
+                    .map(|(r, _)| r.to_string())
+                    .collect();
+                ending = Some((
+                    EXIT_TIMEOUT,
+                    format!(
+                        "mpiplay: timed out after {} s; stopped rank{} {} (still running)",
+                        limit.as_secs_f64(),
+                        if running.len() == 1 { "" } else { "s" },
+                        running.join(", ")
+                    ),
+                ));
+                world.stop();
+                stopped_at = Some(Instant::now());
+                continue;
+            }
+        }
+        // A deadlock is declared on two consistent snapshots in a row with no
+        // change in between, so a rank that is merely between two calls is
+        // never mistaken for a stuck one.
+        if let Some(snapshot) = world.snapshot() {
+            if let Verdict::Deadlock(report) = analyze(&snapshot) {
+                let generation = world.generation();
+                if suspect == Some(generation) {
+                    ending = Some((EXIT_DEADLOCK, format!("mpiplay: {report}")));
+                    world.stop();
+                    stopped_at = Some(Instant::now());
+                } else {
+                    suspect = Some(generation);
+                }
+                continue;
+            }
+        }
+        suspect = None;
+    }
+
+    match ending {
+        Some((status, report)) => {
+            sink.report(&report);
+            status
+        }
+        None => 0,
+    }
+}
+
+/// Whether a rank's end ends the run: its exit status and the report to print.
+/// A failing rank's traceback is printed at once, labelled like its output.
+fn ending_for(rank: u32, outcome: &RankOutcome, sink: &Sink) -> Option<(i32, String)> {
+    match outcome {
+        RankOutcome::Done | RankOutcome::Stopped => None,
+        RankOutcome::Aborted { code } => Some((
+            *code,
+            format!("mpiplay: rank {rank} called MPI_Abort(MPI_COMM_WORLD, {code}); the other ranks were stopped"),
+        )),
+        RankOutcome::Failed { traceback, exit_code } => {
+            if !traceback.is_empty() {
+                sink.write(rank, Stream::Stderr, traceback);
+            }
+            let why = match exit_code {
+                Some(code) => format!("exited with status {code}"),
+                None => match traceback.trim_end().lines().last() {
+                    Some(last) => format!("raised an exception ({last})"),
+                    None => "raised an exception".to_owned(),
+                },
+            };
+            Some((EXIT_RANK_FAILED, format!("mpiplay: rank {rank} {why}; the other ranks were stopped")))
+        }
+    }
+}

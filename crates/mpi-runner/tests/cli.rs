@@ -1,0 +1,226 @@
+//! How `mpiplay` behaves as a command: bad input, failing ranks, Abort,
+//! deadlocks, timeouts, labels, arguments and many ranks. Each case is a
+//! small script inline with the exit status and output it must give.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn context(&self) -> String {
+        format!("exit status {}\n--- stdout:\n{}--- stderr:\n{}", self.status, self.stdout, self.stderr)
+    }
+}
+
+/// Writes `source` to a fresh file and runs `mpiplay ARGS... file EXTRA...`.
+fn run(args: &[&str], source: &str, extra: &[&str]) -> Run {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("mpiplay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path: PathBuf = dir.join(format!("case{}.py", N.fetch_add(1, Ordering::SeqCst)));
+    std::fs::write(&path, source).expect("write script");
+    mpiplay(args, &path, extra)
+}
+
+fn mpiplay(args: &[&str], path: &std::path::Path, extra: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpiplay"))
+        .args(args)
+        .arg(path)
+        .args(extra)
+        .output()
+        .expect("mpiplay starts");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let missing = mpiplay(&["-n", "2"], std::path::Path::new("/nonexistent/script.py"), &[]);
+    assert_eq!(missing.status, 2, "{}", missing.context());
+    assert!(missing.stderr.contains("cannot read /nonexistent/script.py"), "{}", missing.context());
+    for bad in [&["-n", "0"][..], &["-n", "many"], &["--frobnicate"], &[]] {
+        let r = run(bad, "print('never runs')\n", &[]);
+        assert_eq!(r.status, 2, "args {bad:?}: {}", r.context());
+        assert!(r.stdout.is_empty(), "args {bad:?}: {}", r.context());
+        assert!(r.stderr.contains("usage: mpiplay"), "args {bad:?}: {}", r.context());
+    }
+}
+
+#[test]
+fn syntax_error_names_rank_and_line() {
+    let r = run(&["-n", "3"], "from mpi4py import MPI\nx = 1\nif x ==:\n    pass\n", &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("SyntaxError"), "{}", r.context());
+    assert!(r.stderr.contains("line 3"), "{}", r.context());
+    assert!(r.stderr.contains("mpiplay: rank "), "{}", r.context());
+}
+
+#[test]
+fn exception_in_one_rank_stops_the_others_and_names_it() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+print('started', comm.rank)
+if comm.rank == 2:
+    1 / 0
+comm.recv(source=MPI.ANY_SOURCE)
+";
+    let r = run(&["-n", "4", "-l"], src, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("[2] Traceback (most recent call last):"), "{}", r.context());
+    assert!(r.stderr.contains("line 5"), "{}", r.context());
+    assert!(r.stderr.contains("[2] ZeroDivisionError: division by zero"), "{}", r.context());
+    assert!(
+        r.stderr.contains("mpiplay: rank 2 raised an exception (ZeroDivisionError: division by zero); the other ranks were stopped"),
+        "{}",
+        r.context()
+    );
+    assert!(!r.stderr.contains("deadlock"), "a failure is not a deadlock: {}", r.context());
+}
+
+#[test]
+fn invalid_rank_raises_mpi_exception_with_err_rank() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+try:
+    comm.send('x', dest=comm.size)
+except MPI.Exception as e:
+    print(type(e).__name__, e.Get_error_class() == MPI.ERR_RANK, str(comm.size) in str(e))
+comm.send('x', dest=-7)
+";
+    let r = run(&["-n", "2"], src, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert_eq!(r.stdout.matches("Exception True True").count(), 2, "{}", r.context());
+    assert!(r.stderr.contains("Invalid rank"), "{}", r.context());
+    assert!(r.stderr.contains("-7"), "{}", r.context());
+}
+
+#[test]
+fn unpicklable_object_raises_in_the_sender() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+if comm.rank == 0:
+    comm.send(lambda x: x, dest=1)
+else:
+    comm.recv(source=0)
+";
+    let r = run(&["-n", "2"], src, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("mpiplay: rank 0 raised an exception"), "{}", r.context());
+    assert!(r.stderr.to_lowercase().contains("pickl"), "{}", r.context());
+}
+
+#[test]
+fn recv_from_self_without_send_is_a_deadlock() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+print('before')
+comm.recv(source=comm.rank, tag=4)
+print('never')
+";
+    let r = run(&["-n", "1"], src, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    assert_eq!(r.stdout, "before\n", "{}", r.context());
+    assert!(r.stderr.contains("rank 0 is blocked in recv(source=0, tag=4, comm=COMM_WORLD)"), "{}", r.context());
+    assert!(r.stderr.contains("wait-for cycle: rank 0 -> rank 0"), "{}", r.context());
+}
+
+#[test]
+fn waiting_on_a_finished_rank_is_reported() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+if comm.rank == 0:
+    comm.recv(source=1)
+";
+    let r = run(&["-n", "2"], src, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    assert!(r.stderr.contains("rank 0 waits for rank 1, which has already finished"), "{}", r.context());
+}
+
+#[test]
+fn abort_ends_the_run_with_its_code() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+if comm.rank == 1:
+    comm.Abort(7)
+comm.recv(source=MPI.ANY_SOURCE)
+";
+    let r = run(&["-n", "3"], src, &[]);
+    assert_eq!(r.status, 7, "{}", r.context());
+    assert!(r.stderr.contains("rank 1 called MPI_Abort(MPI_COMM_WORLD, 7)"), "{}", r.context());
+}
+
+#[test]
+fn nonzero_sys_exit_is_a_failure_and_zero_is_not() {
+    let r = run(&["-n", "2"], "import sys\nfrom mpi4py import MPI\nif MPI.COMM_WORLD.rank == 1:\n    sys.exit(5)\n", &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("rank 1 exited with status 5"), "{}", r.context());
+    let ok = run(&["-n", "2"], "import sys\nprint('bye')\nsys.exit(0)\n", &[]);
+    assert_eq!(ok.status, 0, "{}", ok.context());
+    assert_eq!(ok.stdout, "bye\nbye\n");
+}
+
+#[test]
+fn timeout_stops_a_runaway_loop() {
+    let r = run(&["-n", "2", "--timeout", "1"], "while True:\n    pass\n", &[]);
+    assert_eq!(r.status, 124, "{}", r.context());
+    assert!(r.stderr.contains("timed out after 1 s"), "{}", r.context());
+}
+
+#[test]
+fn labels_args_and_unterminated_last_line() {
+    let src = "import sys\nfrom mpi4py import MPI\nprint(MPI.COMM_WORLD.rank, sys.argv[1:])\nprint('tail', end='')\n";
+    let r = run(&["-n", "2", "--label"], src, &["a", "--b"]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["[0] 0 ['a', '--b']", "[0] tail", "[1] 1 ['a', '--b']", "[1] tail"], "{}", r.context());
+    let plain = run(&["-n", "1"], "print('x')\n", &[]);
+    assert_eq!(plain.stdout, "x\n");
+}
+
+#[test]
+fn lines_of_different_ranks_never_splice() {
+    let src = "\
+from mpi4py import MPI
+r = MPI.COMM_WORLD.rank
+for i in range(300):
+    print(f'rank {r} line {i} ' + 'x' * 50, end='')
+    print(' end')
+";
+    let r = run(&["-n", "6", "-l"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 1800);
+    for line in lines {
+        let (label, text) = line.split_once("] ").expect("labelled");
+        let rank = &label[1..];
+        assert!(text.starts_with(&format!("rank {rank} line ")) && text.ends_with(" end"), "spliced line: {line:?}");
+    }
+}
+
+#[test]
+fn sixty_four_ranks_say_hello() {
+    let src = "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nprint('hello from', comm.Get_rank(), 'of', comm.Get_size())\n";
+    let r = run(&["-n", "64"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let mut got: Vec<String> = r.stdout.lines().map(str::to_owned).collect();
+    got.sort();
+    let mut want: Vec<String> = (0..64).map(|i| format!("hello from {i} of 64")).collect();
+    want.sort();
+    assert_eq!(got, want);
+}

@@ -1,0 +1,184 @@
+//! Fixture scripts run through `mpiplay`, each checked by one function against
+//! what real mpi4py printed for it.
+//!
+//! Two suites: the tutorial examples (`tests/examples`, a copy of the shared
+//! examples with their manifest) and the API fixtures (`tests/fixtures/api`,
+//! one script per feature group, `# ranks: N` on its first line, expected
+//! output recorded from mpi4py 4.1.2 on MPICH beside it as NAME.txt).
+//! Expected output is `[rank] text` lines; ranks' lines are compared rank by
+//! rank in order, since MPI fixes no interleaving between ranks.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Examples that belong to a later part of the runtime (multiprocessing).
+const NOT_MPI: &[&str] = &["pool_map"];
+
+#[derive(Deserialize)]
+struct Manifest {
+    example: Vec<Example>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Example {
+    name: String,
+    ranks: u32,
+    expect: String,
+    #[serde(default)]
+    cycle: Vec<u32>,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// Splits `[rank] text` lines into each rank's lines, in order.
+fn per_rank(output: &str) -> BTreeMap<u32, Vec<String>> {
+    let mut ranks: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for line in output.lines() {
+        let (rank, text) = line
+            .strip_prefix('[')
+            .and_then(|l| l.split_once("] "))
+            .or_else(|| line.strip_prefix('[').and_then(|l| l.split_once(']')))
+            .unwrap_or_else(|| panic!("line without a [rank] label: {line:?}"));
+        ranks.entry(rank.parse().expect("numeric rank label")).or_default().push(text.to_owned());
+    }
+    ranks
+}
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn mpiplay(ranks: u32, script: &Path) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpiplay"))
+        .args(["-l", "--timeout", "120", "-n", &ranks.to_string()])
+        .arg(script)
+        .current_dir(script.parent().expect("script dir"))
+        .output()
+        .expect("mpiplay starts");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The one check: run `script` on `ranks`, compare each rank's stdout lines with
+/// `expected`, and check how the run ended.
+fn check(script: &Path, ranks: u32, expected: &str, expect: &str, cycle: &[u32]) -> Result<(), Failed> {
+    let run = mpiplay(ranks, script);
+    let context = || format!("\n--- exit status {}\n--- stdout:\n{}--- stderr:\n{}", run.status, run.stdout, run.stderr);
+    match expect {
+        "ok" if run.status != 0 => return Err(format!("expected a clean run{}", context()).into()),
+        "deadlock" => {
+            if run.status != 3 {
+                return Err(format!("expected exit status 3 (deadlock){}", context()).into());
+            }
+            let want: Vec<String> = cycle.iter().map(|r| format!("rank {r}")).collect();
+            let cycle_line = run.stderr.lines().find(|l| l.starts_with("wait-for cycle:")).unwrap_or("");
+            if want.iter().any(|r| !cycle_line.contains(r.as_str())) {
+                return Err(format!("deadlock report does not name the cycle {want:?}{}", context()).into());
+            }
+        }
+        "error" if run.status != 1 => return Err(format!("expected a failing rank (exit 1){}", context()).into()),
+        _ => {}
+    }
+    let got = per_rank(&run.stdout);
+    let want = per_rank(expected);
+    for r in 0..ranks {
+        let (g, w) = (got.get(&r).cloned().unwrap_or_default(), want.get(&r).cloned().unwrap_or_default());
+        if g != w {
+            return Err(format!("rank {r} printed\n  {g:?}\nbut mpi4py printed\n  {w:?}{}", context()).into());
+        }
+    }
+    Ok(())
+}
+
+fn example_trials(root: &Path) -> Vec<Trial> {
+    let dir = root.join("tests/examples");
+    let manifest: Manifest =
+        toml::from_str(&std::fs::read_to_string(dir.join("manifest.toml")).expect("examples manifest")).expect("valid manifest");
+    manifest
+        .example
+        .into_iter()
+        .filter(|e| !NOT_MPI.contains(&e.name.as_str()))
+        .map(|e| {
+            let dir = dir.clone();
+            Trial::test(format!("examples::{}", e.name), move || {
+                let expected = std::fs::read_to_string(dir.join("expected").join(format!("{}.txt", e.name)))?;
+                check(&dir.join(format!("{}.py", e.name)), e.ranks, &expected, &e.expect, &e.cycle)
+            })
+        })
+        .collect()
+}
+
+fn api_trials(root: &Path) -> Vec<Trial> {
+    let dir = root.join("tests/fixtures/api");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut scripts: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "py")).collect();
+    scripts.sort();
+    scripts
+        .into_iter()
+        .map(|script| {
+            let name = script.file_stem().expect("file name").to_string_lossy().into_owned();
+            Trial::test(format!("api::{name}"), move || {
+                let source = std::fs::read_to_string(&script)?;
+                let ranks: u32 = source
+                    .lines()
+                    .find_map(|l| l.strip_prefix("# ranks:"))
+                    .ok_or("API fixture lacks a '# ranks: N' line")?
+                    .trim()
+                    .parse()?;
+                let expected = std::fs::read_to_string(script.with_extension("txt"))?;
+                check(&script, ranks, &expected, "ok", &[])
+            })
+        })
+        .collect()
+}
+
+/// The examples here are a copy of the shared tutorial set; when the shared set
+/// sits beside the repository, the copy must not have drifted from it.
+fn shared_copy_trial(root: &Path) -> Trial {
+    let root = root.to_owned();
+    Trial::test("examples::copy_matches_shared_set", move || {
+        let shared = root.join("../shared/examples");
+        if !shared.is_dir() {
+            return Ok(());
+        }
+        let mut drifted = Vec::new();
+        for entry in walk(&shared) {
+            let rel = entry.strip_prefix(&shared).expect("under shared");
+            if std::fs::read(&entry).ok() != std::fs::read(root.join("tests/examples").join(rel)).ok() {
+                drifted.push(rel.display().to_string());
+            }
+        }
+        if drifted.is_empty() { Ok(()) } else { Err(format!("tests/examples differs from the shared examples: {drifted:?} (copy them again)").into()) }
+    })
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Each case starts up to 10 interpreters; two cases at a time suit two cores.
+    args.test_threads = args.test_threads.or(Some(2));
+    let root = repo_root();
+    let mut trials = example_trials(&root);
+    trials.extend(api_trials(&root));
+    trials.push(shared_copy_trial(&root));
+    libtest_mimic::run(&args, trials).exit();
+}
