@@ -16,4 +16,4 @@ pub use rank::{RankHost, RankOutcome, RankRuntime, Script, Stream};
 
 /// The `mpi4py` package, compiled to bytecode at build time.
 pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib =
-    rustpython_vm::py_freeze!(dir = "python");
+    rustpython_vm::py_freeze!(dir = "../python");

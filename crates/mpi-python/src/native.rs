@@ -6,13 +6,13 @@
 //! contract with the Python layer is `python/_mpi.pyi`. Objects are pickled by
 //! the Python layer; everything that blocks, validates or keeps state is here.
 
-use crate::rank::{RankContext, with_rank};
+use crate::rank::with_rank;
 use mpi_core::{
     ANY_SOURCE, ANY_TAG, Completion, Endpoint, ErrorClass, MpiError, PROC_NULL, ReduceOp, TAG_UB, UNDEFINED,
 };
 use rustpython_vm::{
-    PyObjectRef, PyResult, VirtualMachine,
-    builtins::{PyBaseExceptionRef, PyBytes, PyTupleRef},
+    PyObjectRef, PyResult, TryFromObject, VirtualMachine,
+    builtins::{PyBaseExceptionRef, PyBytes, PyTuple, PyTupleRef},
     function::{ArgBytesLike, ArgSequence},
 };
 
@@ -75,6 +75,14 @@ fn completion(vm: &VirtualMachine, c: Completion) -> PyTupleRef {
     vm.new_tuple((data, c.source, c.tag))
 }
 
+fn int_list<T: Into<i64>>(vm: &VirtualMachine, items: impl IntoIterator<Item = T>) -> PyObjectRef {
+    vm.ctx.new_list(items.into_iter().map(|i| vm.ctx.new_int(i.into()).into()).collect()).into()
+}
+
+fn bool_list(vm: &VirtualMachine, items: &[bool]) -> PyObjectRef {
+    vm.ctx.new_list(items.iter().map(|b| vm.ctx.new_bool(*b).into()).collect()).into()
+}
+
 fn bytes_list(vm: &VirtualMachine, items: Vec<Vec<u8>>) -> PyObjectRef {
     vm.ctx.new_list(items.into_iter().map(|b| vm.ctx.new_bytes(b).into()).collect()).into()
 }
@@ -86,7 +94,11 @@ fn to_vecs(items: ArgSequence<ArgBytesLike>) -> Vec<Vec<u8>> {
 /// The fold function of a reduction: a Python callable on bytes, or a
 /// predefined op on a typed buffer (`(opname, typecode)`).
 fn make_op(vm: &VirtualMachine, op: PyObjectRef) -> PyResult<Box<dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure> + '_>> {
-    if let Ok((name, typecode)) = <(String, String)>::try_from_object_ref(vm, &op) {
+    if let Some(pair) = op.downcast_ref::<PyTuple>() {
+        let [name, typecode] = pair.as_slice() else {
+            return Err(vm.new_type_error("a predefined reduction is an (opname, typecode) pair".to_owned()));
+        };
+        let (name, typecode) = (String::try_from_object(vm, name.clone())?, String::try_from_object(vm, typecode.clone())?);
         let rop = ReduceOp::from_name(&name)
             .ok_or_else(|| vm.new_value_error(format!("no predefined reduction named {name}")))?;
         let tc = typecode.chars().next().unwrap_or('B');
@@ -104,17 +116,6 @@ fn make_op(vm: &VirtualMachine, op: PyObjectRef) -> PyResult<Box<dyn FnMut(Vec<u
             .map_err(|_| OpFailure::Py(vm.new_type_error("a reduction must return bytes".to_owned())))?;
         Ok(bytes.as_bytes().to_vec())
     }))
-}
-
-trait TryFromObjectRef: Sized {
-    fn try_from_object_ref(vm: &VirtualMachine, obj: &PyObjectRef) -> PyResult<Self>;
-}
-
-impl TryFromObjectRef for (String, String) {
-    fn try_from_object_ref(vm: &VirtualMachine, obj: &PyObjectRef) -> PyResult<Self> {
-        use rustpython_vm::TryFromObject;
-        <(String, String)>::try_from_object(vm, obj.clone())
-    }
 }
 
 /// A reduction run on the endpoint: the op may call back into Python, so the
@@ -193,8 +194,8 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn group_ranks(comm: u32, vm: &VirtualMachine) -> PyResult<Vec<u32>> {
-        with_ep(vm, |ep| ep.comm_group(comm))
+    fn group_ranks(comm: u32, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        with_ep(vm, |ep| ep.comm_group(comm)).map(|g| int_list(vm, g))
     }
 
     #[pyfunction]
@@ -213,9 +214,9 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn abort(_comm: u32, code: i32, vm: &VirtualMachine) -> PyBaseExceptionRef {
+    fn abort(_comm: u32, code: i32, vm: &VirtualMachine) -> PyResult<()> {
         with_rank(|r| r.endpoint.borrow().abort(code));
-        mpi_error(vm, MpiError::Stopped)
+        Err(mpi_error(vm, MpiError::Stopped))
     }
 
     // ----- point to point -----
@@ -378,8 +379,8 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn compute_dims(nnodes: i32, dims: Vec<i32>, vm: &VirtualMachine) -> PyResult<Vec<i32>> {
-        mpi_core::compute_dims(nnodes, &dims).map_err(|e| mpi_error(vm, e))
+    fn compute_dims(nnodes: i32, dims: Vec<i32>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        mpi_core::compute_dims(nnodes, &dims).map(|d| int_list(vm, d)).map_err(|e| mpi_error(vm, e))
     }
 
     #[pyfunction]
@@ -393,13 +394,14 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn cart_get(comm: u32, vm: &VirtualMachine) -> PyResult<(Vec<i32>, Vec<bool>, Vec<i32>)> {
-        with_ep(vm, |ep| {
+    fn cart_get(comm: u32, vm: &VirtualMachine) -> PyResult<(PyObjectRef, PyObjectRef, PyObjectRef)> {
+        let (dims, periods, coords) = with_ep(vm, |ep| {
             let me = ep.comm_rank(comm)? as i32;
             let coords = ep.cart_coords(comm, me)?;
             let cart = ep.cart(comm)?.expect("cart_coords checked the topology");
             Ok((cart.dims.clone(), cart.periods.clone(), coords))
-        })
+        })?;
+        Ok((int_list(vm, dims), bool_list(vm, &periods), int_list(vm, coords)))
     }
 
     #[pyfunction]
@@ -408,8 +410,8 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn cart_coords(comm: u32, rank: i32, vm: &VirtualMachine) -> PyResult<Vec<i32>> {
-        with_ep(vm, |ep| ep.cart_coords(comm, rank))
+    fn cart_coords(comm: u32, rank: i32, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        with_ep(vm, |ep| ep.cart_coords(comm, rank)).map(|c| int_list(vm, c))
     }
 
     #[pyfunction]
@@ -436,7 +438,3 @@ pub(crate) mod _mpi {
 }
 
 pub(crate) use _mpi::module_def;
-
-/// Keeps the type checker honest about the context type used above.
-#[allow(dead_code)]
-fn _assert_context(_: &RankContext) {}

@@ -4,7 +4,7 @@
 
 use mpi_core::{Activity, Endpoint, RunState};
 use rustpython_vm::{
-    Interpreter, PyObjectRef, PyResult, VirtualMachine,
+    AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyTypeRef},
     compiler::Mode,
 };
@@ -206,6 +206,10 @@ fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     let argv: Vec<PyObjectRef> =
         std::iter::once(&script.path).chain(&script.args).map(|a| vm.ctx.new_str(a.as_str()).into()).collect();
     vm.sys_module.set_attr("argv", vm.ctx.new_list(argv), vm)?;
+    // As `python script.py` does: the script's folder comes first on sys.path.
+    let folder = std::path::Path::new(&script.path).parent().map_or(String::new(), |p| p.display().to_string());
+    let sys_path = vm.sys_module.get_attr("path", vm)?;
+    vm.call_method(&sys_path, "insert", (0, folder))?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     let scope = vm.new_scope_with_main()?;
     scope.globals.set_item("__file__", vm.ctx.new_str(script.path.as_str()).into(), vm)?;
@@ -232,7 +236,7 @@ fn outcome_of(vm: &VirtualMachine, rank: &RankContext, exc: PyBaseExceptionRef) 
                 Ok(0) => RankOutcome::Done,
                 Ok(n) => RankOutcome::Failed { traceback: String::new(), exit_code: Some(n) },
                 Err(_) => {
-                    let text = c.str(vm).map(|s| s.as_str().to_owned()).unwrap_or_default();
+                    let text = c.str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                     RankOutcome::Failed { traceback: format!("{text}\n"), exit_code: Some(1) }
                 }
             },

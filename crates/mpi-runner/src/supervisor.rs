@@ -35,14 +35,14 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let (tx, rx) = mpsc::channel::<(u32, RankOutcome)>();
 
     for rank in 0..opts.ranks {
-        let (world, sink, script, tx) = (world.clone(), sink.clone(), script.clone(), tx.clone());
+        let (rank_world, rank_sink, script, tx) = (world.clone(), sink.clone(), script.clone(), tx.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("rank-{rank}"))
             .stack_size(RANK_STACK_BYTES)
             .spawn(move || {
                 let runtime = RankRuntime::new();
-                let endpoint = Endpoint::new(world, rank);
-                let host = Rc::new(NativeHost { rank, sink, origin });
+                let endpoint = Endpoint::new(rank_world, rank);
+                let host = Rc::new(NativeHost { rank, sink: rank_sink, origin });
                 let outcome = runtime.run(endpoint, host, &script);
                 let _ = tx.send((rank, outcome));
             });

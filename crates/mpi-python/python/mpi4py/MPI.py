@@ -1,0 +1,2770 @@
+"""Message Passing Interface: mpi4py's `mpi4py.MPI` for the playground.
+
+Every rank runs its own interpreter; the native module `_mpi` moves bytes
+between ranks, blocks, validates ranks and tags, and keeps the communicator
+tables (its contract is `_mpi.pyi`). This module gives those bytes the shape
+mpi4py gives them, so that a script behaves here as under mpi4py 4.1 on MPICH:
+
+* the lowercase methods (`Comm.send`, `recv`, `bcast`, `reduce`, ...) move
+  Python objects, pickled with the highest protocol as mpi4py does;
+* the uppercase methods (`Comm.Send`, `Recv`, `Bcast`, `Reduce`, ...) move the
+  contents of buffer objects (bytearray, array.array, memoryview, bytes for
+  sending), described as ``buf``, ``[buf, datatype]``, ``[buf, count,
+  datatype]`` or ``[buf, (count, displ), datatype]``;
+* names, signatures, defaults, constants (MPICH's values), error classes and
+  error messages follow mpi4py and MPICH.
+
+Handles are plain ints owned by `_mpi`. Objects that only exist on one rank
+(datatypes, statuses, operations, groups) live entirely in Python.
+
+Sections follow mpi4py's own layout: constants, Datatype, Status, Request, Op,
+Group, Info and Errhandler, Comm and its subclasses, Exception and error codes,
+environment functions, pickling.
+"""
+
+import _mpi
+import struct as _struct
+import sys as _sys
+from pickle import HIGHEST_PROTOCOL as _HIGHEST_PROTOCOL
+from pickle import dumps as _pickle_dumps
+from pickle import loads as _pickle_loads
+
+from mpi4py import rc as _rc
+
+# ---------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------
+
+UNDEFINED = _mpi.UNDEFINED
+ANY_SOURCE = _mpi.ANY_SOURCE
+ANY_TAG = _mpi.ANY_TAG
+PROC_NULL = _mpi.PROC_NULL
+ROOT = -3
+
+# Attribute keys (MPICH's values); `Comm.Get_attr(TAG_UB)` gives the value.
+KEYVAL_INVALID = 603979776
+TAG_UB = 1681915905
+IO = 1681915909
+WTIME_IS_GLOBAL = 1681915911
+UNIVERSE_SIZE = 1681915913
+LASTUSEDCODE = 1681915915
+APPNUM = 1681915917
+
+# Error classes, with MPICH's numbering (the native side's table wins).
+SUCCESS = 0
+ERR_BUFFER = 1
+ERR_COUNT = 2
+ERR_TYPE = 3
+ERR_TAG = 4
+ERR_COMM = 5
+ERR_RANK = 6
+ERR_ROOT = 7
+ERR_GROUP = 8
+ERR_OP = 9
+ERR_TOPOLOGY = 10
+ERR_DIMS = 11
+ERR_ARG = 12
+ERR_UNKNOWN = 13
+ERR_TRUNCATE = 14
+ERR_OTHER = 15
+ERR_INTERN = 16
+ERR_IN_STATUS = 17
+ERR_PENDING = 18
+ERR_REQUEST = 19
+ERR_ACCESS = 20
+ERR_AMODE = 21
+ERR_BAD_FILE = 22
+ERR_CONVERSION = 23
+ERR_DUP_DATAREP = 24
+ERR_FILE_EXISTS = 25
+ERR_FILE_IN_USE = 26
+ERR_FILE = 27
+ERR_INFO = 28
+ERR_INFO_KEY = 29
+ERR_INFO_VALUE = 30
+ERR_INFO_NOKEY = 31
+ERR_IO = 32
+ERR_NAME = 33
+ERR_NO_MEM = 34
+ERR_NOT_SAME = 35
+ERR_NO_SPACE = 36
+ERR_NO_SUCH_FILE = 37
+ERR_PORT = 38
+ERR_QUOTA = 39
+ERR_READ_ONLY = 40
+ERR_SERVICE = 41
+ERR_SPAWN = 42
+ERR_UNSUPPORTED_DATAREP = 43
+ERR_UNSUPPORTED_OPERATION = 44
+ERR_WIN = 45
+ERR_BASE = 46
+ERR_LOCKTYPE = 47
+ERR_KEYVAL = 48
+ERR_RMA_CONFLICT = 49
+ERR_RMA_SYNC = 50
+ERR_SIZE = 51
+ERR_DISP = 52
+ERR_ASSERT = 53
+ERR_RMA_RANGE = 55
+ERR_RMA_ATTACH = 56
+ERR_RMA_SHARED = 57
+ERR_RMA_FLAVOR = 58
+ERR_SESSION = 75
+ERR_PROC_ABORTED = 76
+ERR_VALUE_TOO_LARGE = 77
+ERR_PROC_FAILED = 13
+ERR_PROC_FAILED_PENDING = 13
+ERR_REVOKED = 13
+ERR_LASTCODE = 1073741823
+ERR_ABI = 1073741823
+ERR_ERRHANDLER = 1073741823
+globals().update(_mpi.ERR)
+
+# MPICH's text for each error class (what MPI_Error_string returns).
+_ERROR_STRINGS = {
+    0: "No MPI error",
+    1: "Invalid buffer pointer",
+    2: "Invalid count",
+    3: "Invalid datatype",
+    4: "Invalid tag",
+    5: "Invalid communicator",
+    6: "Invalid rank",
+    7: "Invalid root",
+    8: "Invalid group",
+    9: "Invalid MPI_Op",
+    10: "Invalid topology",
+    11: "Invalid dimension argument",
+    12: "Invalid argument",
+    13: "Unknown error.  Please file a bug report.",
+    14: "Message truncated",
+    15: "Other MPI error",
+    16: "Internal MPI error!",
+    17: "See the MPI_ERROR field in MPI_Status for the error code",
+    18: "Pending request (no error)",
+    19: "Request pending due to failure",
+    20: "Access denied to file",
+    21: "Invalid amode value in MPI_File_open ",
+    22: "Invalid file name",
+    23: "An error occurred in a user-defined data conversion function",
+    24: "The requested datarep name has already been specified to MPI_REGISTER_DATAREP",
+    25: "File exists",
+    26: "File in use by some process",
+    27: "Invalid MPI_File",
+    28: "Invalid MPI_Info",
+    29: "Invalid key for MPI_Info ",
+    30: "Invalid MPI_Info value ",
+    31: "MPI_Info key is not defined ",
+    32: "Other I/O error ",
+    33: "Invalid service name (see MPI_Publish_name)",
+    34: "Unable to allocate memory for MPI_Alloc_mem",
+    35: "Inconsistent arguments to collective routine ",
+    36: "Not enough space for file ",
+    37: "File does not exist",
+    38: "Invalid port",
+    39: "Quota exceeded for files",
+    40: "Read-only file or filesystem name",
+    41: "Attempt to lookup an unknown service name ",
+    42: "Error in spawn call",
+    43: "Unsupported datarep passed to MPI_File_set_view ",
+    44: "Unsupported file operation ",
+    45: "Invalid MPI_Win",
+    46: "Invalid base address",
+    47: "Invalid locktype argument",
+    48: "Invalid keyval",
+    49: "Conflicting accesses to window ",
+    50: "Wrong synchronization of RMA calls ",
+    51: "Invalid size argument in RMA call",
+    52: "Invalid displacement argument in RMA call ",
+    53: "Invalid assert argument",
+    54: "Process failed",
+    55: "Target memory is not contained within the window",
+    56: "Memory cannot be attached",
+    57: "Memory cannot be shared",
+    58: "Incorrect window flavor",
+    59: "Communication object revoked",
+    60: "Operation could not be issued (EAGAIN)",
+    61: "failure occurred while allocating memory for a request object",
+}
+
+# Comparison results, topologies, thread levels.
+IDENT = 0
+CONGRUENT = 1
+SIMILAR = 2
+UNEQUAL = 3
+GRAPH = 1
+CART = _mpi.CART
+DIST_GRAPH = 3
+THREAD_SINGLE = 0
+THREAD_FUNNELED = 1
+THREAD_SERIALIZED = 2
+THREAD_MULTIPLE = 3
+
+# The MPI standard version this module speaks, and MPICH's limits.
+VERSION = 4
+SUBVERSION = 0
+MAX_PROCESSOR_NAME = 128
+MAX_ERROR_STRING = 512
+MAX_PORT_NAME = 1024
+MAX_INFO_KEY = 255
+MAX_INFO_VAL = 1024
+MAX_OBJECT_NAME = 128
+MAX_DATAREP_STRING = 128
+MAX_LIBRARY_VERSION_STRING = 8192
+BSEND_OVERHEAD = 96
+ORDER_C = 56
+ORDER_FORTRAN = 57
+ORDER_F = ORDER_FORTRAN
+
+
+class BottomType(int):
+    """Type of `BOTTOM`."""
+
+    def __new__(cls):
+        return int.__new__(cls, 0)
+
+    def __repr__(self):
+        return "BOTTOM"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return "BOTTOM"
+
+
+class InPlaceType(int):
+    """Type of `IN_PLACE`."""
+
+    def __new__(cls):
+        return int.__new__(cls, -1)
+
+    def __repr__(self):
+        return "IN_PLACE"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return "IN_PLACE"
+
+
+class BufferAutomaticType(int):
+    """Type of `BUFFER_AUTOMATIC`."""
+
+    def __new__(cls):
+        return int.__new__(cls, 0)
+
+    def __repr__(self):
+        return "BUFFER_AUTOMATIC"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return "BUFFER_AUTOMATIC"
+
+
+BOTTOM = BottomType()
+IN_PLACE = InPlaceType()
+BUFFER_AUTOMATIC = BufferAutomaticType()
+
+# A communicator handle no communicator ever has: COMM_NULL, and what
+# `Comm.Free` leaves behind. The native side rejects it with ERR_COMM.
+_NULL = 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------------------
+# Datatype
+# ---------------------------------------------------------------------------
+
+# What each predefined datatype is made of, for reductions: "int" (C integers,
+# every elementwise op), "float", "bool" (logical ops), "byte" (bitwise ops),
+# "complex" (SUM and PROD) or "pair" (MAXLOC and MINLOC), as MPICH allows.
+_OPS_FOR_KIND = {
+    "int": ("SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR"),
+    "float": ("SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR"),
+    "bool": ("LAND", "LOR", "LXOR"),
+    "byte": ("BAND", "BOR", "BXOR"),
+    "complex": ("SUM", "PROD"),
+    "pair": ("MAXLOC", "MINLOC"),
+}
+
+# The element code the native reduction understands, by (kind, size).
+_NATIVE_CODE = {
+    ("int", 1): "b", ("int", 2): "h", ("int", 4): "i", ("int", 8): "q",
+    ("uint", 1): "B", ("uint", 2): "H", ("uint", 4): "I", ("uint", 8): "Q",
+    ("float", 4): "f", ("float", 8): "d", ("bool", 1): "?", ("byte", 1): "B",
+}
+
+_datatype_ids = iter(range(1, 1 << 30))
+
+
+class Datatype:
+    """Datatype object."""
+
+    __slots__ = ("_id", "_name", "_size", "_extent", "_char", "_str",
+                 "_kind", "_code", "_pair", "_named")
+
+    def __new__(cls, datatype=None):
+        self = object.__new__(cls)
+        if datatype is None:
+            datatype = DATATYPE_NULL
+        elif not isinstance(datatype, Datatype):
+            raise TypeError(
+                "Argument 'datatype' has incorrect type "
+                f"(expected mpi4py.MPI.Datatype, got {type(datatype).__name__})")
+        for slot in Datatype.__slots__:
+            setattr(self, slot, getattr(datatype, slot))
+        return self
+
+    @classmethod
+    def _make(cls, name, size, char=None, typestr=None, kind=None,
+              extent=None, pair=None, named=True):
+        self = object.__new__(cls)
+        self._id = next(_datatype_ids)
+        self._name = name
+        self._size = size
+        self._extent = size if extent is None else extent
+        self._char = char
+        self._str = typestr
+        self._code = _NATIVE_CODE.get((kind, size))
+        self._kind = "int" if kind == "uint" else kind
+        self._pair = pair
+        self._named = named
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Datatype):
+            return NotImplemented
+        return self._id == other._id
+
+    def __ne__(self, other):
+        if not isinstance(other, Datatype):
+            return NotImplemented
+        return self._id != other._id
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._id != 0
+
+    def __reduce__(self):
+        if self._named or self._id == 0:
+            return _DATATYPE_NAMES[self._id]
+        raise ValueError(f"cannot serialize '{__name__}.Datatype' instance")
+
+    # Size and extent
+    # ---------------
+
+    def Get_size(self):
+        """Return the number of bytes occupied by entries in the datatype."""
+        return self._size
+
+    def Get_extent(self):
+        """Return lower bound and extent of datatype."""
+        return (0, self._extent)
+
+    def Get_true_extent(self):
+        """Return the true lower bound and extent of a datatype."""
+        return (0, self._size)
+
+    size = property(Get_size, doc="Size (in bytes).")
+    extent = property(lambda self: self._extent, doc="Extent.")
+    lb = property(lambda self: 0, doc="Lower bound.")
+    ub = property(lambda self: self._extent, doc="Upper bound.")
+    true_extent = property(lambda self: self._size, doc="True extent.")
+    true_lb = property(lambda self: 0, doc="True lower bound.")
+    true_ub = property(lambda self: self._size, doc="True upper bound.")
+
+    # Constructors
+    # ------------
+
+    def Dup(self):
+        """Duplicate a datatype."""
+        new = Datatype(self)
+        new._id = next(_datatype_ids)
+        new._name = ""
+        new._named = False
+        return new
+
+    Create_dup = Dup
+
+    def Create_contiguous(self, count):
+        """Create a contiguous datatype."""
+        if count < 0:
+            raise _error(ERR_COUNT, "MPI_Type_contiguous", f"Negative count, value is {count}")
+        new = self.Dup()
+        new._size = self._size * count
+        new._extent = self._extent * count
+        new._char = new._str = None
+        new._pair = None
+        return new
+
+    def Commit(self):
+        """Commit the datatype."""
+        return self
+
+    def Free(self):
+        """Free the datatype."""
+        if self._named:
+            raise _error(ERR_TYPE, "MPI_Type_free", "Cannot free permanent data type")
+        for slot in Datatype.__slots__:
+            setattr(self, slot, getattr(DATATYPE_NULL, slot))
+
+    def free(self):
+        """Call `Free` if not null or predefined."""
+        if self and not self._named:
+            self.Free()
+
+    # Names and codes
+    # ---------------
+
+    def Get_name(self):
+        """Get the print name for this datatype."""
+        return self._name
+
+    def Set_name(self, name):
+        """Set the print name for this datatype."""
+        self._name = str(name)
+
+    name = property(Get_name, Set_name, doc="Print name.")
+
+    @property
+    def is_named(self):
+        """Is a named datatype."""
+        return self._named
+
+    @property
+    def is_predefined(self):
+        """Is a predefined datatype."""
+        return self._named or self._id == 0
+
+    def tocode(self):
+        """Get character code or type string from predefined MPI datatype."""
+        if self._char is None:
+            raise ValueError("cannot map to character code or type string")
+        return self._char
+
+    @classmethod
+    def fromcode(cls, code):
+        """Get predefined MPI datatype from character code or type string."""
+        return _lookup_datatype(code)
+
+    @property
+    def typechar(self):
+        """Character code."""
+        return self.tocode()
+
+    @property
+    def typestr(self):
+        """Type string."""
+        if self._str is None:
+            raise ValueError("cannot map to character code or type string")
+        return self._str
+
+    @property
+    def handle(self):
+        """MPI handle."""
+        return self._id
+
+
+def _predefined(name, size, char, typestr, kind, **extra):
+    return Datatype._make("MPI_" + name, size, char, typestr, kind, **extra)
+
+
+_LONG_SIZE = _struct.calcsize("l")
+
+DATATYPE_NULL = Datatype._make("MPI_DATATYPE_NULL", 0)
+DATATYPE_NULL._id = 0
+PACKED = _predefined("PACKED", 1, "B", "B", None)
+BYTE = _predefined("BYTE", 1, "B", "u1", "byte")
+AINT = _predefined("AINT", 8, "p", "p", "int")
+OFFSET = _predefined("OFFSET", 8, "p", "p", "int")
+COUNT = _predefined("COUNT", 8, "p", "p", "int")
+CHAR = _predefined("CHAR", 1, "c", "S1", "int")
+WCHAR = _predefined("WCHAR", 4, "U", "U", None)
+SIGNED_CHAR = _predefined("SIGNED_CHAR", 1, "b", "i1", "int")
+SHORT = _predefined("SHORT", 2, "h", "i2", "int")
+INT = _predefined("INT", 4, "i", "i4", "int")
+LONG = _predefined("LONG", _LONG_SIZE, "l", f"i{_LONG_SIZE}", "int")
+LONG_LONG = _predefined("LONG_LONG_INT", 8, "q", "i8", "int")
+UNSIGNED_CHAR = _predefined("UNSIGNED_CHAR", 1, "B", "u1", "uint")
+UNSIGNED_SHORT = _predefined("UNSIGNED_SHORT", 2, "H", "u2", "uint")
+UNSIGNED = _predefined("UNSIGNED", 4, "I", "u4", "uint")
+UNSIGNED_LONG = _predefined("UNSIGNED_LONG", _LONG_SIZE, "L", f"u{_LONG_SIZE}", "uint")
+UNSIGNED_LONG_LONG = _predefined("UNSIGNED_LONG_LONG", 8, "Q", "u8", "uint")
+FLOAT = _predefined("FLOAT", 4, "f", "f4", "float")
+DOUBLE = _predefined("DOUBLE", 8, "d", "f8", "float")
+LONG_DOUBLE = _predefined("LONG_DOUBLE", 16, "g", "f16", "float")
+C_BOOL = _predefined("C_BOOL", 1, "?", "b1", "bool")
+INT8_T = _predefined("INT8_T", 1, "b", "i1", "int")
+INT16_T = _predefined("INT16_T", 2, "h", "i2", "int")
+INT32_T = _predefined("INT32_T", 4, "i", "i4", "int")
+INT64_T = _predefined("INT64_T", 8, "q", "i8", "int")
+UINT8_T = _predefined("UINT8_T", 1, "B", "u1", "uint")
+UINT16_T = _predefined("UINT16_T", 2, "H", "u2", "uint")
+UINT32_T = _predefined("UINT32_T", 4, "I", "u4", "uint")
+UINT64_T = _predefined("UINT64_T", 8, "Q", "u8", "uint")
+C_FLOAT_COMPLEX = _predefined("C_COMPLEX", 8, "F", "c8", "complex")
+C_DOUBLE_COMPLEX = _predefined("C_DOUBLE_COMPLEX", 16, "D", "c16", "complex")
+CXX_BOOL = _predefined("CXX_BOOL", 1, "?", "?", "bool")
+# Value-index pairs for MAXLOC and MINLOC, laid out as C structs.
+SHORT_INT = _predefined("SHORT_INT", 6, None, None, "pair", extent=8, pair="hi")
+TWOINT = _predefined("2INT", 8, None, None, "pair", pair="ii")
+LONG_INT = _predefined("LONG_INT", 12, None, None, "pair", extent=16, pair="li")
+FLOAT_INT = _predefined("FLOAT_INT", 8, None, None, "pair", pair="fi")
+DOUBLE_INT = _predefined("DOUBLE_INT", 12, None, None, "pair", extent=16, pair="di")
+
+# Aliases, the same objects as in mpi4py.
+BOOL = C_BOOL
+C_COMPLEX = C_FLOAT_COMPLEX
+INT_INT = TWOINT
+UNSIGNED_INT = UNSIGNED
+SIGNED_SHORT = SHORT
+SIGNED_INT = INT
+SIGNED_LONG = LONG
+SIGNED_LONG_LONG = LONG_LONG
+SINT8_T = INT8_T
+SINT16_T = INT16_T
+SINT32_T = INT32_T
+SINT64_T = INT64_T
+FLOAT32_T = FLOAT
+FLOAT64_T = DOUBLE
+F_BOOL = C_BOOL
+F_INT = INT
+F_FLOAT = FLOAT
+F_DOUBLE = DOUBLE
+
+# Buffer format characters and type strings -> datatype (mpi4py's _typedict).
+_typedict = {
+    "?": C_BOOL, "c": CHAR, "b": SIGNED_CHAR, "h": SHORT, "i": INT, "l": LONG,
+    "q": LONG_LONG, "B": UNSIGNED_CHAR, "H": UNSIGNED_SHORT, "I": UNSIGNED,
+    "L": UNSIGNED_LONG, "Q": UNSIGNED_LONG_LONG, "f": FLOAT, "d": DOUBLE,
+    "g": LONG_DOUBLE, "F": C_FLOAT_COMPLEX, "D": C_DOUBLE_COMPLEX,
+    "Zf": C_FLOAT_COMPLEX, "Zd": C_DOUBLE_COMPLEX,
+    "n": COUNT, "N": UNSIGNED_LONG, "p": AINT, "P": UNSIGNED_LONG,
+    "i1": INT8_T, "i2": INT16_T, "i4": INT32_T, "i8": INT64_T,
+    "u1": UINT8_T, "u2": UINT16_T, "u4": UINT32_T, "u8": UINT64_T,
+    "f4": FLOAT, "f8": DOUBLE, "f16": LONG_DOUBLE, "c8": C_FLOAT_COMPLEX,
+    "c16": C_DOUBLE_COMPLEX, "b1": C_BOOL,
+    "a": CHAR, "s": CHAR, "S": CHAR, "S1": CHAR, "1s": CHAR,
+}
+
+
+# Datatypes by (signed, size), for formats whose size varies by platform ("l").
+_INT_BY_SIZE = {
+    (True, 1): INT8_T, (True, 2): INT16_T, (True, 4): INT32_T, (True, 8): INT64_T,
+    (False, 1): UINT8_T, (False, 2): UINT16_T, (False, 4): UINT32_T, (False, 8): UINT64_T,
+}
+
+# The module attribute naming each predefined datatype (for pickling).
+_DATATYPE_NAMES = {}
+for _name, _value in list(globals().items()):
+    if isinstance(_value, Datatype) and _value._id not in _DATATYPE_NAMES:
+        _DATATYPE_NAMES[_value._id] = _name
+del _name, _value
+
+
+def _lookup_datatype(key):
+    try:
+        return _typedict[key]
+    except KeyError:
+        raise KeyError(f"cannot map {key!r} to MPI datatype") from None
+
+
+# ---------------------------------------------------------------------------
+# Buffer specifications (the uppercase methods' messages)
+# ---------------------------------------------------------------------------
+
+def _index(value):
+    """An integer argument, as Cython's `int` conversion accepts it."""
+    try:
+        return value.__index__()
+    except AttributeError:
+        raise TypeError(f"an integer is required (got type {type(value).__name__})") from None
+
+
+def _message(msg, writable, blocks=0):
+    """Resolve a buffer specification.
+
+    Returns ``(view, nbytes, datatype)``: `view` is a flat byte memoryview of
+    the part of the buffer the message covers (`blocks` consecutive blocks for
+    the scatter/gather family, else one), `nbytes` the size of one block.
+    """
+    count = displ = dtype = None
+    if type(msg) is list or type(msg) is tuple:
+        nargs = len(msg)
+        if nargs == 2:
+            buf, count = msg
+            if isinstance(count, (Datatype, str)):
+                count, dtype = None, count
+            elif isinstance(count, (tuple, list)):
+                count, displ = count
+        elif nargs == 3:
+            buf, count, dtype = msg
+            if isinstance(count, (tuple, list)):
+                count, displ = count
+        elif nargs == 4:
+            buf, count, displ, dtype = msg
+        else:
+            raise ValueError("message: expecting 2 to 4 items")
+    else:
+        buf = msg
+    if buf is None or buf is BOTTOM:
+        if count:
+            raise ValueError(f"message: buffer is None but count is {count}")
+        view = memoryview(b"")
+    else:
+        try:
+            view = memoryview(buf)
+        except TypeError:
+            if buf is msg:
+                raise TypeError("message: expecting buffer or list/tuple") from None
+            raise
+        if writable and view.readonly:
+            raise BufferError("Object is not writable.")
+    if dtype is None:
+        fmt = view.format
+        if fmt == "B":
+            dtype = BYTE
+        else:
+            if fmt[:1] in "@=<":
+                fmt = fmt[1:]
+            elif fmt[:1] in ">!":
+                raise BufferError(f"format string {view.format!r} with non-native byte order")
+            dtype = _lookup_datatype(fmt)
+            if dtype._size != view.itemsize and dtype._kind == "int":
+                dtype = _INT_BY_SIZE[fmt.islower(), view.itemsize]
+    elif not isinstance(dtype, Datatype):
+        dtype = _lookup_datatype(dtype)
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    length = len(view)
+    extent = dtype._extent
+    offset = 0
+    if displ is not None:
+        displ = _index(displ)
+        if displ < 0:
+            raise ValueError(f"message: negative displacement {displ}")
+        if displ > 0:
+            if extent <= 0:
+                raise ValueError(f"message: cannot handle displacement, datatype extent {extent}")
+            if displ * extent > length:
+                raise ValueError(
+                    f"message: displacement {displ} out of bounds, "
+                    f"number of datatype entries {length // extent}")
+            offset = displ * extent
+            length -= offset
+    if count is not None:
+        count = _index(count)
+        if count < 0:
+            raise ValueError(f"message: negative count {count}")
+    elif length > 0:
+        if extent <= 0:
+            raise ValueError("message: cannot infer count, datatype is null")
+        if length % extent:
+            raise ValueError(
+                f"message: cannot infer count, buffer length {length} is not "
+                f"a multiple of datatype extent {extent} (lb:0, ub:{extent})")
+        count = length // extent
+        if blocks > 1:
+            if count % blocks:
+                raise ValueError(
+                    f"message: cannot infer count, number of entries {count} is not "
+                    f"a multiple of required number of blocks {blocks}")
+            count //= blocks
+    else:
+        count = 0
+    nbytes = count * extent
+    total = nbytes * blocks if blocks > 1 else nbytes
+    if total > length:
+        raise ValueError(f"message: buffer too small: {total} bytes needed, {length} given")
+    if offset or total != len(view):
+        view = view[offset:offset + total]
+    return view, nbytes, dtype
+
+
+def _send_bytes(msg):
+    """The bytes a send buffer specification describes."""
+    if type(msg) is bytes:
+        return msg
+    return _message(msg, False)[0].tobytes()
+
+
+def _vector(msg, writable, size):
+    """Resolve a vector buffer specification (Gatherv, Scatterv, ...).
+
+    Returns ``(view, [(start, nbytes)] * size, datatype)`` in bytes.
+    """
+    counts = displs = dtype = None
+    if type(msg) is list or type(msg) is tuple:
+        nargs = len(msg)
+        if nargs == 2:
+            buf, counts = msg
+            if isinstance(counts, (Datatype, str)):
+                counts, dtype = None, counts
+            elif type(counts) is tuple:
+                counts, displs = counts
+        elif nargs == 3:
+            buf, counts, dtype = msg
+            if type(counts) is tuple:
+                counts, displs = counts
+        elif nargs == 4:
+            buf, counts, displs, dtype = msg
+        else:
+            raise ValueError("message: expecting 2 to 4 items")
+    else:
+        buf = msg
+    view, nbytes, dtype = _message([buf, dtype] if dtype is not None else buf, writable)
+    extent = dtype._extent
+    if counts is None:
+        entries = nbytes // extent if extent else 0
+        if entries % size:
+            raise ValueError(
+                f"message: cannot infer count, number of entries {entries} is not "
+                f"a multiple of required number of blocks {size}")
+        counts = [entries // size] * size
+    elif not isinstance(counts, (list, tuple)):
+        counts = [_index(counts)] * size
+    if len(counts) != size:
+        raise ValueError(f"expecting {size} items, got {len(counts)}")
+    if displs is None:
+        displs, position = [], 0
+        for c in counts:
+            displs.append(position)
+            position += c
+    elif not isinstance(displs, (list, tuple)):
+        displs = [_index(displs) * i for i in range(size)]
+    if len(displs) != size:
+        raise ValueError(f"expecting {size} items, got {len(displs)}")
+    blocks = [(_index(d) * extent, _index(c) * extent) for c, d in zip(counts, displs)]
+    for start, n in blocks:
+        if start < 0 or n < 0 or start + n > len(view):
+            raise ValueError(f"message: block of {n} bytes at {start} outside a buffer of {len(view)} bytes")
+    return view, blocks, dtype
+
+
+def _truncated(call, data, capacity, source, tag):
+    return _error(
+        ERR_TRUNCATE, call,
+        f"Message from rank {source} and tag {tag} truncated; "
+        f"{len(data)} bytes received but buffer size is {capacity}")
+
+
+def _store(view, data, call, source=ANY_SOURCE, tag=ANY_TAG):
+    """Copy received bytes into the front of a byte view."""
+    n = len(data)
+    if n > len(view):
+        raise _truncated(call, data, len(view), source, tag)
+    view[:n] = data
+
+
+# ---------------------------------------------------------------------------
+# Status
+# ---------------------------------------------------------------------------
+
+class Status:
+    """Status object."""
+
+    __slots__ = ("_source", "_tag", "_error", "_count", "_cancelled")
+
+    def __new__(cls, status=None):
+        self = object.__new__(cls)
+        if status is None:
+            self._source = ANY_SOURCE
+            self._tag = ANY_TAG
+            self._error = SUCCESS
+            self._count = 0
+            self._cancelled = False
+        elif isinstance(status, Status):
+            self._source = status._source
+            self._tag = status._tag
+            self._error = status._error
+            self._count = status._count
+            self._cancelled = status._cancelled
+        else:
+            raise TypeError(
+                "Argument 'status' has incorrect type "
+                f"(expected mpi4py.MPI.Status, got {type(status).__name__})")
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.__getstate__() == other.__getstate__()
+
+    def __ne__(self, other):
+        if not isinstance(other, Status):
+            return NotImplemented
+        return self.__getstate__() != other.__getstate__()
+
+    __hash__ = None
+
+    def __getstate__(self):
+        return {"source": self._source, "tag": self._tag, "error": self._error,
+                "count": self._count, "cancelled": self._cancelled}
+
+    def __setstate__(self, state):
+        self._source = state["source"]
+        self._tag = state["tag"]
+        self._error = state["error"]
+        self._count = state["count"]
+        self._cancelled = state["cancelled"]
+
+    def __reduce__(self):
+        return (type(self), (), self.__getstate__())
+
+    def Get_source(self):
+        """Get message source."""
+        return self._source
+
+    def Set_source(self, source):
+        """Set message source."""
+        self._source = _index(source)
+
+    def Get_tag(self):
+        """Get message tag."""
+        return self._tag
+
+    def Set_tag(self, tag):
+        """Set message tag."""
+        self._tag = _index(tag)
+
+    def Get_error(self):
+        """Get message error."""
+        return self._error
+
+    def Set_error(self, error):
+        """Set message error."""
+        self._error = _index(error)
+
+    def Get_count(self, datatype=BYTE):
+        """Get the number of *top level* elements."""
+        size = datatype._size
+        if size == 0:
+            return 0
+        count, rest = divmod(self._count, size)
+        return UNDEFINED if rest else count
+
+    Get_elements = Get_count
+
+    def Set_elements(self, datatype, count):
+        """Set the number of elements in a status."""
+        self._count = _index(count) * datatype._size
+
+    def Is_cancelled(self):
+        """Test to see if a request was cancelled."""
+        return self._cancelled
+
+    def Set_cancelled(self, flag):
+        """Set the cancelled state associated with a status."""
+        self._cancelled = bool(flag)
+
+    source = property(Get_source, Set_source, doc="Message source.")
+    tag = property(Get_tag, Set_tag, doc="Message tag.")
+    error = property(Get_error, Set_error, doc="Message error.")
+    cancelled = property(Is_cancelled, Set_cancelled, doc="Cancelled state.")
+
+    @property
+    def count(self):
+        """Byte count."""
+        return self.Get_count(BYTE)
+
+    @count.setter
+    def count(self, value):
+        self.Set_elements(BYTE, value)
+
+
+def _set_status(status, source, tag, count, cancelled=False):
+    if not isinstance(status, Status):
+        raise TypeError(
+            "Argument 'status' has incorrect type "
+            f"(expected mpi4py.MPI.Status, got {type(status).__name__})")
+    status._source = source
+    status._tag = tag
+    status._error = SUCCESS
+    status._count = count
+    status._cancelled = cancelled
+
+
+# ---------------------------------------------------------------------------
+# Request
+# ---------------------------------------------------------------------------
+
+# What a completed request yields: an object, nothing (a send), or bytes
+# copied into the receive buffer.
+_OBJECT, _SEND, _BUFFER = 0, 1, 2
+
+
+class Request:
+    """Request handler.
+
+    A request holds a native request id while pending. Once the native side
+    has completed it, the completion is kept until the request is waited or
+    tested (`Testall` and `Get_status` may complete requests without
+    reporting them), then the request becomes `REQUEST_NULL`.
+    """
+
+    __slots__ = ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled")
+
+    def __new__(cls, request=None):
+        self = object.__new__(cls)
+        if request is None:
+            self._req = self._done = self._buf = None
+            self._kind = _SEND
+            self._limit = 0
+            self._cancelled = False
+        elif isinstance(request, Request):
+            for slot in Request.__slots__:
+                setattr(self, slot, getattr(request, slot))
+        else:
+            raise TypeError(
+                "Argument 'request' has incorrect type "
+                f"(expected mpi4py.MPI.Request, got {type(request).__name__})")
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Request):
+            return NotImplemented
+        if not self or not other:
+            return not self and not other
+        return self is other or (self._req is not None and self._req == other._req)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._req is not None or self._done is not None
+
+    @property
+    def handle(self):
+        """MPI handle."""
+        return 0 if self._req is None else self._req
+
+    # Completion
+    # ----------
+
+    def _poll(self):
+        """Complete natively without blocking; True once complete."""
+        if self._done is None and self._req is not None:
+            done = _mpi.test(self._req)
+            if done is None:
+                return False
+            self._done, self._req = done, None
+        return True
+
+    def _take(self, status):
+        """Report the completion: fill `status`, return the received object."""
+        done = self._done
+        if done is None:
+            # An inactive request completes at once with an empty status.
+            if status is not None:
+                _set_status(status, ANY_SOURCE, ANY_TAG, 0)
+            return None
+        self._done = None
+        data, source, tag = done
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data),
+                        self._cancelled and data is None)
+        if data is None:
+            return None
+        kind = self._kind
+        if kind == _OBJECT:
+            if len(data) > self._limit:
+                raise _truncated("MPI_Wait", data, self._limit, source, tag)
+            return _loads(data) if data else None
+        if kind == _BUFFER:
+            _store(self._buf, data, "MPI_Wait", source, tag)
+            self._buf = None
+        return None
+
+    def _wait(self, status):
+        if self._done is None and self._req is not None:
+            self._done, self._req = _mpi.wait(self._req), None
+        return self._take(status)
+
+    def Wait(self, status=None):
+        """Wait for a send or receive to complete."""
+        self._wait(status)
+        return True
+
+    def Test(self, status=None):
+        """Test for the completion of a send or receive."""
+        if not self._poll():
+            return False
+        self._take(status)
+        return True
+
+    def Get_status(self, status=None):
+        """Non-destructive test for the completion of a request."""
+        if not self._poll():
+            return False
+        if status is not None:
+            if self._done is None:
+                _set_status(status, ANY_SOURCE, ANY_TAG, 0)
+            else:
+                data, source, tag = self._done
+                _set_status(status, source, tag, 0 if data is None else len(data),
+                            self._cancelled and data is None)
+        return True
+
+    def wait(self, status=None):
+        """Wait for a non-blocking operation to complete."""
+        return self._wait(status)
+
+    def test(self, status=None):
+        """Test for the completion of a non-blocking operation."""
+        if not self._poll():
+            return (False, None)
+        return (True, self._take(status))
+
+    get_status = Get_status
+
+    def Cancel(self):
+        """Cancel a request."""
+        if self._req is not None:
+            _mpi.cancel(self._req)
+            self._cancelled = True
+
+    cancel = Cancel
+
+    def Free(self):
+        """Free a communication request (a started send still completes)."""
+        if self._req is not None and self._kind != _SEND:
+            _mpi.cancel(self._req)
+        self._req = self._done = self._buf = None
+
+    def free(self):
+        """Call `Free` if not null."""
+        if self:
+            self.Free()
+
+    # Multiple completions
+    # --------------------
+
+    @staticmethod
+    def _waitall(requests, statuses):
+        requests = list(requests)
+        pending = [q for q in requests if q._done is None and q._req is not None]
+        if pending:
+            for q, done in zip(pending, _mpi.waitall([q._req for q in pending])):
+                q._done, q._req = done, None
+        if statuses is not None and len(statuses) < len(requests) and isinstance(statuses, list):
+            statuses += [Status() for _ in range(len(statuses), len(requests))]
+        results = []
+        for i, q in enumerate(requests):
+            status = statuses[i] if statuses is not None and i < len(statuses) else None
+            results.append(q._take(status))
+        return results
+
+    @staticmethod
+    def _waitany(requests, status):
+        requests = list(requests)
+        for i, q in enumerate(requests):
+            if q._done is not None:
+                return i, q._take(status)
+        active = [i for i, q in enumerate(requests) if q._req is not None]
+        if not active:
+            if status is not None:
+                _set_status(status, ANY_SOURCE, ANY_TAG, 0)
+            return UNDEFINED, None
+        k, done = _mpi.waitany([requests[i]._req for i in active])
+        q = requests[active[k]]
+        q._done, q._req = done, None
+        return active[k], q._take(status)
+
+    @staticmethod
+    def _testany(requests, status):
+        requests = list(requests)
+        active = False
+        for i, q in enumerate(requests):
+            if q._done is not None or q._req is not None:
+                active = True
+                if q._poll():
+                    return i, True, q._take(status)
+        if not active:
+            if status is not None:
+                _set_status(status, ANY_SOURCE, ANY_TAG, 0)
+            return UNDEFINED, True, None
+        return UNDEFINED, False, None
+
+    @staticmethod
+    def _testall(requests, statuses):
+        requests = list(requests)
+        complete = True
+        for q in requests:
+            if not q._poll():
+                complete = False
+        if not complete:
+            return False, None
+        return True, Request._waitall(requests, statuses)
+
+    @staticmethod
+    def _some(requests, statuses, block):
+        requests = list(requests)
+        if not any(requests):
+            return None, None
+        ready = [i for i, q in enumerate(requests) if q and q._poll()]
+        if not ready and block:
+            active = [i for i, q in enumerate(requests) if q._req is not None]
+            k, done = _mpi.waitany([requests[i]._req for i in active])
+            q = requests[active[k]]
+            q._done, q._req = done, None
+            ready = [i for i, q in enumerate(requests) if q and q._poll()]
+        if statuses is not None and len(statuses) < len(ready) and isinstance(statuses, list):
+            statuses += [Status() for _ in range(len(statuses), len(ready))]
+        objects = []
+        for n, i in enumerate(ready):
+            status = statuses[n] if statuses is not None and n < len(statuses) else None
+            objects.append(requests[i]._take(status))
+        return ready, objects
+
+    @classmethod
+    def Waitall(cls, requests, statuses=None):
+        """Wait for all previously initiated requests to complete."""
+        cls._waitall(requests, statuses)
+        return True
+
+    @classmethod
+    def waitall(cls, requests, statuses=None):
+        """Wait for all previously initiated requests to complete."""
+        return cls._waitall(requests, statuses)
+
+    @classmethod
+    def Waitany(cls, requests, status=None):
+        """Wait for any previously initiated request to complete."""
+        return cls._waitany(requests, status)[0]
+
+    @classmethod
+    def waitany(cls, requests, status=None):
+        """Wait for any previously initiated request to complete."""
+        return cls._waitany(requests, status)
+
+    @classmethod
+    def Testany(cls, requests, status=None):
+        """Test for completion of any previously initiated request."""
+        index, flag, _ = cls._testany(requests, status)
+        return (index, flag)
+
+    @classmethod
+    def testany(cls, requests, status=None):
+        """Test for completion of any previously initiated request."""
+        return cls._testany(requests, status)
+
+    @classmethod
+    def Testall(cls, requests, statuses=None):
+        """Test for completion of all previously initiated requests."""
+        return cls._testall(requests, statuses)[0]
+
+    @classmethod
+    def testall(cls, requests, statuses=None):
+        """Test for completion of all previously initiated requests."""
+        flag, objects = cls._testall(requests, statuses)
+        return (flag, objects)
+
+    @classmethod
+    def Waitsome(cls, requests, statuses=None):
+        """Wait for some previously initiated requests to complete."""
+        return cls._some(requests, statuses, True)[0]
+
+    @classmethod
+    def waitsome(cls, requests, statuses=None):
+        """Wait for some previously initiated requests to complete."""
+        return cls._some(requests, statuses, True)
+
+    @classmethod
+    def Testsome(cls, requests, statuses=None):
+        """Test for completion of some previously initiated requests."""
+        return cls._some(requests, statuses, False)[0]
+
+    @classmethod
+    def testsome(cls, requests, statuses=None):
+        """Test for completion of some previously initiated requests."""
+        return cls._some(requests, statuses, False)
+
+    @classmethod
+    def Get_status_any(cls, requests, status=None):
+        """Non-destructive test for the completion of any requests."""
+        requests = list(requests)
+        if not any(requests):
+            return (UNDEFINED, True)
+        for i, q in enumerate(requests):
+            if q and q.Get_status(status):
+                return (i, True)
+        return (UNDEFINED, False)
+
+    get_status_any = Get_status_any
+
+    @classmethod
+    def Get_status_all(cls, requests, statuses=None):
+        """Non-destructive test for the completion of all requests."""
+        requests = list(requests)
+        if not all(q._poll() for q in requests):
+            return False
+        if statuses is not None:
+            for q, status in zip(requests, statuses):
+                q.Get_status(status)
+        return True
+
+    get_status_all = Get_status_all
+
+
+def _request(req, kind, buf=None, limit=0):
+    self = object.__new__(Request)
+    self._req = req
+    self._done = None
+    self._kind = kind
+    self._buf = buf
+    self._limit = limit
+    self._cancelled = False
+    return self
+
+
+REQUEST_NULL = Request()
+
+
+# ---------------------------------------------------------------------------
+# Op
+# ---------------------------------------------------------------------------
+
+def _op_MAX(x, y):
+    return y if y > x else x
+
+
+def _op_MIN(x, y):
+    return y if y < x else x
+
+
+def _op_SUM(x, y):
+    return x + y
+
+
+def _op_PROD(x, y):
+    return x * y
+
+
+def _op_BAND(x, y):
+    return x & y
+
+
+def _op_BOR(x, y):
+    return x | y
+
+
+def _op_BXOR(x, y):
+    return x ^ y
+
+
+def _op_LAND(x, y):
+    return bool(x) & bool(y)
+
+
+def _op_LOR(x, y):
+    return bool(x) | bool(y)
+
+
+def _op_LXOR(x, y):
+    return bool(x) ^ bool(y)
+
+
+def _op_MAXLOC(x, y):
+    u, i = x
+    v, j = y
+    if u > v:
+        return u, i
+    if v > u:
+        return v, j
+    return (v, j) if j < i else (u, i)
+
+
+def _op_MINLOC(x, y):
+    u, i = x
+    v, j = y
+    if u < v:
+        return u, i
+    if v < u:
+        return v, j
+    return (v, j) if j < i else (u, i)
+
+
+def _op_REPLACE(x, y):
+    return y
+
+
+def _op_NO_OP(x, y):
+    return x
+
+
+_op_ids = iter(range(1, 1 << 30))
+
+
+class Op:
+    """Reduction operation."""
+
+    __slots__ = ("_id", "_name", "_fn", "_user", "_commute", "_objop")
+
+    def __new__(cls, op=None):
+        self = object.__new__(cls)
+        if op is None:
+            op = OP_NULL
+        elif not isinstance(op, Op):
+            raise TypeError(
+                "Argument 'op' has incorrect type "
+                f"(expected mpi4py.MPI.Op, got {type(op).__name__})")
+        for slot in Op.__slots__:
+            setattr(self, slot, getattr(op, slot))
+        return self
+
+    @classmethod
+    def _make(cls, name, fn, commute=True):
+        self = object.__new__(cls)
+        self._id = next(_op_ids) if fn is not None else 0
+        self._name = name
+        self._fn = fn
+        self._user = None
+        self._commute = commute
+        self._objop = _object_op(fn) if fn is not None else None
+        return self
+
+    def __call__(self, x, y):
+        if self._fn is not None:
+            return self._fn(x, y)
+        if self._user is not None:
+            return self._user(x, y, None)
+        raise ValueError("cannot call user-defined operation")
+
+    def __eq__(self, other):
+        if not isinstance(other, Op):
+            return NotImplemented
+        return self._id == other._id
+
+    def __ne__(self, other):
+        if not isinstance(other, Op):
+            return NotImplemented
+        return self._id != other._id
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._id != 0
+
+    def __reduce__(self):
+        if self._name is not None:
+            return self._name
+        if self._user is None:
+            raise ValueError("cannot pickle user-defined reduction operation")
+        return (type(self).Create, (self._user, self._commute))
+
+    @classmethod
+    def Create(cls, function, commute=False):
+        """Create a user-defined reduction operation.
+
+        `function(invec, inoutvec, datatype)` combines buffers in place; on
+        Python objects (the lowercase reductions, or calling the op)
+        `function(x, y, None)` returns the result, as in mpi4py.
+        """
+        function.__call__  # must be callable, as mpi4py checks
+        self = object.__new__(cls)
+        self._id = next(_op_ids)
+        self._name = None
+        self._fn = None
+        self._user = function
+        self._commute = bool(commute)
+        self._objop = _object_op(self)
+        return self
+
+    def Free(self):
+        """Free a user-defined reduction operation."""
+        if self._name is not None:
+            raise _error(ERR_OP, "MPI_Op_free", "Cannot free permanent MPI_Op ")
+        for slot in Op.__slots__:
+            setattr(self, slot, getattr(OP_NULL, slot))
+
+    def free(self):
+        """Call `Free` if not null or predefined."""
+        if self and self._name is None:
+            self.Free()
+
+    def Is_commutative(self):
+        """Query reduction operations for their commutativity."""
+        return self._commute
+
+    @property
+    def is_commutative(self):
+        """Is a commutative operation."""
+        return self._commute
+
+    @property
+    def is_predefined(self):
+        """Is a predefined operation."""
+        return self._name is not None or self._id == 0
+
+    @property
+    def handle(self):
+        """MPI handle."""
+        return self._id
+
+    def Reduce_local(self, inbuf, inoutbuf):
+        """Apply a reduction operation to local data."""
+        inout, nbytes, dtype = _message(inoutbuf, True)
+        data = _message(inbuf, False)[0]
+        if len(data) != nbytes:
+            raise ValueError(f"mismatch in send count {len(data) // dtype._extent} "
+                             f"and receive count {nbytes // dtype._extent}")
+        op = _buffer_op(self, dtype, "MPI_Reduce_local")
+        if not callable(op):
+            op = _local_op(*op)
+        inout[:] = op(data.tobytes(), inout.tobytes())
+
+
+def _object_op(op):
+    """The native fold function for Python objects: pickled in, pickled out."""
+    def combine(a, b):
+        return _dumps(op(_loads(a), _loads(b)), _PROTOCOL)
+    return combine
+
+
+def _buffer_op(op, dtype, call):
+    """The native reduction for a typed buffer: ``(opname, code)`` when the
+    native side does it elementwise, else a bytes-combining function."""
+    if not isinstance(op, Op):
+        raise TypeError(
+            "Argument 'op' has incorrect type "
+            f"(expected mpi4py.MPI.Op, got {type(op).__name__})")
+    if op._user is not None:
+        function = op._user
+
+        def combine(a, b):
+            # MPI's user function: inoutvec = invec (lower ranks) op inoutvec.
+            inout = bytearray(b)
+            function(memoryview(a), memoryview(inout), dtype)
+            return bytes(inout)
+        return combine
+    name = op._name
+    if name is None:
+        raise _error(ERR_OP, call, "Null MPI_Op")
+    if name not in _OPS_FOR_KIND.get(dtype._kind, ()):
+        raise _error(ERR_OP, call, f"MPI_Op MPI_{name} operation not defined for this datatype ")
+    if dtype._pair is not None:
+        return _pair_op(op._fn, dtype)
+    if dtype._code is None:
+        raise _error(ERR_TYPE, call, f"Reductions on {dtype._name} are not supported by mpi-playground")
+    return (name, dtype._code)
+
+
+def _pair_op(pick, dtype):
+    """MAXLOC/MINLOC over buffers of (value, index) C structs."""
+    layout = _struct.Struct("@" + dtype._pair)
+    step = dtype._extent
+
+    def combine(a, b):
+        out = bytearray(len(a))
+        for k in range(0, len(a), step):
+            x = layout.unpack_from(a, k)
+            y = layout.unpack_from(b, k)
+            layout.pack_into(out, k, *pick(x, y))
+        return bytes(out)
+    return combine
+
+
+def _local_op(name, code):
+    """Elementwise reduction in Python, for `Op.Reduce_local`."""
+    fn = _PREDEFINED_FN[name]
+    if name in ("LAND", "LOR", "LXOR"):
+        fn = (lambda f: lambda x, y: int(f(x, y)))(fn)
+
+    def combine(a, b):
+        # Reduce_local: inoutbuf = inbuf op inoutbuf, inbuf first.
+        values = [fn(x, y) for x, y in zip(memoryview(a).cast(code), memoryview(b).cast(code))]
+        return _struct.pack(f"@{len(values)}{code}", *values)
+    return combine
+
+
+_PREDEFINED_FN = {
+    "MAX": _op_MAX, "MIN": _op_MIN, "SUM": _op_SUM, "PROD": _op_PROD,
+    "LAND": _op_LAND, "BAND": _op_BAND, "LOR": _op_LOR, "BOR": _op_BOR,
+    "LXOR": _op_LXOR, "BXOR": _op_BXOR, "MAXLOC": _op_MAXLOC, "MINLOC": _op_MINLOC,
+    "REPLACE": _op_REPLACE, "NO_OP": _op_NO_OP,
+}
+
+OP_NULL = Op._make(None, None, False)
+MAX = Op._make("MAX", _op_MAX)
+MIN = Op._make("MIN", _op_MIN)
+SUM = Op._make("SUM", _op_SUM)
+PROD = Op._make("PROD", _op_PROD)
+LAND = Op._make("LAND", _op_LAND)
+BAND = Op._make("BAND", _op_BAND)
+LOR = Op._make("LOR", _op_LOR)
+BOR = Op._make("BOR", _op_BOR)
+LXOR = Op._make("LXOR", _op_LXOR)
+BXOR = Op._make("BXOR", _op_BXOR)
+MAXLOC = Op._make("MAXLOC", _op_MAXLOC)
+MINLOC = Op._make("MINLOC", _op_MINLOC)
+REPLACE = Op._make("REPLACE", _op_REPLACE, False)
+NO_OP = Op._make("NO_OP", _op_NO_OP, False)
+
+
+def _reducer(op):
+    """The native fold function for a lowercase reduction's `op`."""
+    if isinstance(op, Op):
+        if op._objop is None:
+            raise ValueError("cannot call user-defined operation")
+        return op._objop
+    return _object_op(op)
+
+
+# ---------------------------------------------------------------------------
+# Group
+# ---------------------------------------------------------------------------
+
+class Group:
+    """Group of processes: world ranks, in group rank order."""
+
+    __slots__ = ("_ranks",)
+
+    def __new__(cls, group=None):
+        self = object.__new__(cls)
+        if group is None:
+            self._ranks = None
+        elif isinstance(group, Group):
+            self._ranks = group._ranks
+        else:
+            raise TypeError(
+                "Argument 'group' has incorrect type "
+                f"(expected mpi4py.MPI.Group, got {type(group).__name__})")
+        return self
+
+    @classmethod
+    def _of(cls, ranks):
+        self = object.__new__(cls)
+        self._ranks = tuple(ranks)
+        return self
+
+    def _members(self, call):
+        if self._ranks is None:
+            raise _error(ERR_GROUP, call, "Null group passed to function")
+        return self._ranks
+
+    def __eq__(self, other):
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self._ranks == other._ranks
+
+    def __ne__(self, other):
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self._ranks != other._ranks
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._ranks is not None
+
+    def Get_size(self):
+        """Return the number of processes in a group."""
+        return len(self._members("MPI_Group_size"))
+
+    def Get_rank(self):
+        """Return the rank of this process in a group."""
+        ranks = self._members("MPI_Group_rank")
+        return ranks.index(_WORLD_RANK) if _WORLD_RANK in ranks else UNDEFINED
+
+    size = property(Get_size, doc="Number of processes.")
+    rank = property(Get_rank, doc="Rank of this process.")
+
+    def Translate_ranks(self, ranks=None, group=None):
+        """Translate ranks in a group to those in another group."""
+        mine = self._members("MPI_Group_translate_ranks")
+        other = COMM_WORLD.Get_group()._ranks if group is None else group._members(
+            "MPI_Group_translate_ranks")
+        if ranks is None:
+            ranks = range(len(mine))
+        result = []
+        for r in ranks:
+            r = _index(r)
+            if r == PROC_NULL:
+                result.append(PROC_NULL)
+                continue
+            if not 0 <= r < len(mine):
+                raise _error(ERR_RANK, "MPI_Group_translate_ranks",
+                             f"Invalid rank has value {r} but must be nonnegative and less than {len(mine)}")
+            world = mine[r]
+            result.append(other.index(world) if world in other else UNDEFINED)
+        return result
+
+    def Compare(self, group):
+        """Compare two groups."""
+        a = self._members("MPI_Group_compare")
+        b = group._members("MPI_Group_compare")
+        if a == b:
+            return IDENT
+        return SIMILAR if sorted(a) == sorted(b) else UNEQUAL
+
+    def Dup(self):
+        """Duplicate a group."""
+        return Group._of(self._members("MPI_Group_dup"))
+
+    def Incl(self, ranks):
+        """Create a new group from ranks in an existing group."""
+        mine = self._members("MPI_Group_incl")
+        return Group._of(mine[_index(r)] for r in ranks)
+
+    def Excl(self, ranks):
+        """Create a new group by excluding ranks of an existing group."""
+        mine = self._members("MPI_Group_excl")
+        drop = {_index(r) for r in ranks}
+        return Group._of(w for i, w in enumerate(mine) if i not in drop)
+
+    @classmethod
+    def Union(cls, group1, group2):
+        """Create a new group from the union of two existing groups."""
+        a = group1._members("MPI_Group_union")
+        return cls._of(a + tuple(w for w in group2._members("MPI_Group_union") if w not in a))
+
+    @classmethod
+    def Intersection(cls, group1, group2):
+        """Create a new group from the intersection of two existing groups."""
+        b = group2._members("MPI_Group_intersection")
+        return cls._of(w for w in group1._members("MPI_Group_intersection") if w in b)
+
+    Intersect = Intersection
+
+    @classmethod
+    def Difference(cls, group1, group2):
+        """Create a new group from the difference of two existing groups."""
+        b = group2._members("MPI_Group_difference")
+        return cls._of(w for w in group1._members("MPI_Group_difference") if w not in b)
+
+    def Free(self):
+        """Free a group."""
+        self._members("MPI_Group_free")
+        self._ranks = None
+
+    def free(self):
+        """Call `Free` if not null."""
+        self._ranks = None
+
+
+GROUP_NULL = Group()
+GROUP_EMPTY = Group._of(())
+
+
+# ---------------------------------------------------------------------------
+# Info and Errhandler (accepted for compatibility; they change nothing here)
+# ---------------------------------------------------------------------------
+
+class Info:
+    """Info object: string keys and values."""
+
+    __slots__ = ("_items",)
+
+    def __new__(cls, info=None):
+        self = object.__new__(cls)
+        self._items = None if info is None else info._items
+        return self
+
+    @classmethod
+    def Create(cls, items=None):
+        """Create a new info object."""
+        self = object.__new__(cls)
+        self._items = {}
+        if items is not None:
+            self._items.update(dict(items))
+        return self
+
+    def __bool__(self):
+        return self._items is not None
+
+    def Free(self):
+        """Free an info object."""
+        self._items = None
+
+    def Dup(self):
+        """Duplicate an existing info object."""
+        return Info.Create(self._items or {})
+
+    def Get(self, key):
+        """Retrieve the value associated with a key."""
+        return (self._items or {}).get(key)
+
+    def Set(self, key, value):
+        """Store a value associated with a key."""
+        self._items[str(key)] = str(value)
+
+    def Delete(self, key):
+        """Remove a (key, value) pair from info."""
+        del self._items[key]
+
+    def Get_nkeys(self):
+        """Return the number of currently defined keys in info."""
+        return len(self._items or {})
+
+    def keys(self):
+        """Return list of keys."""
+        return list(self._items or {})
+
+    def items(self):
+        """Return list of items."""
+        return list((self._items or {}).items())
+
+
+INFO_NULL = Info()
+INFO_ENV = Info.Create()
+
+
+class Errhandler:
+    """Error handler: here every MPI error raises `MPI.Exception`."""
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, errhandler=None):
+        self = object.__new__(cls)
+        self._name = None if errhandler is None else errhandler._name
+        return self
+
+    @classmethod
+    def _named(cls, name):
+        self = object.__new__(cls)
+        self._name = name
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Errhandler):
+            return NotImplemented
+        return self._name == other._name
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._name is not None
+
+    def Free(self):
+        """Free an error handler."""
+        self._name = None
+
+
+ERRHANDLER_NULL = Errhandler()
+ERRORS_RETURN = Errhandler._named("ERRORS_RETURN")
+ERRORS_ABORT = Errhandler._named("ERRORS_ABORT")
+ERRORS_ARE_FATAL = Errhandler._named("ERRORS_ARE_FATAL")
+
+
+# ---------------------------------------------------------------------------
+# Communicators
+# ---------------------------------------------------------------------------
+
+# Communicator names are local to a rank, as in MPI.
+_comm_names = {}
+
+
+class Comm:
+    """Communication context."""
+
+    __slots__ = ("_h",)
+
+    def __new__(cls, comm=None):
+        self = object.__new__(cls)
+        if comm is None:
+            self._h = _NULL
+        elif isinstance(comm, Comm):
+            self._h = comm._h
+        else:
+            raise TypeError(
+                "Argument 'comm' has incorrect type "
+                f"(expected mpi4py.MPI.Comm, got {type(comm).__name__})")
+        return self
+
+    @classmethod
+    def _of(cls, handle):
+        self = object.__new__(cls)
+        self._h = _NULL if handle is None else handle
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Comm):
+            return NotImplemented
+        return self._h == other._h
+
+    def __ne__(self, other):
+        if not isinstance(other, Comm):
+            return NotImplemented
+        return self._h != other._h
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._h != _NULL
+
+    def __reduce__(self):
+        for name in ("COMM_WORLD", "COMM_SELF", "COMM_NULL"):
+            if self._h == globals()[name]._h:
+                return name
+        raise ValueError(f"cannot serialize '{__name__}.{type(self).__name__}' instance")
+
+    @property
+    def handle(self):
+        """MPI handle."""
+        return self._h
+
+    @classmethod
+    def fromhandle(cls, handle):
+        """Create object from MPI handle."""
+        return cls._of(handle)
+
+    # Group and size
+    # --------------
+
+    def Get_group(self):
+        """Access the group associated with a communicator."""
+        return Group._of(_mpi.group_ranks(self._h))
+
+    def Get_size(self):
+        """Return the number of processes in a communicator."""
+        return _mpi.size(self._h)
+
+    def Get_rank(self):
+        """Return the rank of this process in a communicator."""
+        return _mpi.rank(self._h)
+
+    group = property(Get_group, doc="Group.")
+    size = property(Get_size, doc="Number of processes.")
+    rank = property(Get_rank, doc="Rank of this process.")
+
+    def Compare(self, comm):
+        """Compare two communicators."""
+        if self._h == comm._h:
+            _mpi.size(self._h)  # a null communicator is an error
+            return IDENT
+        a = _mpi.group_ranks(self._h)
+        b = _mpi.group_ranks(comm._h)
+        if a == b:
+            return CONGRUENT
+        return SIMILAR if sorted(a) == sorted(b) else UNEQUAL
+
+    # Constructors and destructor
+    # ---------------------------
+
+    def Clone(self):
+        """Clone an existing communicator."""
+        return self.Dup()
+
+    def Dup(self, info=None):
+        """Duplicate a communicator (topology included)."""
+        return type(self)._of(_mpi.comm_dup(self._h))
+
+    def Dup_with_info(self, info):
+        """Duplicate a communicator with hints."""
+        return self.Dup()
+
+    def Create(self, group):
+        """Create communicator from group (collective over this communicator)."""
+        members = group._members("MPI_Comm_create")
+        if _WORLD_RANK in members:
+            color, key = 0, members.index(_WORLD_RANK)
+        else:
+            color, key = UNDEFINED, 0
+        return Intracomm._of(_mpi.comm_split(self._h, color, key))
+
+    def Split(self, color=0, key=0):
+        """Split communicator by color and key."""
+        return Intracomm._of(_mpi.comm_split(self._h, color, key))
+
+    def Free(self):
+        """Free a communicator."""
+        if self._h == _NULL:
+            raise _error(ERR_COMM, "MPI_Comm_free(comm=MPI_COMM_NULL)", "Null communicator")
+        _mpi.comm_free(self._h)
+        _comm_names.pop(self._h, None)
+        self._h = _NULL
+
+    def free(self):
+        """Call `Free` if not null or predefined."""
+        if self._h not in (_NULL, _mpi.WORLD, _mpi.SELF):
+            self.Free()
+
+    # Attributes, names, errors, abort
+    # --------------------------------
+
+    def Get_attr(self, keyval):
+        """Retrieve attribute value by key."""
+        _mpi.size(self._h)
+        return {
+            TAG_UB: _mpi.TAG_UB,
+            IO: ANY_SOURCE,
+            WTIME_IS_GLOBAL: 1,
+            APPNUM: 0,
+            LASTUSEDCODE: ERR_LASTCODE,
+        }.get(keyval)
+
+    def Get_name(self):
+        """Get the print name for this communicator."""
+        if self._h == _NULL:
+            return "MPI_COMM_NULL"
+        return _comm_names.get(self._h, "")
+
+    def Set_name(self, name):
+        """Set the print name for this communicator."""
+        _mpi.size(self._h)
+        _comm_names[self._h] = str(name)
+
+    name = property(Get_name, Set_name, doc="Print name.")
+
+    def Get_errhandler(self):
+        """Get the error handler for a communicator."""
+        return ERRORS_RETURN
+
+    def Set_errhandler(self, errhandler):
+        """Set the error handler for a communicator (errors always raise here)."""
+
+    def Call_errhandler(self, errorcode):
+        """Call the error handler installed on a communicator."""
+        raise Exception(errorcode)
+
+    def Abort(self, errorcode=0):
+        """Terminate the MPI execution environment."""
+        if not isinstance(errorcode, int):
+            raise TypeError("an integer is required")
+        _mpi.abort(self._h, errorcode)
+
+    def Get_topology(self):
+        """Return the type of topology (if any) associated with a communicator."""
+        return _mpi.topo(self._h)
+
+    topology = property(Get_topology, doc="Topology type.")
+
+    @property
+    def is_topo(self):
+        """Is a topology."""
+        return _mpi.topo(self._h) != UNDEFINED
+
+    def Is_inter(self):
+        """Return whether the communicator is an intercommunicator."""
+        _mpi.size(self._h)
+        return False
+
+    def Is_intra(self):
+        """Return whether the communicator is an intracommunicator."""
+        _mpi.size(self._h)
+        return True
+
+    is_inter = property(Is_inter, doc="Is intercommunicator.")
+    is_intra = property(Is_intra, doc="Is intracommunicator.")
+
+    # Point to point, Python objects
+    # ------------------------------
+
+    def send(self, obj, dest, tag=0):
+        """Send in standard mode."""
+        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, False)
+
+    def ssend(self, obj, dest, tag=0):
+        """Send in synchronous mode."""
+        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, True)
+
+    def recv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Receive."""
+        if buf is not None:
+            return self._recv_with_buffer(buf, source, tag, status)
+        data, source, tag = _mpi.recv(self._h, source, tag)
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data))
+        return _loads(data) if data else None
+
+    def _recv_with_buffer(self, buf, source, tag, status):
+        # mpi4py's deprecated form: `buf` bounds the size of the message.
+        import warnings
+        warnings.warn("the 'buf' argument is deprecated", UserWarning, stacklevel=3)
+        limit = _index(buf) if isinstance(buf, int) else _message(buf, True)[1]
+        data, source, tag = _mpi.recv(self._h, source, tag)
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data))
+        if not data:
+            return None
+        if len(data) > limit:
+            raise _truncated("MPI_Recv", data, limit, source, tag)
+        return _loads(data)
+
+    def sendrecv(self, sendobj, dest, sendtag=0, recvbuf=None,
+                 source=ANY_SOURCE, recvtag=ANY_TAG, status=None):
+        """Send and receive a message."""
+        data = _dumps(sendobj, _PROTOCOL) if dest != PROC_NULL else b""
+        data, source, tag = _mpi.sendrecv(self._h, data, dest, sendtag, source, recvtag)
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data))
+        return _loads(data) if data else None
+
+    def isend(self, obj, dest, tag=0):
+        """Nonblocking send."""
+        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+
+    def issend(self, obj, dest, tag=0):
+        """Nonblocking send in synchronous mode."""
+        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        return _request(_mpi.isend(self._h, data, dest, tag, True), _SEND)
+
+    def irecv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG):
+        """Nonblocking receive.
+
+        As in mpi4py, a message larger than the receive buffer (by default
+        `mpi4py.rc.irecv_bufsz` bytes) fails with ERR_TRUNCATE when waited.
+        """
+        if buf is None:
+            limit = _rc.irecv_bufsz
+        elif isinstance(buf, int):
+            limit = _index(buf)
+        else:
+            limit = _message(buf, True)[1]
+        return _request(_mpi.irecv(self._h, source, tag), _OBJECT, None, limit)
+
+    def probe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Blocking test for a message."""
+        source, tag, nbytes = _mpi.probe(self._h, source, tag)
+        if status is not None:
+            _set_status(status, source, tag, nbytes)
+        return True
+
+    def iprobe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Nonblocking test for a message."""
+        found = _mpi.iprobe(self._h, source, tag)
+        if found is None:
+            return False
+        if status is not None:
+            _set_status(status, *found)
+        return True
+
+    # Point to point, buffers
+    # -----------------------
+
+    def Send(self, buf, dest, tag=0):
+        """Blocking send."""
+        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, False)
+
+    Bsend = Send
+    Rsend = Send
+
+    def Ssend(self, buf, dest, tag=0):
+        """Blocking send in synchronous mode."""
+        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, True)
+
+    def Recv(self, buf, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Blocking receive."""
+        view = _message(buf, True)[0] if source != PROC_NULL else None
+        data, source, tag = _mpi.recv(self._h, source, tag)
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data))
+        if data is not None:
+            _store(view, data, "MPI_Recv", source, tag)
+
+    def Sendrecv(self, sendbuf, dest, sendtag=0, recvbuf=None,
+                 source=ANY_SOURCE, recvtag=ANY_TAG, status=None):
+        """Send and receive a message."""
+        data = _send_bytes(sendbuf) if dest != PROC_NULL else b""
+        view = _message(recvbuf, True)[0] if source != PROC_NULL else None
+        data, source, tag = _mpi.sendrecv(self._h, data, dest, sendtag, source, recvtag)
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data))
+        if data is not None:
+            _store(view, data, "MPI_Sendrecv", source, tag)
+
+    def Sendrecv_replace(self, buf, dest, sendtag=0, source=ANY_SOURCE,
+                         recvtag=ANY_TAG, status=None):
+        """Send and receive a message, replacing the buffer's contents."""
+        view = _message(buf, True)[0]
+        data = view.tobytes() if dest != PROC_NULL else b""
+        data, source, tag = _mpi.sendrecv(self._h, data, dest, sendtag, source, recvtag)
+        if status is not None:
+            _set_status(status, source, tag, 0 if data is None else len(data))
+        if data is not None:
+            _store(view, data, "MPI_Sendrecv_replace", source, tag)
+
+    def Isend(self, buf, dest, tag=0):
+        """Nonblocking send."""
+        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+
+    Ibsend = Isend
+    Irsend = Isend
+
+    def Issend(self, buf, dest, tag=0):
+        """Nonblocking send in synchronous mode."""
+        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        return _request(_mpi.isend(self._h, data, dest, tag, True), _SEND)
+
+    def Irecv(self, buf, source=ANY_SOURCE, tag=ANY_TAG):
+        """Nonblocking receive."""
+        view = _message(buf, True)[0] if source != PROC_NULL else None
+        return _request(_mpi.irecv(self._h, source, tag), _BUFFER, view)
+
+    def Probe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Blocking test for a message."""
+        return self.probe(source, tag, status)
+
+    def Iprobe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Nonblocking test for a message."""
+        return self.iprobe(source, tag, status)
+
+    # Collectives, Python objects
+    # ---------------------------
+
+    def barrier(self):
+        """Barrier synchronization."""
+        _mpi.barrier(self._h)
+
+    def Barrier(self):
+        """Barrier synchronization."""
+        _mpi.barrier(self._h)
+
+    def bcast(self, obj, root=0):
+        """Broadcast."""
+        h = self._h
+        data = _dumps(obj, _PROTOCOL) if _mpi.rank(h) == root else None
+        return _loads(_mpi.bcast(h, data, root))
+
+    def gather(self, sendobj, root=0):
+        """Gather."""
+        items = _mpi.gather(self._h, _dumps(sendobj, _PROTOCOL), root)
+        return None if items is None else [_loads(b) for b in items]
+
+    def scatter(self, sendobj, root=0):
+        """Scatter."""
+        h = self._h
+        items = None
+        if _mpi.rank(h) == root:
+            items = _pickle_items(sendobj, _mpi.size(h))
+        return _loads(_mpi.scatter(h, items, root))
+
+    def allgather(self, sendobj):
+        """Gather to All."""
+        return [_loads(b) for b in _mpi.allgather(self._h, _dumps(sendobj, _PROTOCOL))]
+
+    def alltoall(self, sendobj):
+        """All to All Scatter/Gather."""
+        h = self._h
+        items = _pickle_items(sendobj, _mpi.size(h))
+        return [_loads(b) for b in _mpi.alltoall(h, items)]
+
+    def reduce(self, sendobj, op=SUM, root=0):
+        """Reduce to Root."""
+        data = _mpi.reduce(self._h, _dumps(sendobj, _PROTOCOL), _reducer(op), root)
+        return None if data is None else _loads(data)
+
+    def allreduce(self, sendobj, op=SUM):
+        """Reduce to All."""
+        return _loads(_mpi.allreduce(self._h, _dumps(sendobj, _PROTOCOL), _reducer(op)))
+
+    # Collectives, buffers
+    # --------------------
+
+    def Bcast(self, buf, root=0):
+        """Broadcast data from one process to all other processes."""
+        h = self._h
+        if _mpi.rank(h) == root:
+            _mpi.bcast(h, _send_bytes(buf), root)
+        else:
+            view = _message(buf, True)[0]
+            _store(view, _mpi.bcast(h, None, root), "MPI_Bcast")
+
+    def Gather(self, sendbuf, recvbuf, root=0):
+        """Gather data to one process from all other processes."""
+        h = self._h
+        if _mpi.rank(h) != root:
+            _mpi.gather(h, _send_bytes(sendbuf), root)
+            return
+        view, nbytes, _ = _message(recvbuf, True, _mpi.size(h))
+        if sendbuf is IN_PLACE:
+            data = view[root * nbytes:(root + 1) * nbytes].tobytes()
+        else:
+            data = _send_bytes(sendbuf)
+        for i, part in enumerate(_mpi.gather(h, data, root)):
+            _store(view[i * nbytes:(i + 1) * nbytes], part, "MPI_Gather")
+
+    def Gatherv(self, sendbuf, recvbuf, root=0):
+        """Gather Vector."""
+        h = self._h
+        if _mpi.rank(h) != root:
+            _mpi.gather(h, _send_bytes(sendbuf), root)
+            return
+        view, blocks, _ = _vector(recvbuf, True, _mpi.size(h))
+        if sendbuf is IN_PLACE:
+            start, n = blocks[root]
+            data = view[start:start + n].tobytes()
+        else:
+            data = _send_bytes(sendbuf)
+        for (start, n), part in zip(blocks, _mpi.gather(h, data, root)):
+            _store(view[start:start + n], part, "MPI_Gatherv")
+
+    def Scatter(self, sendbuf, recvbuf, root=0):
+        """Scatter data from one process to all other processes."""
+        h = self._h
+        parts = None
+        if _mpi.rank(h) == root:
+            view, nbytes, _ = _message(sendbuf, False, _mpi.size(h))
+            parts = [view[i * nbytes:(i + 1) * nbytes].tobytes() for i in range(_mpi.size(h))]
+        data = _mpi.scatter(h, parts, root)
+        if recvbuf is not IN_PLACE:
+            _store(_message(recvbuf, True)[0], data, "MPI_Scatter")
+
+    def Scatterv(self, sendbuf, recvbuf, root=0):
+        """Scatter Vector."""
+        h = self._h
+        parts = None
+        if _mpi.rank(h) == root:
+            view, blocks, _ = _vector(sendbuf, False, _mpi.size(h))
+            parts = [view[start:start + n].tobytes() for start, n in blocks]
+        data = _mpi.scatter(h, parts, root)
+        if recvbuf is not IN_PLACE:
+            _store(_message(recvbuf, True)[0], data, "MPI_Scatterv")
+
+    def Allgather(self, sendbuf, recvbuf):
+        """Gather to All."""
+        h = self._h
+        view, nbytes, _ = _message(recvbuf, True, _mpi.size(h))
+        if sendbuf is IN_PLACE:
+            me = _mpi.rank(h)
+            data = view[me * nbytes:(me + 1) * nbytes].tobytes()
+        else:
+            data = _send_bytes(sendbuf)
+        for i, part in enumerate(_mpi.allgather(h, data)):
+            _store(view[i * nbytes:(i + 1) * nbytes], part, "MPI_Allgather")
+
+    def Allgatherv(self, sendbuf, recvbuf):
+        """Gather to All Vector."""
+        h = self._h
+        view, blocks, _ = _vector(recvbuf, True, _mpi.size(h))
+        if sendbuf is IN_PLACE:
+            start, n = blocks[_mpi.rank(h)]
+            data = view[start:start + n].tobytes()
+        else:
+            data = _send_bytes(sendbuf)
+        for (start, n), part in zip(blocks, _mpi.allgather(h, data)):
+            _store(view[start:start + n], part, "MPI_Allgatherv")
+
+    def Alltoall(self, sendbuf, recvbuf):
+        """All to All Scatter/Gather, send data to all from all."""
+        h = self._h
+        size = _mpi.size(h)
+        view, nbytes, _ = _message(recvbuf, True, size)
+        if sendbuf is IN_PLACE:
+            source, step = view, nbytes
+        else:
+            source, step, _ = _message(sendbuf, False, size)
+        parts = [source[i * step:(i + 1) * step].tobytes() for i in range(size)]
+        for i, part in enumerate(_mpi.alltoall(h, parts)):
+            _store(view[i * nbytes:(i + 1) * nbytes], part, "MPI_Alltoall")
+
+    def Alltoallv(self, sendbuf, recvbuf):
+        """All to All Scatter/Gather Vector."""
+        h = self._h
+        size = _mpi.size(h)
+        view, rblocks, _ = _vector(recvbuf, True, size)
+        if sendbuf is IN_PLACE:
+            source, sblocks = view, rblocks
+        else:
+            source, sblocks, _ = _vector(sendbuf, False, size)
+        parts = [source[start:start + n].tobytes() for start, n in sblocks]
+        for (start, n), part in zip(rblocks, _mpi.alltoall(h, parts)):
+            _store(view[start:start + n], part, "MPI_Alltoallv")
+
+    def _reduction(self, sendbuf, recvbuf, op, call):
+        """(receive view or None, send bytes, native op) for a reduction."""
+        view = None
+        if recvbuf is not None:
+            view, nbytes, dtype = _message(recvbuf, True)
+        if sendbuf is IN_PLACE:
+            if view is None:
+                raise ValueError("message: IN_PLACE needs a receive buffer")
+            data = view.tobytes()
+        else:
+            send, sbytes, sdtype = _message(sendbuf, False)
+            if view is not None:
+                if sdtype != dtype:
+                    raise ValueError("mismatch in send and receive MPI datatypes")
+                if sbytes != nbytes:
+                    raise ValueError(
+                        f"mismatch in send count {sbytes // (dtype._extent or 1)} "
+                        f"and receive count {nbytes // (dtype._extent or 1)}")
+            dtype = sdtype
+            data = send.tobytes()
+        return view, data, _buffer_op(op, dtype, call)
+
+    def Reduce(self, sendbuf, recvbuf, op=SUM, root=0):
+        """Reduce to Root."""
+        h = self._h
+        if _mpi.rank(h) != root:
+            recvbuf = None
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Reduce")
+        result = _mpi.reduce(h, data, nop, root)
+        if result is not None and view is not None:
+            _store(view, result, "MPI_Reduce")
+
+    def Allreduce(self, sendbuf, recvbuf, op=SUM):
+        """Reduce to All."""
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Allreduce")
+        _store(view, _mpi.allreduce(self._h, data, nop), "MPI_Allreduce")
+
+    def Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM):
+        """Reduce-scatter (block size)."""
+        h = self._h
+        size = _mpi.size(h)
+        if sendbuf is IN_PLACE:
+            # The input is the whole receive buffer; the result goes to its front.
+            whole, nbytes, dtype = _message(recvbuf, True, size)
+            data, view = whole.tobytes(), whole[:nbytes]
+        else:
+            view, nbytes, dtype = _message(recvbuf, True)
+            send, sbytes, _ = _message(sendbuf, False, size)
+            if sbytes != nbytes:
+                raise ValueError(f"mismatch in send count {sbytes // dtype._extent} "
+                                 f"and receive count {nbytes // dtype._extent}")
+            data = send.tobytes()
+        result = _mpi.allreduce(h, data, _buffer_op(op, dtype, "MPI_Reduce_scatter_block"))
+        me = _mpi.rank(h)
+        _store(view, result[me * nbytes:(me + 1) * nbytes], "MPI_Reduce_scatter_block")
+
+    def Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM):
+        """Reduce-scatter (vector version)."""
+        h = self._h
+        size = _mpi.size(h)
+        me = _mpi.rank(h)
+        view, nbytes, dtype = _message(recvbuf, True)
+        extent = dtype._extent
+        if recvcounts is None:
+            recvcounts = _mpi.allgather(h, _struct.pack("@q", nbytes // extent))
+            recvcounts = [_struct.unpack("@q", c)[0] for c in recvcounts]
+        if len(recvcounts) != size:
+            raise ValueError(f"expecting {size} items, got {len(recvcounts)}")
+        start = sum(recvcounts[:me]) * extent
+        total = sum(recvcounts) * extent
+        if sendbuf is IN_PLACE:
+            raise ValueError("Reduce_scatter with IN_PLACE is not supported by mpi-playground")
+        send, sbytes, dtype = _message(sendbuf, False)
+        if sbytes < total:
+            raise ValueError(f"mismatch in send count {sbytes // extent} and receive counts {total // extent}")
+        result = _mpi.allreduce(h, send[:total].tobytes(), _buffer_op(op, dtype, "MPI_Reduce_scatter"))
+        _store(view, result[start:start + recvcounts[me] * extent], "MPI_Reduce_scatter")
+
+
+def _pickle_items(sequence, size):
+    """Pickle the `size` items a scatter or alltoall sends."""
+    items = [None] * size if sequence is None else list(sequence)
+    if len(items) != size:
+        raise ValueError(f"expecting {size} items, got {len(items)}")
+    return [_dumps(item, _PROTOCOL) for item in items]
+
+
+class Intracomm(Comm):
+    """Intracommunicator."""
+
+    __slots__ = ()
+
+    def Create_cart(self, dims, periods=None, reorder=False):
+        """Create cartesian communicator."""
+        dims = [_index(d) for d in dims]
+        if periods is None:
+            periods = False
+        if isinstance(periods, bool):
+            periods = [periods] * len(dims)
+        if len(periods) != len(dims):
+            raise ValueError(f"expecting {len(dims)} items, got {len(periods)}")
+        periods = [bool(p) for p in periods]
+        return Cartcomm._of(_mpi.cart_create(self._h, dims, periods, bool(reorder)))
+
+    def Scan(self, sendbuf, recvbuf, op=SUM):
+        """Inclusive Scan."""
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Scan")
+        _store(view, _mpi.scan(self._h, data, nop), "MPI_Scan")
+
+    def Exscan(self, sendbuf, recvbuf, op=SUM):
+        """Exclusive Scan (the receive buffer of rank 0 is left as is)."""
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Exscan")
+        result = _mpi.exscan(self._h, data, nop)
+        if result is not None:
+            _store(view, result, "MPI_Exscan")
+
+    def scan(self, sendobj, op=SUM):
+        """Inclusive Scan."""
+        return _loads(_mpi.scan(self._h, _dumps(sendobj, _PROTOCOL), _reducer(op)))
+
+    def exscan(self, sendobj, op=SUM):
+        """Exclusive Scan (None on rank 0)."""
+        data = _mpi.exscan(self._h, _dumps(sendobj, _PROTOCOL), _reducer(op))
+        return None if data is None else _loads(data)
+
+
+class Topocomm(Intracomm):
+    """Topology intracommunicator."""
+
+    __slots__ = ()
+
+    def _neighbors(self):
+        edges = []
+        for direction in range(len(_mpi.cart_get(self._h)[0])):
+            edges.extend(_mpi.cart_shift(self._h, direction, 1))
+        return edges
+
+    @property
+    def degrees(self):
+        """Number of incoming and outgoing neighbors."""
+        n = len(self._neighbors())
+        return (n, n)
+
+    @property
+    def indegree(self):
+        """Number of incoming neighbors."""
+        return len(self._neighbors())
+
+    @property
+    def outdegree(self):
+        """Number of outgoing neighbors."""
+        return len(self._neighbors())
+
+    @property
+    def inoutedges(self):
+        """Incoming and outgoing neighbors."""
+        edges = self._neighbors()
+        return (edges, list(edges))
+
+    @property
+    def inedges(self):
+        """Incoming neighbors."""
+        return self._neighbors()
+
+    @property
+    def outedges(self):
+        """Outgoing neighbors."""
+        return self._neighbors()
+
+
+class Cartcomm(Topocomm):
+    """Cartesian topology intracommunicator."""
+
+    __slots__ = ()
+
+    def __new__(cls, comm=None):
+        self = Comm.__new__(cls, comm)
+        if self._h != _NULL and _mpi.topo(self._h) != CART:
+            raise TypeError("expecting a Cartesian communicator")
+        return self
+
+    def Get_dim(self):
+        """Return number of dimensions."""
+        return len(_mpi.cart_get(self._h)[0])
+
+    dim = property(Get_dim, doc="Number of dimensions.")
+    ndim = property(Get_dim, doc="Number of dimensions.")
+
+    def Get_topo(self):
+        """Return information on the cartesian topology."""
+        dims, periods, coords = _mpi.cart_get(self._h)
+        return (list(dims), [int(p) for p in periods], list(coords))
+
+    topo = property(Get_topo, doc="Topology information.")
+    dims = property(lambda self: self.Get_topo()[0], doc="Dimensions.")
+    periods = property(lambda self: self.Get_topo()[1], doc="Periodicity.")
+    coords = property(lambda self: self.Get_topo()[2], doc="Coordinates.")
+
+    def Get_cart_rank(self, coords):
+        """Translate logical coordinates to ranks."""
+        return _mpi.cart_rank(self._h, [_index(c) for c in coords])
+
+    def Get_coords(self, rank):
+        """Translate ranks to logical coordinates."""
+        return list(_mpi.cart_coords(self._h, rank))
+
+    def Shift(self, direction, disp):
+        """Return a process ranks for data shifting with `Sendrecv`."""
+        return tuple(_mpi.cart_shift(self._h, direction, disp))
+
+    def Sub(self, remain_dims):
+        """Return a lower-dimensional Cartesian topology."""
+        return Cartcomm._of(_mpi.cart_sub(self._h, [bool(r) for r in remain_dims]))
+
+
+COMM_NULL = Comm()
+COMM_SELF = Intracomm._of(_mpi.SELF)
+COMM_WORLD = Intracomm._of(_mpi.WORLD)
+_comm_names[_mpi.WORLD] = "MPI_COMM_WORLD"
+_comm_names[_mpi.SELF] = "MPI_COMM_SELF"
+_WORLD_RANK = _mpi.rank(_mpi.WORLD)
+
+
+def Compute_dims(nnodes, dims):
+    """Return a balanced distribution of processes per coordinate direction."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise ValueError(f"expecting {dims} items, got 0")
+        dims = [0] * dims
+    else:
+        dims = [_index(d) for d in dims]
+    return list(_mpi.compute_dims(nnodes, dims))
+
+
+# ---------------------------------------------------------------------------
+# Exception and error codes
+# ---------------------------------------------------------------------------
+
+class Exception(RuntimeError):
+    """Exception class.
+
+    ``MPI.Exception(code)`` as in mpi4py; the native side also passes the
+    message of the failed call, ``MPI.Exception(code, message)``, which
+    ``str()`` returns (mpi4py's text is MPICH's error stack of the call).
+    """
+
+    def __init__(self, ierr=SUCCESS, message=None, /):
+        if not isinstance(ierr, int):
+            raise TypeError("an integer is required")
+        if ierr < SUCCESS:
+            ierr = ERR_UNKNOWN
+        RuntimeError.__init__(self, ierr)
+        self._message = message
+
+    def __int__(self):
+        return self.args[0]
+
+    def __bool__(self):
+        return self.args[0] != SUCCESS
+
+    def __hash__(self):
+        return hash(self.args[0])
+
+    def __eq__(self, other):
+        return self.args[0] == other
+
+    def __ne__(self, other):
+        return self.args[0] != other
+
+    def __lt__(self, other):
+        return self.args[0] < other
+
+    def __le__(self, other):
+        return self.args[0] <= other
+
+    def __gt__(self, other):
+        return self.args[0] > other
+
+    def __ge__(self, other):
+        return self.args[0] >= other
+
+    def __repr__(self):
+        return f"MPI.Exception({self.args[0]})"
+
+    def __str__(self):
+        message = getattr(self, "_message", None)
+        return message if message is not None else self.Get_error_string()
+
+    def Get_error_code(self):
+        """Error code."""
+        return self.args[0]
+
+    def Get_error_class(self):
+        """Error class."""
+        return Get_error_class(self.args[0])
+
+    def Get_error_string(self):
+        """Error string."""
+        return Get_error_string(self.args[0])
+
+    error_code = property(Get_error_code, doc="Error code.")
+    error_class = property(Get_error_class, doc="Error class.")
+    error_string = property(Get_error_string, doc="Error string.")
+
+
+def Get_error_class(errorcode):
+    """Convert an *error code* into an *error class*."""
+    errorcode = _index(errorcode)
+    if errorcode < 0:
+        raise Exception(ERR_ARG)
+    # MPICH keeps the class in the low 7 bits of a code.
+    return errorcode & 0x7F
+
+
+def Get_error_string(errorcode):
+    """Return the *error string* for a given *error class* or *error code*."""
+    return _ERROR_STRINGS.get(Get_error_class(errorcode), "Unknown error class")
+
+
+def _error(errorclass, call, detail):
+    """An `Exception` whose text reads like MPICH's error stack."""
+    return Exception(errorclass, f"{_ERROR_STRINGS[errorclass]}, error stack:\n{call} failed\n{detail}")
+
+
+_mpi.set_error_class(Exception)
+
+
+# ---------------------------------------------------------------------------
+# Environment
+# ---------------------------------------------------------------------------
+
+_finalized = False
+
+
+def Init():
+    """Initialize the MPI execution environment (done at import, as mpi4py does)."""
+    raise _error(ERR_OTHER, "MPI_Init(argc=(nil), argv=(nil))",
+                 "Cannot call MPI_INIT or MPI_INIT_THREAD more than once")
+
+
+def Init_thread(required=THREAD_MULTIPLE):
+    """Initialize the MPI execution environment (done at import, as mpi4py does)."""
+    raise _error(ERR_OTHER, f"MPI_Init_thread(argc=(nil), argv=(nil), required={required})",
+                 "Cannot call MPI_INIT or MPI_INIT_THREAD more than once")
+
+
+def Finalize():
+    """Terminate the MPI execution environment.
+
+    As under MPICH, any MPI call afterwards ends the process with status 1.
+    """
+    global _finalized, _mpi
+    if _finalized:
+        _after_finalize("Finalize")
+    _finalized = True
+    _mpi = _Finalized()
+
+
+def Is_initialized():
+    """Indicate whether `Init` has been called."""
+    return True
+
+
+def Is_finalized():
+    """Indicate whether `Finalize` has completed."""
+    return _finalized
+
+
+def Query_thread():
+    """Return the level of thread support provided by the MPI library."""
+    return THREAD_SINGLE
+
+
+def Is_thread_main():
+    """Indicate whether this thread called `Init` or `Init_thread`."""
+    return True
+
+
+def Get_version():
+    """Obtain the version number of the MPI standard supported."""
+    return (VERSION, SUBVERSION)
+
+
+def Get_library_version():
+    """Obtain the version string of the MPI library."""
+    return ("mpi-playground: MPI in the browser, mpi4py 4.1.2 API on RustPython\n"
+            "MPI standard version:\t4.0")
+
+
+def get_vendor():
+    """Information about the underlying MPI implementation."""
+    return ("mpi-playground", (0, 1, 0))
+
+
+def Get_processor_name():
+    """Obtain the name of the calling processor."""
+    return _mpi.processor_name()
+
+
+def Wtime():
+    """Return an elapsed time on the calling processor."""
+    return _mpi.wtime()
+
+
+def Wtick():
+    """Return the resolution of `Wtime`."""
+    return _mpi.wtick()
+
+
+def Pcontrol(level):
+    """Control profiling."""
+    if not 0 <= level <= 2:
+        raise _error(ERR_ARG, f"MPI_Pcontrol(level={level})", f"Invalid level {level}")
+
+
+# MPI routine names of the native calls, for the message after Finalize.
+_ROUTINES = {
+    "rank": "Comm_rank", "size": "Comm_size", "group_ranks": "Comm_group",
+    "wtime": "Wtime", "wtick": "Wtick", "processor_name": "Get_processor_name",
+    "topo": "Topo_test", "cart_get": "Cart_get", "cart_shift": "Cart_shift",
+    "compute_dims": "Dims_create",
+}
+
+
+def _after_finalize(routine):
+    _sys.stderr.write(f"Attempting to use an MPI routine (internal_{routine}) "
+                      "before initializing or after finalizing MPICH\n")
+    raise SystemExit(1)
+
+
+class _Finalized:
+    """Stands in for the native module after `Finalize`."""
+
+    def __getattr__(self, name):
+        routine = _ROUTINES.get(name, name[:1].upper() + name[1:])
+        _after_finalize(routine)
+
+
+# ---------------------------------------------------------------------------
+# Pickling of Python objects
+# ---------------------------------------------------------------------------
+
+_PROTOCOL = _HIGHEST_PROTOCOL
+_dumps = _pickle_dumps
+_loads = _pickle_loads
+
+
+class Pickle:
+    """Pickle/unpickle Python objects (`MPI.pickle` is the one the methods use)."""
+
+    def __init__(self, dumps=None, loads=None, protocol=None, threshold=None):
+        if dumps is None:
+            dumps = _pickle_dumps
+        if loads is None:
+            loads = _pickle_loads
+        if protocol is None and dumps is _pickle_dumps:
+            protocol = _HIGHEST_PROTOCOL
+        self._dumps = dumps
+        self._loads = loads
+        self._protocol = protocol
+        self.THRESHOLD = 1024 ** 2 // 4 if threshold is None else threshold
+        if globals().get("pickle") is self:
+            _install_pickle(self)
+
+    def dumps(self, obj):
+        """Serialize object to pickle data stream."""
+        if self._protocol is None:
+            return self._dumps(obj)
+        return self._dumps(obj, self._protocol)
+
+    def loads(self, data):
+        """Deserialize object from pickle data stream."""
+        return self._loads(data)
+
+    @property
+    def PROTOCOL(self):
+        """Protocol version."""
+        return self._protocol
+
+    @PROTOCOL.setter
+    def PROTOCOL(self, protocol):
+        if protocol is None and self._dumps is _pickle_dumps:
+            protocol = _HIGHEST_PROTOCOL
+        self._protocol = protocol
+        if globals().get("pickle") is self:
+            _install_pickle(self)
+
+
+def _install_pickle(p):
+    """Make the object methods use `p`'s functions (kept as module globals,
+    so a send costs one call to `dumps`)."""
+    global _dumps, _loads, _PROTOCOL
+    if p._protocol is None:
+        plain = p._dumps
+        _dumps = lambda obj, protocol: plain(obj)  # noqa: E731
+    else:
+        _dumps = p._dumps
+    _loads = p._loads
+    _PROTOCOL = p._protocol
+
+
+pickle = Pickle()
