@@ -71,6 +71,8 @@ struct SendState {
     ctx: u32,
     tag: i32,
     data: Vec<u8>,
+    /// The message length; `data` is released once every byte is out.
+    len: usize,
     sent: usize,
     started: bool,
     /// Nonzero for a synchronous send, until the ack arrives.
@@ -79,7 +81,7 @@ struct SendState {
 
 impl SendState {
     fn pushed(&self) -> bool {
-        self.started && self.sent == self.data.len()
+        self.started && self.sent == self.len
     }
 }
 
@@ -388,7 +390,7 @@ impl Endpoint {
         } else {
             0
         };
-        let id = self.new_request(Request::Send(SendState { dest, ctx, tag, data, sent: 0, started: false, awaiting_ack }));
+        let id = self.new_request(Request::Send(SendState { dest, ctx, tag, len: data.len(), data, sent: 0, started: false, awaiting_ack }));
         self.outbox.push_back(id);
         // Push at once: a small message reaches the peer without waiting for a later call.
         let _ = self.push_outbox();
@@ -486,7 +488,7 @@ impl Endpoint {
             if done(self) {
                 return Ok(());
             }
-            self.world.publish_blocked(self.me, blocked_on(self));
+            self.world.publish_blocked(self.me, blocked_on(self), seen);
             self.world.sleep_unless_rung(self.me, seen);
             self.world.publish_activity(self.me, Activity::Running);
         }

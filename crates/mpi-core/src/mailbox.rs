@@ -145,9 +145,12 @@ impl World {
         let free = (cap - head.wrapping_sub(self.mem.load(tail_w))) as usize;
         // Cap each chunk at a quarter ring so several senders can share an inbox.
         let fair = (cap as usize / 4).max(MIN_CHUNK);
+        // The smallest chunk must fit in an empty inbox with its header, or a
+        // message that does not fit whole could never start in a small ring.
+        let min_chunk = MIN_CHUNK.min(cap as usize / 4);
         let chunk = if HEADER + payload.len() <= free && payload.len() <= fair {
             payload.len()
-        } else if free >= HEADER + MIN_CHUNK.min(payload.len()) {
+        } else if free >= HEADER + min_chunk.min(payload.len()) {
             payload.len().min(free - HEADER).min(fair)
         } else {
             self.unlock_inbox(dest);
@@ -195,7 +198,6 @@ impl World {
             frames += 1;
         }
         self.mem.store(tail_w, tail);
-        self.bump_generation();
         if self.mem.load(self.layout.rank_word(me, rank::SPACE_WANTERS)) != 0 {
             for r in 0..self.layout.ranks {
                 if r != me && self.mem.load(self.layout.rank_word(r, rank::WANTS_SPACE_IN)) != 0 {
@@ -203,6 +205,9 @@ impl World {
                 }
             }
         }
+        // Only now: a snapshot taken across the drain must not see the freed
+        // room together with a waiting sender whose doorbell has not rung yet.
+        self.bump_generation();
         frames
     }
 

@@ -146,13 +146,15 @@ pub struct RankState {
 const ANY: u32 = u32::MAX;
 
 impl World {
-    /// Publishes that `me` is blocked in `on` (called by the rank itself).
-    pub(crate) fn publish_blocked(&self, me: u32, on: BlockedOn) {
+    /// Publishes that `me` is blocked in `on` and will sleep unless its doorbell
+    /// has moved past `seen` (called by the rank itself).
+    pub(crate) fn publish_blocked(&self, me: u32, on: BlockedOn, seen: u32) {
         let w = |f| self.layout.rank_word(me, f);
         self.mem.store(w(rank::OP), on.op as u32);
         self.mem.store(w(rank::PEER), on.peer.unwrap_or(ANY));
         self.mem.store(w(rank::TAG), on.tag.map_or(ANY, |t| t as u32));
         self.mem.store(w(rank::CTX), on.ctx);
+        self.mem.store(w(rank::SLEPT_AT), seen);
         self.mem.store(w(rank::STATE), Activity::Blocked as u32);
         self.bump_generation();
     }
@@ -171,7 +173,14 @@ impl World {
 
     fn read_rank(&self, r: u32) -> RankState {
         let w = |f| self.mem.load(self.layout.rank_word(r, f));
-        let activity = Activity::from_word(w(rank::STATE));
+        let mut activity = Activity::from_word(w(rank::STATE));
+        // A blocked rank whose doorbell rang after it went to sleep is waking up
+        // to look again: a drain made room for its send, or a rank finished. It
+        // publishes nothing until it runs, and a rung rank is not stuck, so it
+        // counts as running. Nobody rings the ranks of a real deadlock.
+        if activity == Activity::Blocked && w(rank::WAKE) != w(rank::SLEPT_AT) {
+            activity = Activity::Running;
+        }
         let blocked_on = (activity == Activity::Blocked).then(|| BlockedOn {
             op: BlockedOp::from_word(w(rank::OP)).unwrap_or(BlockedOp::Wait),
             peer: Some(w(rank::PEER)).filter(|p| *p != ANY),
@@ -182,7 +191,8 @@ impl World {
     }
 
     /// A consistent view of every rank, or `None` if the table changed while it
-    /// was read (try again later).
+    /// was read (try again later). A rank that published "blocked" but has been
+    /// woken since (its doorbell rang) shows as running until it blocks again.
     pub fn snapshot(&self) -> Option<Vec<RankState>> {
         let before = self.mem.load(hdr::GENERATION);
         let rows = (0..self.layout.ranks).map(|r| self.read_rank(r)).collect();

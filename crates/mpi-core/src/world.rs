@@ -49,6 +49,9 @@ pub(crate) mod rank {
     pub const SPACE_WANTERS: usize = 10;
     /// 1 while this rank waits for room in some inbox.
     pub const WANTS_SPACE_IN: usize = 11;
+    /// The WAKE value a blocked rank sleeps on: once WAKE has moved past it,
+    /// the rank has been rung and is waking up, whatever STATE still says.
+    pub const SLEPT_AT: usize = 12;
     pub const LEN: usize = 16;
 }
 

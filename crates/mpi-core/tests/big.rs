@@ -119,7 +119,8 @@ fn issend_stays_pending_until_matched() {
             while !tested.load(Ordering::SeqCst) {
                 thread::sleep(Duration::from_millis(1));
             }
-            let probed = ok("iprobe", ep.iprobe(WORLD_CTX, 0, 2)).expect("the message was delivered before it was matched");
+            let probed =
+                ok("iprobe", ep.iprobe(WORLD_CTX, 0, 2)).expect("the message was delivered before it was matched");
             assert_eq!(probed.len, 4);
             assert_eq!(ok("recv", ep.recv(WORLD_CTX, ANY_SOURCE, ANY_TAG)).data, Some(b"sync".to_vec()));
         }
@@ -145,7 +146,7 @@ fn large_isend_completes_while_the_sender_works() {
                     break done;
                 }
                 polls += 1;
-                if polls % 64 == 0 {
+                if polls.is_multiple_of(64) {
                     thread::yield_now();
                 }
             };

@@ -40,8 +40,14 @@ fn barrier_lets_no_rank_leave_before_all_arrive() {
                 ok("barrier", ep.barrier(WORLD_CTX));
                 let seen = arrived.load(Ordering::SeqCst);
                 // Everyone has arrived at this barrier; nobody can be past the next one.
-                assert!(seen >= n_us * (round + 1), "round {round}: left the barrier after only {seen} arrivals of {n} ranks");
-                assert!(seen <= n_us * (round + 2), "round {round}: {seen} arrivals counted, some rank passed the next barrier early");
+                assert!(
+                    seen >= n_us * (round + 1),
+                    "round {round}: left the barrier after only {seen} arrivals of {n} ranks"
+                );
+                assert!(
+                    seen <= n_us * (round + 2),
+                    "round {round}: {seen} arrivals counted, some rank passed the next barrier early"
+                );
             }
         });
         assert_eq!(arrived.load(Ordering::SeqCst), 20 * n_us);
@@ -68,7 +74,8 @@ fn gather_and_scatter_with_every_root() {
         run(n, None, |ep| {
             let me = ep.world_rank() as i32;
             // Item sizes differ per rank, zero included, and rank 1's is chunked.
-            let item = |r: i32, root: i32| pattern((r * 31 + root) as u64, if r == 1 { 150_000 } else { (r * 3) as usize });
+            let item =
+                |r: i32, root: i32| pattern((r * 31 + root) as u64, if r == 1 { 150_000 } else { (r * 3) as usize });
             for root in 0..n as i32 {
                 let got = ok("gather", ep.gather(WORLD_CTX, item(me, root), root));
                 if me == root {
@@ -173,7 +180,8 @@ fn typed_reductions_through_combine() {
             let want: Vec<u8> = [s, 2 * s, -s, sq].iter().flat_map(|x| x.to_ne_bytes()).collect();
             assert_eq!(got, want, "n={n}: SUM of 'i' on rank {me}");
 
-            let doubles: Vec<u8> = [f64::from(me) * 0.5, 0.0 - f64::from(me)].iter().flat_map(|x| x.to_ne_bytes()).collect();
+            let doubles: Vec<u8> =
+                [f64::from(me) * 0.5, 0.0 - f64::from(me)].iter().flat_map(|x| x.to_ne_bytes()).collect();
             let mut max = |mut a: Vec<u8>, b: Vec<u8>| -> Result<Vec<u8>, MpiError> {
                 combine(ReduceOp::Max, 'd', &mut a, &b)?;
                 Ok(a)
@@ -200,7 +208,8 @@ fn comm_split_orders_by_key_and_isolates_its_traffic() {
         run(n, None, |ep| {
             let me = ep.world_rank();
             let color = (me % 3) as i32;
-            let sub = ok("comm_split", ep.comm_split(WORLD_CTX, color, -(me as i32))).expect("a color gets a communicator");
+            let sub =
+                ok("comm_split", ep.comm_split(WORLD_CTX, color, -(me as i32))).expect("a color gets a communicator");
             // Reversed keys: the highest world rank of a color is its rank 0.
             let members: Vec<u32> = (0..n).rev().filter(|r| r % 3 == me % 3).collect();
             assert_eq!(ok("comm_group", ep.comm_group(sub)), members, "n={n}: group of rank {me}");
@@ -225,10 +234,13 @@ fn comm_split_orders_by_key_and_isolates_its_traffic() {
             // Collectives on the split communicator stay within it.
             let all = ok("allgather on split", ep.allgather(sub, vec![me as u8]));
             assert_eq!(all, members.iter().map(|r| vec![*r as u8]).collect::<Vec<_>>());
-            let sum = ok("allreduce on split", ep.allreduce(sub, u64::from(me).to_le_bytes().to_vec(), &mut |a, b| {
-                let v = |x: &[u8]| u64::from_le_bytes(x.try_into().unwrap());
-                Ok::<_, MpiError>((v(&a) + v(&b)).to_le_bytes().to_vec())
-            }));
+            let sum = ok(
+                "allreduce on split",
+                ep.allreduce(sub, u64::from(me).to_le_bytes().to_vec(), &mut |a, b| {
+                    let v = |x: &[u8]| u64::from_le_bytes(x.try_into().unwrap());
+                    Ok::<_, MpiError>((v(&a) + v(&b)).to_le_bytes().to_vec())
+                }),
+            );
             assert_eq!(sum, members.iter().map(|r| u64::from(*r)).sum::<u64>().to_le_bytes());
 
             // UNDEFINED leaves a rank out.
@@ -260,7 +272,11 @@ fn comm_dup_traffic_does_not_reach_the_parent() {
             ok("send on parent", ep.send(WORLD_CTX, right as i32, 0, b"parent".to_vec(), false));
             let got = ok("recv on parent", ep.recv(WORLD_CTX, ANY_SOURCE, ANY_TAG));
             assert_eq!((got.source, got.data), (left as i32, Some(b"parent".to_vec())));
-            assert_eq!(ok("iprobe on parent", ep.iprobe(WORLD_CTX, ANY_SOURCE, ANY_TAG)), None, "the dup message is visible on the parent");
+            assert_eq!(
+                ok("iprobe on parent", ep.iprobe(WORLD_CTX, ANY_SOURCE, ANY_TAG)),
+                None,
+                "the dup message is visible on the parent"
+            );
             let probed = ok("iprobe on dup", ep.iprobe(dup, ANY_SOURCE, ANY_TAG)).expect("the dup message has arrived");
             assert_eq!((probed.source, probed.len), (left as i32, 3));
             let got = ok("recv on dup", ep.recv(dup, left as i32, 0));
@@ -318,7 +334,11 @@ fn cartesian_grid_3x2_shift_and_sub() {
                 for dir in 0..2 {
                     for disp in [1, -1, 2] {
                         let got = ok("cart_shift", ep.cart_shift(cart, dir as i32, disp));
-                        assert_eq!(got, expected_shift(me, dir, disp, periods), "shift dir {dir} disp {disp} on rank {me}, periods {periods:?}");
+                        assert_eq!(
+                            got,
+                            expected_shift(me, dir, disp, periods),
+                            "shift dir {dir} disp {disp} on rank {me}, periods {periods:?}"
+                        );
                     }
                     // Data moves along the shift; PROC_NULL ends give empty completions.
                     let (src, dst) = ok("cart_shift", ep.cart_shift(cart, dir as i32, 1));
@@ -334,7 +354,10 @@ fn cartesian_grid_3x2_shift_and_sub() {
                 let col = ok("cart_sub", ep.cart_sub(cart, &[true, false]));
                 assert_eq!(ok("comm_size", ep.comm_size(col)), 3);
                 assert_eq!(ok("comm_rank", ep.comm_rank(col)), (me / 2) as u32);
-                assert_eq!(ok("comm_group", ep.comm_group(col)), (0..3).map(|row| (row * 2 + me % 2) as u32).collect::<Vec<_>>());
+                assert_eq!(
+                    ok("comm_group", ep.comm_group(col)),
+                    (0..3).map(|row| (row * 2 + me % 2) as u32).collect::<Vec<_>>()
+                );
                 let sub_topo = ok("cart", ep.cart(col)).expect("a sub-grid keeps a topology").clone();
                 assert_eq!((sub_topo.dims, sub_topo.periods), (vec![3], vec![periods[0]]));
                 let members = ok("allgather on column", ep.allgather(col, vec![me as u8]));
@@ -345,7 +368,13 @@ fn cartesian_grid_3x2_shift_and_sub() {
                 assert_eq!(ok("comm_size", ep.comm_size(row)), 2);
                 assert_eq!(ok("comm_rank", ep.comm_rank(row)), (me % 2) as u32);
                 let (src, dst) = ok("cart_shift on row", ep.cart_shift(row, 0, 1));
-                let want = if periods[1] { (1 - me % 2, 1 - me % 2) } else if me % 2 == 0 { (PROC_NULL, 1) } else { (0, PROC_NULL) };
+                let want = if periods[1] {
+                    (1 - me % 2, 1 - me % 2)
+                } else if me % 2 == 0 {
+                    (PROC_NULL, 1)
+                } else {
+                    (0, PROC_NULL)
+                };
                 assert_eq!((src, dst), want);
             });
         }

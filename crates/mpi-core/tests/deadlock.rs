@@ -88,9 +88,8 @@ fn a_ring_of_receives_and_a_barrier_is_a_longer_cycle() {
 
 #[test]
 fn receiving_from_a_finished_rank_is_reported() {
-    let (report, results) = run_into_deadlock(2, |ep| {
-        if ep.world_rank() == 0 { ep.recv(WORLD_CTX, 1, 0).map(drop) } else { Ok(()) }
-    });
+    let (report, results) =
+        run_into_deadlock(2, |ep| if ep.world_rank() == 0 { ep.recv(WORLD_CTX, 1, 0).map(drop) } else { Ok(()) });
     let report = report.expect("no deadlock reported within 1 s");
     assert_eq!(report.waits_on_finished, vec![(0, 1)]);
     assert_eq!(report.finished, vec![1]);
@@ -103,7 +102,12 @@ fn receiving_from_a_finished_rank_is_reported() {
 /// consistent snapshot is judged a deadlock. `pause` is the polling interval
 /// (zero: poll as fast as possible). Returns how many snapshots showed at
 /// least one blocked rank.
-fn never_deadlocked(ranks: u32, ring: Option<u32>, pause: Duration, rank: impl Fn(&mut mpi_core::Endpoint) + Sync) -> usize {
+fn never_deadlocked(
+    ranks: u32,
+    ring: Option<u32>,
+    pause: Duration,
+    rank: impl Fn(&mut mpi_core::Endpoint) + Sync,
+) -> usize {
     let world = common::world(ranks, ring);
     let finished = AtomicBool::new(false);
     let blocked_seen = AtomicUsize::new(0);
@@ -142,18 +146,20 @@ fn slow_but_correct_ranks_are_not_a_deadlock() {
     let blocked = never_deadlocked(3, None, Duration::from_millis(5), |ep| {
         let me = ep.world_rank();
         let (right, left) = ((me + 1) % 3, (me + 2) % 3);
-        // A token goes twice around the ring; every rank sleeps before passing it on,
-        // so the others sit blocked in recv meanwhile.
+        // A token goes twice around the ring, counting its hops; every rank
+        // sleeps before passing it on, so the others sit blocked in recv meanwhile.
         for round in 0..2u8 {
+            let mut hops = 0;
             if me != 0 || round > 0 {
-                let got = ok("recv", ep.recv(WORLD_CTX, left as i32, 0));
-                assert_eq!(got.data, Some(vec![round + u8::from(me == 0)]));
+                let got = ok("recv", ep.recv(WORLD_CTX, left as i32, 0)).data.expect("a payload");
+                hops = got[0];
+                assert_eq!(hops, 3 * round + me as u8, "rank {me}, round {round}");
             }
             thread::sleep(Duration::from_millis(200));
-            ok("send", ep.send(WORLD_CTX, right as i32, 0, vec![round + u8::from(me == 2)], false));
+            ok("send", ep.send(WORLD_CTX, right as i32, 0, vec![hops + 1], false));
         }
         if me == 0 {
-            ok("recv", ep.recv(WORLD_CTX, 2, 0));
+            assert_eq!(ok("recv", ep.recv(WORLD_CTX, 2, 0)).data, Some(vec![6]));
         }
         // Everyone waits in a collective for a slow root.
         if me == 1 {

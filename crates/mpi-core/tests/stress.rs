@@ -70,6 +70,9 @@ struct Config {
     max_msgs: u64,
     /// Percent of messages that are large (128 KiB to 8 MiB).
     large: u64,
+    /// Percent of messages sent to rank 0 whatever their random peer, so that
+    /// many senders contend for one inbox.
+    fan_in: u64,
 }
 
 fn random_len(rng: &mut Rng, large_percent: u64) -> usize {
@@ -101,7 +104,7 @@ fn send_plan(cfg: &Config, src: u32) -> Vec<Msg> {
             };
             Msg {
                 src,
-                dst: rng.below(u64::from(cfg.ranks)) as u32,
+                dst: if rng.chance(cfg.fan_in) { 0 } else { rng.below(u64::from(cfg.ranks)) as u32 },
                 on_dup: rng.chance(35),
                 tag: rng.below(TAGS) as i32,
                 seq,
@@ -154,7 +157,11 @@ impl Receiver<'_> {
         let data = c.data.expect("a receive completion carries a payload");
         assert!(c.source >= 0 && c.tag >= 0, "rank {}: completion with source {} tag {}", self.me, c.source, c.tag);
         if spec.source != ANY_SOURCE {
-            assert_eq!(c.source, spec.source, "rank {}: a receive from {} matched a message from {}", self.me, spec.source, c.source);
+            assert_eq!(
+                c.source, spec.source,
+                "rank {}: a receive from {} matched a message from {}",
+                self.me, spec.source, c.source
+            );
         }
         if spec.tag != ANY_TAG {
             assert_eq!(c.tag, spec.tag, "rank {}: a receive for tag {} matched tag {}", self.me, spec.tag, c.tag);
@@ -175,8 +182,21 @@ impl Receiver<'_> {
                 c.tag
             );
             let msg = self.plans[source as usize].get(w(5) as usize).expect("a planned sequence number");
-            assert!(msg.len == data.len(), "rank {}: message {source}#{} is {} bytes, {} were sent", self.me, msg.seq, data.len(), msg.len);
-            assert!(msg.payload() == data, "rank {}: message {source}#{} of {} bytes arrived altered", self.me, msg.seq, msg.len);
+            assert!(
+                msg.len == data.len(),
+                "rank {}: message {source}#{} is {} bytes, {} were sent",
+                self.me,
+                msg.seq,
+                data.len(),
+                msg.len
+            );
+            assert!(
+                msg.payload() == data,
+                "rank {}: message {source}#{} of {} bytes arrived altered",
+                self.me,
+                msg.seq,
+                msg.len
+            );
             seq = Some(msg.seq);
         }
         let short = if seq.is_none() { data } else { Vec::new() };
@@ -298,7 +318,11 @@ fn rank_main(ep: &mut Endpoint, cfg: &Config, plans: &[Vec<Msg>]) -> (usize, usi
     }
 
     // Phase 2: the early receives, then each layer in turn.
-    if rng.chance(50) { rx.waitany_all(ep, early) } else { rx.waitall(ep, early) }
+    if rng.chance(50) {
+        rx.waitany_all(ep, early)
+    } else {
+        rx.waitall(ep, early)
+    }
     let rest = layers[0][next_specific..].to_vec();
     rx.receive_all(ep, &mut rng, &rest);
     let wide = layers[1].clone();
@@ -309,7 +333,13 @@ fn rank_main(ep: &mut Endpoint, cfg: &Config, plans: &[Vec<Msg>]) -> (usize, usi
 
     // Exactly once and non-overtaking: per (communicator, source, tag), the
     // receives in posting order got the messages in sending order.
-    assert_eq!(rx.got.len(), incoming.len(), "rank {me}: received {} messages, {} were sent to it", rx.got.len(), incoming.len());
+    assert_eq!(
+        rx.got.len(),
+        incoming.len(),
+        "rank {me}: received {} messages, {} were sent to it",
+        rx.got.len(),
+        incoming.len()
+    );
     let mut expected: HashMap<(bool, u32, i32), Vec<&Msg>> = HashMap::new();
     for m in &incoming {
         expected.entry((m.on_dup, m.src, m.tag)).or_default().push(m);
@@ -321,15 +351,25 @@ fn rank_main(ep: &mut Endpoint, cfg: &Config, plans: &[Vec<Msg>]) -> (usize, usi
     for (key, want) in &expected {
         let mut got = received.remove(key).unwrap_or_default();
         got.sort_by_key(|r| r.posted);
-        assert_eq!(got.len(), want.len(), "rank {me}: {} messages for (dup, source, tag) {key:?}, {} sent", got.len(), want.len());
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "rank {me}: {} messages for (dup, source, tag) {key:?}, {} sent",
+            got.len(),
+            want.len()
+        );
         for (g, w) in got.iter().zip(want) {
             match g.seq {
                 Some(seq) => assert_eq!(
                     seq, w.seq,
-                    "rank {me}: (dup, source, tag) {key:?}: the receive posted {}th got message #{seq} where #{} was next (overtaking)",
+                    "rank {me}: (dup, source, tag) {key:?}: receive #{} got message #{seq}, #{} was next (overtaking)",
                     g.posted, w.seq
                 ),
-                None => assert!(g.short == w.payload(), "rank {me}: (dup, source, tag) {key:?}: short message out of order or altered, expected #{}", w.seq),
+                None => assert!(
+                    g.short == w.payload(),
+                    "rank {me}: (dup, source, tag) {key:?}: short message out of order or altered, expected #{}",
+                    w.seq
+                ),
             }
         }
     }
@@ -346,21 +386,38 @@ fn stress(cfg: Config) {
     assert_eq!(messages, plans.iter().map(Vec::len).sum::<usize>());
     assert_eq!(bytes, plans.iter().flatten().map(|m| m.len).sum::<usize>());
     // The plan exercised what it is meant to: chunked messages and empty ones.
-    assert!(plans.iter().flatten().any(|m| m.len > 4 * cfg.ring as usize), "no message needed chunking");
-    assert!(plans.iter().flatten().any(|m| m.len == 0), "no empty message");
+    assert!(
+        plans.iter().flatten().any(|m| m.len > 4 * cfg.ring as usize),
+        "seed {}: no message needed chunking",
+        cfg.seed
+    );
+    assert!(plans.iter().flatten().any(|m| m.len == 0), "seed {}: no empty message", cfg.seed);
 }
 
 #[test]
 fn eight_ranks_through_4_kib_inboxes() {
-    stress(Config { seed: 1, ranks: 8, ring: 4096, min_msgs: 40, max_msgs: 90, large: 2 });
+    for seed in 1..=4 {
+        stress(Config { seed, ranks: 8, ring: 4096, min_msgs: 100, max_msgs: 250, large: 1, fan_in: 0 });
+    }
 }
 
 #[test]
 fn sixteen_ranks_through_16_kib_inboxes() {
-    stress(Config { seed: 2, ranks: 16, ring: 16 * 1024, min_msgs: 30, max_msgs: 70, large: 2 });
+    for seed in 11..=13 {
+        stress(Config { seed, ranks: 16, ring: 16 * 1024, min_msgs: 60, max_msgs: 160, large: 1, fan_in: 0 });
+    }
+}
+
+#[test]
+fn sixteen_ranks_converging_on_one_4_kib_inbox() {
+    for seed in 21..=22 {
+        stress(Config { seed, ranks: 16, ring: 4096, min_msgs: 40, max_msgs: 100, large: 1, fan_in: 60 });
+    }
 }
 
 #[test]
 fn four_ranks_with_many_large_messages_through_64_kib_inboxes() {
-    stress(Config { seed: 3, ranks: 4, ring: 64 * 1024, min_msgs: 60, max_msgs: 100, large: 6 });
+    for seed in 31..=33 {
+        stress(Config { seed, ranks: 4, ring: 64 * 1024, min_msgs: 100, max_msgs: 200, large: 5, fan_in: 0 });
+    }
 }

@@ -100,7 +100,9 @@ pub fn run_on<T: Send>(world: &World, f: impl Fn(&mut Endpoint) -> T + Sync) -> 
                 match rx.recv_timeout(grace.saturating_duration_since(Instant::now())) {
                     Ok(_) => finished += 1,
                     Err(_) => {
-                        eprintln!("ranks did not finish within {WATCHDOG:?} and did not unwind after stop:\n{diagnosis}");
+                        eprintln!(
+                            "ranks did not finish within {WATCHDOG:?} and did not unwind after stop:\n{diagnosis}"
+                        );
                         std::process::exit(101);
                     }
                 }
@@ -120,7 +122,10 @@ pub fn diagnose(world: &World) -> String {
         if let Some(states) = world.snapshot() {
             let mut text = String::new();
             for (r, s) in states.iter().enumerate() {
-                text.push_str(&format!("  rank {r}: {:?}, blocked on {:?}, {} inbox bytes unread\n", s.activity, s.blocked_on, s.inbox_pending));
+                text.push_str(&format!(
+                    "  rank {r}: {:?}, blocked on {:?}, {} inbox bytes unread\n",
+                    s.activity, s.blocked_on, s.inbox_pending
+                ));
             }
             match analyze(&states) {
                 Verdict::Deadlock(report) => text.push_str(&report.to_string()),
