@@ -225,7 +225,11 @@ impl Endpoint {
 
     /// Starts a send of `data` to `dest` (a rank of `comm`).
     pub fn isend(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool) -> Result<ReqId> {
-        let call = format!("MPI_{}send(dest={dest}, tag={tag}, {})", if sync { "Is" } else { "I" }, self.comm_label(comm));
+        self.isend_as(comm, dest, tag, data, sync, if sync { "MPI_Issend" } else { "MPI_Isend" })
+    }
+
+    fn isend_as(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool, name: &str) -> Result<ReqId> {
+        let call = format!("{name}(dest={dest}, tag={tag}, {})", self.comm_label(comm));
         let c = self.comm(comm)?;
         let Some(dest) = self.check_peer(c, dest, &call, false)? else {
             Self::check_tag(tag, &call, false)?;
@@ -239,7 +243,11 @@ impl Endpoint {
 
     /// Starts a receive from `source` (a rank of `comm`, ANY_SOURCE or PROC_NULL).
     pub fn irecv(&mut self, comm: u32, source: i32, tag: i32) -> Result<ReqId> {
-        let call = format!("MPI_Irecv(source={source}, tag={tag}, {})", self.comm_label(comm));
+        self.irecv_as(comm, source, tag, "MPI_Irecv")
+    }
+
+    fn irecv_as(&mut self, comm: u32, source: i32, tag: i32, name: &str) -> Result<ReqId> {
+        let call = format!("{name}(source={source}, tag={tag}, {})", self.comm_label(comm));
         let c = self.comm(comm)?;
         let Some(src) = self.check_peer(c, source, &call, true)? else {
             Self::check_tag(tag, &call, true)?;
@@ -251,12 +259,12 @@ impl Endpoint {
     }
 
     pub fn send(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool) -> Result<()> {
-        let req = self.isend(comm, dest, tag, data, sync)?;
+        let req = self.isend_as(comm, dest, tag, data, sync, if sync { "MPI_Ssend" } else { "MPI_Send" })?;
         self.wait_as(req, if sync { BlockedOp::Ssend } else { BlockedOp::Send }).map(drop)
     }
 
     pub fn recv(&mut self, comm: u32, source: i32, tag: i32) -> Result<Completion> {
-        let req = self.irecv(comm, source, tag)?;
+        let req = self.irecv_as(comm, source, tag, "MPI_Recv")?;
         self.wait_as(req, BlockedOp::Recv)
     }
 
@@ -270,8 +278,8 @@ impl Endpoint {
         source: i32,
         recvtag: i32,
     ) -> Result<Completion> {
-        let rreq = self.irecv(comm, source, recvtag)?;
-        let sreq = self.isend(comm, dest, sendtag, data, false)?;
+        let rreq = self.irecv_as(comm, source, recvtag, "MPI_Sendrecv")?;
+        let sreq = self.isend_as(comm, dest, sendtag, data, false, "MPI_Sendrecv")?;
         let got = self.wait_as(rreq, BlockedOp::Sendrecv)?;
         self.wait_as(sreq, BlockedOp::Sendrecv)?;
         Ok(got)

@@ -44,9 +44,10 @@ pub struct Script {
 pub enum RankOutcome {
     /// The script ran to the end (or called `sys.exit(0)`).
     Done,
-    /// An uncaught exception (`traceback` is Python's report of it) or a
-    /// non-zero `sys.exit` (`exit_code`).
-    Failed { traceback: String, exit_code: Option<i32> },
+    /// An uncaught exception (`traceback` is Python's report of it, `summary`
+    /// the gist of its last line, e.g. "ZeroDivisionError: division by zero"),
+    /// or a non-zero `sys.exit` (`exit_code`).
+    Failed { traceback: String, summary: String, exit_code: Option<i32> },
     /// This rank called `Abort(code)`.
     Aborted { code: i32 },
     /// The run was stopped from outside while this rank was in MPI.
@@ -234,15 +235,45 @@ fn outcome_of(vm: &VirtualMachine, rank: &RankContext, exc: PyBaseExceptionRef) 
             None => RankOutcome::Done,
             Some(c) => match c.try_to_value::<i32>(vm) {
                 Ok(0) => RankOutcome::Done,
-                Ok(n) => RankOutcome::Failed { traceback: String::new(), exit_code: Some(n) },
+                Ok(n) => RankOutcome::Failed { traceback: String::new(), summary: String::new(), exit_code: Some(n) },
                 Err(_) => {
                     let text = c.str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                    RankOutcome::Failed { traceback: format!("{text}\n"), exit_code: Some(1) }
+                    RankOutcome::Failed { traceback: format!("{text}\n"), summary: text, exit_code: Some(1) }
                 }
             },
         };
     }
-    let mut traceback = String::new();
-    let _ = vm.write_exception(&mut traceback, &exc);
-    RankOutcome::Failed { traceback, exit_code: None }
+    RankOutcome::Failed { traceback: format_traceback(vm, &exc), summary: summarize(vm, &exc), exit_code: None }
+}
+
+/// "module.Class: message" (builtins unqualified). Of a multi-line message
+/// (MPICH's error stacks) the last line, which names the actual fault.
+fn summarize(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
+    let class = exc.class();
+    let module = class.__module__(vm).and_then(|m| m.str(vm)).map(|m| m.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = class.name().to_string();
+    let qualified = if module.is_empty() || module == "builtins" { name } else { format!("{module}.{name}") };
+    let message = exc.as_object().str(vm).map(|m| m.to_string_lossy().into_owned()).unwrap_or_default();
+    match message.lines().rfind(|l| !l.trim().is_empty()) {
+        Some(first) if !first.is_empty() => format!("{qualified}: {first}"),
+        _ => qualified,
+    }
+}
+
+/// The report CPython prints for an uncaught exception. Python's own
+/// `traceback` module writes it, as under CPython: it uses the exception's
+/// `__str__` and module-qualified class name (`mpi4py.MPI.Exception: ...`),
+/// which RustPython's built-in writer does not.
+fn format_traceback(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
+    let formatted = vm.import("traceback", 0).and_then(|tb| {
+        let lines = vm.call_method(&tb, "format_exception", (exc.clone(),))?;
+        let empty: PyObjectRef = vm.ctx.new_str("").into();
+        let text = vm.call_method(&empty, "join", (lines,))?;
+        Ok(text.str(vm)?.to_string_lossy().into_owned())
+    });
+    formatted.unwrap_or_else(|_| {
+        let mut text = String::new();
+        let _ = vm.write_exception(&mut text, exc);
+        text
+    })
 }

@@ -142,16 +142,13 @@ fn ending_for(rank: u32, outcome: &RankOutcome, sink: &Sink) -> Option<(i32, Str
             *code,
             format!("mpiplay: rank {rank} called MPI_Abort(MPI_COMM_WORLD, {code}); the other ranks were stopped"),
         )),
-        RankOutcome::Failed { traceback, exit_code } => {
+        RankOutcome::Failed { traceback, summary, exit_code } => {
             if !traceback.is_empty() {
                 sink.write(rank, Stream::Stderr, traceback);
             }
             let why = match exit_code {
                 Some(code) => format!("exited with status {code}"),
-                None => match traceback.trim_end().lines().last() {
-                    Some(last) => format!("raised an exception ({last})"),
-                    None => "raised an exception".to_owned(),
-                },
+                None => format!("raised an exception ({summary})"),
             };
             Some((EXIT_RANK_FAILED, format!("mpiplay: rank {rank} {why}; the other ranks were stopped")))
         }
