@@ -198,6 +198,7 @@ THREAD_SINGLE = 0
 THREAD_FUNNELED = 1
 THREAD_SERIALIZED = 2
 THREAD_MULTIPLE = 3
+COMM_TYPE_SHARED = 1
 
 # The MPI standard version this module speaks, and MPICH's limits.
 VERSION = 4
@@ -621,9 +622,11 @@ def _message(msg, writable, blocks=0):
         if writable and view.readonly:
             raise BufferError("Object is not writable.")
     if dtype is None:
+        # Inferred from the buffer's format, as mpi4py does: bytes and
+        # bytearray ("B") are MPI_UNSIGNED_CHAR.
         fmt = view.format
         if fmt == "B":
-            dtype = BYTE
+            dtype = UNSIGNED_CHAR
         else:
             if fmt[:1] in "@=<":
                 fmt = fmt[1:]
@@ -1030,8 +1033,8 @@ class Request:
 
     def Free(self):
         """Free a communication request (a started send still completes)."""
-        if self._req is not None and self._kind != _SEND:
-            _mpi.cancel(self._req)
+        if self._req is not None:
+            _mpi.request_free(self._req)
         self._req = self._done = self._buf = None
 
     def free(self):
@@ -1224,6 +1227,97 @@ REQUEST_NULL = Request()
 
 
 # ---------------------------------------------------------------------------
+# Message (matched probes)
+# ---------------------------------------------------------------------------
+
+class Message:
+    """Matched message: the envelope found by `Comm.mprobe`, received later.
+
+    A rank runs one thread, so the message a probe found is the next one a
+    receive from its exact source and tag gets (MPI's non-overtaking order).
+    """
+
+    __slots__ = ("_comm", "_source", "_tag")
+
+    def __new__(cls, message=None):
+        self = object.__new__(cls)
+        if message is None:
+            self._comm, self._source, self._tag = None, PROC_NULL, ANY_TAG
+        elif isinstance(message, Message):
+            self._comm, self._source, self._tag = message._comm, message._source, message._tag
+        else:
+            raise TypeError(
+                "Argument 'message' has incorrect type "
+                f"(expected mpi4py.MPI.Message, got {type(message).__name__})")
+        return self
+
+    @classmethod
+    def _of(cls, comm, source, tag):
+        self = object.__new__(cls)
+        self._comm, self._source, self._tag = comm, source, tag
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Message):
+            return NotImplemented
+        return (self._comm, self._source, self._tag) == (other._comm, other._source, other._tag)
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._comm is not None
+
+    def _consume(self, call):
+        if self._comm is None:
+            raise _error(ERR_REQUEST, call, "Null message")
+        comm, source, tag = self._comm, self._source, self._tag
+        self._comm, self._source, self._tag = None, PROC_NULL, ANY_TAG
+        return comm, source, tag
+
+    @classmethod
+    def _found(cls, comm, source, tag):
+        """The message a probe found; from PROC_NULL it is MESSAGE_NO_PROC,
+        whose receive (on any communicator) returns nothing at once."""
+        return cls._of(COMM_SELF if source == PROC_NULL else comm, source, tag)
+
+    @classmethod
+    def probe(cls, comm, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Blocking test for a matched message."""
+        return comm.mprobe(source, tag, status)
+
+    @classmethod
+    def iprobe(cls, comm, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Nonblocking test for a matched message."""
+        return comm.improbe(source, tag, status)
+
+    Probe = probe
+    Iprobe = iprobe
+
+    def recv(self, status=None):
+        """Blocking receive of a matched message."""
+        comm, source, tag = self._consume("MPI_Mrecv")
+        return comm.recv(None, source, tag, status)
+
+    def irecv(self):
+        """Nonblocking receive of a matched message."""
+        comm, source, tag = self._consume("MPI_Imrecv")
+        return _request(_mpi.irecv(comm._h, source, tag), _OBJECT, None, 1 << 62)
+
+    def Recv(self, buf, status=None):
+        """Blocking receive of a matched message."""
+        comm, source, tag = self._consume("MPI_Mrecv")
+        comm.Recv(buf, source, tag, status)
+
+    def Irecv(self, buf):
+        """Nonblocking receive of a matched message."""
+        comm, source, tag = self._consume("MPI_Imrecv")
+        return comm.Irecv(buf, source, tag)
+
+
+MESSAGE_NULL = Message()
+
+
+# ---------------------------------------------------------------------------
 # Op
 # ---------------------------------------------------------------------------
 
@@ -1351,6 +1445,8 @@ class Op:
     def __reduce__(self):
         if self._name is not None:
             return self._name
+        if self._id == 0:
+            return "OP_NULL"
         if self._user is None:
             raise ValueError("cannot pickle user-defined reduction operation")
         return (type(self).Create, (self._user, self._commute))
@@ -1363,7 +1459,8 @@ class Op:
         Python objects (the lowercase reductions, or calling the op)
         `function(x, y, None)` returns the result, as in mpi4py.
         """
-        function.__call__  # must be callable, as mpi4py checks
+        if not callable(function):
+            raise AttributeError(f"'{type(function).__name__}' object has no attribute '__call__'")
         self = object.__new__(cls)
         self._id = next(_op_ids)
         self._name = None
@@ -1863,11 +1960,23 @@ class Comm:
             color, key = 0, members.index(_WORLD_RANK)
         else:
             color, key = UNDEFINED, 0
-        return Intracomm._of(_mpi.comm_split(self._h, color, key))
+        cls = Intracomm if isinstance(self, Intracomm) else Comm
+        return cls._of(_mpi.comm_split(self._h, color, key))
 
     def Split(self, color=0, key=0):
         """Split communicator by color and key."""
-        return Intracomm._of(_mpi.comm_split(self._h, color, key))
+        cls = Intracomm if isinstance(self, Intracomm) else Comm
+        return cls._of(_mpi.comm_split(self._h, color, key))
+
+    def Split_type(self, split_type, key=0, info=INFO_NULL):
+        """Split communicator by split type.
+
+        Every rank of the playground shares one memory node, so
+        ``COMM_TYPE_SHARED`` keeps the whole communicator.
+        """
+        color = UNDEFINED if split_type == UNDEFINED else 0
+        cls = Intracomm if isinstance(self, Intracomm) else Comm
+        return cls._of(_mpi.comm_split(self._h, color, key))
 
     def Free(self):
         """Free a communicator."""
@@ -2033,6 +2142,34 @@ class Comm:
             _set_status(status, *found)
         return True
 
+    def mprobe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Blocking test for a matched message."""
+        source, tag, nbytes = _mpi.probe(self._h, source, tag)
+        if status is not None:
+            _set_status(status, source, tag, nbytes)
+        return Message._found(self, source, tag)
+
+    def improbe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
+        """Nonblocking test for a matched message."""
+        found = _mpi.iprobe(self._h, source, tag)
+        if found is None:
+            return None
+        if status is not None:
+            _set_status(status, *found)
+        return Message._found(self, found[0], found[1])
+
+    def bsend(self, obj, dest, tag=0):
+        """Send in buffered mode (needs `MPI.Attach_buffer`, as in MPI)."""
+        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        _check_bsend(data, "MPI_Bsend")
+        _mpi.send(self._h, data, dest, tag, False)
+
+    def ibsend(self, obj, dest, tag=0):
+        """Nonblocking send in buffered mode."""
+        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        _check_bsend(data, "MPI_Ibsend")
+        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+
     # Point to point, buffers
     # -----------------------
 
@@ -2040,8 +2177,21 @@ class Comm:
         """Blocking send."""
         _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, False)
 
-    Bsend = Send
+    def Bsend(self, buf, dest, tag=0):
+        """Blocking send in buffered mode (needs `MPI.Attach_buffer`)."""
+        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        _check_bsend(data, "MPI_Bsend")
+        _mpi.send(self._h, data, dest, tag, False)
+
     Rsend = Send
+
+    def Attach_buffer(self, buf):
+        """Attach a user-provided buffer for sending in buffered mode."""
+        Attach_buffer(buf)
+
+    def Detach_buffer(self):
+        """Remove an existing attached buffer."""
+        return Detach_buffer()
 
     def Ssend(self, buf, dest, tag=0):
         """Blocking send in synchronous mode."""
@@ -2083,7 +2233,12 @@ class Comm:
         data = _send_bytes(buf) if dest != PROC_NULL else b""
         return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
 
-    Ibsend = Isend
+    def Ibsend(self, buf, dest, tag=0):
+        """Nonblocking send in buffered mode."""
+        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        _check_bsend(data, "MPI_Ibsend")
+        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+
     Irsend = Isend
 
     def Issend(self, buf, dest, tag=0):
@@ -2345,6 +2500,14 @@ class Comm:
         _store(view, result[start:start + recvcounts[me] * extent], "MPI_Reduce_scatter")
 
 
+def _expecting(sequence, n):
+    """`sequence` as a list of `n` items (mpi4py's check of array arguments)."""
+    items = list(sequence)
+    if len(items) != n:
+        raise ValueError(f"expecting {n} items, got {len(items)}")
+    return items
+
+
 def _pickle_items(sequence, size):
     """Pickle the `size` items a scatter or alltoall sends."""
     items = [None] * size if sequence is None else list(sequence)
@@ -2365,9 +2528,7 @@ class Intracomm(Comm):
             periods = False
         if isinstance(periods, bool):
             periods = [periods] * len(dims)
-        if len(periods) != len(dims):
-            raise ValueError(f"expecting {len(dims)} items, got {len(periods)}")
-        periods = [bool(p) for p in periods]
+        periods = [bool(p) for p in _expecting(periods, len(dims))]
         return Cartcomm._of(_mpi.cart_create(self._h, dims, periods, bool(reorder)))
 
     def Scan(self, sendbuf, recvbuf, op=SUM):
@@ -2396,6 +2557,12 @@ class Topocomm(Intracomm):
     """Topology intracommunicator."""
 
     __slots__ = ()
+
+    def __new__(cls, comm=None):
+        self = Comm.__new__(cls, comm)
+        if self._h != _NULL and _mpi.topo(self._h) == UNDEFINED:
+            raise TypeError("expecting a topology communicator")
+        return self
 
     def _neighbors(self):
         edges = []
@@ -2442,7 +2609,7 @@ class Cartcomm(Topocomm):
     __slots__ = ()
 
     def __new__(cls, comm=None):
-        self = Comm.__new__(cls, comm)
+        self = Topocomm.__new__(cls, comm)
         if self._h != _NULL and _mpi.topo(self._h) != CART:
             raise TypeError("expecting a Cartesian communicator")
         return self
@@ -2466,6 +2633,7 @@ class Cartcomm(Topocomm):
 
     def Get_cart_rank(self, coords):
         """Translate logical coordinates to ranks."""
+        coords = _expecting(coords, self.Get_dim())
         return _mpi.cart_rank(self._h, [_index(c) for c in coords])
 
     def Get_coords(self, rank):
@@ -2478,7 +2646,26 @@ class Cartcomm(Topocomm):
 
     def Sub(self, remain_dims):
         """Return a lower-dimensional Cartesian topology."""
+        remain_dims = _expecting(remain_dims, self.Get_dim())
         return Cartcomm._of(_mpi.cart_sub(self._h, [bool(r) for r in remain_dims]))
+
+
+class Graphcomm(Topocomm):
+    """General graph topology intracommunicator (not offered by the playground)."""
+
+    __slots__ = ()
+
+
+class Distgraphcomm(Topocomm):
+    """Distributed graph topology intracommunicator (not offered by the playground)."""
+
+    __slots__ = ()
+
+
+class Intercomm(Comm):
+    """Intercommunicator (not offered by the playground)."""
+
+    __slots__ = ()
 
 
 COMM_NULL = Comm()
@@ -2487,6 +2674,7 @@ COMM_WORLD = Intracomm._of(_mpi.WORLD)
 _comm_names[_mpi.WORLD] = "MPI_COMM_WORLD"
 _comm_names[_mpi.SELF] = "MPI_COMM_SELF"
 _WORLD_RANK = _mpi.rank(_mpi.WORLD)
+MESSAGE_NO_PROC = Message._found(COMM_SELF, PROC_NULL, ANY_TAG)
 
 
 def Compute_dims(nnodes, dims):
@@ -2673,6 +2861,33 @@ def Wtime():
 def Wtick():
     """Return the resolution of `Wtime`."""
     return _mpi.wtick()
+
+
+# The buffer attached for buffered-mode sends. Messages are buffered by the
+# runtime anyway; like MPI, a buffered send still needs room in this buffer.
+_bsend_buffer = None
+
+
+def Attach_buffer(buf):
+    """Attach a user-provided buffer for sending in buffered mode."""
+    global _bsend_buffer
+    if _bsend_buffer is not None:
+        raise _error(ERR_BUFFER, "MPI_Buffer_attach", "Buffer is already attached")
+    _bsend_buffer = buf
+
+
+def Detach_buffer():
+    """Remove an existing attached buffer (`BUFFER_AUTOMATIC` if none was)."""
+    global _bsend_buffer
+    buf, _bsend_buffer = _bsend_buffer, None
+    return BUFFER_AUTOMATIC if buf is None else buf
+
+
+def _check_bsend(data, call):
+    size = 0 if _bsend_buffer is None else len(memoryview(_bsend_buffer).cast("B"))
+    if len(data) + BSEND_OVERHEAD > size:
+        raise _error(ERR_BUFFER, call,
+                     f"Insufficient space in Bsend buffer; requested {len(data)}; total buffer size is {size}")
 
 
 def Pcontrol(level):

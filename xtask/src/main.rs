@@ -1,0 +1,142 @@
+//! `cargo xtask`: the project's automation, in Rust with only the standard library.
+//!
+//! This file parses the command line and dispatches to the tasks. The toolchain
+//! choice lives in `toolchain`, installing what is missing in `setup`, the
+//! invariant checks in `checks`, and the tasks that build things in `tasks`.
+//! The xtask itself never needs the project's toolchain (rustc >= 1.96): it only
+//! starts other programs.
+
+mod checks;
+mod setup;
+mod tasks;
+mod toolchain;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  setup [--browser]          Install or find what the builds need (idempotent).
+                             --browser also installs Chromium and chromedriver.
+  test [-- CARGO_TEST_ARGS]  Run every check: invariants, native tests, the wasm
+                             build of mpi-core + mpi-python, and the trunk build.
+  ci                         What CI runs (.ci/run): the same as `test`.
+  serve [--port PORT]        Build and serve the playground with COOP/COEP headers
+                             on http://127.0.0.1:PORT (default 8080), rebuilding on change.
+  dist [--public-url PATH]   Release build of the static site into dist/.
+  run -- MPIPLAY_ARGS        Build (release) and run the native runner `mpiplay`,
+                             e.g. `cargo xtask run -- -n 4 script.py`.
+  help                       Show this text.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command named by `args[0]`; `Err` carries a message for the user.
+fn dispatch(args: &[String]) -> Result<ExitCode, String> {
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return Ok(ExitCode::from(2));
+    };
+    match command.as_str() {
+        "setup" => {
+            let mut browser = false;
+            for arg in rest {
+                match arg.as_str() {
+                    "--browser" => browser = true,
+                    other => return Err(unknown(other, "setup")),
+                }
+            }
+            setup::run(setup::Options { browser }).map(|_| ExitCode::SUCCESS)
+        }
+        "test" | "ci" => {
+            let (own, passthrough) = split_at_dashes(rest);
+            if let Some(other) = own.first() {
+                return Err(unknown(other, command));
+            }
+            tasks::test(passthrough)
+        }
+        "serve" => {
+            let (mut port, mut it) = (8080u16, rest.iter());
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--port" | "-p" => {
+                        let value = it.next().ok_or("--port needs a value")?;
+                        port = value.parse().map_err(|_| format!("invalid port `{value}`"))?;
+                    }
+                    other => return Err(unknown(other, "serve")),
+                }
+            }
+            tasks::serve(port)
+        }
+        "dist" => {
+            let (mut public_url, mut it) = (None, rest.iter());
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--public-url" => {
+                        public_url = Some(it.next().ok_or("--public-url needs a value")?.clone());
+                    }
+                    other => return Err(unknown(other, "dist")),
+                }
+            }
+            tasks::dist(public_url.as_deref())
+        }
+        "run" => {
+            // Everything after `run` (and an optional `--`) belongs to mpiplay.
+            let (own, passthrough) = split_at_dashes(rest);
+            let args = if own.is_empty() { passthrough } else { rest };
+            tasks::run_mpiplay(args)
+        }
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            eprint!("{USAGE}");
+            Err(format!("unknown command `{other}`"))
+        }
+    }
+}
+
+/// Splits `args` at the first `--`: the part before it and the part after it.
+fn split_at_dashes(args: &[String]) -> (&[String], &[String]) {
+    match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[]),
+    }
+}
+
+fn unknown(arg: &str, command: &str) -> String {
+    format!("unknown argument `{arg}` for `{command}` (see `cargo xtask help`)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_at_dashes;
+
+    fn strings(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn dashes_split_own_args_from_passthrough() {
+        let args = strings(&["--x", "--", "-n", "4", "--", "y"]);
+        let (own, rest) = split_at_dashes(&args);
+        assert_eq!(own, strings(&["--x"]));
+        assert_eq!(rest, strings(&["-n", "4", "--", "y"]));
+        let args = strings(&["-n", "4"]);
+        let (own, rest) = split_at_dashes(&args);
+        assert_eq!(own, strings(&["-n", "4"]));
+        assert!(rest.is_empty());
+    }
+}

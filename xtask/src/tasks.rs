@@ -1,0 +1,162 @@
+//! The tasks that build things: `test` (every check, with a summary), `serve`,
+//! `dist`, and `run` (the native `mpiplay` runner).
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, ExitStatus};
+use std::time::{Duration, Instant};
+
+use crate::setup::{self, Options};
+use crate::toolchain::{Toolchain, WASM_TARGET};
+use crate::{checks, util};
+
+/// One step of `test`: `Err` carries what went wrong.
+type StepFn<'a> = dyn Fn() -> Result<(), String> + 'a;
+
+/// `cargo xtask test`: setup, then every step in order (all run even if one
+/// fails), a summary, and a non-zero exit if anything failed.
+pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
+    let start = Instant::now();
+    let mut summary: Vec<(&str, Result<(), String>, Duration)> = Vec::new();
+
+    let t = Instant::now();
+    let tc = match setup::run(Options { browser: false }) {
+        Ok(tc) => tc,
+        Err(e) => {
+            summary.push(("setup", Err(e), t.elapsed()));
+            return Ok(report(&summary, start));
+        }
+    };
+    summary.push(("setup", Ok(()), t.elapsed()));
+
+    let steps: [(&str, &StepFn); 4] = [
+        ("invariants: `//!` headers, mpi-core dependencies", &|| checks::run(&tc)),
+        ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
+        ("wasm32 build: mpi-core, mpi-python", &|| wasm_build(&tc)),
+        ("trunk build: the page", &|| trunk_build(&tc)),
+    ];
+    let total = steps.len();
+    for (i, (name, step)) in steps.iter().enumerate() {
+        util::header(&format!("[{}/{total}] {name}", i + 1));
+        let t = Instant::now();
+        let result = step();
+        if let Err(e) = &result {
+            eprintln!("FAILED: {e}");
+        }
+        summary.push((name, result, t.elapsed()));
+    }
+    Ok(report(&summary, start))
+}
+
+/// Prints the summary table and turns it into the exit code.
+fn report(summary: &[(&str, Result<(), String>, Duration)], start: Instant) -> ExitCode {
+    util::header("summary");
+    for (name, result, took) in summary {
+        let mark = if result.is_ok() { "ok  " } else { "FAIL" };
+        eprintln!("  {mark} {:>9}  {name}", util::format_duration(*took));
+    }
+    let failed = summary.iter().filter(|(_, r, _)| r.is_err()).count();
+    eprintln!("total: {} ({} failed)", util::format_duration(start.elapsed()), failed);
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn native_tests(tc: &Toolchain, extra: &[String]) -> Result<(), String> {
+    let mut cmd = tc.native_cargo();
+    // --no-fail-fast: one failing test binary should not hide the others' results.
+    cmd.current_dir(util::repo_root()).args(["test", "--workspace", "--no-fail-fast"]).args(extra);
+    util::run(&mut cmd)
+}
+
+/// Proves the runtime crates compile for the browser (dev profile).
+fn wasm_build(tc: &Toolchain) -> Result<(), String> {
+    let mut cmd = tc.wasm_cargo();
+    cmd.current_dir(util::repo_root())
+        .args(["build", "--target", WASM_TARGET, "-p", "mpi-core", "-p", "mpi-python"]);
+    util::run(&mut cmd)
+}
+
+/// Proves the page builds the way `serve` builds it (into a scratch dist folder).
+fn trunk_build(tc: &Toolchain) -> Result<(), String> {
+    let dist = util::target_dir().join("xtask-trunk-test");
+    let mut cmd = trunk(tc)?;
+    cmd.arg("build").arg("--dist").arg(&dist);
+    util::run(&mut cmd)?;
+    for file in ["index.html", "_headers"] {
+        if !dist.join(file).is_file() {
+            return Err(format!("trunk build produced no {file} in {}", dist.display()));
+        }
+    }
+    Ok(())
+}
+
+/// `trunk`, found where setup installs it, with the wasm toolchain environment.
+fn trunk(tc: &Toolchain) -> Result<Command, String> {
+    let program: PathBuf = util::find_in_path("trunk", &tc.wasm_path())
+        .ok_or("trunk is not installed (run `cargo xtask setup`)")?;
+    let mut cmd = tc.wasm_tool(&program);
+    cmd.current_dir(util::repo_root());
+    Ok(cmd)
+}
+
+/// `cargo xtask serve`: trunk's dev server with the COOP/COEP headers of Trunk.toml.
+pub fn serve(port: u16) -> Result<ExitCode, String> {
+    let tc = setup::run(Options { browser: false })?;
+    let mut cmd = trunk(&tc)?;
+    cmd.args(["serve", "--port", &port.to_string()]);
+    eprintln!("serving on http://127.0.0.1:{port}/ (Ctrl-C stops)");
+    run_to_exit(&mut cmd)
+}
+
+/// `cargo xtask dist`: a release build of the static site into dist/.
+pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
+    let tc = setup::run(Options { browser: false })?;
+    let mut cmd = trunk(&tc)?;
+    cmd.args(["build", "--release"]);
+    if let Some(url) = public_url {
+        cmd.args(["--public-url", url]);
+    }
+    util::run(&mut cmd)?;
+    eprintln!("dist: {}", util::repo_root().join("dist").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask run -- ARGS`: builds `mpiplay` (release) and runs it in the
+/// current directory, exiting with its status.
+pub fn run_mpiplay(args: &[String]) -> Result<ExitCode, String> {
+    let native = setup::native_toolchain()?;
+    let mut build = native.cargo();
+    build
+        .current_dir(util::repo_root())
+        .args(["build", "--release", "--quiet", "-p", "mpi-runner", "--bin", "mpiplay"]);
+    // Quiet, so that the output is mpiplay's own; cargo still reports errors.
+    let status = build.status().map_err(|e| format!("could not start cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building mpiplay failed ({status})"));
+    }
+    let exe = util::target_dir()
+        .join("release")
+        .join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX));
+    run_to_exit(Command::new(exe).args(args))
+}
+
+/// Runs `cmd` with inherited stdio and returns its exit status as ours.
+fn run_to_exit(cmd: &mut Command) -> Result<ExitCode, String> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{}`: {e}", cmd.get_program().to_string_lossy()))?;
+    Ok(ExitCode::from(exit_byte(status)))
+}
+
+/// The process's exit code, or 128 + signal number when a signal ended it.
+fn exit_byte(status: ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return code as u8;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128u8.wrapping_add(signal as u8);
+        }
+    }
+    1
+}
