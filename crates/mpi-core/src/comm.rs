@@ -15,6 +15,8 @@ use std::collections::HashMap;
 
 pub const WORLD_CTX: u32 = 0;
 pub const SELF_CTX: u32 = 1;
+/// The handle of `MPI.COMM_NULL`: never a context id.
+pub const COMM_NULL: u32 = u32::MAX;
 
 /// A Cartesian topology attached to a communicator (row-major rank order).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,8 +104,19 @@ impl Communicator {
 /// factorisation of `nnodes` (divided by the fixed entries), largest first.
 pub fn compute_dims(nnodes: i32, dims: &[i32]) -> Result<Vec<i32>> {
     let bad = |detail: String| MpiError::new(ErrorClass::Dims, "MPI_Dims_create", detail);
-    if nnodes < 0 || dims.iter().any(|d| *d < 0) {
-        return Err(bad(format!("Invalid argument: nnodes={nnodes}, dims={dims:?}")));
+    if nnodes < 0 {
+        return Err(MpiError::new(
+            ErrorClass::Arg,
+            "MPI_Dims_create",
+            format_args!("Invalid value for nnodes, must be non-negative but is {nnodes}"),
+        ));
+    }
+    if dims.is_empty() {
+        // MPICH accepts zero dimensions and fills nothing.
+        return Ok(Vec::new());
+    }
+    if dims.iter().any(|d| *d < 0) {
+        return Err(bad(format!("Invalid argument: dims={dims:?} has a negative entry")));
     }
     let fixed: i32 = dims.iter().filter(|d| **d > 0).product();
     if fixed == 0 || nnodes % fixed != 0 {
@@ -222,7 +235,14 @@ impl Endpoint {
     pub fn cart_create(&mut self, comm: u32, dims: &[i32], periods: &[bool], _reorder: bool) -> Result<Option<u32>> {
         let size = self.comm(comm)?.size() as i64;
         let cells: i64 = dims.iter().map(|d| *d as i64).product();
-        if dims.iter().any(|d| *d <= 0) || dims.len() != periods.len() || cells > size {
+        if cells > size {
+            return Err(MpiError::new(
+                ErrorClass::Arg,
+                "MPI_Cart_create",
+                format_args!("Size of the communicator ({size}) is smaller than the size of the Cartesian topology ({cells})"),
+            ));
+        }
+        if dims.iter().any(|d| *d <= 0) || dims.len() != periods.len() {
             return Err(MpiError::new(
                 ErrorClass::Dims,
                 "MPI_Cart_create",

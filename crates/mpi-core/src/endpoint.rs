@@ -14,7 +14,7 @@
 //! (or, for a large message, once the last chunk is). Synchronous sends also
 //! wait for the receiver's acknowledgement that the message was matched.
 
-use crate::comm::{Communicator, WORLD_CTX};
+use crate::comm::{COMM_NULL, Communicator, WORLD_CTX};
 use crate::error::{ErrorClass, MpiError, Result};
 use crate::mailbox::{FrameHeader, FrameKind};
 use crate::state::{Activity, BlockedOn, BlockedOp};
@@ -177,7 +177,11 @@ impl Endpoint {
 
     pub(crate) fn comm(&self, handle: u32) -> Result<&Communicator> {
         self.comms.get(&handle).ok_or_else(|| {
-            MpiError::new(ErrorClass::Comm, "MPI call", format_args!("Invalid communicator handle {handle}"))
+            if handle == COMM_NULL {
+                MpiError::new(ErrorClass::Comm, "MPI call", "Null communicator")
+            } else {
+                MpiError::new(ErrorClass::Comm, "MPI call", format_args!("Invalid communicator handle {handle}"))
+            }
         })
     }
 
@@ -278,6 +282,11 @@ impl Endpoint {
         source: i32,
         recvtag: i32,
     ) -> Result<Completion> {
+        // Check the send half before posting the receive, so a bad destination
+        // leaves no receive behind to swallow a later message.
+        let call = format!("MPI_Sendrecv(dest={dest}, sendtag={sendtag}, {})", self.comm_label(comm));
+        self.check_peer(self.comm(comm)?, dest, &call, false)?;
+        Self::check_tag(sendtag, &call, false)?;
         let rreq = self.irecv_as(comm, source, recvtag, "MPI_Sendrecv")?;
         let sreq = self.isend_as(comm, dest, sendtag, data, false, "MPI_Sendrecv")?;
         let got = self.wait_as(rreq, BlockedOp::Sendrecv)?;

@@ -21,7 +21,7 @@ pub mod ops;
 pub mod state;
 pub mod world;
 
-pub use comm::{Cart, Communicator, SELF_CTX, WORLD_CTX, compute_dims};
+pub use comm::{COMM_NULL, Cart, Communicator, SELF_CTX, WORLD_CTX, compute_dims};
 pub use endpoint::{Completion, Endpoint, Probed, ReqId};
 pub use error::{ErrorClass, MpiError, Result};
 #[cfg(not(target_arch = "wasm32"))]
@@ -39,5 +39,5 @@ pub const ANY_SOURCE: i32 = -2;
 pub const ANY_TAG: i32 = -1;
 /// `MPI.UNDEFINED` (MPICH's value).
 pub const UNDEFINED: i32 = -32766;
-/// The largest valid tag (`MPI.COMM_WORLD.Get_attr(MPI.TAG_UB)`).
-pub const TAG_UB: i32 = i32::MAX;
+/// The largest valid tag (`MPI.COMM_WORLD.Get_attr(MPI.TAG_UB)`, MPICH's value).
+pub const TAG_UB: i32 = (1 << 28) - 1;

@@ -12,6 +12,7 @@ from typing import Callable, Optional, Union
 
 WORLD: int            # handle of COMM_WORLD
 SELF: int             # handle of COMM_SELF
+COMM_NULL: int        # handle of COMM_NULL (never a live communicator)
 PROC_NULL: int        # -1, as MPICH
 ANY_SOURCE: int       # -2
 ANY_TAG: int          # -1
@@ -45,6 +46,7 @@ def wait(req: int) -> Result: ...                # frees the request
 def waitany(reqs: list[int]) -> tuple[int, Result]: ...   # index of the one completed (freed)
 def waitall(reqs: list[int]) -> list[Result]: ...
 def cancel(req: int) -> None: ...
+def request_free(req: int) -> None: ...          # drop a request without completing it
 def probe(comm: int, source: int, tag: int) -> tuple[int, int, int]: ...   # (source, tag, nbytes)
 def iprobe(comm: int, source: int, tag: int) -> Optional[tuple[int, int, int]]: ...
 def sendrecv(comm: int, data: bytes, dest: int, sendtag: int, source: int, recvtag: int) -> Result: ...
@@ -82,3 +84,6 @@ def cart_sub(comm: int, remain_dims: list[bool]) -> int: ...
 
 # Output of this rank, line-buffered by the host (fd 1 stdout, 2 stderr).
 def write(fd: int, text: str) -> None: ...
+def flush(fd: int) -> None: ...                  # lines stay whole: a partial line waits for its newline
+
+class RunStopped(BaseException): ...             # raised out of MPI calls when the run is stopped or aborted

@@ -142,6 +142,8 @@ pub(crate) mod _mpi {
     const WORLD: u32 = mpi_core::WORLD_CTX;
     #[pyattr]
     const SELF: u32 = mpi_core::SELF_CTX;
+    #[pyattr]
+    const COMM_NULL: u32 = mpi_core::COMM_NULL;
     #[pyattr(name = "PROC_NULL")]
     const PROC_NULL_: i32 = PROC_NULL;
     #[pyattr(name = "ANY_SOURCE")]

@@ -267,8 +267,8 @@ IN_PLACE = InPlaceType()
 BUFFER_AUTOMATIC = BufferAutomaticType()
 
 # A communicator handle no communicator ever has: COMM_NULL, and what
-# `Comm.Free` leaves behind. The native side rejects it with ERR_COMM.
-_NULL = 0xFFFFFFFF
+# `Comm.Free` leaves behind. The native side rejects it ("Null communicator").
+_NULL = _mpi.COMM_NULL
 
 
 # ---------------------------------------------------------------------------
