@@ -271,6 +271,21 @@ BUFFER_AUTOMATIC = BufferAutomaticType()
 _NULL = _mpi.COMM_NULL
 
 
+def _new_handle(cls, other, base, argname, null):
+    """mpi4py's copy constructors: `cls()` is the null object (`null`, an
+    instance of `base` or a dict of slot values) and `cls(x)` shares x's handle."""
+    self = object.__new__(cls)
+    if other is None:
+        other = null
+    elif not isinstance(other, base):
+        raise TypeError(
+            f"Argument '{argname}' has incorrect type "
+            f"(expected mpi4py.MPI.{base.__name__}, got {type(other).__name__})")
+    for slot in base.__slots__:
+        setattr(self, slot, other[slot] if isinstance(other, dict) else getattr(other, slot))
+    return self
+
+
 # ---------------------------------------------------------------------------
 # Datatype
 # ---------------------------------------------------------------------------
@@ -304,16 +319,7 @@ class Datatype:
                  "_kind", "_code", "_pair", "_named")
 
     def __new__(cls, datatype=None):
-        self = object.__new__(cls)
-        if datatype is None:
-            datatype = DATATYPE_NULL
-        elif not isinstance(datatype, Datatype):
-            raise TypeError(
-                "Argument 'datatype' has incorrect type "
-                f"(expected mpi4py.MPI.Datatype, got {type(datatype).__name__})")
-        for slot in Datatype.__slots__:
-            setattr(self, slot, getattr(datatype, slot))
-        return self
+        return _new_handle(cls, datatype, Datatype, "datatype", DATATYPE_NULL)
 
     @classmethod
     def _make(cls, name, size, char=None, typestr=None, kind=None,
@@ -1240,16 +1246,8 @@ class Message:
     __slots__ = ("_comm", "_source", "_tag")
 
     def __new__(cls, message=None):
-        self = object.__new__(cls)
-        if message is None:
-            self._comm, self._source, self._tag = None, PROC_NULL, ANY_TAG
-        elif isinstance(message, Message):
-            self._comm, self._source, self._tag = message._comm, message._source, message._tag
-        else:
-            raise TypeError(
-                "Argument 'message' has incorrect type "
-                f"(expected mpi4py.MPI.Message, got {type(message).__name__})")
-        return self
+        null = {"_comm": None, "_source": PROC_NULL, "_tag": ANY_TAG}
+        return _new_handle(cls, message, Message, "message", null)
 
     @classmethod
     def _of(cls, comm, source, tag):
@@ -1398,16 +1396,7 @@ class Op:
     __slots__ = ("_id", "_name", "_fn", "_user", "_commute", "_objop")
 
     def __new__(cls, op=None):
-        self = object.__new__(cls)
-        if op is None:
-            op = OP_NULL
-        elif not isinstance(op, Op):
-            raise TypeError(
-                "Argument 'op' has incorrect type "
-                f"(expected mpi4py.MPI.Op, got {type(op).__name__})")
-        for slot in Op.__slots__:
-            setattr(self, slot, getattr(op, slot))
-        return self
+        return _new_handle(cls, op, Op, "op", OP_NULL)
 
     @classmethod
     def _make(cls, name, fn, commute=True):
@@ -1620,16 +1609,7 @@ class Group:
     __slots__ = ("_ranks",)
 
     def __new__(cls, group=None):
-        self = object.__new__(cls)
-        if group is None:
-            self._ranks = None
-        elif isinstance(group, Group):
-            self._ranks = group._ranks
-        else:
-            raise TypeError(
-                "Argument 'group' has incorrect type "
-                f"(expected mpi4py.MPI.Group, got {type(group).__name__})")
-        return self
+        return _new_handle(cls, group, Group, "group", {"_ranks": None})
 
     @classmethod
     def _of(cls, ranks):
@@ -1860,16 +1840,7 @@ class Comm:
     __slots__ = ("_h",)
 
     def __new__(cls, comm=None):
-        self = object.__new__(cls)
-        if comm is None:
-            self._h = _NULL
-        elif isinstance(comm, Comm):
-            self._h = comm._h
-        else:
-            raise TypeError(
-                "Argument 'comm' has incorrect type "
-                f"(expected mpi4py.MPI.Comm, got {type(comm).__name__})")
-        return self
+        return _new_handle(cls, comm, Comm, "comm", {"_h": _NULL})
 
     @classmethod
     def _of(cls, handle):
