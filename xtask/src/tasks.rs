@@ -61,8 +61,14 @@ fn report(summary: &[(&str, Result<(), String>, Duration)], start: Instant) -> E
 
 fn native_tests(tc: &Toolchain, extra: &[String]) -> Result<(), String> {
     let mut cmd = tc.native_cargo();
+    cmd.current_dir(util::repo_root()).arg("test");
+    // The whole workspace unless the caller names packages (`-- -p mpi-core`).
+    let names_packages = extra.iter().any(|a| a.starts_with("-p") || a.starts_with("--package"));
+    if !names_packages {
+        cmd.arg("--workspace");
+    }
     // --no-fail-fast: one failing test binary should not hide the others' results.
-    cmd.current_dir(util::repo_root()).args(["test", "--workspace", "--no-fail-fast"]).args(extra);
+    cmd.arg("--no-fail-fast").args(extra);
     util::run(&mut cmd)
 }
 

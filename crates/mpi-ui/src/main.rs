@@ -14,8 +14,8 @@ fn isolation_message(isolated: bool) -> &'static str {
     } else {
         "This page is not cross-origin isolated, so SharedArrayBuffer is unavailable. \
          The ranks need it to exchange messages: serve the page with the headers \
-         Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp \
-         (`cargo xtask serve` does)."
+         Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, \
+         as cargo xtask serve does."
     }
 }
 
