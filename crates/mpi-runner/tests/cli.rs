@@ -224,3 +224,21 @@ fn sixty_four_ranks_say_hello() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn stdlib_modules_tutorials_import_work() {
+    let src = "\
+import time, math, random, itertools, functools, collections, sys, os, struct, array, json, pickle
+t = time.time(); time.sleep(0.01)
+random.seed(4)
+print(math.isqrt(17), sorted(random.sample(range(10), 3)) == sorted(set(random.Random(4).sample(range(10), 3))),
+      list(itertools.accumulate([1, 2, 3])), functools.reduce(lambda a, b: a * b, [1, 2, 3, 4]),
+      collections.Counter('aab')['a'], os.getpid() > 0, struct.unpack('<i', struct.pack('<i', -5))[0],
+      array.array('i', [1, 2]).tolist(), json.loads(json.dumps({'k': [1]})), pickle.loads(pickle.dumps({1, 2})),
+      time.time() - t >= 0.01, sys.version_info[0])
+";
+    let r = run(&["-n", "2"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let line = "4 True [1, 3, 6] 24 2 True -5 [1, 2] {'k': [1]} {1, 2} True 3\n";
+    assert_eq!(r.stdout, line.repeat(2), "{}", r.context());
+}
