@@ -38,18 +38,16 @@ pub fn run(tc: &Toolchain) -> Result<(), String> {
                 let bad: Vec<_> = deps.iter().filter(|d| is_forbidden(d)).collect();
                 eprintln!("checks: mpi-core ({label}) has {} normal dependencies, {} forbidden", deps.len(), bad.len());
                 for dep in bad {
-                    problems.push(format!("mpi-core ({label}) depends on `{dep}`: it must stay free of web and Python crates"));
+                    problems.push(format!(
+                        "mpi-core ({label}) depends on `{dep}`: it must stay free of web and Python crates"
+                    ));
                 }
             }
             Err(e) => problems.push(format!("cargo tree for mpi-core ({label}): {e}")),
         }
     }
 
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
 
 fn collect_rs_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -67,26 +67,26 @@ fn native_with(apt: &mut Apt, path_rustc: Option<Version>, wasm: Wasm, verbose: 
     Ok(native)
 }
 
-/// Decides how to build wasm32, trying `rustup target add` at most once per checkout.
+/// Decides how to build wasm32. `rustup target add` is tried at most once per
+/// checkout (the result is cached), and only when the rustup toolchain is new
+/// enough to build the project anyway.
 fn choose_wasm(path_rustc: Option<Version>) -> Result<Wasm, String> {
     let has_rustup = util::output(Command::new("rustup").arg("--version")).is_some();
     let rustup_new_enough = has_rustup && path_rustc.is_some_and(|v| v >= MIN_RUSTC);
     if rustup_new_enough {
-        let installed = util::output(Command::new("rustup").args(["target", "list", "--installed"]))
-            .unwrap_or_default();
+        let installed =
+            util::output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
         if installed.lines().any(|l| l.trim() == WASM_TARGET) {
             toolchain::write_cached_wasm(Wasm::Rustup);
             return Ok(Wasm::Rustup);
         }
-    }
-    if toolchain::read_cached_wasm() == Some(Wasm::DebianBuildStd) {
-        eprintln!(
-            "setup: wasm32 via Debian rustc-web + build-std (decided earlier; delete {} to retry rustup)",
-            toolchain::cache_file().display()
-        );
-        return Ok(Wasm::DebianBuildStd);
-    }
-    if rustup_new_enough {
+        if toolchain::read_cached_wasm() == Some(Wasm::DebianBuildStd) {
+            eprintln!(
+                "setup: wasm32 via Debian rustc-web + build-std (rustup failed earlier; delete {} to retry)",
+                toolchain::cache_file().display()
+            );
+            return Ok(Wasm::DebianBuildStd);
+        }
         eprintln!(
             "setup: installing {WASM_TARGET} with rustup (at most {}s): the wasm build needs its standard library",
             RUSTUP_TIMEOUT.as_secs()
@@ -96,6 +96,7 @@ fn choose_wasm(path_rustc: Option<Version>) -> Result<Wasm, String> {
             return Ok(Wasm::Rustup);
         }
         eprintln!("setup: rustup could not add {WASM_TARGET}; falling back to Debian rustc-web + build-std");
+        toolchain::write_cached_wasm(Wasm::DebianBuildStd);
     } else if has_rustup {
         let v = path_rustc.map_or("missing".to_string(), |v| v.to_string());
         eprintln!(
@@ -105,7 +106,6 @@ fn choose_wasm(path_rustc: Option<Version>) -> Result<Wasm, String> {
     } else {
         eprintln!("setup: no rustup; wasm32 via Debian rustc-web + build-std");
     }
-    toolchain::write_cached_wasm(Wasm::DebianBuildStd);
     Ok(Wasm::DebianBuildStd)
 }
 
@@ -159,10 +159,8 @@ fn locked_wasm_bindgen() -> Vec<String> {
             name = None;
         } else if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"').to_string());
-        } else if let Some(v) = line.strip_prefix("version = ") {
-            if name.as_deref() == Some("wasm-bindgen") {
-                versions.push(v.trim_matches('"').to_string());
-            }
+        } else if let Some(v) = line.strip_prefix("version = ").filter(|_| name.as_deref() == Some("wasm-bindgen")) {
+            versions.push(v.trim_matches('"').to_string());
         }
     }
     versions
@@ -230,7 +228,8 @@ fn ensure_trunk(tc: &Toolchain) -> Result<(), String> {
 fn cargo_install(tc: &Toolchain, args: &[&str]) -> Result<(), String> {
     let debian = Toolchain { native: Native::Debian, ..*tc };
     let has_path_cargo = util::output(Command::new("cargo").arg("--version")).is_some();
-    let has_debian_cargo = util::output(Command::new(format!("{}/cargo", toolchain::DEBIAN_BIN)).arg("--version")).is_some();
+    let has_debian_cargo =
+        util::output(Command::new(format!("{}/cargo", toolchain::DEBIAN_BIN)).arg("--version")).is_some();
     let mut attempts = Vec::new();
     if has_path_cargo {
         attempts.push(Command::new("cargo"));

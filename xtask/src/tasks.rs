@@ -75,8 +75,7 @@ fn native_tests(tc: &Toolchain, extra: &[String]) -> Result<(), String> {
 /// Proves the runtime crates compile for the browser (dev profile).
 fn wasm_build(tc: &Toolchain) -> Result<(), String> {
     let mut cmd = tc.wasm_cargo();
-    cmd.current_dir(util::repo_root())
-        .args(["build", "--target", WASM_TARGET, "-p", "mpi-core", "-p", "mpi-python"]);
+    cmd.current_dir(util::repo_root()).args(["build", "--target", WASM_TARGET, "-p", "mpi-core", "-p", "mpi-python"]);
     util::run(&mut cmd)
 }
 
@@ -96,8 +95,8 @@ fn trunk_build(tc: &Toolchain) -> Result<(), String> {
 
 /// `trunk`, found where setup installs it, with the wasm toolchain environment.
 fn trunk(tc: &Toolchain) -> Result<Command, String> {
-    let program: PathBuf = util::find_in_path("trunk", &tc.wasm_path())
-        .ok_or("trunk is not installed (run `cargo xtask setup`)")?;
+    let program: PathBuf =
+        util::find_in_path("trunk", &tc.wasm_path()).ok_or("trunk is not installed (run `cargo xtask setup`)")?;
     let mut cmd = tc.wasm_tool(&program);
     cmd.current_dir(util::repo_root());
     Ok(cmd)
@@ -130,25 +129,27 @@ pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
 pub fn run_mpiplay(args: &[String]) -> Result<ExitCode, String> {
     let native = setup::native_toolchain()?;
     let mut build = native.cargo();
-    build
-        .current_dir(util::repo_root())
-        .args(["build", "--release", "--quiet", "-p", "mpi-runner", "--bin", "mpiplay"]);
+    build.current_dir(util::repo_root()).args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "mpi-runner",
+        "--bin",
+        "mpiplay",
+    ]);
     // Quiet, so that the output is mpiplay's own; cargo still reports errors.
     let status = build.status().map_err(|e| format!("could not start cargo: {e}"))?;
     if !status.success() {
         return Err(format!("building mpiplay failed ({status})"));
     }
-    let exe = util::target_dir()
-        .join("release")
-        .join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX));
+    let exe = util::target_dir().join("release").join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX));
     run_to_exit(Command::new(exe).args(args))
 }
 
 /// Runs `cmd` with inherited stdio and returns its exit status as ours.
 fn run_to_exit(cmd: &mut Command) -> Result<ExitCode, String> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{}`: {e}", cmd.get_program().to_string_lossy()))?;
+    let status = cmd.status().map_err(|e| format!("could not start `{}`: {e}", cmd.get_program().to_string_lossy()))?;
     Ok(ExitCode::from(exit_byte(status)))
 }
 

@@ -166,7 +166,8 @@ fn debian(tool: &str) -> PathBuf {
     PathBuf::from(DEBIAN_BIN).join(tool)
 }
 
-/// The file that remembers the wasm decision, so later runs skip the slow rustup attempt.
+/// The file that remembers the wasm decision, so that after a failed (slow)
+/// `rustup target add` later runs go straight to the fallback.
 pub fn cache_file() -> PathBuf {
     util::target_dir().join("xtask-toolchain.txt")
 }
@@ -180,7 +181,7 @@ pub fn read_cached_wasm() -> Option<Wasm> {
 
 pub fn write_cached_wasm(wasm: Wasm) {
     let text = format!(
-        "# Written by `cargo xtask setup`: how wasm32 is built here. Delete this file to decide again.\nwasm={}\n",
+        "# Written by `cargo xtask setup`: how wasm32 is built here. Delete this file to try rustup again.\nwasm={}\n",
         wasm.key()
     );
     let path = cache_file();

@@ -83,14 +83,8 @@ pub fn describe(cmd: &Command) -> String {
 /// Runs `cmd` with inherited stdio after echoing it; `Err` if it fails.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{}`: {e}", cmd.get_program().to_string_lossy()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", describe(cmd)))
-    }
+    let status = cmd.status().map_err(|e| format!("could not start `{}`: {e}", cmd.get_program().to_string_lossy()))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", describe(cmd))) }
 }
 
 /// Runs `cmd` quietly and returns its stdout if it succeeds (None if it cannot run or fails).
@@ -102,11 +96,7 @@ pub fn output(cmd: &mut Command) -> Option<String> {
 /// "1m 23.4s" or "4.2s".
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();
-    if secs >= 60.0 {
-        format!("{}m {:.1}s", (secs / 60.0) as u64, secs % 60.0)
-    } else {
-        format!("{secs:.1}s")
-    }
+    if secs >= 60.0 { format!("{}m {:.1}s", (secs / 60.0) as u64, secs % 60.0) } else { format!("{secs:.1}s") }
 }
 
 /// Prints a step header, visible in long CI logs.
