@@ -4,7 +4,8 @@
 //! one line saying what it installs and why when it must install something.
 //! Steps: a native rustc >= 1.96, a way to build wasm32 (rustup target or the
 //! Debian build-std fallback), `wasm-bindgen-cli` matching Cargo.lock, `trunk`,
-//! and with `--browser` Chromium + chromedriver.
+//! and with `--browser` Chromium + chromedriver, Node.js and the browser
+//! tests' npm packages (tests/browser, `npm ci` from its lockfile).
 
 use std::fs;
 use std::process::{Command, Stdio};
@@ -251,14 +252,37 @@ fn cargo_install(tc: &Toolchain, args: &[&str]) -> Result<(), String> {
     Err(last_error)
 }
 
-/// Installs Chromium and chromedriver for the browser tests.
+/// Installs Chromium, chromedriver, Node.js and the browser tests' npm packages.
 fn ensure_browser(apt: &mut Apt) -> Result<(), String> {
     let missing = Apt::missing(BROWSER)?;
     if missing.is_empty() {
         eprintln!("setup: chromium and chromedriver present");
+    } else {
+        apt.install(&missing, "the browser tests drive a headless Chromium", true)?;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if util::find_in_path("node", &path).is_none() || util::find_in_path("npm", &path).is_none() {
+        let packages = vec!["nodejs".to_owned(), "npm".to_owned()];
+        apt.install(&packages, "the browser tests run on Node.js (playwright-core)", false)?;
+    }
+    ensure_npm_packages()
+}
+
+/// `npm ci` in tests/browser when its node_modules is missing or older than the lockfile.
+fn ensure_npm_packages() -> Result<(), String> {
+    let dir = util::repo_root().join("tests/browser");
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let modified = |p: &std::path::Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(installed), Some(locked)) = (modified(&stamp), modified(&dir.join("package-lock.json")))
+        && installed >= locked
+    {
+        eprintln!("setup: browser test packages present (tests/browser/node_modules)");
         return Ok(());
     }
-    apt.install(&missing, "the browser tests drive a headless Chromium through chromedriver", true)
+    eprintln!("setup: installing the browser tests' npm packages (playwright-core, smol-toml) with npm ci");
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(&dir).args(["ci", "--no-audit", "--no-fund"]).stdin(Stdio::null());
+    util::run(&mut cmd)
 }
 
 /// apt-get, with `apt-get update` run at most once and only when installing.

@@ -19,7 +19,7 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
     let mut summary: Vec<(&str, Result<(), String>, Duration)> = Vec::new();
 
     let t = Instant::now();
-    let tc = match setup::run(Options { browser: false }) {
+    let tc = match setup::run(Options { browser: true }) {
         Ok(tc) => tc,
         Err(e) => {
             summary.push(("setup", Err(e), t.elapsed()));
@@ -28,11 +28,13 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
     };
     summary.push(("setup", Ok(()), t.elapsed()));
 
-    let steps: [(&str, &StepFn); 4] = [
+    let dist = util::target_dir().join("xtask-dist");
+    let steps: [(&str, &StepFn); 5] = [
         ("invariants: `//!` headers, mpi-core dependencies", &|| checks::run(&tc)),
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
-        ("wasm32 build: mpi-core, mpi-python", &|| wasm_build(&tc)),
-        ("trunk build: the page", &|| trunk_build(&tc)),
+        ("browser transport: mpi-web in a dedicated worker (wasm-bindgen-test, Chromium)", &|| transport_tests(&tc)),
+        ("trunk build --release: the page and the rank runtime", &|| trunk_build(&tc, &dist)),
+        ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| browser_fixtures(&dist)),
     ];
     let total = steps.len();
     for (i, (name, step)) in steps.iter().enumerate() {
@@ -72,25 +74,37 @@ fn native_tests(tc: &Toolchain, extra: &[String]) -> Result<(), String> {
     util::run(&mut cmd)
 }
 
-/// Proves the runtime crates compile for the browser (dev profile).
-fn wasm_build(tc: &Toolchain) -> Result<(), String> {
+/// mpi-web's SharedArrayBuffer memory and the mailbox over it, in headless
+/// Chromium (a dedicated worker: Atomics.wait is not allowed on a page).
+fn transport_tests(tc: &Toolchain) -> Result<(), String> {
     let mut cmd = tc.wasm_cargo();
-    cmd.current_dir(util::repo_root()).args(["build", "--target", WASM_TARGET, "-p", "mpi-core", "-p", "mpi-python"]);
+    cmd.current_dir(util::repo_root())
+        .args(["test", "--target", WASM_TARGET, "-p", "mpi-web"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", util::find_in_path("chromedriver", &tc.wasm_path()).ok_or("chromedriver is not installed")?)
+        // The default 20 s can pass on a loaded 2-core machine before the tests even start.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
     util::run(&mut cmd)
 }
 
-/// Proves the page builds the way `serve` builds it (into a scratch dist folder).
-fn trunk_build(tc: &Toolchain) -> Result<(), String> {
-    let dist = util::target_dir().join("xtask-trunk-test");
+/// Builds the page as `dist` does (release), into `dist`.
+fn trunk_build(tc: &Toolchain, dist: &std::path::Path) -> Result<(), String> {
     let mut cmd = trunk(tc)?;
-    cmd.arg("build").arg("--dist").arg(&dist);
+    cmd.args(["build", "--release", "--offline", "--dist"]).arg(dist);
     util::run(&mut cmd)?;
-    for file in ["index.html", "_headers"] {
+    for file in ["index.html", "_headers", "rank-worker.js", "mpi-worker.js", "mpi-worker_bg.wasm"] {
         if !dist.join(file).is_file() {
             return Err(format!("trunk build produced no {file} in {}", dist.display()));
         }
     }
     Ok(())
+}
+
+/// The fixture suite through `window.mpiPlayground.run` on the built page.
+fn browser_fixtures(dist: &std::path::Path) -> Result<(), String> {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(util::repo_root().join("tests/browser")).arg("run-fixtures.mjs").arg("--dist").arg(dist);
+    util::run(&mut cmd)
 }
 
 /// `trunk`, found where setup installs it, with the wasm toolchain environment.
@@ -106,7 +120,9 @@ fn trunk(tc: &Toolchain) -> Result<Command, String> {
 pub fn serve(port: u16) -> Result<ExitCode, String> {
     let tc = setup::run(Options { browser: false })?;
     let mut cmd = trunk(&tc)?;
-    cmd.args(["serve", "--port", &port.to_string()]);
+    // Release, as `test` and `dist` build it: RustPython is slow unoptimised,
+    // and the three then share one build.
+    cmd.args(["serve", "--release", "--port", &port.to_string()]);
     eprintln!("serving on http://127.0.0.1:{port}/ (Ctrl-C stops)");
     run_to_exit(&mut cmd)
 }

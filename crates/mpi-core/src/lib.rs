@@ -18,6 +18,7 @@ pub mod error;
 mod mailbox;
 pub mod memory;
 pub mod ops;
+pub mod outcome;
 pub mod state;
 pub mod world;
 
@@ -28,7 +29,8 @@ pub use error::{ErrorClass, MpiError, Result};
 pub use memory::HeapMemory;
 pub use memory::SharedMemory;
 pub use ops::{ReduceOp, combine};
-pub use state::{Activity, BlockedOn, BlockedOp, DeadlockReport, RankState, Verdict, analyze};
+pub use outcome::{EXIT_DEADLOCK, EXIT_RANK_FAILED, EXIT_TIMEOUT, Ending, RankOutcome, timeout_ending};
+pub use state::{Activity, BlockedOn, BlockedOp, DeadlockReport, DeadlockWatch, RankState, Verdict, analyze};
 pub use world::{Layout, RunState, World};
 
 /// `MPI.PROC_NULL` (MPICH's value).

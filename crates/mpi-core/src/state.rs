@@ -200,6 +200,34 @@ impl World {
     }
 }
 
+/// A supervisor's deadlock detector, fed one look at the World per tick.
+///
+/// A deadlock is declared on two consistent snapshots in a row that show one,
+/// with no change in between (same generation), so a rank that is merely
+/// between two calls is never mistaken for a stuck one.
+#[derive(Debug, Default)]
+pub struct DeadlockWatch {
+    suspect: Option<u32>,
+}
+
+impl DeadlockWatch {
+    /// Looks once; `Some` when the run is certainly deadlocked.
+    pub fn check(&mut self, world: &World) -> Option<DeadlockReport> {
+        if let Some(snapshot) = world.snapshot()
+            && let Verdict::Deadlock(report) = analyze(&snapshot)
+        {
+            let generation = world.generation();
+            if self.suspect == Some(generation) {
+                return Some(report);
+            }
+            self.suspect = Some(generation);
+            return None;
+        }
+        self.suspect = None;
+        None
+    }
+}
+
 /// What a snapshot says about the run as a whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {

@@ -30,6 +30,8 @@ def group_ranks(comm: int) -> list[int]: ...     # the WORLD ranks of the member
 def wtime() -> float: ...                        # seconds, shared origin across ranks
 def wtick() -> float: ...
 def processor_name() -> str: ...
+def sleep(seconds: float) -> None: ...           # the host's sleep (installed as time.sleep in the browser)
+def clock() -> float: ...                        # the host's monotonic clock in seconds (time.monotonic in the browser)
 def abort(comm: int, code: int) -> None: ...     # ends the whole run with exit status `code`; does not return
 
 # Point to point. `data` is bytes. A result triple is (data, source, tag) with

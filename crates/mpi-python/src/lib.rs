@@ -9,10 +9,13 @@
 //! What it is not: it starts no threads and owns no World; the host creates the
 //! World, gives each rank its Endpoint and receives its output ([`RankHost`]).
 
+#[cfg(target_arch = "wasm32")]
+mod browser_os;
 mod native;
 mod rank;
 
-pub use rank::{RankHost, RankOutcome, RankRuntime, Script, Stream};
+pub use mpi_core::RankOutcome;
+pub use rank::{RankHost, RankRuntime, Script, Stream};
 
 /// The `mpi4py` package, compiled to bytecode at build time.
 pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib =

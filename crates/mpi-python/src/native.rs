@@ -13,7 +13,7 @@ use mpi_core::{
 use rustpython_vm::{
     PyObjectRef, PyResult, TryFromObject, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyBytes, PyTuple, PyTupleRef},
-    function::{ArgBytesLike, ArgSequence},
+    function::{ArgBytesLike, ArgIntoFloat, ArgSequence},
 };
 
 /// Why a reduction's fold stopped: an MPI error, or the user's op raised.
@@ -208,6 +208,25 @@ pub(crate) mod _mpi {
     #[pyfunction]
     fn wtick() -> f64 {
         1e-9
+    }
+
+    /// `time.sleep` in the browser (see rank.rs); same errors as CPython's.
+    #[pyfunction]
+    fn sleep(seconds: ArgIntoFloat, vm: &VirtualMachine) -> PyResult<()> {
+        let seconds = seconds.into_float();
+        if seconds.is_nan() {
+            return Err(vm.new_value_error("Invalid value NaN (not a number)"));
+        }
+        if seconds < 0.0 {
+            return Err(vm.new_value_error("sleep length must be non-negative"));
+        }
+        with_rank(|r| r.host.sleep(seconds));
+        Ok(())
+    }
+
+    #[pyfunction]
+    fn clock() -> f64 {
+        with_rank(|r| r.host.clock())
     }
 
     #[pyfunction]

@@ -2,7 +2,7 @@
 //! script executed as `__main__`, its output line-buffered to the host, and its
 //! end (normal, exception, exit code, abort, stop) turned into a [`RankOutcome`].
 
-use mpi_core::{Activity, Endpoint, RunState};
+use mpi_core::{Activity, Endpoint, RankOutcome, RunState};
 use rustpython_vm::{
     AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyTypeRef},
@@ -27,6 +27,11 @@ pub trait RankHost {
     fn wtime(&self) -> f64;
     /// `MPI.Get_processor_name()`.
     fn processor_name(&self) -> String;
+    /// `time.sleep` where the interpreter cannot sleep by itself (the browser).
+    fn sleep(&self, seconds: f64);
+    /// A monotonic clock in seconds, for `time.monotonic`/`time.perf_counter`
+    /// where the interpreter has none (the browser).
+    fn clock(&self) -> f64;
 }
 
 /// The script every rank runs.
@@ -37,21 +42,6 @@ pub struct Script {
     pub path: String,
     /// `sys.argv[1:]`.
     pub args: Vec<String>,
-}
-
-/// How a rank ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RankOutcome {
-    /// The script ran to the end (or called `sys.exit(0)`).
-    Done,
-    /// An uncaught exception (`traceback` is Python's report of it, `summary`
-    /// the gist of its last line, e.g. "ZeroDivisionError: division by zero"),
-    /// or a non-zero `sys.exit` (`exit_code`).
-    Failed { traceback: String, summary: String, exit_code: Option<i32> },
-    /// This rank called `Abort(code)`.
-    Aborted { code: i32 },
-    /// The run was stopped from outside while this rank was in MPI.
-    Stopped,
 }
 
 /// This rank's state shared with the native module, reachable from any
@@ -72,6 +62,12 @@ thread_local! {
 /// only run while [`RankRuntime::run`] has a rank installed.
 pub(crate) fn with_rank<T>(f: impl FnOnce(&Rc<RankContext>) -> T) -> T {
     RANK.with(|r| f(r.borrow().as_ref().expect("_mpi used outside a running rank")))
+}
+
+/// [`with_rank`] for code that may also run before a rank is installed.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn try_with_rank<T>(f: impl FnOnce(&Rc<RankContext>) -> T) -> Option<T> {
+    RANK.with(|r| r.borrow().as_ref().map(f))
 }
 
 impl RankContext {
@@ -147,6 +143,19 @@ sys.stdout = sys.__stdout__ = _RankStream(1, "<stdout>")
 sys.stderr = sys.__stderr__ = _RankStream(2, "<stderr>")
 "#;
 
+/// In the browser RustPython's `time.sleep` and monotonic clocks would call
+/// std functions that wasm32-unknown-unknown lacks; the host provides them.
+#[cfg(target_arch = "wasm32")]
+const BROWSER_TIME: &str = r#"
+import time, _mpi
+time.sleep = _mpi.sleep
+time.monotonic = time.perf_counter = _mpi.clock
+time.monotonic_ns = time.perf_counter_ns = lambda: int(_mpi.clock() * 1e9)
+# A rank has a worker to itself, so its CPU time is close to its wall time.
+time.process_time = time.thread_time = _mpi.clock
+time.process_time_ns = time.thread_time_ns = time.monotonic_ns
+"#;
+
 /// A rank's interpreter, created before the rank has anything to run so that a
 /// host can keep warm ones ready.
 pub struct RankRuntime {
@@ -164,6 +173,11 @@ impl RankRuntime {
         let builder = Interpreter::builder(Default::default());
         let stdlib = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
         let mpi = crate::native::module_def(&builder.ctx);
+        #[cfg(target_arch = "wasm32")]
+        let builder = {
+            let posix = crate::browser_os::posix::module_def(&builder.ctx);
+            builder.add_native_module(posix)
+        };
         let interp = builder
             .add_native_modules(&stdlib)
             .add_native_module(mpi)
@@ -212,6 +226,8 @@ fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     let sys_path = vm.sys_module.get_attr("path", vm)?;
     vm.call_method(&sys_path, "insert", (0, folder))?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
+    #[cfg(target_arch = "wasm32")]
+    vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
     let scope = vm.new_scope_with_main()?;
     scope.globals.set_item("__file__", vm.ctx.new_str(script.path.as_str()).into(), vm)?;
     let code = vm

@@ -63,6 +63,14 @@ impl RankHost for NativeHost {
         self.origin.elapsed().as_secs_f64()
     }
 
+    fn sleep(&self, seconds: f64) {
+        std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+    }
+
+    fn clock(&self) -> f64 {
+        self.origin.elapsed().as_secs_f64()
+    }
+
     fn processor_name(&self) -> String {
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())

@@ -4,7 +4,7 @@
 
 use crate::Options;
 use crate::output::{NativeHost, Sink};
-use mpi_core::{Endpoint, HeapMemory, Layout, Verdict, World, analyze};
+use mpi_core::{DeadlockWatch, EXIT_DEADLOCK, Endpoint, HeapMemory, Layout, World, timeout_ending};
 use mpi_python::{RankOutcome, RankRuntime, Script, Stream};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -21,9 +21,7 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(20);
 /// How long ranks get to unwind after the run was stopped before the process exits.
 const UNWIND_GRACE: Duration = Duration::from_millis(500);
 
-pub const EXIT_RANK_FAILED: i32 = 1;
-pub const EXIT_DEADLOCK: i32 = 3;
-pub const EXIT_TIMEOUT: i32 = 124;
+pub use mpi_core::EXIT_RANK_FAILED;
 
 /// Runs the script on every rank and returns the process exit status.
 pub fn run(opts: &Options, source: String) -> i32 {
@@ -57,7 +55,7 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let mut outcomes: Vec<Option<RankOutcome>> = vec![None; opts.ranks as usize];
     let mut ending: Option<(i32, String)> = None;
     let mut stopped_at: Option<Instant> = None;
-    let mut suspect: Option<u32> = None;
+    let mut watch = DeadlockWatch::default();
     loop {
         match rx.recv_timeout(WATCH_INTERVAL) {
             Ok((rank, outcome)) => {
@@ -85,43 +83,20 @@ pub fn run(opts: &Options, source: String) -> i32 {
         }
         if let Some(limit) = opts.timeout {
             if origin.elapsed() >= limit {
-                let running: Vec<String> = outcomes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, o)| o.is_none())
-                    .map(|(r, _)| r.to_string())
-                    .collect();
-                ending = Some((
-                    EXIT_TIMEOUT,
-                    format!(
-                        "mpiplay: timed out after {} s; stopped rank{} {} (still running)",
-                        limit.as_secs_f64(),
-                        if running.len() == 1 { "" } else { "s" },
-                        running.join(", ")
-                    ),
-                ));
+                let running: Vec<u32> =
+                    outcomes.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(r, _)| r as u32).collect();
+                let timeout = timeout_ending(limit, &running);
+                ending = Some((timeout.exit_status, format!("mpiplay: {}", timeout.report)));
                 world.stop();
                 stopped_at = Some(Instant::now());
                 continue;
             }
         }
-        // A deadlock is declared on two consistent snapshots in a row with no
-        // change in between, so a rank that is merely between two calls is
-        // never mistaken for a stuck one.
-        if let Some(snapshot) = world.snapshot() {
-            if let Verdict::Deadlock(report) = analyze(&snapshot) {
-                let generation = world.generation();
-                if suspect == Some(generation) {
-                    ending = Some((EXIT_DEADLOCK, format!("mpiplay: {report}")));
-                    world.stop();
-                    stopped_at = Some(Instant::now());
-                } else {
-                    suspect = Some(generation);
-                }
-                continue;
-            }
+        if let Some(report) = watch.check(&world) {
+            ending = Some((EXIT_DEADLOCK, format!("mpiplay: {report}")));
+            world.stop();
+            stopped_at = Some(Instant::now());
         }
-        suspect = None;
     }
 
     match ending {
@@ -136,21 +111,11 @@ pub fn run(opts: &Options, source: String) -> i32 {
 /// Whether a rank's end ends the run: its exit status and the report to print.
 /// A failing rank's traceback is printed at once, labelled like its output.
 fn ending_for(rank: u32, outcome: &RankOutcome, sink: &Sink) -> Option<(i32, String)> {
-    match outcome {
-        RankOutcome::Done | RankOutcome::Stopped => None,
-        RankOutcome::Aborted { code } => Some((
-            *code,
-            format!("mpiplay: rank {rank} called MPI_Abort(MPI_COMM_WORLD, {code}); the other ranks were stopped"),
-        )),
-        RankOutcome::Failed { traceback, summary, exit_code } => {
-            if !traceback.is_empty() {
-                sink.write(rank, Stream::Stderr, traceback);
-            }
-            let why = match exit_code {
-                Some(code) => format!("exited with status {code}"),
-                None => format!("raised an exception ({summary})"),
-            };
-            Some((EXIT_RANK_FAILED, format!("mpiplay: rank {rank} {why}; the other ranks were stopped")))
-        }
+    let ending = outcome.ending(rank)?;
+    if let RankOutcome::Failed { traceback, .. } = outcome
+        && !traceback.is_empty()
+    {
+        sink.write(rank, Stream::Stderr, traceback);
     }
+    Some((ending.exit_status, format!("mpiplay: {}", ending.report)))
 }

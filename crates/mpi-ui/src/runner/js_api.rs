@@ -1,0 +1,117 @@
+//! `window.mpiPlayground`: the runtime's JavaScript entry point, for tutorial
+//! pages and browser tests (documented in the README).
+//!
+//! ```js
+//! await mpiPlayground.ready;                       // runtime compiled, workers warm
+//! const r = await mpiPlayground.run(source, { ranks: 4, timeoutMs: 10000,
+//!                                             onOutput: (lines) => {} });
+//! r.status; // "ok" | "error" | "deadlock" | "stopped" | "timeout"
+//! mpiPlayground.stop();
+//! ```
+
+use super::{Playground, RunEvent, RunRequest};
+use js_sys::{Function, Object, Promise, Reflect};
+use mpi_web::protocol::to_js;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+/// The options object of `run`, read leniently: missing fields take defaults,
+/// wrong types are errors that name the field.
+fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
+    let source = source.as_string().ok_or("run(source, options): source must be a string")?;
+    let field = |name: &str| -> JsValue {
+        if options.is_object() { Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED }
+    };
+    let number = |name: &str| -> Result<Option<f64>, String> {
+        let v = field(name);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_f64().map(Some).ok_or_else(|| format!("run(source, options): options.{name} must be a number"))
+    };
+    let ranks = number("ranks")?.unwrap_or(1.0);
+    if ranks.fract() != 0.0 || ranks < 0.0 {
+        return Err(format!("run(source, options): options.ranks must be a whole number, not {ranks}"));
+    }
+    let args = field("args");
+    let args = if args.is_undefined() {
+        Vec::new()
+    } else {
+        js_sys::Array::from(&args).iter().map(|a| a.as_string().unwrap_or_default()).collect()
+    };
+    Ok(RunRequest {
+        source,
+        ranks: ranks as u32,
+        timeout_ms: number("timeoutMs")?.filter(|t| *t > 0.0),
+        path: field("path").as_string().unwrap_or_else(|| "script.py".to_owned()),
+        args,
+    })
+}
+
+fn method(object: &Object, name: &str, f: &JsValue) {
+    let _ = Reflect::set(object, &name.into(), f);
+}
+
+/// Installs `window.mpiPlayground` for `playground`.
+pub fn install(playground: &Playground) {
+    let api = Object::new();
+
+    let run = {
+        let playground = playground.clone();
+        Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |source: JsValue, options: JsValue| {
+            let playground = playground.clone();
+            Promise::new(&mut |resolve: Function, reject: Function| {
+                let request = match request(source.clone(), &options) {
+                    Ok(r) => r,
+                    Err(why) => {
+                        let _ = reject.call1(&JsValue::NULL, &js_sys::Error::new(&why));
+                        return;
+                    }
+                };
+                let on_output = Reflect::get(&options, &"onOutput".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+                playground.run(request, move |event| match event {
+                    RunEvent::Output(lines) => {
+                        if let Some(f) = &on_output {
+                            let _ = f.call1(&JsValue::NULL, &to_js(&lines));
+                        }
+                    }
+                    RunEvent::Finished(result) => {
+                        let _ = resolve.call1(&JsValue::NULL, &to_js(&result));
+                    }
+                });
+            })
+        })
+    };
+    method(&api, "run", run.as_ref());
+    run.forget(); // lives as long as the page
+
+    let stop = {
+        let playground = playground.clone();
+        Closure::<dyn Fn()>::new(move || playground.stop())
+    };
+    method(&api, "stop", stop.as_ref());
+    stop.forget();
+
+    let warm = {
+        let playground = playground.clone();
+        Closure::<dyn Fn(JsValue)>::new(move |n: JsValue| playground.warm(n.as_f64().unwrap_or(1.0) as usize))
+    };
+    method(&api, "warm", warm.as_ref());
+    warm.forget();
+
+    let ready = {
+        let playground = playground.clone();
+        Promise::new(&mut |resolve: Function, reject: Function| {
+            playground.when_ready(move |r| match r {
+                Ok(()) => {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+                Err(why) => {
+                    let _ = reject.call1(&JsValue::NULL, &js_sys::Error::new(&why));
+                }
+            })
+        })
+    };
+    method(&api, "ready", &ready);
+    let _ = Reflect::set(&js_sys::global(), &"mpiPlayground".into(), &api);
+}

@@ -1,0 +1,17 @@
+//! The run supervisor on the UI thread: a pool of warm rank workers, one run
+//! at a time over a fresh World SharedArrayBuffer, and how each run ends.
+//!
+//! Nothing here blocks: workers talk by events, and a 20 ms interval watches
+//! the World's rank-state table (deadlock, the same analysis as the native
+//! runner), the time limit and the grace given to ranks to unwind after a stop.
+//! A worker whose rank ended by itself warms a fresh interpreter and serves the
+//! next run; one that did not (Stop, timeout, a rank stuck in a Python loop) is
+//! terminated, which always works, and replaced in the background.
+
+mod js_api;
+mod pool;
+pub mod record;
+
+pub use js_api::install;
+pub use pool::{MAX_RANKS, Playground, RunEvent, RunRequest, cross_origin_isolated};
+pub use record::{OutputLine, RunResult, Status};

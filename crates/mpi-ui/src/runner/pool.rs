@@ -1,0 +1,601 @@
+//! [`Playground`]: the worker pool and the active run.
+
+use super::record::{OutputLine, Record, RunResult, Status};
+use js_sys::{Object, Reflect, WebAssembly};
+use mpi_core::{DeadlockWatch, Ending, Layout, RankOutcome, World, timeout_ending};
+use mpi_web::SabMemory;
+use mpi_web::protocol::{FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ErrorEvent, MessageEvent, Response, Worker};
+
+/// The most ranks a run may have (the UI offers 1 to 64).
+pub const MAX_RANKS: u32 = 64;
+/// Workers kept warm between runs, ready for the next Run.
+const WARM_WORKERS: usize = 4;
+/// Idle workers kept after a large run (the rest are let go: each holds an interpreter).
+const MAX_IDLE_WORKERS: usize = 16;
+/// How often the supervisor looks at the World while a run is on.
+const TICK_MS: i32 = 20;
+/// How long ranks get to unwind after the run was stopped before their workers are terminated.
+const UNWIND_GRACE_MS: f64 = 300.0;
+/// Workers that fail to start in a row before the pool gives up (and says why).
+const MAX_STARTUP_FAILURES: u32 = 3;
+
+/// What a page asks to run.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    pub source: String,
+    pub ranks: u32,
+    /// `None`: no limit (Stop ends the run).
+    pub timeout_ms: Option<f64>,
+    /// Shown in tracebacks and as `sys.argv[0]`.
+    pub path: String,
+    pub args: Vec<String>,
+}
+
+/// What a run tells its listener, in order.
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    /// Output as it arrives (arrival order across ranks).
+    Output(Vec<OutputLine>),
+    /// The run ended; nothing follows.
+    Finished(RunResult),
+}
+
+type Listener = Rc<dyn Fn(RunEvent)>;
+/// Work to do once the state is no longer borrowed (listeners may call back in).
+type Deferred = Vec<Box<dyn FnOnce()>>;
+
+/// The page's runtime: cheap to clone, one per page.
+#[derive(Clone)]
+pub struct Playground(Rc<RefCell<Inner>>);
+
+enum Module {
+    Loading,
+    Ready(JsValue),
+    Failed(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotState {
+    /// Instantiating the module and creating its first interpreter.
+    Starting,
+    /// An interpreter is warm; free for a run.
+    Ready,
+    /// Runs `rank` of the active run.
+    Busy(u32),
+    /// Its rank ended; it is warming the next interpreter.
+    Rewarming,
+}
+
+struct Slot {
+    id: u32,
+    worker: Worker,
+    state: SlotState,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+struct Pending {
+    request: RunRequest,
+    listener: Listener,
+    requested_at: f64,
+}
+
+struct Active {
+    world: World,
+    record: Record,
+    listener: Listener,
+    requested_at: f64,
+    launched_at: f64,
+    /// The shared clock at launch: zero of output timestamps and `MPI.Wtime()`.
+    origin_ms: f64,
+    timeout_ms: Option<f64>,
+    /// Slot id of each rank.
+    slots: Vec<u32>,
+    watch: DeadlockWatch,
+    stopping_since: Option<f64>,
+    interval: i32,
+    _tick: Closure<dyn FnMut()>,
+}
+
+struct Inner {
+    me: Weak<RefCell<Inner>>,
+    base_url: String,
+    module: Module,
+    slots: Vec<Slot>,
+    next_slot: u32,
+    warm_target: usize,
+    startup_failures: u32,
+    pending: Option<Pending>,
+    active: Option<Active>,
+    ready_waiters: Vec<Box<dyn FnOnce(Result<(), String>)>>,
+}
+
+/// `performance.now()` on the UI thread.
+fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// The clock workers share: `performance.timeOrigin + performance.now()`.
+fn shared_clock_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now())
+}
+
+/// Whether the page may use SharedArrayBuffer at all.
+pub fn cross_origin_isolated() -> bool {
+    Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+impl Playground {
+    /// Starts loading the rank runtime from `base_url` (where `rank-worker.js`
+    /// and `mpi-worker_bg.wasm` are served) and warming workers.
+    pub fn new(base_url: &str) -> Self {
+        let inner = Rc::new_cyclic(|me| {
+            RefCell::new(Inner {
+                me: me.clone(),
+                base_url: base_url.to_owned(),
+                module: Module::Loading,
+                slots: Vec::new(),
+                next_slot: 0,
+                warm_target: WARM_WORKERS,
+                startup_failures: 0,
+                pending: None,
+                active: None,
+                ready_waiters: Vec::new(),
+            })
+        });
+        let playground = Playground(inner);
+        if !cross_origin_isolated() {
+            playground.0.borrow_mut().module = Module::Failed(crate::ISOLATION_MISSING.to_owned());
+        } else {
+            let me = playground.clone();
+            let url = format!("{base_url}mpi-worker_bg.wasm");
+            wasm_bindgen_futures::spawn_local(async move {
+                let module = compile(&url).await;
+                me.module_loaded(module);
+            });
+        }
+        playground
+    }
+
+    /// Whether two handles are the same playground.
+    pub fn same(&self, other: &Playground) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Resolves when the runtime is compiled and the warm workers are ready
+    /// (or fails with the reason it cannot be).
+    pub fn when_ready(&self, then: impl FnOnce(Result<(), String>) + 'static) {
+        let mut inner = self.0.borrow_mut();
+        match &inner.module {
+            Module::Failed(why) => {
+                let why = why.clone();
+                drop(inner);
+                then(Err(why));
+            }
+            _ if inner.is_ready() => {
+                drop(inner);
+                then(Ok(()));
+            }
+            _ => inner.ready_waiters.push(Box::new(then)),
+        }
+    }
+
+    /// Keeps at least `n` workers warm (a page calls it when the rank count changes).
+    pub fn warm(&self, n: usize) {
+        self.with(|inner, _| {
+            inner.warm_target = n.clamp(1, MAX_RANKS as usize);
+            inner.top_up();
+        });
+    }
+
+    /// Starts a run; `listener` hears its output and its end. A run already
+    /// in progress is stopped first.
+    pub fn run(&self, request: RunRequest, listener: impl Fn(RunEvent) + 'static) {
+        let listener: Listener = Rc::new(listener);
+        self.with(|inner, deferred| {
+            inner.stop_current(deferred);
+            let requested_at = now();
+            if !(1..=MAX_RANKS).contains(&request.ranks) {
+                let why = format!("the number of ranks must be 1 to {MAX_RANKS}, not {}", request.ranks);
+                inner.reject(listener, requested_at, request.ranks, why, deferred);
+                return;
+            }
+            if let Module::Failed(why) = &inner.module {
+                let why = why.clone();
+                inner.reject(listener, requested_at, request.ranks, why, deferred);
+                return;
+            }
+            inner.warm_target = inner.warm_target.max((request.ranks as usize).min(MAX_IDLE_WORKERS));
+            let needed = request.ranks as usize;
+            inner.pending = Some(Pending { request, listener, requested_at });
+            let available =
+                inner.slots.iter().filter(|s| matches!(s.state, SlotState::Starting | SlotState::Ready | SlotState::Rewarming)).count();
+            for _ in available..needed {
+                inner.spawn();
+            }
+            inner.try_launch(deferred);
+        });
+    }
+
+    /// Stops the run in progress (its workers are terminated, which always
+    /// works, even in `while True: pass`).
+    pub fn stop(&self) {
+        self.with(|inner, deferred| inner.stop_current(deferred));
+    }
+
+    /// Runs `f` on the state, then the listener calls it queued.
+    fn with<R>(&self, f: impl FnOnce(&mut Inner, &mut Deferred) -> R) -> R {
+        let mut deferred: Deferred = Vec::new();
+        let result = f(&mut self.0.borrow_mut(), &mut deferred);
+        for call in deferred {
+            call();
+        }
+        result
+    }
+
+    fn module_loaded(&self, module: Result<JsValue, String>) {
+        self.with(|inner, deferred| {
+            match module {
+                Ok(m) => {
+                    inner.module = Module::Ready(m);
+                    inner.top_up();
+                }
+                Err(why) => inner.fail_module(why, deferred),
+            }
+        });
+    }
+
+    fn on_worker_message(&self, slot: u32, data: JsValue) {
+        let message = from_js::<FromWorker>(data);
+        self.with(|inner, deferred| match message {
+            Ok(FromWorker::Ready { .. }) => inner.slot_ready(slot, deferred),
+            Ok(FromWorker::Output { chunks }) => inner.slot_output(slot, chunks, deferred),
+            Ok(FromWorker::Exit { outcome }) => inner.slot_exit(slot, outcome, deferred),
+            Ok(FromWorker::Crash { message }) => inner.slot_crash(slot, message, deferred),
+            Err(e) => inner.slot_crash(slot, format!("unreadable message from a rank worker: {e}"), deferred),
+        });
+    }
+
+    fn on_tick(&self) {
+        self.with(|inner, deferred| inner.tick(deferred));
+    }
+}
+
+impl Inner {
+    fn playground(&self) -> Playground {
+        Playground(self.me.upgrade().expect("the playground outlives its callbacks"))
+    }
+
+    fn is_ready(&self) -> bool {
+        matches!(self.module, Module::Ready(_))
+            && self.slots.iter().filter(|s| s.state == SlotState::Ready).count() >= self.warm_target.min(WARM_WORKERS)
+    }
+
+    fn slot_mut(&mut self, id: u32) -> Option<&mut Slot> {
+        self.slots.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Starts workers until `warm_target` are warm or warming.
+    fn top_up(&mut self) {
+        if !matches!(self.module, Module::Ready(_)) {
+            return;
+        }
+        let warm = self.slots.iter().filter(|s| !matches!(s.state, SlotState::Busy(_))).count();
+        for _ in warm..self.warm_target {
+            self.spawn();
+        }
+    }
+
+    fn spawn(&mut self) {
+        let Module::Ready(module) = &self.module else { return };
+        let id = self.next_slot;
+        self.next_slot += 1;
+        let worker = match Worker::new(&format!("{}rank-worker.js", self.base_url)) {
+            Ok(w) => w,
+            Err(e) => {
+                self.module = Module::Failed(format!("cannot start a rank worker: {}", describe(&e)));
+                return;
+            }
+        };
+        let on_message = {
+            let playground = self.playground();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                playground.on_worker_message(id, event.data())
+            })
+        };
+        let on_error = {
+            let playground = self.playground();
+            Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+                event.prevent_default();
+                let message = format!("the rank's worker failed: {}", event.message());
+                playground.with(|inner, deferred| inner.slot_crash(id, message, deferred));
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let init = Object::new();
+        let _ = Reflect::set(&init, &"kind".into(), &"init".into());
+        let _ = Reflect::set(&init, &"module".into(), module);
+        if let Err(e) = worker.post_message(&init) {
+            self.module = Module::Failed(format!("cannot hand the runtime to a worker: {}", describe(&e)));
+            worker.terminate();
+            return;
+        }
+        self.slots.push(Slot { id, worker, state: SlotState::Starting, _on_message: on_message, _on_error: on_error });
+    }
+
+    fn remove_slot(&mut self, id: u32) {
+        if let Some(pos) = self.slots.iter().position(|s| s.id == id) {
+            let slot = self.slots.remove(pos);
+            slot.worker.terminate();
+        }
+    }
+
+    fn slot_ready(&mut self, id: u32, deferred: &mut Deferred) {
+        let idle = self.slots.iter().filter(|s| s.state == SlotState::Ready).count();
+        let Some(slot) = self.slot_mut(id) else { return };
+        if slot.state == SlotState::Starting {
+            self.startup_failures = 0;
+        }
+        let Some(slot) = self.slot_mut(id) else { return };
+        slot.state = SlotState::Ready;
+        if idle >= MAX_IDLE_WORKERS.max(self.warm_target) && self.pending.is_none() {
+            self.remove_slot(id);
+        }
+        self.try_launch(deferred);
+        if self.is_ready() {
+            for waiter in self.ready_waiters.drain(..) {
+                deferred.push(Box::new(move || waiter(Ok(()))));
+            }
+        }
+    }
+
+    fn slot_output(&mut self, id: u32, chunks: Vec<mpi_web::protocol::Chunk>, deferred: &mut Deferred) {
+        let Some(SlotState::Busy(rank)) = self.slots.iter().find(|s| s.id == id).map(|s| s.state) else { return };
+        let Some(active) = &mut self.active else { return };
+        let lines = active.record.add_output(rank, chunks);
+        if !lines.is_empty() {
+            let listener = active.listener.clone();
+            deferred.push(Box::new(move || listener(RunEvent::Output(lines))));
+        }
+    }
+
+    fn slot_exit(&mut self, id: u32, outcome: RankOutcome, deferred: &mut Deferred) {
+        let Some(slot) = self.slot_mut(id) else { return };
+        let SlotState::Busy(rank) = slot.state else { return };
+        slot.state = SlotState::Rewarming;
+        self.rank_ended(rank, outcome, deferred);
+    }
+
+    fn slot_crash(&mut self, id: u32, message: String, deferred: &mut Deferred) {
+        let Some(state) = self.slots.iter().find(|s| s.id == id).map(|s| s.state) else { return };
+        self.remove_slot(id);
+        match state {
+            SlotState::Busy(rank) => {
+                let outcome = RankOutcome::Failed {
+                    traceback: format!("{message}\n"),
+                    summary: format!("its runtime crashed: {message}"),
+                    exit_code: None,
+                };
+                self.rank_ended(rank, outcome, deferred);
+            }
+            SlotState::Starting => {
+                self.startup_failures += 1;
+                if self.startup_failures >= MAX_STARTUP_FAILURES {
+                    self.fail_module(format!("the rank runtime cannot start: {message}"), deferred);
+                } else {
+                    self.top_up();
+                }
+            }
+            SlotState::Ready | SlotState::Rewarming => self.top_up(),
+        }
+    }
+
+    fn fail_module(&mut self, why: String, deferred: &mut Deferred) {
+        self.module = Module::Failed(why.clone());
+        for waiter in self.ready_waiters.drain(..) {
+            let why = why.clone();
+            deferred.push(Box::new(move || waiter(Err(why))));
+        }
+        if let Some(p) = self.pending.take() {
+            self.reject(p.listener, p.requested_at, p.request.ranks, why, deferred);
+        }
+    }
+
+    /// Ends a run that could not start, with `why` as its report.
+    fn reject(&mut self, listener: Listener, requested_at: f64, ranks: u32, why: String, deferred: &mut Deferred) {
+        let mut record = Record::new(ranks);
+        record.end(Status::Error, Ending { exit_status: 1, report: why });
+        let result = record.finish(now() - requested_at);
+        deferred.push(Box::new(move || listener(RunEvent::Finished(result))));
+    }
+
+    fn try_launch(&mut self, deferred: &mut Deferred) {
+        let ready: Vec<u32> = self.slots.iter().filter(|s| s.state == SlotState::Ready).map(|s| s.id).collect();
+        let Some(pending) = &self.pending else { return };
+        if self.active.is_some() || ready.len() < pending.request.ranks as usize {
+            return;
+        }
+        let Pending { request, listener, requested_at } = self.pending.take().expect("checked above");
+        let layout = Layout::new(request.ranks);
+        let memory = SabMemory::new(layout.word_len());
+        let buffer = memory.buffer().clone();
+        let world = World::create(Arc::new(memory), layout);
+        let origin_ms = shared_clock_ms();
+        let slots: Vec<u32> = ready[..request.ranks as usize].to_vec();
+        for (rank, id) in slots.iter().enumerate() {
+            let message = to_js(&ToWorker::Run {
+                rank: rank as u32,
+                source: request.source.clone(),
+                path: request.path.clone(),
+                args: request.args.clone(),
+                origin_ms,
+            });
+            let _ = Reflect::set(&message, &WORLD_FIELD.into(), &buffer);
+            let slot = self.slot_mut(*id).expect("ready slot exists");
+            slot.state = SlotState::Busy(rank as u32);
+            if let Err(e) = slot.worker.post_message(&message) {
+                let why = format!("cannot hand rank {rank} to its worker: {}", describe(&e));
+                self.slot_crash(*id, why, deferred);
+            }
+        }
+        let tick = {
+            let playground = self.playground();
+            Closure::<dyn FnMut()>::new(move || playground.on_tick())
+        };
+        let interval = web_sys::window()
+            .and_then(|w| {
+                w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), TICK_MS).ok()
+            })
+            .unwrap_or(0);
+        self.active = Some(Active {
+            world,
+            record: Record::new(request.ranks),
+            listener,
+            requested_at,
+            launched_at: now(),
+            origin_ms,
+            timeout_ms: request.timeout_ms,
+            slots,
+            watch: DeadlockWatch::default(),
+            stopping_since: None,
+            interval,
+            _tick: tick,
+        });
+        self.top_up();
+    }
+
+    fn rank_ended(&mut self, rank: u32, outcome: RankOutcome, deferred: &mut Deferred) {
+        let Some(active) = &mut self.active else { return };
+        let t = shared_clock_ms() - active.origin_ms;
+        let (ending, shown) = active.record.rank_exited(rank, &outcome, t);
+        if !shown.is_empty() {
+            let listener = active.listener.clone();
+            deferred.push(Box::new(move || listener(RunEvent::Output(shown))));
+        }
+        if ending.is_some() && active.stopping_since.is_none() {
+            active.world.stop();
+            active.stopping_since = Some(now());
+        }
+        if active.record.all_exited() {
+            self.finish(deferred);
+        }
+    }
+
+    fn tick(&mut self, deferred: &mut Deferred) {
+        let Some(active) = &mut self.active else { return };
+        let t = now();
+        if let Some(since) = active.stopping_since {
+            if t - since > UNWIND_GRACE_MS {
+                self.finish(deferred);
+            }
+            return;
+        }
+        if let Some(limit) = active.timeout_ms
+            && t - active.launched_at >= limit
+        {
+            let ending = timeout_ending(Duration::from_secs_f64(limit / 1000.0), &active.record.running());
+            active.record.end(Status::Timeout, ending);
+            active.world.stop();
+            active.stopping_since = Some(t);
+            return;
+        }
+        if let Some(report) = active.watch.check(&active.world) {
+            active.record.end_deadlocked(&report);
+            active.world.stop();
+            active.stopping_since = Some(t);
+        }
+    }
+
+    fn stop_current(&mut self, deferred: &mut Deferred) {
+        if let Some(p) = self.pending.take() {
+            let mut record = Record::new(p.request.ranks);
+            record.end(Status::Stopped, stopped_ending(&[]));
+            let result = record.finish(now() - p.requested_at);
+            let listener = p.listener;
+            deferred.push(Box::new(move || listener(RunEvent::Finished(result))));
+        }
+        if let Some(active) = &mut self.active {
+            let ending = stopped_ending(&active.record.running());
+            active.record.end(Status::Stopped, ending);
+            active.world.stop();
+            self.finish(deferred);
+        }
+    }
+
+    /// Ends the active run: workers whose rank did not end are terminated,
+    /// the listener gets the result, the pool is refilled.
+    fn finish(&mut self, deferred: &mut Deferred) {
+        let Some(active) = self.active.take() else { return };
+        if let Some(window) = web_sys::window() {
+            window.clear_interval_with_handle(active.interval);
+        }
+        let mut kept = self.slots.iter().filter(|s| s.state == SlotState::Ready).count();
+        for (rank, id) in active.slots.iter().enumerate() {
+            let exited = active.record.has_exited(rank as u32);
+            if exited && kept < MAX_IDLE_WORKERS.max(self.warm_target) {
+                kept += 1;
+            } else {
+                self.remove_slot(*id);
+            }
+        }
+        let result = active.record.finish(now() - active.requested_at);
+        let listener = active.listener;
+        deferred.push(Box::new(move || listener(RunEvent::Finished(result))));
+        self.top_up();
+        self.try_launch(deferred);
+    }
+}
+
+/// The ending of a run stopped from the page while `running` ranks had not ended.
+fn stopped_ending(running: &[u32]) -> Ending {
+    let report = match running {
+        [] => "stopped before it started".to_owned(),
+        [one] => format!("stopped; rank {one} was still running"),
+        many => {
+            let list: Vec<String> = many.iter().map(u32::to_string).collect();
+            format!("stopped; ranks {} were still running", list.join(", "))
+        }
+    };
+    // 143: what a shell reports for a process ended by SIGTERM.
+    Ending { exit_status: 143, report }
+}
+
+/// Fetches and compiles the rank runtime once for the whole page.
+async fn compile(url: &str) -> Result<JsValue, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let streamed = WebAssembly::compile_streaming(&window.fetch_with_str(url));
+    if let Ok(module) = JsFuture::from(streamed).await {
+        return Ok(module);
+    }
+    // compileStreaming needs the `application/wasm` type; some hosts send
+    // another. Fall back to bytes, and say what went wrong if that fails too.
+    let response: Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {}", describe(&e)))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(format!("cannot fetch {url}: HTTP {}", response.status()));
+    }
+    let bytes = JsFuture::from(response.array_buffer().map_err(|e| describe(&e))?)
+        .await
+        .map_err(|e| format!("cannot read {url}: {}", describe(&e)))?;
+    JsFuture::from(WebAssembly::compile(&bytes)).await.map_err(|e| format!("cannot compile {url}: {}", describe(&e)))
+}
+
+/// A JS error as text.
+pub fn describe(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}

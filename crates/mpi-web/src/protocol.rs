@@ -1,0 +1,82 @@
+//! The control plane: what the UI thread and a rank's worker tell each other
+//! by `postMessage`. Never on the message path between ranks.
+//!
+//! A worker's life: the JS bootstrap (`web/rank-worker.js`) receives
+//! `{kind: "init", module}`, instantiates the shared compiled module and hands
+//! every later message to Rust. The worker creates an interpreter and posts
+//! [`FromWorker::Ready`]; the supervisor sends one [`ToWorker::Run`] (with the
+//! World buffer beside it, in the field [`WORLD_FIELD`]); the worker streams
+//! [`FromWorker::Output`] batches, posts [`FromWorker::Exit`], warms a fresh
+//! interpreter and posts `Ready` again, so a worker serves many runs.
+//!
+//! Messages are plain JS objects (serde-wasm-bindgen) tagged by `kind`.
+
+use mpi_core::RankOutcome;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+/// The field of a `run` message that carries the World's SharedArrayBuffer
+/// (posted as is, not serialized, so that it stays shared).
+pub const WORLD_FIELD: &str = "world";
+
+/// The UI thread to a worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ToWorker {
+    /// Run `source` as world rank `rank` of the World posted beside it.
+    #[serde(rename_all = "camelCase")]
+    Run {
+        rank: u32,
+        source: String,
+        /// Shown in tracebacks and as `sys.argv[0]`.
+        path: String,
+        args: Vec<String>,
+        /// `performance.timeOrigin + performance.now()` of the UI thread when
+        /// the run started: the zero of `MPI.Wtime()` and of output timestamps,
+        /// the same for every rank.
+        origin_ms: f64,
+    },
+}
+
+/// Which stream a chunk of output was written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StreamName {
+    Stdout,
+    Stderr,
+}
+
+/// Whole lines a rank wrote to one stream (or, at its end, its last partial line).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub stream: StreamName,
+    pub text: String,
+    /// Milliseconds since the run's origin when the rank wrote it.
+    pub t: f64,
+}
+
+/// A worker to the UI thread.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FromWorker {
+    /// An interpreter is ready for the next run; it took `warm_ms` to create.
+    #[serde(rename_all = "camelCase")]
+    Ready { warm_ms: f64 },
+    /// Output, in the order the rank wrote it.
+    Output { chunks: Vec<Chunk> },
+    /// The rank's script ended (all its output was posted before this).
+    Exit { outcome: RankOutcome },
+    /// The runtime itself failed (a Rust panic); the worker is unusable.
+    Crash { message: String },
+}
+
+/// A message as the JS object `postMessage` takes.
+pub fn to_js<T: Serialize>(message: &T) -> JsValue {
+    // Plain structs of strings and numbers always serialize.
+    message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).expect("control message serializes")
+}
+
+/// A received JS object as a message; `Err` says what did not fit.
+pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}

@@ -1,0 +1,116 @@
+//! The worker's side of the control protocol, and the [`RankHost`] a rank's
+//! interpreter sees in the browser.
+
+use crate::output::{Batcher, stream_name};
+use js_sys::{Int32Array, Reflect, SharedArrayBuffer};
+use mpi_core::{Endpoint, World};
+use mpi_python::{RankHost, RankRuntime, Script, Stream};
+use mpi_web::SabMemory;
+use mpi_web::protocol::{FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::DedicatedWorkerGlobalScope;
+
+thread_local! {
+    /// The interpreter warmed for the next run.
+    static WARM: RefCell<Option<RankRuntime>> = const { RefCell::new(None) };
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Milliseconds on the clock every worker and the page share
+/// (`performance.timeOrigin + performance.now()`).
+pub fn now_ms() -> f64 {
+    let perf = scope().performance().expect("workers have performance");
+    perf.time_origin() + perf.now()
+}
+
+pub fn post(message: &FromWorker) {
+    // Posting a plain object to our own parent cannot fail.
+    let _ = scope().post_message(&to_js(message));
+}
+
+/// Called once by rank-worker.js after instantiation: reports panics to the
+/// page, then warms the first interpreter.
+#[wasm_bindgen]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| post(&FromWorker::Crash { message: info.to_string() })));
+    warm();
+}
+
+/// Creates the interpreter the next run will use, and says so.
+fn warm() {
+    let began = now_ms();
+    let runtime = RankRuntime::new();
+    WARM.with(|w| *w.borrow_mut() = Some(runtime));
+    post(&FromWorker::Ready { warm_ms: now_ms() - began });
+}
+
+/// Every message after `init` (rank-worker.js queues any that come before).
+#[wasm_bindgen]
+pub fn on_message(message: JsValue) {
+    let world = Reflect::get(&message, &WORLD_FIELD.into()).ok().and_then(|w| w.dyn_into::<SharedArrayBuffer>().ok());
+    match from_js::<ToWorker>(message) {
+        Ok(ToWorker::Run { rank, source, path, args, origin_ms }) => {
+            let Some(world) = world else {
+                post(&FromWorker::Crash { message: "a run message came without its World buffer".into() });
+                return;
+            };
+            run(world, rank, Script { source, path, args }, origin_ms);
+        }
+        Err(e) => post(&FromWorker::Crash { message: format!("unreadable control message: {e}") }),
+    }
+}
+
+fn run(buffer: SharedArrayBuffer, rank: u32, script: Script, origin_ms: f64) {
+    let runtime = WARM.with(|w| w.borrow_mut().take()).unwrap_or_else(RankRuntime::new);
+    let batcher = Rc::new(Batcher::new(origin_ms));
+    let memory = SabMemory::wrap(buffer).with_before_wait({
+        let batcher = batcher.clone();
+        move || batcher.flush()
+    });
+    let endpoint = Endpoint::new(World::attach(Arc::new(memory)), rank);
+    let host = Rc::new(BrowserHost { batcher: batcher.clone(), origin_ms, nap: Int32Array::new(&SharedArrayBuffer::new(4)) });
+    let outcome = runtime.run(endpoint, host, &script);
+    batcher.flush();
+    post(&FromWorker::Exit { outcome });
+    warm();
+}
+
+/// What a rank's interpreter reaches of the browser.
+struct BrowserHost {
+    batcher: Rc<Batcher>,
+    origin_ms: f64,
+    /// A private word to sleep on: `Atomics.wait` with a timeout is the only
+    /// way a worker can sleep without spinning.
+    nap: Int32Array,
+}
+
+impl RankHost for BrowserHost {
+    fn output(&self, stream: Stream, text: &str) {
+        self.batcher.write(stream_name(stream), text);
+    }
+
+    fn wtime(&self) -> f64 {
+        (now_ms() - self.origin_ms) / 1000.0
+    }
+
+    fn processor_name(&self) -> String {
+        // Every rank runs on this machine; real MPI prints the host's name.
+        "localhost".to_owned()
+    }
+
+    fn sleep(&self, seconds: f64) {
+        self.batcher.flush();
+        let _ = js_sys::Atomics::wait_with_timeout(&self.nap, 0, 0, seconds * 1000.0);
+    }
+
+    fn clock(&self) -> f64 {
+        now_ms() / 1000.0
+    }
+}

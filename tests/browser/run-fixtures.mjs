@@ -1,0 +1,284 @@
+// The fixture suite in a real browser: every tutorial example
+// (tests/examples, with its manifest and mpi4py's recorded output) and every
+// API fixture (tests/fixtures/api) runs through window.mpiPlayground.run on
+// the built page in headless Chromium, and is checked exactly as the native
+// runner's fixture test checks it (crates/mpi-runner/tests/fixtures.rs):
+// each rank's stdout lines against mpi4py's, and how the run ended. Then the
+// browser's own duties: Stop ends an endless loop, a time limit ends a run, a
+// failing rank is named with its traceback, the next Run needs no reload,
+// time.sleep sleeps, large messages arrive intact, output floods stay bounded.
+//
+//   node run-fixtures.mjs [--dist DIR] [--filter TEXT]
+//
+// Exits non-zero if any case fails. Prints a few timings (not asserted).
+import { readFile, readdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseToml } from "smol-toml";
+import { serve } from "./serve.mjs";
+import { launch } from "./chromium.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const dist = resolve(option("--dist", join(repo, "dist")));
+const filter = option("--filter", "");
+
+/** Examples that belong to the multiprocessing part of the runtime. */
+const NOT_MPI = ["pool_map"];
+
+/** `[rank] text` lines grouped by rank, in order (as fixtures.rs's per_rank). */
+function perRank(text) {
+  const ranks = new Map();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const m = /^\[(\d+)\] ?(.*)$/.exec(line);
+    if (!m) throw new Error(`expected output line without a [rank] label: ${JSON.stringify(line)}`);
+    const r = Number(m[1]);
+    if (!ranks.has(r)) ranks.set(r, []);
+    ranks.get(r).push(m[2]);
+  }
+  return ranks;
+}
+
+const linesOf = (text) => (text === "" ? [] : text.replace(/\n$/, "").split("\n"));
+
+/** The one check, as in fixtures.rs: how the run ended, then each rank's lines. */
+function check(result, ranks, expected, expect, cycle) {
+  const context = () =>
+    `\n--- status ${result.status}: ${result.report}\n` +
+    result.ranks.map((r) => `--- rank ${r.rank} (exit ${r.exitCode})\n${r.stdout}${r.stderr}`).join("");
+  if (expect === "ok" && result.status !== "ok") throw new Error(`expected a clean run${context()}`);
+  if (expect === "deadlock") {
+    if (result.status !== "deadlock") throw new Error(`expected a deadlock${context()}`);
+    const cycleLine = result.report.split("\n").find((l) => l.startsWith("wait-for cycle:")) ?? "";
+    for (const r of cycle) {
+      if (!cycleLine.includes(`rank ${r}`)) throw new Error(`deadlock report does not name rank ${r} in its cycle${context()}`);
+    }
+  }
+  if (expect === "error" && result.status !== "error") throw new Error(`expected a failing rank${context()}`);
+  const want = perRank(expected);
+  for (let r = 0; r < ranks; r++) {
+    const got = linesOf(result.ranks[r]?.stdout ?? "");
+    const w = want.get(r) ?? [];
+    if (JSON.stringify(got) !== JSON.stringify(w)) {
+      throw new Error(`rank ${r} printed\n  ${JSON.stringify(got)}\nbut mpi4py printed\n  ${JSON.stringify(w)}${context()}`);
+    }
+  }
+}
+
+async function fixtureCases() {
+  const cases = [];
+  const examples = join(repo, "tests/examples");
+  const manifest = parseToml(await readFile(join(examples, "manifest.toml"), "utf8"));
+  for (const e of manifest.example) {
+    if (NOT_MPI.includes(e.name)) continue;
+    cases.push({
+      name: `examples::${e.name}`,
+      path: `${e.name}.py`,
+      source: await readFile(join(examples, `${e.name}.py`), "utf8"),
+      ranks: e.ranks,
+      expected: await readFile(join(examples, "expected", `${e.name}.txt`), "utf8"),
+      expect: e.expect,
+      cycle: e.cycle ?? [],
+    });
+  }
+  const api = join(repo, "tests/fixtures/api");
+  for (const file of (await readdir(api)).filter((f) => f.endsWith(".py")).sort()) {
+    const source = await readFile(join(api, file), "utf8");
+    const ranks = Number(/^# ranks:\s*(\d+)/m.exec(source)?.[1]);
+    if (!ranks) throw new Error(`${file} lacks a '# ranks: N' line`);
+    cases.push({
+      name: `api::${file.replace(/\.py$/, "")}`,
+      path: file,
+      source,
+      ranks,
+      expected: await readFile(join(api, file.replace(/\.py$/, ".txt")), "utf8"),
+      expect: "ok",
+      cycle: [],
+    });
+  }
+  return cases;
+}
+
+/** Runs a script in the page and returns the result plus the wall time seen by the test. */
+async function run(page, source, options) {
+  return page.evaluate(
+    async ([source, options]) => {
+      const t0 = performance.now();
+      const result = await window.mpiPlayground.run(source, options);
+      result.wallMs = performance.now() - t0;
+      return result;
+    },
+    [source, options],
+  );
+}
+
+function expectThat(condition, message, result) {
+  if (!condition) {
+    const detail = result ? `\n--- status ${result.status}: ${result.report}\n${JSON.stringify(result.ranks, null, 1).slice(0, 4000)}` : "";
+    throw new Error(message + detail);
+  }
+}
+
+/** The browser's own duties, beyond matching mpi4py's output. */
+const browserCases = [
+  {
+    name: "browser::stop_ends_an_endless_loop",
+    async run(page) {
+      const stopped = await page.evaluate(async () => {
+        const pending = window.mpiPlayground.run("while True:\n    pass\n", { ranks: 2 });
+        await new Promise((ok) => setTimeout(ok, 500));
+        const t0 = performance.now();
+        window.mpiPlayground.stop();
+        const result = await pending;
+        result.stopMs = performance.now() - t0;
+        return result;
+      });
+      expectThat(stopped.status === "stopped", "Stop did not stop the run", stopped);
+      expectThat(stopped.stopMs < 1000, `Stop took ${stopped.stopMs} ms`, stopped);
+      expectThat(stopped.report.includes("ranks 0, 1 were still running"), "the report names the running ranks", stopped);
+      const next = await run(page, "from mpi4py import MPI\nprint(MPI.COMM_WORLD.rank)\n", { ranks: 2 });
+      expectThat(next.status === "ok" && next.ranks[1].stdout === "1\n", "the next run after Stop failed", next);
+    },
+  },
+  {
+    name: "browser::time_limit_ends_a_run",
+    async run(page) {
+      const r = await run(page, "import sys\nprint('started', flush=True)\nwhile True:\n    pass\n", { ranks: 1, timeoutMs: 400 });
+      expectThat(r.status === "timeout", "expected a timeout", r);
+      expectThat(r.report.includes("timed out after 0.4 s"), "the report gives the limit", r);
+      expectThat(r.ranks[0].stdout === "started\n", "output before the timeout is kept", r);
+    },
+  },
+  {
+    name: "browser::a_failing_rank_is_named_with_its_traceback",
+    async run(page) {
+      const source = "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nif comm.rank == 1:\n    1 / 0\ncomm.recv(source=1)\n";
+      const r = await run(page, source, { ranks: 3 });
+      expectThat(r.status === "error", "expected an error", r);
+      expectThat(r.report.startsWith("rank 1 raised an exception (ZeroDivisionError: division by zero)"), "report names rank 1", r);
+      expectThat(r.error && r.error.rank === 1, "error.rank is 1", r);
+      expectThat(r.ranks[1].stderr.includes('File "script.py", line 4'), "the traceback names the line", r);
+      expectThat(r.ranks[1].exitCode === 1, "rank 1 exit code 1", r);
+    },
+  },
+  {
+    name: "browser::syntax_error_names_rank_and_line",
+    async run(page) {
+      const r = await run(page, "print('a')\nif True\n    pass\n", { ranks: 2 });
+      expectThat(r.status === "error", "expected an error", r);
+      expectThat(r.error && /line 2/.test(r.error.traceback) && /SyntaxError/.test(r.error.traceback), "SyntaxError at line 2", r);
+      expectThat(/^rank \d raised an exception \(SyntaxError/.test(r.report), "the report names the rank", r);
+    },
+  },
+  {
+    name: "browser::sleep_and_wtime",
+    async run(page) {
+      const source = [
+        "import time",
+        "from mpi4py import MPI",
+        "t0 = time.monotonic(); w0 = MPI.Wtime()",
+        "time.sleep(0.25)",
+        "slept = time.monotonic() - t0",
+        "print(0.24 <= slept < 1.0, 0.24 <= MPI.Wtime() - w0 < 1.0, MPI.Wtime() < 60)",
+        "import os, random",
+        "print(type(os.getpid()).__name__, 0 <= random.random() < 1)",
+      ].join("\n");
+      const r = await run(page, source, { ranks: 2 });
+      expectThat(r.status === "ok", "script failed", r);
+      for (const rank of r.ranks) expectThat(rank.stdout === "True True True\nint True\n", `rank ${rank.rank} printed ${rank.stdout}`, r);
+    },
+  },
+  {
+    name: "browser::large_messages_arrive_intact",
+    async run(page) {
+      const source = [
+        "from mpi4py import MPI",
+        "import zlib",
+        "comm = MPI.COMM_WORLD",
+        "n = 256 << 20",
+        "if comm.rank == 0:",
+        "    data = bytearray(n)",
+        "    for i in range(0, n, 4096): data[i] = i // 4096 % 251",
+        "    comm.Send(data, dest=1, tag=3)",
+        "    print(zlib.crc32(data))",
+        "else:",
+        "    data = bytearray(n)",
+        "    comm.Recv(data, source=0, tag=3)",
+        "    print(zlib.crc32(data))",
+        "    small = comm.recv(source=0, tag=4)",
+        "    print(small)",
+        "if comm.rank == 0:",
+        "    comm.send({'k': [1, 2, 3]}, dest=1, tag=4)",
+      ].join("\n");
+      const r = await run(page, source, { ranks: 2, timeoutMs: 120000 });
+      expectThat(r.status === "ok", "256 MiB send failed", r);
+      expectThat(r.ranks[0].stdout === linesOf(r.ranks[1].stdout)[0] + "\n", "checksums differ", r);
+      expectThat(linesOf(r.ranks[1].stdout)[1] === "{'k': [1, 2, 3]}", "small message after the large one", r);
+      console.log(`    256 MiB Send/Recv run: ${r.elapsedMs.toFixed(0)} ms`);
+    },
+  },
+  {
+    name: "browser::an_output_flood_stays_bounded_and_whole",
+    async run(page) {
+      const r = await run(page, "for i in range(100000):\n    print(i)\n", { ranks: 2 });
+      expectThat(r.status === "ok", "flood run failed", r);
+      for (const rank of r.ranks) {
+        const lines = linesOf(rank.stdout);
+        expectThat(lines.length === 100000 && lines[99999] === "99999", `rank ${rank.rank} lost lines`, null);
+      }
+      const chunks = r.output.length;
+      expectThat(chunks < 20000, `output arrived in ${chunks} pieces: not batched`, null);
+    },
+  },
+];
+
+async function main() {
+  const cases = [...(await fixtureCases()), ...browserCases].filter((c) => c.name.includes(filter));
+  const server = await serve(dist);
+  const context = await launch();
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  let failed = 0;
+  try {
+    const t0 = Date.now();
+    await page.goto(server.url);
+    const isolated = await page.evaluate(() => self.crossOriginIsolated);
+    if (!isolated) throw new Error("the served page is not cross-origin isolated");
+    await page.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
+    await page.evaluate(() => window.mpiPlayground.ready);
+    console.log(`page load -> ready: ${Date.now() - t0} ms`);
+    for (const c of cases) {
+      const t = Date.now();
+      try {
+        if (c.run) {
+          await c.run(page);
+        } else {
+          const result = await run(page, c.source, { ranks: c.ranks, timeoutMs: 120000, path: c.path });
+          check(result, c.ranks, c.expected, c.expect, c.cycle);
+        }
+        console.log(`test ${c.name} ... ok (${Date.now() - t} ms)`);
+      } catch (e) {
+        failed += 1;
+        console.log(`test ${c.name} ... FAILED (${Date.now() - t} ms)\n${e.message}\n`);
+      }
+    }
+  } finally {
+    await context.close();
+    await server.close();
+  }
+  if (problems.length) console.log(problems.slice(0, 20).join("\n"));
+  console.log(`\nbrowser fixtures: ${cases.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
