@@ -20,6 +20,9 @@ pub enum RankOutcome {
     Aborted { code: i32 },
     /// The run was stopped from outside while this rank was in MPI.
     Stopped,
+    /// The runtime under the script failed (a worker died, a Rust panic):
+    /// not the script's fault, said as such.
+    Crashed { message: String },
 }
 
 /// Exit status of a run where a rank raised or exited non-zero (as mpiexec).
@@ -44,6 +47,7 @@ impl RankOutcome {
             RankOutcome::Done => Some(0),
             RankOutcome::Failed { exit_code, .. } => Some(exit_code.unwrap_or(EXIT_RANK_FAILED)),
             RankOutcome::Aborted { code } => Some(*code),
+            RankOutcome::Crashed { .. } => Some(EXIT_RANK_FAILED),
             RankOutcome::Stopped => None,
         }
     }
@@ -56,6 +60,14 @@ impl RankOutcome {
                 exit_status: *code,
                 report: format!("rank {rank} called MPI_Abort(MPI_COMM_WORLD, {code}); the other ranks were stopped"),
             }),
+            RankOutcome::Crashed { message } => {
+                // The last line of a panic message is its gist; the rest is where.
+                let gist = message.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no message").trim();
+                Some(Ending {
+                    exit_status: EXIT_RANK_FAILED,
+                    report: format!("rank {rank}'s runtime crashed ({gist}); the other ranks were stopped"),
+                })
+            }
             RankOutcome::Failed { summary, exit_code, .. } => {
                 let why = match exit_code {
                     Some(code) => format!("exited with status {code}"),
@@ -109,6 +121,12 @@ mod tests {
         assert!(RankOutcome::Done.ending(0).is_none());
         assert!(RankOutcome::Stopped.ending(0).is_none());
         assert_eq!(RankOutcome::Stopped.exit_code(), None);
+        let crashed = RankOutcome::Crashed { message: "panicked at x.rs:35:9:\ntime not implemented\n".into() };
+        assert_eq!(
+            crashed.ending(1).unwrap().report,
+            "rank 1's runtime crashed (time not implemented); the other ranks were stopped"
+        );
+        assert_eq!(crashed.exit_code(), Some(1));
         let t = timeout_ending(Duration::from_millis(1500), &[1]);
         assert_eq!((t.exit_status, t.report.as_str()), (124, "timed out after 1.5 s; stopped rank 1 (still running)"));
     }

@@ -25,12 +25,19 @@ pub(crate) mod posix {
         vm.ctx.exceptions.os_error.to_owned()
     }
 
+    /// None of the `dir_fd`/`fd`/`follow_symlinks` variants exist here; os.py
+    /// builds its `supports_*` sets from this list.
+    #[pyattr]
+    fn _have_functions(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.new_list(Vec::new()).into()
+    }
+
     #[pyattr]
     fn environ(vm: &VirtualMachine) -> PyDictRef {
         let env = vm.ctx.new_dict();
         for (k, v) in [("HOME", "/home/mpi"), ("PWD", "/"), ("LANG", "C.UTF-8"), ("USER", "mpi"), ("PATH", "/usr/bin")] {
-            env.set_item(&*vm.ctx.new_bytes(k.as_bytes().to_vec()), vm.ctx.new_bytes(v.as_bytes().to_vec()).into(), vm)
-                .expect("bytes keys always work");
+            let key: PyObjectRef = vm.ctx.new_bytes(k.as_bytes().to_vec()).into();
+            env.set_item(&*key, vm.ctx.new_bytes(v.as_bytes().to_vec()).into(), vm).expect("bytes keys always work");
         }
         env
     }
@@ -117,7 +124,7 @@ pub(crate) mod posix {
     fn listdir(path: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
         match path {
             OptionalArg::Present(p) if !vm.is_none(&p) => {
-                let is_cwd = p.str(vm).is_ok_and(|s| matches!(s.as_str(), "." | "/"));
+                let is_cwd = p.str(vm).is_ok_and(|s| matches!(&*s.to_string_lossy(), "." | "/"));
                 if is_cwd { Ok(Vec::new()) } else { Err(no_such_file(vm, p)) }
             }
             _ => Ok(Vec::new()),

@@ -171,7 +171,13 @@ impl Default for RankRuntime {
 impl RankRuntime {
     pub fn new() -> Self {
         let builder = Interpreter::builder(Default::default());
-        let stdlib = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
+        let mut stdlib = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        // The native `_datetime` reads std's clock, which wasm32-unknown-unknown
+        // lacks (datetime.now() would abort the worker); without it `datetime`
+        // uses the pure-Python `_pydatetime`, which reads time.time().
+        #[cfg(target_arch = "wasm32")]
+        stdlib.retain(|def| AsRef::<str>::as_ref(def.name) != "_datetime");
         let mpi = crate::native::module_def(&builder.ctx);
         #[cfg(target_arch = "wasm32")]
         let builder = {
@@ -233,8 +239,29 @@ fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     let code = vm
         .compile(&script.source, Mode::Exec, script.path.clone())
         .map_err(|err| err.into_pyexception(vm, Some(&script.source)))?;
-    let _ = vm.register_code_in_linecache(&code, &script.source);
+    remember_source(vm, script)?;
     vm.run_code_obj(code, scope).map(drop)
+}
+
+/// Puts the script's source in `linecache`, as an entry that is never checked
+/// against a file, so that tracebacks quote its lines even where the script
+/// is not a file (the browser) or has changed on disk since.
+fn remember_source(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
+    let lines: Vec<PyObjectRef> = script
+        .source
+        .split_inclusive('\n')
+        .map(|l| if l.ends_with('\n') { l.to_owned() } else { format!("{l}\n") })
+        .map(|l| vm.ctx.new_str(l).into())
+        .collect();
+    let path: PyObjectRef = vm.ctx.new_str(script.path.as_str()).into();
+    let entry = vm.ctx.new_tuple(vec![
+        vm.ctx.new_int(script.source.len()).into(),
+        vm.ctx.none(),
+        vm.ctx.new_list(lines).into(),
+        path.clone(),
+    ]);
+    let cache = vm.import("linecache", 0)?.get_attr("cache", vm)?;
+    cache.set_item(&*path, entry.into(), vm)
 }
 
 fn outcome_of(vm: &VirtualMachine, rank: &RankContext, exc: PyBaseExceptionRef) -> RankOutcome {

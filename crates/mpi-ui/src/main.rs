@@ -109,7 +109,7 @@ fn app(props: &AppProps) -> Html {
             }
             <textarea id="source" rows="12" cols="80" value={(*source).clone()} oninput={on_source} />
             <p>
-                <label>{ "Ranks " }<input id="ranks" type="number" min="1" max="64" value={ranks.to_string()} onchange={on_ranks} /></label>
+                <label>{ "Ranks " }<input id="ranks" type="number" min="1" max={runner::MAX_RANKS.to_string()} value={ranks.to_string()} onchange={on_ranks} /></label>
                 { " " }<button id="run" onclick={on_run}>{ "Run" }</button>
                 { " " }<button id="stop" onclick={on_stop}>{ "Stop" }</button>
                 { " " }<span id="status">{ (*status).clone() }</span>

@@ -15,6 +15,15 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 #[wasm_bindgen_test]
+fn runs_where_atomics_wait_may_block() {
+    // On a page's main thread Atomics.wait throws; in a dedicated worker, as
+    // every rank runs, it sleeps until the timeout.
+    let word = js_sys::Int32Array::new(&js_sys::SharedArrayBuffer::new(4));
+    let slept = js_sys::Atomics::wait_with_timeout(&word, 0, 0, 5.0).expect("Atomics.wait is allowed here");
+    assert_eq!(String::from(slept), "timed-out");
+}
+
+#[wasm_bindgen_test]
 fn words_are_atomic_and_shared_between_views() {
     let a = SabMemory::new(16);
     let b = SabMemory::wrap(a.buffer().clone());

@@ -14,4 +14,4 @@ pub mod record;
 
 pub use js_api::install;
 pub use pool::{MAX_RANKS, Playground, RunEvent, RunRequest, cross_origin_isolated};
-pub use record::{OutputLine, RunResult, Status};
+pub use record::Status;

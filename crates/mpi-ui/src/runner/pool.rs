@@ -380,11 +380,7 @@ impl Inner {
         self.remove_slot(id);
         match state {
             SlotState::Busy(rank) => {
-                let outcome = RankOutcome::Failed {
-                    traceback: format!("{message}\n"),
-                    summary: format!("its runtime crashed: {message}"),
-                    exit_code: None,
-                };
+                let outcome = RankOutcome::Crashed { message };
                 self.rank_ended(rank, outcome, deferred);
             }
             SlotState::Starting => {

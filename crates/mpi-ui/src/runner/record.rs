@@ -125,13 +125,21 @@ impl Record {
         self.exited[rank as usize] = true;
         self.ranks[rank as usize].exit_code = outcome.exit_code();
         let mut shown = Vec::new();
-        if let RankOutcome::Failed { traceback, summary, .. } = outcome
+        let failure = match outcome {
+            RankOutcome::Failed { traceback, summary, .. } => Some((summary.clone(), traceback.clone())),
+            RankOutcome::Crashed { message } => Some((format!("the runtime crashed: {message}"), message.clone())),
+            _ => None,
+        };
+        if let Some((summary, mut traceback)) = failure
             && self.ending.is_none()
         {
             if !traceback.is_empty() {
+                if !traceback.ends_with('\n') {
+                    traceback.push('\n');
+                }
                 shown = self.add_output(rank, vec![Chunk { stream: StreamName::Stderr, text: traceback.clone(), t }]);
             }
-            self.failure = Some(Failure { rank, summary: summary.clone(), traceback: traceback.clone() });
+            self.failure = Some(Failure { rank, summary, traceback });
         }
         if self.ending.is_some() {
             return (None, shown);
@@ -159,10 +167,6 @@ impl Record {
             });
             self.end(Status::Deadlock, Ending { exit_status: EXIT_DEADLOCK, report: report.to_string() });
         }
-    }
-
-    pub fn has_ending(&self) -> bool {
-        self.ending.is_some()
     }
 
     pub fn has_exited(&self, rank: u32) -> bool {
