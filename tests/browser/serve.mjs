@@ -18,11 +18,17 @@ const TYPES = {
   ".py": "text/plain; charset=utf-8",
 };
 
-/** Serves `dir`; resolves to { url, close() }. */
-export async function serve(dir, { port = 0, isolation = true } = {}) {
+/** Serves `dir` (under the URL path `prefix`, as a host serving a site from
+ *  a sub-path does); resolves to { url, close() }. */
+export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const full = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (!full.startsWith(prefix)) {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      return;
+    }
+    const path = "/" + full.slice(prefix.length);
     let file = normalize(join(root, path));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
@@ -42,7 +48,7 @@ export async function serve(dir, { port = 0, isolation = true } = {}) {
     }
   });
   await new Promise((ok) => server.listen(port, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,8 +4,8 @@
 //! one line saying what it installs and why when it must install something.
 //! Steps: a native rustc >= 1.96, a way to build wasm32 (rustup target or the
 //! Debian build-std fallback), `wasm-bindgen-cli` matching Cargo.lock, `trunk`,
-//! and with `--browser` Chromium + chromedriver, Node.js and the browser
-//! tests' npm packages (tests/browser, `npm ci` from its lockfile).
+//! Node.js with the editor bundle (web/editor, `npm ci` + esbuild), and with
+//! `--browser` Chromium + chromedriver and the browser tests' npm packages.
 
 use std::fs;
 use std::process::{Command, Stdio};
@@ -39,6 +39,8 @@ pub fn run(options: Options) -> Result<Toolchain, String> {
 
     ensure_wasm_bindgen(&tc)?;
     ensure_trunk(&tc)?;
+    ensure_node(&mut apt)?;
+    ensure_editor_bundle()?;
     if options.browser {
         ensure_browser(&mut apt)?;
     }
@@ -252,7 +254,18 @@ fn cargo_install(tc: &Toolchain, args: &[&str]) -> Result<(), String> {
     Err(last_error)
 }
 
-/// Installs Chromium, chromedriver, Node.js and the browser tests' npm packages.
+/// Node.js and npm: the editor is bundled from npm packages, and the browser
+/// tests run on Node.
+fn ensure_node(apt: &mut Apt) -> Result<(), String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if util::find_in_path("node", &path).is_some() && util::find_in_path("npm", &path).is_some() {
+        return Ok(());
+    }
+    let packages = vec!["nodejs".to_owned(), "npm".to_owned()];
+    apt.install(&packages, "the editor bundle and the browser tests need Node.js and npm", false)
+}
+
+/// Installs Chromium and chromedriver, and the browser tests' npm packages.
 fn ensure_browser(apt: &mut Apt) -> Result<(), String> {
     let missing = Apt::missing(BROWSER)?;
     if missing.is_empty() {
@@ -260,26 +273,44 @@ fn ensure_browser(apt: &mut Apt) -> Result<(), String> {
     } else {
         apt.install(&missing, "the browser tests drive a headless Chromium", true)?;
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if util::find_in_path("node", &path).is_none() || util::find_in_path("npm", &path).is_none() {
-        let packages = vec!["nodejs".to_owned(), "npm".to_owned()];
-        apt.install(&packages, "the browser tests run on Node.js (playwright-core)", false)?;
-    }
-    ensure_npm_packages()
+    ensure_npm_packages("tests/browser", "the browser tests' packages (playwright-core, smol-toml)")
 }
 
-/// `npm ci` in tests/browser when its node_modules is missing or older than the lockfile.
-fn ensure_npm_packages() -> Result<(), String> {
-    let dir = util::repo_root().join("tests/browser");
-    let stamp = dir.join("node_modules/.package-lock.json");
-    let modified = |p: &std::path::Path| fs::metadata(p).and_then(|m| m.modified()).ok();
-    if let (Some(installed), Some(locked)) = (modified(&stamp), modified(&dir.join("package-lock.json")))
-        && installed >= locked
+/// The code editor (CodeMirror 6 from npm) bundled into web/gen/editor.js,
+/// rebuilt when its source or lockfile is newer than the bundle.
+fn ensure_editor_bundle() -> Result<(), String> {
+    ensure_npm_packages("web/editor", "the editor's packages (CodeMirror 6, esbuild)")?;
+    let dir = util::repo_root().join("web/editor");
+    let bundle = util::repo_root().join("web/gen/editor.js");
+    let inputs = [dir.join("src/editor.js"), dir.join("package-lock.json")];
+    if let Some(built) = modified(&bundle)
+        && inputs.iter().all(|i| modified(i).is_some_and(|m| m <= built))
     {
-        eprintln!("setup: browser test packages present (tests/browser/node_modules)");
+        eprintln!("setup: editor bundle up to date (web/gen/editor.js)");
         return Ok(());
     }
-    eprintln!("setup: installing the browser tests' npm packages (playwright-core, smol-toml) with npm ci");
+    eprintln!("setup: bundling the editor into web/gen/editor.js");
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(&dir).args(["run", "build"]).stdin(Stdio::null());
+    util::run(&mut cmd)
+}
+
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `npm ci` in `dir` (relative to the repository) when its node_modules is
+/// missing or older than its lockfile.
+fn ensure_npm_packages(dir: &str, what: &str) -> Result<(), String> {
+    let dir = util::repo_root().join(dir);
+    if let (Some(installed), Some(locked)) =
+        (modified(&dir.join("node_modules/.package-lock.json")), modified(&dir.join("package-lock.json")))
+        && installed >= locked
+    {
+        eprintln!("setup: {what} present");
+        return Ok(());
+    }
+    eprintln!("setup: installing {what} with npm ci");
     let mut cmd = Command::new("npm");
     cmd.current_dir(&dir).args(["ci", "--no-audit", "--no-fund"]).stdin(Stdio::null());
     util::run(&mut cmd)

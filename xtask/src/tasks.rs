@@ -29,12 +29,13 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
     summary.push(("setup", Ok(()), t.elapsed()));
 
     let dist = util::target_dir().join("xtask-dist");
-    let steps: [(&str, &StepFn); 5] = [
+    let steps: [(&str, &StepFn); 6] = [
         ("invariants: `//!` headers, mpi-core dependencies", &|| checks::run(&tc)),
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
         ("browser transport: mpi-web in a dedicated worker (wasm-bindgen-test, Chromium)", &|| transport_tests(&tc)),
         ("trunk build --release: the page and the rank runtime", &|| trunk_build(&tc, &dist)),
-        ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| browser_fixtures(&dist)),
+        ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| browser_node(&dist, "run-fixtures.mjs")),
+        ("browser UI: the page driven as a person would (Chromium)", &|| browser_node(&dist, "ui.mjs")),
     ];
     let total = steps.len();
     for (i, (name, step)) in steps.iter().enumerate() {
@@ -90,7 +91,8 @@ fn transport_tests(tc: &Toolchain) -> Result<(), String> {
 /// Builds the page as `dist` does (release), into `dist`.
 fn trunk_build(tc: &Toolchain, dist: &std::path::Path) -> Result<(), String> {
     let mut cmd = trunk(tc)?;
-    cmd.args(["build", "--release", "--offline", "--dist"]).arg(dist);
+    // Relative asset URLs, as `dist` ships them: the tests serve it from a sub-path too.
+    cmd.args(["build", "--release", "--offline", "--public-url", "./", "--dist"]).arg(dist);
     util::run(&mut cmd)?;
     for file in ["index.html", "_headers", "rank-worker.js", "mpi-worker.js", "mpi-worker_bg.wasm"] {
         if !dist.join(file).is_file() {
@@ -100,10 +102,10 @@ fn trunk_build(tc: &Toolchain, dist: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The fixture suite through `window.mpiPlayground.run` on the built page.
-fn browser_fixtures(dist: &std::path::Path) -> Result<(), String> {
+/// One of the browser suites in tests/browser, against the built page.
+fn browser_node(dist: &std::path::Path, script: &str) -> Result<(), String> {
     let mut cmd = Command::new("node");
-    cmd.current_dir(util::repo_root().join("tests/browser")).arg("run-fixtures.mjs").arg("--dist").arg(dist);
+    cmd.current_dir(util::repo_root().join("tests/browser")).arg(script).arg("--dist").arg(dist);
     util::run(&mut cmd)
 }
 
@@ -131,10 +133,8 @@ pub fn serve(port: u16) -> Result<ExitCode, String> {
 pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
     let tc = setup::run(Options { browser: false })?;
     let mut cmd = trunk(&tc)?;
-    cmd.args(["build", "--release"]);
-    if let Some(url) = public_url {
-        cmd.args(["--public-url", url]);
-    }
+    // Relative asset URLs by default: the same dist/ works from any sub-path.
+    cmd.args(["build", "--release", "--public-url", public_url.unwrap_or("./")]);
     util::run(&mut cmd)?;
     eprintln!("dist: {}", util::repo_root().join("dist").display());
     Ok(ExitCode::SUCCESS)

@@ -19,6 +19,16 @@ use wasm_bindgen::JsValue;
 /// (posted as is, not serialized, so that it stays shared).
 pub const WORLD_FIELD: &str = "world";
 
+/// The field of a `run` message that carries the output credits: a
+/// SharedArrayBuffer of one i32 per rank counting the output batches the page
+/// has taken. A rank with [`MAX_BATCHES_IN_FLIGHT`] batches not yet taken
+/// waits (in `Atomics.wait`) before posting more, as a writer to a full pipe
+/// does, so a flooding rank runs at the speed the page can show.
+pub const CREDITS_FIELD: &str = "credits";
+
+/// Output batches a rank may have posted and the page not yet taken.
+pub const MAX_BATCHES_IN_FLIGHT: i32 = 8;
+
 /// The UI thread to a worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]

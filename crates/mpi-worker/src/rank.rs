@@ -6,7 +6,7 @@ use js_sys::{Int32Array, Reflect, SharedArrayBuffer};
 use mpi_core::{Endpoint, World};
 use mpi_python::{RankHost, RankRuntime, Script, Stream};
 use mpi_web::SabMemory;
-use mpi_web::protocol::{FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
+use mpi_web::protocol::{CREDITS_FIELD, FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -54,22 +54,24 @@ fn warm() {
 /// Every message after `init` (rank-worker.js queues any that come before).
 #[wasm_bindgen]
 pub fn on_message(message: JsValue) {
-    let world = Reflect::get(&message, &WORLD_FIELD.into()).ok().and_then(|w| w.dyn_into::<SharedArrayBuffer>().ok());
+    let shared = |field: &str| Reflect::get(&message, &field.into()).ok().and_then(|w| w.dyn_into::<SharedArrayBuffer>().ok());
+    let (world, credits) = (shared(WORLD_FIELD), shared(CREDITS_FIELD));
     match from_js::<ToWorker>(message) {
         Ok(ToWorker::Run { rank, source, path, args, origin_ms }) => {
             let Some(world) = world else {
                 post(&FromWorker::Crash { message: "a run message came without its World buffer".into() });
                 return;
             };
-            run(world, rank, Script { source, path, args }, origin_ms);
+            let credits = credits.map(|c| (Int32Array::new(&c), rank));
+            run(world, rank, Script { source, path, args }, origin_ms, credits);
         }
         Err(e) => post(&FromWorker::Crash { message: format!("unreadable control message: {e}") }),
     }
 }
 
-fn run(buffer: SharedArrayBuffer, rank: u32, script: Script, origin_ms: f64) {
+fn run(buffer: SharedArrayBuffer, rank: u32, script: Script, origin_ms: f64, credits: Option<(Int32Array, u32)>) {
     let runtime = WARM.with(|w| w.borrow_mut().take()).unwrap_or_else(RankRuntime::new);
-    let batcher = Rc::new(Batcher::new(origin_ms));
+    let batcher = Rc::new(Batcher::new(origin_ms, credits));
     let memory = SabMemory::wrap(buffer).with_before_wait({
         let batcher = batcher.clone();
         move || batcher.flush()

@@ -112,6 +112,11 @@ pub fn install(playground: &Playground) {
             })
         })
     };
+    // A page that never awaits `ready` should not see an "unhandled rejection"
+    // when the runtime cannot start (the page itself says why).
+    let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+    let _ = ready.catch(&ignore);
+    ignore.forget();
     method(&api, "ready", &ready);
     let _ = Reflect::set(&js_sys::global(), &"mpiPlayground".into(), &api);
 }

@@ -13,5 +13,5 @@ mod pool;
 pub mod record;
 
 pub use js_api::install;
-pub use pool::{MAX_RANKS, Playground, RunEvent, RunRequest, cross_origin_isolated};
+pub use pool::{MAX_RANKS, Playground, RunEvent, RunRequest};
 pub use record::Status;

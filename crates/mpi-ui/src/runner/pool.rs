@@ -4,7 +4,7 @@ use super::record::{OutputLine, Record, RunResult, Status};
 use js_sys::{Object, Reflect, WebAssembly};
 use mpi_core::{DeadlockWatch, Ending, Layout, RankOutcome, World, timeout_ending};
 use mpi_web::SabMemory;
-use mpi_web::protocol::{FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
+use mpi_web::protocol::{CREDITS_FIELD, FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ErrorEvent, MessageEvent, Response, Worker};
+use web_sys::{ErrorEvent, Headers, MessageEvent, ReadableStream, ReadableStreamDefaultReader, Response, ResponseInit, Worker};
 
 /// The most ranks a run may have (the UI offers 1 to 64).
 pub const MAX_RANKS: u32 = 64;
@@ -90,6 +90,8 @@ struct Pending {
 
 struct Active {
     world: World,
+    /// Output batches taken, per rank (see `CREDITS_FIELD`).
+    credits: js_sys::Int32Array,
     record: Record,
     listener: Listener,
     requested_at: f64,
@@ -118,6 +120,9 @@ struct Inner {
     ready_waiters: Vec<Box<dyn FnOnce(Result<(), String>)>>,
 }
 
+/// Bytes of the rank runtime fetched so far, and the total when known.
+pub type Progress = Rc<dyn Fn(f64, Option<f64>)>;
+
 /// `performance.now()` on the UI thread.
 fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
@@ -128,6 +133,20 @@ fn shared_clock_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now())
 }
 
+/// Why the page is not isolated, as web/isolate.js found out (it may be
+/// about to reload the page through its service worker).
+fn isolation_problem() -> String {
+    let report = Reflect::get(&js_sys::global(), &"mpiIsolation".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = |k: &str| Reflect::get(&report, &k.into()).ok();
+    if field("pending").and_then(|p| p.as_bool()) == Some(true) {
+        return "Making the page cross-origin isolated (it reloads once)…".to_owned();
+    }
+    match field("reason").and_then(|r| r.as_string()) {
+        Some(reason) => format!("{} {reason}", crate::ISOLATION_MISSING),
+        None => crate::ISOLATION_MISSING.to_owned(),
+    }
+}
+
 /// Whether the page may use SharedArrayBuffer at all.
 pub fn cross_origin_isolated() -> bool {
     Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
@@ -135,8 +154,9 @@ pub fn cross_origin_isolated() -> bool {
 
 impl Playground {
     /// Starts loading the rank runtime from `base_url` (where `rank-worker.js`
-    /// and `mpi-worker_bg.wasm` are served) and warming workers.
-    pub fn new(base_url: &str) -> Self {
+    /// and `mpi-worker_bg.wasm` are served) and warming workers; `progress`
+    /// hears how the download goes.
+    pub fn new(base_url: &str, progress: Progress) -> Self {
         let inner = Rc::new_cyclic(|me| {
             RefCell::new(Inner {
                 me: me.clone(),
@@ -153,12 +173,12 @@ impl Playground {
         });
         let playground = Playground(inner);
         if !cross_origin_isolated() {
-            playground.0.borrow_mut().module = Module::Failed(crate::ISOLATION_MISSING.to_owned());
+            playground.0.borrow_mut().module = Module::Failed(isolation_problem());
         } else {
             let me = playground.clone();
             let url = format!("{base_url}mpi-worker_bg.wasm");
             wasm_bindgen_futures::spawn_local(async move {
-                let module = compile(&url).await;
+                let module = compile(&url, progress).await;
                 me.module_loaded(module);
             });
         }
@@ -361,6 +381,9 @@ impl Inner {
     fn slot_output(&mut self, id: u32, chunks: Vec<mpi_web::protocol::Chunk>, deferred: &mut Deferred) {
         let Some(SlotState::Busy(rank)) = self.slots.iter().find(|s| s.id == id).map(|s| s.state) else { return };
         let Some(active) = &mut self.active else { return };
+        // Taken: the rank may post another batch.
+        let _ = js_sys::Atomics::add(&active.credits, rank, 1);
+        let _ = js_sys::Atomics::notify(&active.credits, rank);
         let lines = active.record.add_output(rank, chunks);
         if !lines.is_empty() {
             let listener = active.listener.clone();
@@ -426,6 +449,8 @@ impl Inner {
         let buffer = memory.buffer().clone();
         let world = World::create(Arc::new(memory), layout);
         let origin_ms = shared_clock_ms();
+        let credits_buffer = js_sys::SharedArrayBuffer::new(4 * request.ranks);
+        let credits = js_sys::Int32Array::new(&credits_buffer);
         let slots: Vec<u32> = ready[..request.ranks as usize].to_vec();
         for (rank, id) in slots.iter().enumerate() {
             let message = to_js(&ToWorker::Run {
@@ -436,6 +461,7 @@ impl Inner {
                 origin_ms,
             });
             let _ = Reflect::set(&message, &WORLD_FIELD.into(), &buffer);
+            let _ = Reflect::set(&message, &CREDITS_FIELD.into(), &credits_buffer);
             let slot = self.slot_mut(*id).expect("ready slot exists");
             slot.state = SlotState::Busy(rank as u32);
             if let Err(e) = slot.worker.post_message(&message) {
@@ -454,6 +480,7 @@ impl Inner {
             .unwrap_or(0);
         self.active = Some(Active {
             world,
+            credits,
             record: Record::new(request.ranks),
             listener,
             requested_at,
@@ -565,26 +592,49 @@ fn stopped_ending(running: &[u32]) -> Ending {
     Ending { exit_status: 143, report }
 }
 
-/// Fetches and compiles the rank runtime once for the whole page.
-async fn compile(url: &str) -> Result<JsValue, String> {
+/// Fetches and compiles the rank runtime once for the whole page, streaming:
+/// the body is teed, one branch compiled as it arrives, the other counted for
+/// `progress`. The compiled branch is given the `application/wasm` type
+/// itself, so hosts that send another type still work.
+async fn compile(url: &str, progress: Progress) -> Result<JsValue, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let streamed = WebAssembly::compile_streaming(&window.fetch_with_str(url));
-    if let Ok(module) = JsFuture::from(streamed).await {
-        return Ok(module);
-    }
-    // compileStreaming needs the `application/wasm` type; some hosts send
-    // another. Fall back to bytes, and say what went wrong if that fails too.
     let response: Response = JsFuture::from(window.fetch_with_str(url))
         .await
         .map_err(|e| format!("cannot fetch {url}: {}", describe(&e)))?
         .unchecked_into();
     if !response.ok() {
-        return Err(format!("cannot fetch {url}: HTTP {}", response.status()));
+        return Err(format!("cannot fetch {url}: HTTP {} {}", response.status(), response.status_text()));
     }
-    let bytes = JsFuture::from(response.array_buffer().map_err(|e| describe(&e))?)
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    // A compressed transfer's length is not the length of the bytes we count.
+    let total = header("content-length").filter(|_| header("content-encoding").is_none()).and_then(|v| v.parse().ok());
+    let body = response.body().ok_or_else(|| format!("{url}: empty response"))?;
+    let branches = body.tee();
+    let (compiled, counted): (ReadableStream, ReadableStream) =
+        (branches.get(0).unchecked_into(), branches.get(1).unchecked_into());
+    wasm_bindgen_futures::spawn_local(count_bytes(counted, total, progress));
+    let init = ResponseInit::new();
+    let headers = Headers::new().map_err(|e| describe(&e))?;
+    let _ = headers.set("content-type", "application/wasm");
+    init.set_headers(&headers);
+    let typed = Response::new_with_opt_readable_stream_and_init(Some(&compiled), &init).map_err(|e| describe(&e))?;
+    let typed: js_sys::Promise = js_sys::Promise::resolve(&typed).unchecked_into();
+    JsFuture::from(WebAssembly::compile_streaming(&typed))
         .await
-        .map_err(|e| format!("cannot read {url}: {}", describe(&e)))?;
-    JsFuture::from(WebAssembly::compile(&bytes)).await.map_err(|e| format!("cannot compile {url}: {}", describe(&e)))
+        .map_err(|e| format!("cannot compile {url}: {}", describe(&e)))
+}
+
+async fn count_bytes(stream: ReadableStream, total: Option<f64>, progress: Progress) {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut loaded = 0.0;
+    while let Ok(chunk) = JsFuture::from(reader.read()).await {
+        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        let bytes = Reflect::get(&chunk, &"value".into()).ok().and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok());
+        loaded += bytes.map_or(0.0, |b| b.length() as f64);
+        progress(loaded, total);
+    }
 }
 
 /// A JS error as text.

@@ -1,0 +1,539 @@
+//! The page: editor, rank count, Run/Stop, status, output views, gallery,
+//! share and download; and the compact embed mode for tutorial pages.
+//! Components render [`State`] and dispatch [`Action`]s; the runtime
+//! ([`Playground`]) is driven from callbacks.
+
+use crate::editor::Editor;
+use crate::examples::{self, EXAMPLES};
+use crate::runner::record::OutputLine;
+use crate::runner::{Playground, RunEvent, RunRequest, Status};
+use crate::state::{Action, Ending, Line, MAX_RANKS, MIN_RANKS, Phase, State, View};
+use crate::{share, storage};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+thread_local! {
+    /// Where download progress goes once the page is up.
+    static PROGRESS: std::cell::RefCell<Option<Callback<(f64, Option<f64>)>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The runtime's download progress (bytes so far, total when known).
+pub fn report_progress(loaded: f64, total: Option<f64>) {
+    PROGRESS.with(|p| {
+        if let Some(cb) = &*p.borrow() {
+            cb.emit((loaded, total));
+        }
+    });
+}
+
+/// How the page was opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Launch {
+    pub embed: bool,
+    pub state: State,
+}
+
+/// Reads the URL (share fragment, embed parameters) and the saved draft.
+pub fn launch() -> Launch {
+    let location = web_sys::window().map(|w| w.location());
+    let query = location.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+    let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&query).ok();
+    let param = |k: &str| params.as_ref().and_then(|p| p.get(k));
+    let embed = params.as_ref().is_some_and(|p| p.has("embed"));
+    let ranks_param = param("ranks").and_then(|r| r.parse().ok());
+    let default = examples::find("hello").expect("hello is in the gallery");
+    let mut state = State::new(default.source.to_owned(), 4);
+    if let Some((source, ranks)) = share::decode(&hash) {
+        // A shared link loads its script; it never runs it by itself.
+        state = state.reduce(Action::Edit(source)).reduce(Action::SetRanks(ranks.or(ranks_param).unwrap_or(4)));
+    } else if let Some(example) = param("example").and_then(|n| examples::find(&n)) {
+        state = state.reduce(load_example(example));
+        if let Some(n) = ranks_param {
+            state = state.reduce(Action::SetRanks(n));
+        }
+    } else if let Some(draft) = storage::load().filter(|_| !embed) {
+        state = state.reduce(Action::Edit(draft.source)).reduce(Action::SetRanks(draft.ranks));
+    } else {
+        state = state.reduce(load_example(default));
+    }
+    Launch { embed, state }
+}
+
+fn load_example(e: &examples::Example) -> Action {
+    Action::LoadExample { name: e.name.to_owned(), source: e.source.to_owned(), ranks: e.ranks }
+}
+
+/// Makes [`State::reduce`] Yew's reducer.
+#[derive(PartialEq)]
+struct Model(State);
+
+impl Reducible for Model {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let state = Rc::try_unwrap(self).map(|m| m.0).unwrap_or_else(|shared| shared.0.clone());
+        Rc::new(Model(state.reduce(action)))
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub playground: Playground,
+    pub launch: Launch,
+}
+
+fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Output arrives in many small events; it is handed to the state at most
+/// every [`FLUSH_MS`], so a flood costs a few renders a second, not thousands.
+const FLUSH_MS: u32 = 40;
+
+#[function_component(App)]
+pub fn app(props: &AppProps) -> Html {
+    let model = use_reducer_eq(|| Model(props.launch.state.clone()));
+    let state = &model.0;
+    let dispatch = model.dispatcher();
+    let embed = props.launch.embed;
+    let dark = use_state(prefers_dark);
+    let pending = use_mut_ref(Vec::<OutputLine>::new);
+    let flush_timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let started = use_mut_ref(|| 0.0f64);
+    let clock = use_state(|| 0.0f64);
+    let notice = use_state(String::new);
+
+    // Runtime download progress and readiness (set up once).
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let cb = Callback::from(move |(loaded, total)| dispatch.dispatch(Action::Loading { loaded, total }));
+            PROGRESS.with(|p| *p.borrow_mut() = Some(cb));
+        });
+    }
+    {
+        let (playground, dispatch) = (props.playground.clone(), dispatch.clone());
+        use_effect_with((), move |_| {
+            playground.when_ready(move |r| match r {
+                Ok(()) => dispatch.dispatch(Action::Ready),
+                Err(why) => dispatch.dispatch(Action::Unavailable(why)),
+            });
+        });
+    }
+    // Keep the draft (not in embed mode: an embedded example is not the user's draft).
+    {
+        let draft = storage::Draft { source: state.source.clone(), ranks: state.ranks };
+        use_effect_with(draft, move |draft| {
+            if !embed {
+                storage::save(draft)
+            }
+        });
+    }
+    // Follow the system's theme.
+    {
+        let dark = dark.clone();
+        use_effect_with((), move |_| {
+            let query = web_sys::window().and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten());
+            let listener = query.map(|q| {
+                let q2 = q.clone();
+                let l = on_media_change(&q, move || dark.set(q2.matches()));
+                (q, l)
+            });
+            move || drop(listener)
+        });
+    }
+    // The elapsed time while running.
+    {
+        let (clock, running) = (clock.clone(), state.is_running());
+        use_effect_with(running, move |running| {
+            let interval = running.then(|| gloo_timers::callback::Interval::new(100, move || clock.set(now())));
+            move || drop(interval)
+        });
+    }
+
+    let flush = {
+        let (pending, dispatch) = (pending.clone(), dispatch.clone());
+        Rc::new(move || {
+            let lines = std::mem::take(&mut *pending.borrow_mut());
+            if !lines.is_empty() {
+                dispatch.dispatch(Action::Output(lines));
+            }
+        })
+    };
+    let on_run = {
+        let (playground, dispatch, started) = (props.playground.clone(), dispatch.clone(), started.clone());
+        let (pending, flush_timer, flush) = (pending.clone(), flush_timer.clone(), flush.clone());
+        let request = RunRequest {
+            source: state.source.clone(),
+            ranks: state.ranks,
+            timeout_ms: None,
+            path: state.script_name(),
+            args: Vec::new(),
+        };
+        let can_run = state.can_run();
+        Callback::from(move |_: ()| {
+            if !can_run {
+                return;
+            }
+            pending.borrow_mut().clear();
+            *started.borrow_mut() = now();
+            dispatch.dispatch(Action::RunStarted);
+            let (dispatch, pending, flush_timer, flush) =
+                (dispatch.clone(), pending.clone(), flush_timer.clone(), flush.clone());
+            playground.run(request.clone(), move |event| match event {
+                RunEvent::Output(lines) => {
+                    pending.borrow_mut().extend(lines);
+                    let mut timer = flush_timer.borrow_mut();
+                    if timer.is_none() {
+                        let (flush, flush_timer) = (flush.clone(), flush_timer.clone());
+                        *timer = Some(gloo_timers::callback::Timeout::new(FLUSH_MS, move || {
+                            flush_timer.borrow_mut().take();
+                            flush();
+                        }));
+                    }
+                }
+                RunEvent::Finished(result) => {
+                    flush_timer.borrow_mut().take();
+                    flush();
+                    dispatch.dispatch(Action::Finished(Box::new(result)));
+                }
+            });
+        })
+    };
+    let on_stop = {
+        let playground = props.playground.clone();
+        Callback::from(move |_: MouseEvent| playground.stop())
+    };
+    let on_edit = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |text: String| dispatch.dispatch(Action::Edit(text)))
+    };
+    let on_ranks = {
+        let (dispatch, playground) = (dispatch.clone(), props.playground.clone());
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(n) = input.value().trim().parse::<u32>() {
+                let n = n.clamp(MIN_RANKS, MAX_RANKS);
+                input.set_value(&n.to_string());
+                playground.warm(n as usize);
+                dispatch.dispatch(Action::SetRanks(n));
+            }
+        })
+    };
+    let on_example = {
+        let (dispatch, playground) = (dispatch.clone(), props.playground.clone());
+        Callback::from(move |name: &'static str| {
+            if let Some(e) = examples::find(name) {
+                playground.warm(e.ranks as usize);
+                dispatch.dispatch(load_example(e));
+            }
+        })
+    };
+    let on_view = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |view: View| dispatch.dispatch(Action::SetView(view)))
+    };
+    let on_clear = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ClearOutput))
+    };
+    let on_copy = {
+        let (text, notice) = (state.output_text(), notice.clone());
+        Callback::from(move |_: MouseEvent| {
+            copy_to_clipboard(&text);
+            notice.set("Output copied".to_owned());
+        })
+    };
+    let on_share = {
+        let (source, ranks, notice) = (state.source.clone(), state.ranks, notice.clone());
+        Callback::from(move |_: MouseEvent| {
+            let url = share_url(&source, ranks);
+            copy_to_clipboard(&url);
+            notice.set(url);
+        })
+    };
+    let on_download = {
+        let (source, ranks, name) = (state.source.clone(), state.ranks, state.script_name());
+        Callback::from(move |_: MouseEvent| download(&name, &share::download_text(&source, ranks, &name)))
+    };
+
+    let elapsed = if state.is_running() { (*clock - *started.borrow()).max(0.0) } else { 0.0 };
+    let toolbar = html! {
+        <div class="toolbar" role="toolbar" aria-label="Run controls">
+            <label class="ranks">{ "Ranks " }
+                <input id="ranks" type="number" min={MIN_RANKS.to_string()} max={MAX_RANKS.to_string()}
+                    value={state.ranks.to_string()} onchange={on_ranks} aria-label="Number of ranks" />
+            </label>
+            <button id="run" class="primary" disabled={!state.can_run()} title="Run (Ctrl+Enter)"
+                onclick={let on_run = on_run.clone(); move |_| on_run.emit(())}>{ "Run" }</button>
+            <button id="stop" disabled={!state.is_running()} onclick={on_stop}>{ "Stop" }</button>
+            <StatusLine phase={state.phase.clone()} elapsed={elapsed} />
+            if !embed {
+                <span class="spacer" />
+                <button id="share" onclick={on_share} title="Copy a link that carries this script">{ "Share" }</button>
+                <button id="download" onclick={on_download} title="Save the script as a .py file">{ "Download" }</button>
+            }
+        </div>
+    };
+    let output = html! {
+        <Output state={state.clone()} on_view={on_view} on_clear={on_clear} on_copy={on_copy} />
+    };
+    let editor = html! {
+        <Editor source={state.source.clone()} error_line={state.error_line} dark={*dark}
+            on_change={on_edit} on_run={on_run.clone()} />
+    };
+    let notice_html = html! {
+        if !notice.is_empty() {
+            <div class="notice" role="status">
+                if notice.starts_with("http") {
+                    { "Link copied: " }<input id="share-url" readonly=true value={(*notice).clone()} />
+                } else {
+                    { (*notice).clone() }
+                }
+            </div>
+        }
+    };
+
+    if embed {
+        return html! {
+            <main class="app embed" data-mode="embed">
+                <section class="work">{ editor }{ toolbar }{ output }</section>
+            </main>
+        };
+    }
+    html! {
+        <main class="app" data-mode="full">
+            <header class="top">
+                <h1>{ "mpi-playground" }</h1>
+                <p class="tagline">{ "MPI for Python in your browser: every rank a real process-like worker, deadlocks included." }</p>
+            </header>
+            <nav id="gallery" class="gallery" aria-label="Examples">
+                <h2>{ "Examples" }</h2>
+                <ul>
+                    { for EXAMPLES.iter().map(|e| {
+                        let on_example = on_example.clone();
+                        let current = state.example.as_deref() == Some(e.name);
+                        html! {
+                            <li>
+                                <button data-example={e.name} class={classes!("example", current.then_some("current"))}
+                                    aria-current={current.then_some("true")}
+                                    onclick={move |_| on_example.emit(e.name)}>
+                                    <span class="title">{ e.title }</span>
+                                    <span class="about">{ e.about }</span>
+                                    <span class="needs">{ format!("{} ranks", e.ranks) }</span>
+                                </button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </nav>
+            <section class="work">{ editor }{ toolbar }{ notice_html }{ output }</section>
+        </main>
+    }
+}
+
+/// Listens to a media query's changes for as long as the returned closure lives.
+fn on_media_change(query: &web_sys::MediaQueryList, f: impl Fn() + 'static) -> wasm_bindgen::closure::Closure<dyn Fn()> {
+    let closure = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
+    query.set_onchange(Some(closure.as_ref().unchecked_ref()));
+    closure
+}
+
+fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+fn share_url(source: &str, ranks: u32) -> String {
+    let Some(window) = web_sys::window() else { return String::new() };
+    let location = window.location();
+    let base = location.href().unwrap_or_default();
+    let base = base.split('#').next().unwrap_or_default();
+    let url = format!("{base}#{}", share::encode(source, ranks));
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    url
+}
+
+fn copy_to_clipboard(text: &str) {
+    if let Some(window) = web_sys::window() {
+        // May be refused (no permission, not focused); the text is on screen anyway.
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+fn download(name: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/x-python");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(a) = document.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+#[derive(Properties, PartialEq)]
+struct StatusProps {
+    phase: Phase,
+    elapsed: f64,
+}
+
+#[function_component(StatusLine)]
+fn status_line(props: &StatusProps) -> Html {
+    let (state, content) = match &props.phase {
+        Phase::Loading { loaded, total } => {
+            let mb = |b: f64| format!("{:.1}", b / 1e6);
+            let text = match total {
+                Some(t) => format!("Loading the runtime… {} of {} MB", mb(*loaded), mb(*t)),
+                None => format!("Loading the runtime… {} MB", mb(*loaded)),
+            };
+            let bar = match total {
+                Some(t) => html! { <progress max={t.to_string()} value={loaded.to_string()} /> },
+                None => html! { <progress /> },
+            };
+            ("loading", html! { <>{ bar }{ " " }{ text }</> })
+        }
+        Phase::Unavailable(why) => ("unavailable", html! { { why.clone() } }),
+        Phase::Ready => ("ready", html! { "Ready" }),
+        Phase::Running => ("running", html! { { format!("Running… {:.1} s", props.elapsed / 1000.0) } }),
+        Phase::Finished(ending) => (status_key(ending.status), html! { { finished_text(ending) } }),
+    };
+    html! { <span id="status" class={classes!("status", state)} data-state={state} role="status" aria-live="polite">{ content }</span> }
+}
+
+fn status_key(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Error => "error",
+        Status::Deadlock => "deadlock",
+        Status::Stopped => "stopped",
+        Status::Timeout => "timeout",
+    }
+}
+
+fn finished_text(ending: &Ending) -> String {
+    match (ending.status, &ending.failure) {
+        (Status::Ok, _) => format!("Finished in {:.0} ms", ending.elapsed_ms),
+        (Status::Error, Some((rank, _))) => format!("Error in rank {rank}"),
+        (Status::Error, None) => "Error".to_owned(),
+        (Status::Deadlock, _) => "Deadlock".to_owned(),
+        (Status::Stopped, _) => "Stopped".to_owned(),
+        (Status::Timeout, _) => "Timed out".to_owned(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OutputProps {
+    state: State,
+    on_view: Callback<View>,
+    on_clear: Callback<MouseEvent>,
+    on_copy: Callback<MouseEvent>,
+}
+
+/// A line with its rank's label and colour.
+fn line_html(line: &Line, label: bool) -> Html {
+    let style = format!("--rank-hue: {}", (line.rank * 137 + 210) % 360);
+    html! {
+        <div key={line.seq} class={classes!("line", line.stderr.then_some("stderr"))} data-rank={line.rank.to_string()} style={style}>
+            if label { <span class="rank">{ format!("[{}]", line.rank) }</span> }
+            <span class="text">{ line.text.clone() }</span>
+        </div>
+    }
+}
+
+#[function_component(Output)]
+fn output(props: &OutputProps) -> Html {
+    let state = &props.state;
+    let view_button = |view: View, id: &'static str, text: &'static str| {
+        let on_view = props.on_view.clone();
+        let pressed = state.view == view;
+        html! {
+            <button id={id} aria-pressed={pressed.to_string()} class={classes!(pressed.then_some("pressed"))}
+                onclick={move |_| on_view.emit(view)}>{ text }</button>
+        }
+    };
+    let hidden = (state.hidden_lines > 0).then(|| {
+        html! { <div class="hidden-lines">{ format!("{} earlier lines not shown", state.hidden_lines) }</div> }
+    });
+    let body = match state.view {
+        View::Interleaved => html! { { for state.lines.iter().map(|l| line_html(l, true)) } },
+        View::Sorted => html! { { for state.sorted_lines().iter().map(|l| line_html(l, true)) } },
+        View::PerRank => html! {
+            <div class="panes">
+                { for (0..state.ranks).map(|r| html! {
+                    <section class="pane" data-rank={r.to_string()} style={format!("--rank-hue: {}", (r * 137 + 210) % 360)}>
+                        <h3>{ format!("rank {r}") }</h3>
+                        { for state.lines_of(r).iter().map(|l| line_html(l, false)) }
+                    </section>
+                }) }
+            </div>
+        },
+    };
+    let block = match &state.phase {
+        Phase::Finished(ending) => ending_block(ending),
+        _ => html! {},
+    };
+    html! {
+        <section class="output-area" aria-label="Output">
+            <div class="output-tools" role="toolbar" aria-label="Output view">
+                { view_button(View::Interleaved, "view-interleaved", "Interleaved") }
+                { view_button(View::PerRank, "view-ranks", "Per rank") }
+                { view_button(View::Sorted, "view-sorted", "Sorted by rank") }
+                <span class="spacer" />
+                <button id="copy" onclick={props.on_copy.clone()}>{ "Copy" }</button>
+                <button id="clear" onclick={props.on_clear.clone()}>{ "Clear" }</button>
+            </div>
+            <div id="output" class="output" tabindex="0">
+                { for hidden }
+                { body }
+            </div>
+            { block }
+        </section>
+    }
+}
+
+fn ending_block(ending: &Ending) -> Html {
+    match ending.status {
+        Status::Ok if ending.dropped_bytes > 0 => html! {
+            <div class="block note">{ format!("{} bytes of output were not kept.", ending.dropped_bytes) }</div>
+        },
+        Status::Ok => html! {},
+        Status::Error => html! {
+            <div class="block error-block" role="alert">
+                <h3>{ match &ending.failure { Some((rank, _)) => format!("Error in rank {rank}"), None => "Error".to_owned() } }</h3>
+                <p>{ ending.report.clone() }</p>
+                if let Some((_, traceback)) = &ending.failure {
+                    <pre class="traceback">{ traceback.clone() }</pre>
+                }
+            </div>
+        },
+        Status::Deadlock => {
+            let cycle = if ending.cycle.is_empty() {
+                String::new()
+            } else {
+                let mut ranks: Vec<String> = ending.cycle.iter().map(|r| format!("rank {r}")).collect();
+                ranks.push(format!("rank {}", ending.cycle[0]));
+                ranks.join(" → ")
+            };
+            html! {
+                <div class="block deadlock-block" role="alert">
+                    <h3>{ "Deadlock" }</h3>
+                    if !cycle.is_empty() { <p class="cycle">{ format!("Wait-for cycle: {cycle}") }</p> }
+                    <ul>
+                        { for ending.blocked.iter().map(|(r, call)| html! { <li>{ format!("rank {r} is blocked in {call}") }</li> }) }
+                    </ul>
+                    <pre>{ ending.report.clone() }</pre>
+                </div>
+            }
+        }
+        Status::Stopped | Status::Timeout => html! { <div class="block note">{ ending.report.clone() }</div> },
+    }
+}

@@ -1,0 +1,36 @@
+//! The examples gallery: the tutorial scripts of tests/examples, baked in by
+//! build.rs with their title, rank count and one-line explanation.
+
+/// One gallery entry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Example {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// The `-n` the script is written for.
+    pub ranks: u32,
+    /// What it shows, in one line.
+    pub about: &'static str,
+    pub source: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/examples.rs"));
+
+pub fn find(name: &str) -> Option<&'static Example> {
+    EXAMPLES.iter().find(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gallery_has_every_tutorial_script_with_its_rank_count() {
+        assert!(EXAMPLES.len() >= 15);
+        assert_eq!(find("point_to_point").unwrap().ranks, 9);
+        assert_eq!(find("broadcast").unwrap().ranks, 10);
+        assert_eq!(find("hello").unwrap().about, "Every process says hello with its rank.");
+        assert_eq!(find("gather").unwrap().about, "Gather Python objects.", "the `Run with:` tail is dropped");
+        assert!(find("deadlock").unwrap().source.contains("comm.recv"));
+        assert!(find("nope").is_none());
+    }
+}

@@ -1,0 +1,64 @@
+//! Share links: a script and its rank count in the URL fragment, deflated and
+//! base64url-encoded (`#ranks=4&code=...`). The fragment never reaches a
+//! server, so a shared script stays between the people who share it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Scripts are small; anything that inflates beyond this is not one of ours.
+const MAX_SCRIPT_BYTES: usize = 1 << 20;
+
+/// The fragment (without `#`) that carries `source` on `ranks` ranks.
+pub fn encode(source: &str, ranks: u32) -> String {
+    let packed = miniz_oxide::deflate::compress_to_vec(source.as_bytes(), 9);
+    format!("ranks={ranks}&code={}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// What a fragment carries: the script and, if given, the rank count.
+/// `None` when it carries no script (or a damaged one).
+pub fn decode(fragment: &str) -> Option<(String, Option<u32>)> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let field = |name: &str| fragment.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
+    let packed = URL_SAFE_NO_PAD.decode(field("code")?).ok()?;
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCRIPT_BYTES).ok()?;
+    let source = String::from_utf8(bytes).ok()?;
+    Some((source, field("ranks").and_then(|r| r.parse().ok())))
+}
+
+/// The text of a downloaded script: the script, headed by how to run it under real MPI.
+pub fn download_text(source: &str, ranks: u32, file_name: &str) -> String {
+    let header = format!("# Run with real MPI (mpi4py): mpiexec -n {ranks} python {file_name}\n");
+    if source.starts_with(&header) { source.to_owned() } else { format!("{header}{source}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_script_round_trips_through_the_fragment() {
+        let source = "from mpi4py import MPI\nprint('héllo', MPI.COMM_WORLD.rank)  # ünïcode\n".repeat(20);
+        let fragment = encode(&source, 9);
+        assert!(fragment.len() < source.len(), "deflate makes repetitive scripts shorter");
+        assert!(fragment.chars().all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)), "URL-safe: {fragment}");
+        assert_eq!(decode(&fragment), Some((source.clone(), Some(9))));
+        assert_eq!(decode(&format!("#{fragment}")), Some((source, Some(9))));
+    }
+
+    #[test]
+    fn damaged_or_foreign_fragments_carry_nothing() {
+        assert_eq!(decode(""), None);
+        assert_eq!(decode("#section-2"), None);
+        assert_eq!(decode("ranks=4&code=!!!"), None);
+        assert_eq!(decode("code=AAAA"), None);
+        let only_code = encode("x = 1\n", 4).replace("ranks=4&", "");
+        assert_eq!(decode(&only_code), Some(("x = 1\n".to_owned(), None)));
+    }
+
+    #[test]
+    fn downloads_say_how_to_run_them_under_mpiexec() {
+        let text = download_text("print(1)\n", 10, "broadcast.py");
+        assert_eq!(text, "# Run with real MPI (mpi4py): mpiexec -n 10 python broadcast.py\nprint(1)\n");
+        assert_eq!(download_text(&text, 10, "broadcast.py"), text, "not headed twice");
+    }
+}

@@ -1,0 +1,358 @@
+//! The page's state as a pure reducer: what is in the editor, how many ranks,
+//! what the last run printed and how it ended. No browser in here, so every
+//! transition is unit-tested natively; components only dispatch [`Action`]s
+//! and render [`State`].
+
+use crate::runner::record::{OutputLine, RunResult, Status};
+use mpi_web::protocol::StreamName;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// Lines kept for display; older ones are counted as "not shown". A flood
+/// (`while True: print(i)`) must not make the page re-render millions of lines.
+pub const MAX_SHOWN_LINES: usize = 2000;
+
+/// Bounds of the rank count the page offers.
+pub const MIN_RANKS: u32 = 1;
+pub const MAX_RANKS: u32 = crate::runner::MAX_RANKS;
+
+/// How output is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Every line in arrival order, labelled with its rank.
+    Interleaved,
+    /// One pane per rank.
+    PerRank,
+    /// Rank 0's lines, then rank 1's, ... (how `mpiexec -l | sort` reads).
+    Sorted,
+}
+
+/// One line of output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Position in the run's output, a stable key for rendering.
+    pub seq: u64,
+    pub rank: u32,
+    pub stderr: bool,
+    pub text: String,
+}
+
+/// Where the runtime and the current run are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    /// Fetching and compiling the rank runtime.
+    Loading { loaded: f64, total: Option<f64> },
+    /// The runtime cannot run here; the reason, in words.
+    Unavailable(String),
+    Ready,
+    Running,
+    Finished(Ending),
+}
+
+/// How the last run ended, as the page shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ending {
+    pub status: Status,
+    pub elapsed_ms: f64,
+    pub report: String,
+    /// The rank whose failure ended the run, with its traceback.
+    pub failure: Option<(u32, String)>,
+    /// The wait-for cycle of a deadlock, and each blocked rank's call.
+    pub cycle: Vec<u32>,
+    pub blocked: Vec<(u32, String)>,
+    pub dropped_bytes: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub source: String,
+    pub ranks: u32,
+    /// The gallery example the script came from, if unchanged since.
+    pub example: Option<String>,
+    pub view: View,
+    pub phase: Phase,
+    pub lines: VecDeque<Rc<Line>>,
+    /// Lines of this run no longer shown (beyond [`MAX_SHOWN_LINES`]).
+    pub hidden_lines: usize,
+    /// Lines of this run so far (shown or not).
+    pub total_lines: u64,
+    /// The line of the script a traceback points at, to mark in the editor.
+    pub error_line: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Edit(String),
+    SetRanks(u32),
+    LoadExample { name: String, source: String, ranks: u32 },
+    SetView(View),
+    Loading { loaded: f64, total: Option<f64> },
+    Unavailable(String),
+    Ready,
+    RunStarted,
+    Output(Vec<OutputLine>),
+    Finished(Box<RunResult>),
+    ClearOutput,
+}
+
+impl State {
+    pub fn new(source: String, ranks: u32) -> Self {
+        State {
+            source,
+            ranks: ranks.clamp(MIN_RANKS, MAX_RANKS),
+            example: None,
+            view: View::Interleaved,
+            phase: Phase::Loading { loaded: 0.0, total: None },
+            lines: VecDeque::new(),
+            hidden_lines: 0,
+            total_lines: 0,
+            error_line: None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.phase == Phase::Running
+    }
+
+    /// Whether Run may be pressed now.
+    pub fn can_run(&self) -> bool {
+        matches!(self.phase, Phase::Ready | Phase::Finished(_) | Phase::Running)
+    }
+
+    /// The script's name as tracebacks and downloads show it.
+    pub fn script_name(&self) -> String {
+        format!("{}.py", self.example.as_deref().unwrap_or("script"))
+    }
+
+    pub fn reduce(mut self, action: Action) -> Self {
+        match action {
+            Action::Edit(source) => {
+                if source != self.source {
+                    self.source = source;
+                    self.example = None;
+                }
+            }
+            Action::SetRanks(n) => self.ranks = n.clamp(MIN_RANKS, MAX_RANKS),
+            Action::LoadExample { name, source, ranks } => {
+                self.source = source;
+                self.ranks = ranks.clamp(MIN_RANKS, MAX_RANKS);
+                self.example = Some(name);
+                self.error_line = None;
+            }
+            Action::SetView(view) => self.view = view,
+            Action::Loading { loaded, total } => {
+                if matches!(self.phase, Phase::Loading { .. }) {
+                    self.phase = Phase::Loading { loaded, total };
+                }
+            }
+            Action::Unavailable(why) => self.phase = Phase::Unavailable(why),
+            Action::Ready => {
+                if matches!(self.phase, Phase::Loading { .. }) {
+                    self.phase = Phase::Ready;
+                }
+            }
+            Action::RunStarted => {
+                self.phase = Phase::Running;
+                self.clear_output();
+                self.error_line = None;
+            }
+            Action::Output(lines) => self.push_output(lines),
+            Action::Finished(result) => self.finish(*result),
+            Action::ClearOutput => {
+                self.clear_output();
+                if let Phase::Finished(_) = self.phase {
+                    self.phase = Phase::Ready;
+                }
+            }
+        }
+        self
+    }
+
+    fn clear_output(&mut self) {
+        self.lines.clear();
+        self.hidden_lines = 0;
+        self.total_lines = 0;
+    }
+
+    fn push_output(&mut self, chunks: Vec<OutputLine>) {
+        for chunk in chunks {
+            let stderr = chunk.stream == StreamName::Stderr;
+            for text in chunk.text.strip_suffix('\n').unwrap_or(&chunk.text).split('\n') {
+                let seq = self.total_lines;
+                self.total_lines += 1;
+                self.lines.push_back(Rc::new(Line { seq, rank: chunk.rank, stderr, text: text.to_owned() }));
+            }
+        }
+        while self.lines.len() > MAX_SHOWN_LINES {
+            self.lines.pop_front();
+            self.hidden_lines += 1;
+        }
+    }
+
+    fn finish(&mut self, result: RunResult) {
+        let failure = result.error.as_ref().map(|e| (e.rank, e.traceback.clone()));
+        self.error_line = failure.as_ref().and_then(|(_, tb)| error_line(tb, &self.script_name()));
+        let (cycle, blocked) = match &result.deadlock {
+            Some(d) => (d.cycle.clone(), d.blocked.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        self.phase = Phase::Finished(Ending {
+            status: result.status,
+            elapsed_ms: result.elapsed_ms,
+            report: result.report,
+            failure,
+            cycle,
+            blocked,
+            dropped_bytes: result.dropped_bytes,
+        });
+    }
+
+    /// The text of the output as the current view shows it, for Copy.
+    pub fn output_text(&self) -> String {
+        let label = |l: &Line| format!("[{}] {}\n", l.rank, l.text);
+        match self.view {
+            View::Interleaved => self.lines.iter().map(|l| label(l)).collect(),
+            View::Sorted | View::PerRank => self.sorted_lines().iter().map(|l| label(l)).collect(),
+        }
+    }
+
+    /// Lines grouped by rank, each rank's in order.
+    pub fn sorted_lines(&self) -> Vec<Rc<Line>> {
+        let mut lines: Vec<Rc<Line>> = self.lines.iter().cloned().collect();
+        lines.sort_by_key(|l| l.rank); // stable: keeps each rank's order
+        lines
+    }
+
+    /// The ranks that printed something, or every rank of the last run.
+    pub fn lines_of(&self, rank: u32) -> Vec<Rc<Line>> {
+        self.lines.iter().filter(|l| l.rank == rank).cloned().collect()
+    }
+}
+
+/// The line of `script` where a traceback says the error is: the last frame
+/// in the script itself (deeper frames are in library code), or for a
+/// SyntaxError the line it names.
+pub fn error_line(traceback: &str, script: &str) -> Option<u32> {
+    let needle = format!("File \"{script}\", line ");
+    traceback
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix(&needle))
+        .filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::record::{DeadlockInfo, Failure, RankResult};
+
+    fn out(rank: u32, text: &str) -> OutputLine {
+        OutputLine { rank, stream: StreamName::Stdout, text: text.into(), t: 0.0 }
+    }
+
+    fn result(status: Status) -> RunResult {
+        RunResult {
+            status,
+            elapsed_ms: 12.0,
+            ranks: vec![RankResult::default()],
+            output: vec![],
+            report: String::new(),
+            error: None,
+            deadlock: None,
+            dropped_bytes: 0,
+        }
+    }
+
+    fn ready() -> State {
+        State::new("print(1)\n".into(), 4).reduce(Action::Ready)
+    }
+
+    #[test]
+    fn ranks_are_clamped_to_what_the_page_offers() {
+        assert_eq!(State::new(String::new(), 0).ranks, 1);
+        assert_eq!(ready().reduce(Action::SetRanks(500)).ranks, 64);
+        assert_eq!(ready().reduce(Action::SetRanks(10)).ranks, 10);
+    }
+
+    #[test]
+    fn loading_progress_then_ready_then_a_run() {
+        let s = State::new(String::new(), 2).reduce(Action::Loading { loaded: 5.0, total: Some(10.0) });
+        assert_eq!(s.phase, Phase::Loading { loaded: 5.0, total: Some(10.0) });
+        assert!(!s.can_run());
+        let s = s.reduce(Action::Ready);
+        assert!(s.can_run());
+        let s = s.reduce(Action::RunStarted);
+        assert!(s.is_running());
+        // Late progress never takes the page back to loading.
+        assert!(s.clone().reduce(Action::Loading { loaded: 1.0, total: None }).is_running());
+        let s = s.reduce(Action::Finished(Box::new(result(Status::Ok))));
+        assert!(matches!(s.phase, Phase::Finished(Ending { status: Status::Ok, .. })));
+    }
+
+    #[test]
+    fn output_splits_into_lines_and_views_order_them() {
+        let s = ready().reduce(Action::RunStarted).reduce(Action::Output(vec![
+            out(1, "b1\nb2\n"),
+            out(0, "a1\n"),
+            OutputLine { rank: 0, stream: StreamName::Stderr, text: "warn\n".into(), t: 1.0 },
+        ]));
+        let texts: Vec<&str> = s.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["b1", "b2", "a1", "warn"]);
+        assert!(s.lines[3].stderr);
+        assert_eq!(s.output_text(), "[1] b1\n[1] b2\n[0] a1\n[0] warn\n");
+        let sorted = s.clone().reduce(Action::SetView(View::Sorted));
+        assert_eq!(sorted.output_text(), "[0] a1\n[0] warn\n[1] b1\n[1] b2\n");
+        assert_eq!(s.lines_of(1).len(), 2);
+    }
+
+    #[test]
+    fn a_flood_keeps_the_latest_lines_and_counts_the_rest() {
+        let text: String = (0..MAX_SHOWN_LINES + 250).map(|i| format!("{i}\n")).collect();
+        let s = ready().reduce(Action::RunStarted).reduce(Action::Output(vec![out(0, &text)]));
+        assert_eq!(s.lines.len(), MAX_SHOWN_LINES);
+        assert_eq!(s.hidden_lines, 250);
+        assert_eq!(s.lines.back().unwrap().text, (MAX_SHOWN_LINES + 249).to_string());
+        let s = s.reduce(Action::RunStarted);
+        assert_eq!((s.lines.len(), s.hidden_lines), (0, 0), "a new run starts clean");
+    }
+
+    #[test]
+    fn a_failure_marks_the_scripts_line_and_a_deadlock_keeps_its_cycle() {
+        let mut r = result(Status::Error);
+        r.error = Some(Failure {
+            rank: 2,
+            summary: "ZeroDivisionError: division by zero".into(),
+            traceback: "Traceback (most recent call last):\n  File \"script.py\", line 3, in <module>\n    f()\n  \
+                        File \"script.py\", line 7, in f\n    1/0\n  File \"lib.py\", line 99, in g\nZeroDivisionError: division by zero\n"
+                .into(),
+        });
+        let s = ready().reduce(Action::RunStarted).reduce(Action::Finished(Box::new(r)));
+        assert_eq!(s.error_line, Some(7));
+        let Phase::Finished(ending) = &s.phase else { panic!("finished") };
+        assert_eq!(ending.failure.as_ref().unwrap().0, 2);
+        assert_eq!(s.clone().reduce(Action::RunStarted).error_line, None);
+
+        let mut d = result(Status::Deadlock);
+        d.deadlock = Some(DeadlockInfo { cycle: vec![1, 5], blocked: vec![(1, "recv".into()), (5, "recv".into())] });
+        let s = ready().reduce(Action::Finished(Box::new(d)));
+        let Phase::Finished(ending) = &s.phase else { panic!("finished") };
+        assert_eq!(ending.cycle, vec![1, 5]);
+    }
+
+    #[test]
+    fn examples_name_the_script_until_it_is_edited() {
+        let s = ready().reduce(Action::LoadExample { name: "broadcast".into(), source: "x = 1\n".into(), ranks: 10 });
+        assert_eq!((s.ranks, s.script_name().as_str()), (10, "broadcast.py"));
+        let s = s.reduce(Action::Edit("x = 1\n".into()));
+        assert_eq!(s.example.as_deref(), Some("broadcast"), "an unchanged text stays the example");
+        let s = s.reduce(Action::Edit("x = 2\n".into()));
+        assert_eq!((s.example.clone(), s.script_name().as_str()), (None, "script.py"));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_their_line() {
+        let tb = "  File \"script.py\", line 2\n    if True\n           ^\nSyntaxError: expected ':'\n";
+        assert_eq!(error_line(tb, "script.py"), Some(2));
+        assert_eq!(error_line("no frames here", "script.py"), None);
+    }
+}

@@ -1,0 +1,266 @@
+// The playground page driven as a person would, in headless Chromium: click
+// an example, set the ranks, press Run, read the output; the deadlock block;
+// Stop on an endless loop; the error line marked in the editor; Ctrl+Enter;
+// share links; drafts across reloads; embed mode; a flood of output that
+// leaves the page responsive; and the page served WITHOUT isolation headers
+// becoming isolated through its service worker.
+//
+//   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR]
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mkdir } from "node:fs/promises";
+import { serve } from "./serve.mjs";
+import { launch } from "./chromium.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
+const dist = resolve(option("--dist", join(here, "../../dist")));
+const filter = option("--filter", "");
+const shots = option("--shots", "");
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const settled = (page) =>
+  page.waitForFunction(() => !["running", "ready", "loading"].includes(document.querySelector("#status")?.dataset.state), null, {
+    timeout: 60000,
+  });
+
+async function open(page, url) {
+  await page.goto(url);
+  await page.waitForSelector("#status[data-state=ready]", { timeout: 60000 });
+}
+
+/** Replaces the editor's text as a person would: select all, type. */
+async function typeScript(page, text) {
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  // insertText avoids the editor's auto-indent and bracket closing.
+  await page.keyboard.insertText(text);
+}
+
+const editorText = (page) => page.evaluate(() => [...document.querySelectorAll("#editor .cm-line")].map((l) => l.textContent).join("\n"));
+const outputLines = (page) => page.$$eval("#output .line", (ls) => ls.map((l) => ({ rank: Number(l.dataset.rank), text: l.querySelector(".text").textContent })));
+
+const cases = [
+  {
+    name: "ui::broadcast_example_on_10_ranks",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("[data-example=broadcast]");
+      await page.fill("#ranks", "10");
+      await page.press("#ranks", "Tab");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const lines = await outputLines(page);
+      expect(lines.length === 10, `expected 10 lines, got ${JSON.stringify(lines)}`);
+      const ranks = lines.map((l) => {
+        const m = /^process = (\d+) variable shared\s+= 100\s*$/.exec(l.text);
+        expect(m && Number(m[1]) === l.rank, `unexpected line ${JSON.stringify(l)}`);
+        return l.rank;
+      });
+      expect(JSON.stringify(ranks.sort((a, b) => a - b)) === JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), "ranks 0..9 each once");
+      await page.click("#view-ranks");
+      expect((await page.$$("#output .pane")).length === 10, "one pane per rank");
+      await page.click("#view-sorted");
+      const sorted = (await outputLines(page)).map((l) => l.rank);
+      expect(JSON.stringify(sorted) === JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), `sorted view: ${sorted}`);
+    },
+  },
+  {
+    name: "ui::deadlock_example_names_ranks_1_and_5",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("[data-example=deadlock]");
+      expect((await page.inputValue("#ranks")) === "9", "the deadlock example needs 9 ranks");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "deadlock", "status deadlock");
+      const block = await page.textContent(".deadlock-block");
+      expect(/rank 1 → rank 5 → rank 1/.test(block), `cycle not shown: ${block}`);
+      expect(block.includes("rank 1 is blocked in recv") && block.includes("rank 5 is blocked in recv"), block);
+      if (shots) await page.screenshot({ path: join(shots, "deadlock.png") });
+    },
+  },
+  {
+    name: "ui::stop_ends_an_endless_loop_within_1s",
+    async run(page, url) {
+      await open(page, url);
+      await typeScript(page, "while True:\n    pass\n");
+      await page.fill("#ranks", "2");
+      await page.press("#ranks", "Tab");
+      await page.click("#run");
+      await page.waitForSelector("#status[data-state=running]");
+      await page.waitForTimeout(300);
+      const t0 = Date.now();
+      await page.click("#stop");
+      await page.waitForSelector("#status[data-state=stopped]", { timeout: 1000 });
+      const took = Date.now() - t0;
+      expect(took < 1000, `Stop took ${took} ms`);
+      // The next run needs no reload.
+      await typeScript(page, "from mpi4py import MPI\nprint('again', MPI.COMM_WORLD.rank)\n");
+      await page.click("#run");
+      await settled(page);
+      expect((await outputLines(page)).length === 2, "the next run printed on both ranks");
+    },
+  },
+  {
+    name: "ui::a_traceback_marks_its_line_and_ctrl_enter_runs",
+    async run(page, url) {
+      await open(page, url);
+      await typeScript(page, "from mpi4py import MPI\nx = 1\nif MPI.COMM_WORLD.rank == 1:\n    x = 1 / 0\n");
+      await page.keyboard.press("Control+Enter");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "error", "status error");
+      expect((await page.textContent("#status")).includes("Error in rank 1"), await page.textContent("#status"));
+      const block = await page.textContent(".error-block");
+      expect(block.includes("ZeroDivisionError") && block.includes("line 4"), block);
+      const marked = await page.$$eval(".cm-error-line", (ls) => ls.map((l) => l.textContent));
+      expect(marked.length === 1 && marked[0].includes("1 / 0"), `marked: ${JSON.stringify(marked)}`);
+    },
+  },
+  {
+    name: "ui::share_link_round_trips_without_running",
+    async run(page, url, context) {
+      await open(page, url);
+      const script = "from mpi4py import MPI\nprint('shared', MPI.COMM_WORLD.rank)  # ü\n";
+      await typeScript(page, script);
+      await page.fill("#ranks", "3");
+      await page.press("#ranks", "Tab");
+      await page.click("#share");
+      const link = await page.inputValue("#share-url");
+      expect(link.includes("#ranks=3&code="), link);
+      const other = await context.newPage();
+      await open(other, link);
+      expect((await editorText(other)).trim() === script.trim(), `shared script: ${await editorText(other)}`);
+      expect((await other.inputValue("#ranks")) === "3", "shared rank count");
+      await other.waitForTimeout(500);
+      expect((await other.$$("#output .line")).length === 0, "a shared link never runs by itself");
+      expect((await other.getAttribute("#status", "data-state")) === "ready", "still ready");
+      await other.close();
+    },
+  },
+  {
+    name: "ui::reload_keeps_the_draft",
+    async run(page, url) {
+      await open(page, url);
+      const script = "print('my draft')\n# kept across reloads\n";
+      await typeScript(page, script);
+      await page.fill("#ranks", "7");
+      await page.press("#ranks", "Tab");
+      await page.waitForTimeout(200);
+      await open(page, url);
+      expect((await editorText(page)).trim() === script.trim(), `after reload: ${await editorText(page)}`);
+      expect((await page.inputValue("#ranks")) === "7", "rank count kept");
+    },
+  },
+  {
+    name: "ui::embed_mode_is_compact_and_runs_the_example",
+    async run(page, url) {
+      await page.goto(`${url}?embed&example=scatter&ranks=10`);
+      await page.waitForSelector("#status[data-state=ready]", { timeout: 60000 });
+      expect((await page.getAttribute("main", "data-mode")) === "embed", "embed mode");
+      expect((await page.$("#gallery")) === null, "no gallery in embed mode");
+      await page.click("#run");
+      await settled(page);
+      expect((await outputLines(page)).length === 10, "scatter printed on 10 ranks");
+    },
+  },
+  {
+    name: "ui::a_flood_of_output_leaves_the_page_responsive",
+    async run(page, url) {
+      await open(page, url);
+      await typeScript(page, "i = 0\nwhile True:\n    print(i)\n    i += 1\n");
+      await page.fill("#ranks", "2");
+      await page.press("#ranks", "Tab");
+      await page.click("#run");
+      await page.waitForSelector(".hidden-lines", { timeout: 20000 });
+      // The page answers while the flood goes on: a round trip into the page is quick.
+      const delays = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now();
+        await page.evaluate(() => document.querySelectorAll("#output .line").length);
+        delays.push(Date.now() - t0);
+        await page.waitForTimeout(100);
+      }
+      const shown = await page.$$eval("#output .line", (ls) => ls.length);
+      expect(shown <= 2000, `${shown} lines rendered`);
+      const t0 = Date.now();
+      await page.click("#stop");
+      await page.waitForSelector("#status[data-state=stopped]", { timeout: 2000 });
+      console.log(`    flood: page answered in ${Math.max(...delays)} ms at worst; Stop took ${Date.now() - t0} ms`);
+      expect(/\d+ earlier lines not shown/.test(await page.textContent(".hidden-lines")), "the cap is said");
+    },
+  },
+];
+
+/** The page on a host that sends no isolation headers. */
+const unisolatedCase = {
+  name: "ui::without_headers_the_service_worker_isolates_the_page",
+  async run(page, url) {
+    await page.goto(url);
+    await page.waitForSelector("#status[data-state=ready]", { timeout: 60000 });
+    const isolation = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, report: window.mpiIsolation }));
+    expect(isolation.isolated && isolation.report.via === "service-worker", JSON.stringify(isolation));
+    await page.click("[data-example=hello]");
+    await page.click("#run");
+    await settled(page);
+    expect((await page.getAttribute("#status", "data-state")) === "ok", "hello ran");
+    expect((await outputLines(page)).length === 5, "hello printed on 5 ranks");
+  },
+};
+
+/** The same dist/ served from a sub-path of a host, as project pages are. */
+const subPathCase = {
+  name: "ui::the_same_dist_works_under_a_sub_path",
+  async run(page, url) {
+    await open(page, url);
+    await page.click("[data-example=gather]");
+    await page.click("#run");
+    await settled(page);
+    expect((await page.getAttribute("#status", "data-state")) === "ok", `gather under ${url}: ${await page.textContent("#status")}`);
+  },
+};
+
+async function main() {
+  if (shots) await mkdir(shots, { recursive: true });
+  const isolated = await serve(dist);
+  const plain = await serve(dist, { isolation: false });
+  const nested = await serve(dist, { prefix: "/courses/mpi/playground/" });
+  const context = await launch();
+  let failed = 0;
+  const all = [...cases.map((c) => [c, isolated.url]), [unisolatedCase, plain.url], [subPathCase, nested.url]].filter(([c]) =>
+    c.name.includes(filter),
+  );
+  try {
+    for (const [c, url] of all) {
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      const t = Date.now();
+      try {
+        await c.run(page, url, context);
+        expect(errors.length === 0, `page errors: ${errors.join("; ")}`);
+        console.log(`test ${c.name} ... ok (${Date.now() - t} ms)`);
+      } catch (e) {
+        failed += 1;
+        console.log(`test ${c.name} ... FAILED (${Date.now() - t} ms)\n${e.message}\n`);
+        if (shots) await page.screenshot({ path: join(shots, `${c.name.replace(/\W+/g, "_")}.png`) }).catch(() => {});
+      }
+      await page.close();
+    }
+  } finally {
+    await context.close();
+    await isolated.close();
+    await plain.close();
+    await nested.close();
+  }
+  console.log(`\nbrowser UI: ${all.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
