@@ -24,6 +24,9 @@ const MAX_IDLE_WORKERS: usize = 16;
 const TICK_MS: i32 = 20;
 /// How long ranks get to unwind after the run was stopped before their workers are terminated.
 const UNWIND_GRACE_MS: f64 = 300.0;
+/// Runs a worker serves before it is replaced: each run leaves its interpreter
+/// behind in the worker's wasm memory, which never shrinks.
+const MAX_RUNS_PER_WORKER: u32 = 40;
 /// Workers that fail to start in a row before the pool gives up (and says why).
 const MAX_STARTUP_FAILURES: u32 = 3;
 
@@ -78,6 +81,7 @@ struct Slot {
     id: u32,
     worker: Worker,
     state: SlotState,
+    runs: u32,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -349,7 +353,7 @@ impl Inner {
             worker.terminate();
             return;
         }
-        self.slots.push(Slot { id, worker, state: SlotState::Starting, _on_message: on_message, _on_error: on_error });
+        self.slots.push(Slot { id, worker, state: SlotState::Starting, runs: 0, _on_message: on_message, _on_error: on_error });
     }
 
     fn remove_slot(&mut self, id: u32) {
@@ -464,6 +468,7 @@ impl Inner {
             let _ = Reflect::set(&message, &CREDITS_FIELD.into(), &credits_buffer);
             let slot = self.slot_mut(*id).expect("ready slot exists");
             slot.state = SlotState::Busy(rank as u32);
+            slot.runs += 1;
             if let Err(e) = slot.worker.post_message(&message) {
                 let why = format!("cannot hand rank {rank} to its worker: {}", describe(&e));
                 self.slot_crash(*id, why, deferred);
@@ -564,7 +569,8 @@ impl Inner {
         let mut kept = self.slots.iter().filter(|s| s.state == SlotState::Ready).count();
         for (rank, id) in active.slots.iter().enumerate() {
             let exited = active.record.has_exited(rank as u32);
-            if exited && kept < MAX_IDLE_WORKERS.max(self.warm_target) {
+            let worn = self.slots.iter().find(|s| s.id == *id).is_some_and(|s| s.runs >= MAX_RUNS_PER_WORKER);
+            if exited && !worn && kept < MAX_IDLE_WORKERS.max(self.warm_target) {
                 kept += 1;
             } else {
                 self.remove_slot(*id);
