@@ -6,6 +6,7 @@
 //! The xtask itself never needs the project's toolchain (rustc >= 1.96): it only
 //! starts other programs.
 
+mod bench;
 mod checks;
 mod setup;
 mod tasks;
@@ -20,8 +21,14 @@ Usage: cargo xtask <command> [options]
 Commands:
   setup [--browser]          Install or find what the builds need (idempotent).
                              --browser also installs Chromium and chromedriver.
-  test [-- CARGO_TEST_ARGS]  Run every check: invariants, native tests, the wasm
-                             build of mpi-core + mpi-python, and the trunk build.
+  test [-- CARGO_TEST_ARGS]  Run every check: invariants, native tests, the
+                             browser transport, the page build, the browser
+                             fixtures and the UI tests (headless Chromium).
+  bench [--against-mpi4py] [--repeat N]
+                             Benchmark figures (bench/) natively and in headless
+                             Chromium, median of N runs (default 5); with
+                             --against-mpi4py also under real mpi4py + MPICH,
+                             with ratios. Writes target/bench.json.
   ci                         What CI runs (.ci/run): the same as `test`.
   serve [--port PORT]        Build and serve the playground with COOP/COEP headers
                              on http://127.0.0.1:PORT (default 8080), rebuilding on change.
@@ -65,6 +72,21 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
                 return Err(unknown(other, command));
             }
             tasks::test(passthrough)
+        }
+        "bench" => {
+            let (mut options, mut it) = (bench::BenchOptions { against_mpi4py: false, repeat: 5 }, rest.iter());
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--against-mpi4py" => options.against_mpi4py = true,
+                    "--repeat" => {
+                        let value = it.next().ok_or("--repeat needs a value")?;
+                        options.repeat =
+                            value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid --repeat `{value}`"))?;
+                    }
+                    other => return Err(unknown(other, "bench")),
+                }
+            }
+            bench::run(options)
         }
         "serve" => {
             let (mut port, mut it) = (8080u16, rest.iter());

@@ -34,7 +34,9 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
         ("browser transport: mpi-web in a dedicated worker (wasm-bindgen-test, Chromium)", &|| transport_tests(&tc)),
         ("trunk build --release: the page and the rank runtime", &|| trunk_build(&tc, &dist)),
-        ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| browser_node(&dist, "run-fixtures.mjs")),
+        ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| {
+            browser_node(&dist, "run-fixtures.mjs")
+        }),
         ("browser UI: the page driven as a person would (Chromium)", &|| browser_node(&dist, "ui.mjs")),
     ];
     let total = steps.len();
@@ -82,14 +84,17 @@ fn transport_tests(tc: &Toolchain) -> Result<(), String> {
     cmd.current_dir(util::repo_root())
         .args(["test", "--target", WASM_TARGET, "-p", "mpi-web"])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
-        .env("CHROMEDRIVER", util::find_in_path("chromedriver", &tc.wasm_path()).ok_or("chromedriver is not installed")?)
+        .env(
+            "CHROMEDRIVER",
+            util::find_in_path("chromedriver", &tc.wasm_path()).ok_or("chromedriver is not installed")?,
+        )
         // The default 20 s can pass on a loaded 2-core machine before the tests even start.
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
     util::run(&mut cmd)
 }
 
 /// Builds the page as `dist` does (release), into `dist`.
-fn trunk_build(tc: &Toolchain, dist: &std::path::Path) -> Result<(), String> {
+pub fn trunk_build(tc: &Toolchain, dist: &std::path::Path) -> Result<(), String> {
     let mut cmd = trunk(tc)?;
     // Relative asset URLs, as `dist` ships them: the tests serve it from a sub-path too.
     cmd.args(["build", "--release", "--offline", "--public-url", "./", "--dist"]).arg(dist);
@@ -143,7 +148,12 @@ pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
 /// `cargo xtask run -- ARGS`: builds `mpiplay` (release) and runs it in the
 /// current directory, exiting with its status.
 pub fn run_mpiplay(args: &[String]) -> Result<ExitCode, String> {
-    let native = setup::native_toolchain()?;
+    let exe = build_mpiplay(&setup::native_toolchain()?)?;
+    run_to_exit(Command::new(exe).args(args))
+}
+
+/// Builds `mpiplay` (release) and returns its path.
+pub fn build_mpiplay(native: &crate::toolchain::Native) -> Result<PathBuf, String> {
     let mut build = native.cargo();
     build.current_dir(util::repo_root()).args([
         "build",
@@ -159,8 +169,7 @@ pub fn run_mpiplay(args: &[String]) -> Result<ExitCode, String> {
     if !status.success() {
         return Err(format!("building mpiplay failed ({status})"));
     }
-    let exe = util::target_dir().join("release").join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX));
-    run_to_exit(Command::new(exe).args(args))
+    Ok(util::target_dir().join("release").join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX)))
 }
 
 /// Runs `cmd` with inherited stdio and returns its exit status as ours.

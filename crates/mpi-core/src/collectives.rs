@@ -82,7 +82,8 @@ impl Endpoint {
         let root = Self::check_root(&m, root, "MPI_Bcast")?;
         if m.rank == root {
             let data = data.unwrap_or_default();
-            let sends = (0..m.group.len()).filter(|r| *r != root).map(|r| self.coll_isend(&m, r, data.clone())).collect();
+            let sends =
+                (0..m.group.len()).filter(|r| *r != root).map(|r| self.coll_isend(&m, r, data.clone())).collect();
             self.wait_sends(sends, op)?;
             Ok(data)
         } else {

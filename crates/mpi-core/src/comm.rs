@@ -120,12 +120,18 @@ pub fn compute_dims(nnodes: i32, dims: &[i32]) -> Result<Vec<i32>> {
     }
     let fixed: i32 = dims.iter().filter(|d| **d > 0).product();
     if fixed == 0 || nnodes % fixed != 0 {
-        return Err(bad(format!("Invalid dimension argument: {nnodes} is not divisible by the fixed dimensions {dims:?}")));
+        return Err(bad(format!(
+            "Invalid dimension argument: {nnodes} is not divisible by the fixed dimensions {dims:?}"
+        )));
     }
     let free = dims.iter().filter(|d| **d == 0).count();
     let mut rest = nnodes / fixed;
     if free == 0 {
-        return if rest == 1 { Ok(dims.to_vec()) } else { Err(bad(format!("Invalid dimension argument: {dims:?} for {nnodes} nodes"))) };
+        return if rest == 1 {
+            Ok(dims.to_vec())
+        } else {
+            Err(bad(format!("Invalid dimension argument: {dims:?} for {nnodes} nodes")))
+        };
     }
     let mut primes = Vec::new();
     let mut p = 2;
@@ -239,21 +245,26 @@ impl Endpoint {
             return Err(MpiError::new(
                 ErrorClass::Arg,
                 "MPI_Cart_create",
-                format_args!("Size of the communicator ({size}) is smaller than the size of the Cartesian topology ({cells})"),
+                format_args!(
+                    "Size of the communicator ({size}) is smaller than the size of the Cartesian topology ({cells})"
+                ),
             ));
         }
         if dims.iter().any(|d| *d <= 0) || dims.len() != periods.len() {
             return Err(MpiError::new(
                 ErrorClass::Dims,
                 "MPI_Cart_create",
-                format_args!("Invalid dimension argument: dims {dims:?} (periods {periods:?}) for a communicator of size {size}"),
+                format_args!(
+                    "Invalid dimension argument: dims {dims:?} (periods {periods:?}) for a communicator of size {size}"
+                ),
             ));
         }
         let me = self.comm(comm)?.rank as i64;
         let color = if me < cells { 0 } else { UNDEFINED };
         let new = self.split_collective(comm, color, me as i32, BlockedOp::CartCreate)?;
         if let Some(n) = new {
-            self.comms.get_mut(&n).expect("just created").cart = Some(Cart { dims: dims.to_vec(), periods: periods.to_vec() });
+            self.comms.get_mut(&n).expect("just created").cart =
+                Some(Cart { dims: dims.to_vec(), periods: periods.to_vec() });
         }
         Ok(new)
     }

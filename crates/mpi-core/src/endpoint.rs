@@ -159,10 +159,13 @@ impl Endpoint {
         if activity == Activity::Done {
             let _ = self.block_until(
                 |ep| ep.outbox.is_empty() && ep.acks_out.is_empty(),
-                |ep| ep.outbox.front().map_or(
-                    BlockedOn { op: BlockedOp::Send, peer: None, tag: None, ctx: WORLD_CTX },
-                    |r| ep.blocked_on(*r, BlockedOp::Send),
-                ),
+                |ep| {
+                    ep.outbox
+                        .front()
+                        .map_or(BlockedOn { op: BlockedOp::Send, peer: None, tag: None, ctx: WORLD_CTX }, |r| {
+                            ep.blocked_on(*r, BlockedOp::Send)
+                        })
+                },
             );
         }
         self.world.publish_activity(self.me, activity);
@@ -370,7 +373,13 @@ impl Endpoint {
         Ok(self.probed(comm, m))
     }
 
-    fn probe_args(&self, comm: u32, source: i32, tag: i32, call: &str) -> Result<(u32, Option<Option<u32>>, Option<i32>)> {
+    fn probe_args(
+        &self,
+        comm: u32,
+        source: i32,
+        tag: i32,
+        call: &str,
+    ) -> Result<(u32, Option<Option<u32>>, Option<i32>)> {
         let c = self.comm(comm)?;
         let call = format!("{call}(source={source}, tag={tag}, {})", self.comm_label(comm));
         let src = self.check_peer(c, source, &call, true)?;
@@ -407,7 +416,16 @@ impl Endpoint {
         } else {
             0
         };
-        let id = self.new_request(Request::Send(SendState { dest, ctx, tag, len: data.len(), data, sent: 0, started: false, awaiting_ack }));
+        let id = self.new_request(Request::Send(SendState {
+            dest,
+            ctx,
+            tag,
+            len: data.len(),
+            data,
+            sent: 0,
+            started: false,
+            awaiting_ack,
+        }));
         self.outbox.push_back(id);
         // Push at once: a small message reaches the peer without waiting for a later call.
         let _ = self.push_outbox();
@@ -460,7 +478,9 @@ impl Endpoint {
             Some(Request::Recv(r)) => BlockedOn { op, peer: r.src, tag: r.tag, ctx: r.ctx / 2 },
             Some(Request::Send(s)) => {
                 let op = match op {
-                    BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall if s.awaiting_ack != 0 => BlockedOp::Ssend,
+                    BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall if s.awaiting_ack != 0 => {
+                        BlockedOp::Ssend
+                    }
                     BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall => BlockedOp::Send,
                     op => op,
                 };

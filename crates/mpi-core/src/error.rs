@@ -121,10 +121,7 @@ impl MpiError {
     /// the call, and the detail (e.g. "Invalid rank has value 9 but must be
     /// nonnegative and less than 9").
     pub fn new(class: ErrorClass, call: &str, detail: impl fmt::Display) -> Self {
-        MpiError::Mpi {
-            class,
-            message: format!("{}, error stack:\n{call} failed\n{detail}", class.description()),
-        }
+        MpiError::Mpi { class, message: format!("{}, error stack:\n{call} failed\n{detail}", class.description()) }
     }
 }
 

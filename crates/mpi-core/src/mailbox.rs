@@ -45,15 +45,7 @@ pub(crate) struct FrameHeader {
 
 impl FrameHeader {
     fn encode(&self) -> [u8; HEADER] {
-        let fields = [
-            self.kind as u32,
-            self.src,
-            self.ctx,
-            self.tag as u32,
-            self.total,
-            self.chunk,
-            self.sync,
-        ];
+        let fields = [self.kind as u32, self.src, self.ctx, self.tag as u32, self.total, self.chunk, self.sync];
         let mut out = [0u8; HEADER];
         for (i, f) in fields.iter().enumerate() {
             out[i * 4..i * 4 + 4].copy_from_slice(&f.to_le_bytes());

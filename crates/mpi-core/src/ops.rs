@@ -156,7 +156,8 @@ mod tests {
         combine(ReduceOp::Max, 'i', &mut acc, &ints(&[4, 0, 0])).unwrap();
         assert_eq!(acc, ints(&[4, 7, 0]));
         let mut d: Vec<u8> = [1.5f64, 2.0].iter().flat_map(|x| x.to_ne_bytes()).collect();
-        combine(ReduceOp::Prod, 'd', &mut d, &[2.0f64, 0.5].iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<_>>()).unwrap();
+        combine(ReduceOp::Prod, 'd', &mut d, &[2.0f64, 0.5].iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<_>>())
+            .unwrap();
         assert_eq!(d, [3.0f64, 1.0].iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<_>>());
     }
 

@@ -272,10 +272,8 @@ pub fn analyze(states: &[RankState]) -> Verdict {
         return Verdict::AllDone;
     }
     let is_finished = |r: u32| finished.contains(&r);
-    let waits_on_finished = blocked
-        .iter()
-        .filter_map(|(r, on)| on.peer.filter(|p| is_finished(*p)).map(|p| (*r, p)))
-        .collect();
+    let waits_on_finished =
+        blocked.iter().filter_map(|(r, on)| on.peer.filter(|p| is_finished(*p)).map(|p| (*r, p))).collect();
     let cycle = find_cycle(&blocked);
     Verdict::Deadlock(DeadlockReport { blocked, finished, cycle, waits_on_finished })
 }

@@ -386,7 +386,8 @@ fn cartesian_grid_larger_than_the_communicator_is_refused() {
     // MPICH reports this as MPI_ERR_ARG, naming both sizes.
     run(5, None, |ep| match ep.cart_create(WORLD_CTX, &[3, 2], &[false, false], false) {
         Err(MpiError::Mpi { class: ErrorClass::Arg, message })
-            if message.contains("Size of the communicator (5) is smaller than the size of the Cartesian topology (6)") => {}
+            if message
+                .contains("Size of the communicator (5) is smaller than the size of the Cartesian topology (6)") => {}
         other => panic!("a 3x2 grid on 5 ranks: {other:?}"),
     });
 }

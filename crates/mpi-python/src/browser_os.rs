@@ -35,7 +35,8 @@ pub(crate) mod posix {
     #[pyattr]
     fn environ(vm: &VirtualMachine) -> PyDictRef {
         let env = vm.ctx.new_dict();
-        for (k, v) in [("HOME", "/home/mpi"), ("PWD", "/"), ("LANG", "C.UTF-8"), ("USER", "mpi"), ("PATH", "/usr/bin")] {
+        for (k, v) in [("HOME", "/home/mpi"), ("PWD", "/"), ("LANG", "C.UTF-8"), ("USER", "mpi"), ("PATH", "/usr/bin")]
+        {
             let key: PyObjectRef = vm.ctx.new_bytes(k.as_bytes().to_vec()).into();
             env.set_item(&*key, vm.ctx.new_bytes(v.as_bytes().to_vec()).into(), vm).expect("bytes keys always work");
         }
@@ -105,8 +106,7 @@ pub(crate) mod posix {
 
     fn no_such_file(vm: &VirtualMachine, path: PyObjectRef) -> PyBaseExceptionRef {
         let args = vec![vm.ctx.new_int(2).into(), vm.ctx.new_str("No such file or directory").into(), path];
-        vm.invoke_exception(vm.ctx.exceptions.file_not_found_error, args)
-            .unwrap_or_else(|e| e)
+        vm.invoke_exception(vm.ctx.exceptions.file_not_found_error, args).unwrap_or_else(|e| e)
     }
 
     /// There are no files: every path is missing (os.path.exists says False).

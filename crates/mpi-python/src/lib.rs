@@ -18,5 +18,4 @@ pub use mpi_core::RankOutcome;
 pub use rank::{RankHost, RankRuntime, Script, Stream};
 
 /// The `mpi4py` package, compiled to bytecode at build time.
-pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib =
-    rustpython_vm::py_freeze!(dir = "../python");
+pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib = rustpython_vm::py_freeze!(dir = "../python");

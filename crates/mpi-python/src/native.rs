@@ -61,9 +61,10 @@ fn op_failure(vm: &VirtualMachine, f: OpFailure) -> PyBaseExceptionRef {
 /// Runs `f` on this rank's endpoint, mapping engine errors to Python ones.
 fn with_ep<T>(vm: &VirtualMachine, f: impl FnOnce(&mut Endpoint) -> mpi_core::Result<T>) -> PyResult<T> {
     let rank = with_rank(|r| r.clone());
-    let mut ep = rank.endpoint.try_borrow_mut().map_err(|_| {
-        vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned())
-    })?;
+    let mut ep = rank
+        .endpoint
+        .try_borrow_mut()
+        .map_err(|_| vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()))?;
     f(&mut ep).map_err(|e| mpi_error(vm, e))
 }
 
@@ -93,12 +94,16 @@ fn to_vecs(items: ArgSequence<ArgBytesLike>) -> Vec<Vec<u8>> {
 
 /// The fold function of a reduction: a Python callable on bytes, or a
 /// predefined op on a typed buffer (`(opname, typecode)`).
-fn make_op(vm: &VirtualMachine, op: PyObjectRef) -> PyResult<Box<dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure> + '_>> {
+fn make_op(
+    vm: &VirtualMachine,
+    op: PyObjectRef,
+) -> PyResult<Box<dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure> + '_>> {
     if let Some(pair) = op.downcast_ref::<PyTuple>() {
         let [name, typecode] = pair.as_slice() else {
             return Err(vm.new_type_error("a predefined reduction is an (opname, typecode) pair".to_owned()));
         };
-        let (name, typecode) = (String::try_from_object(vm, name.clone())?, String::try_from_object(vm, typecode.clone())?);
+        let (name, typecode) =
+            (String::try_from_object(vm, name.clone())?, String::try_from_object(vm, typecode.clone())?);
         let rop = ReduceOp::from_name(&name)
             .ok_or_else(|| vm.new_value_error(format!("no predefined reduction named {name}")))?;
         let tc = typecode.chars().next().unwrap_or('B');
@@ -108,9 +113,7 @@ fn make_op(vm: &VirtualMachine, op: PyObjectRef) -> PyResult<Box<dyn FnMut(Vec<u
         }));
     }
     Ok(Box::new(move |a, b| {
-        let r = op
-            .call((vm.ctx.new_bytes(a), vm.ctx.new_bytes(b)), vm)
-            .map_err(OpFailure::Py)?;
+        let r = op.call((vm.ctx.new_bytes(a), vm.ctx.new_bytes(b)), vm).map_err(OpFailure::Py)?;
         let bytes = r
             .downcast::<PyBytes>()
             .map_err(|_| OpFailure::Py(vm.new_type_error("a reduction must return bytes".to_owned())))?;
@@ -127,9 +130,10 @@ fn reduce_with<T>(
 ) -> PyResult<T> {
     let mut fold = make_op(vm, op)?;
     let rank = with_rank(|r| r.clone());
-    let mut ep = rank.endpoint.try_borrow_mut().map_err(|_| {
-        vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned())
-    })?;
+    let mut ep = rank
+        .endpoint
+        .try_borrow_mut()
+        .map_err(|_| vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()))?;
     f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e))
 }
 
@@ -341,7 +345,12 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn scatter(comm: u32, data: Option<ArgSequence<ArgBytesLike>>, root: i32, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
+    fn scatter(
+        comm: u32,
+        data: Option<ArgSequence<ArgBytesLike>>,
+        root: i32,
+        vm: &VirtualMachine,
+    ) -> PyResult<Vec<u8>> {
         let items = data.map(to_vecs);
         with_ep(vm, |ep| ep.scatter(comm, items, root))
     }
@@ -359,7 +368,13 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn reduce(comm: u32, data: ArgBytesLike, op: PyObjectRef, root: i32, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
+    fn reduce(
+        comm: u32,
+        data: ArgBytesLike,
+        op: PyObjectRef,
+        root: i32,
+        vm: &VirtualMachine,
+    ) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
         reduce_with(vm, op, |ep, fold| ep.reduce(comm, data, root, fold))
     }
@@ -405,7 +420,13 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn cart_create(comm: u32, dims: Vec<i32>, periods: Vec<bool>, reorder: bool, vm: &VirtualMachine) -> PyResult<Option<u32>> {
+    fn cart_create(
+        comm: u32,
+        dims: Vec<i32>,
+        periods: Vec<bool>,
+        reorder: bool,
+        vm: &VirtualMachine,
+    ) -> PyResult<Option<u32>> {
         with_ep(vm, |ep| ep.cart_create(comm, &dims, &periods, reorder))
     }
 

@@ -293,7 +293,8 @@ fn outcome_of(vm: &VirtualMachine, rank: &RankContext, exc: PyBaseExceptionRef) 
 /// (MPICH's error stacks) the last line, which names the actual fault.
 fn summarize(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
     let class = exc.class();
-    let module = class.__module__(vm).and_then(|m| m.str(vm)).map(|m| m.to_string_lossy().into_owned()).unwrap_or_default();
+    let module =
+        class.__module__(vm).and_then(|m| m.str(vm)).map(|m| m.to_string_lossy().into_owned()).unwrap_or_default();
     let name = class.name().to_string();
     let qualified = if module.is_empty() || module == "builtins" { name } else { format!("{module}.{name}") };
     let message = exc.as_object().str(vm).map(|m| m.to_string_lossy().into_owned()).unwrap_or_default();

@@ -57,9 +57,11 @@ fn parse_args() -> Result<Options, String> {
             Short('l') | Long("label") => label = true,
             Long("timeout") => {
                 let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
-                let secs: f64 = v.parse().ok().filter(|s: &f64| *s > 0.0 && s.is_finite()).ok_or_else(|| {
-                    format!("--timeout wants a positive number of seconds, got '{v}'")
-                })?;
+                let secs: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && s.is_finite())
+                    .ok_or_else(|| format!("--timeout wants a positive number of seconds, got '{v}'"))?;
                 timeout = Some(Duration::from_secs_f64(secs));
             }
             Short('h') | Long("help") => {

@@ -34,10 +34,8 @@ pub fn run(opts: &Options, source: String) -> i32 {
 
     for rank in 0..opts.ranks {
         let (rank_world, rank_sink, script, tx) = (world.clone(), sink.clone(), script.clone(), tx.clone());
-        let spawned = std::thread::Builder::new()
-            .name(format!("rank-{rank}"))
-            .stack_size(RANK_STACK_BYTES)
-            .spawn(move || {
+        let spawned =
+            std::thread::Builder::new().name(format!("rank-{rank}")).stack_size(RANK_STACK_BYTES).spawn(move || {
                 let runtime = RankRuntime::new();
                 let endpoint = Endpoint::new(rank_world, rank);
                 let host = Rc::new(NativeHost { rank, sink: rank_sink, origin });

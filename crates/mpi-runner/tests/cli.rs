@@ -29,12 +29,8 @@ fn run(args: &[&str], source: &str, extra: &[&str]) -> Run {
 }
 
 fn mpiplay(args: &[&str], path: &std::path::Path, extra: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpiplay"))
-        .args(args)
-        .arg(path)
-        .args(extra)
-        .output()
-        .expect("mpiplay starts");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_mpiplay")).args(args).arg(path).args(extra).output().expect("mpiplay starts");
     Run {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -80,7 +76,9 @@ comm.recv(source=MPI.ANY_SOURCE)
     assert!(r.stderr.contains("line 5"), "{}", r.context());
     assert!(r.stderr.contains("[2] ZeroDivisionError: division by zero"), "{}", r.context());
     assert!(
-        r.stderr.contains("mpiplay: rank 2 raised an exception (ZeroDivisionError: division by zero); the other ranks were stopped"),
+        r.stderr.contains(
+            "mpiplay: rank 2 raised an exception (ZeroDivisionError: division by zero); the other ranks were stopped"
+        ),
         "{}",
         r.context()
     );
@@ -166,7 +164,8 @@ comm.recv(source=MPI.ANY_SOURCE)
 
 #[test]
 fn nonzero_sys_exit_is_a_failure_and_zero_is_not() {
-    let r = run(&["-n", "2"], "import sys\nfrom mpi4py import MPI\nif MPI.COMM_WORLD.rank == 1:\n    sys.exit(5)\n", &[]);
+    let r =
+        run(&["-n", "2"], "import sys\nfrom mpi4py import MPI\nif MPI.COMM_WORLD.rank == 1:\n    sys.exit(5)\n", &[]);
     assert_eq!(r.status, 1, "{}", r.context());
     assert!(r.stderr.contains("rank 1 exited with status 5"), "{}", r.context());
     let ok = run(&["-n", "2"], "import sys\nprint('bye')\nsys.exit(0)\n", &[]);
@@ -215,7 +214,8 @@ for i in range(300):
 
 #[test]
 fn sixty_four_ranks_say_hello() {
-    let src = "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nprint('hello from', comm.Get_rank(), 'of', comm.Get_size())\n";
+    let src =
+        "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nprint('hello from', comm.Get_rank(), 'of', comm.Get_size())\n";
     let r = run(&["-n", "64"], src, &[]);
     assert_eq!(r.status, 0, "{}", r.context());
     let mut got: Vec<String> = r.stdout.lines().map(str::to_owned).collect();

@@ -73,7 +73,8 @@ fn mpiplay(ranks: u32, script: &Path) -> Run {
 /// `expected`, and check how the run ended.
 fn check(script: &Path, ranks: u32, expected: &str, expect: &str, cycle: &[u32]) -> Result<(), Failed> {
     let run = mpiplay(ranks, script);
-    let context = || format!("\n--- exit status {}\n--- stdout:\n{}--- stderr:\n{}", run.status, run.stdout, run.stderr);
+    let context =
+        || format!("\n--- exit status {}\n--- stdout:\n{}--- stderr:\n{}", run.status, run.stdout, run.stderr);
     match expect {
         "ok" if run.status != 0 => return Err(format!("expected a clean run{}", context()).into()),
         "deadlock" => {
@@ -103,7 +104,8 @@ fn check(script: &Path, ranks: u32, expected: &str, expect: &str, cycle: &[u32])
 fn example_trials(root: &Path) -> Vec<Trial> {
     let dir = root.join("tests/examples");
     let manifest: Manifest =
-        toml::from_str(&std::fs::read_to_string(dir.join("manifest.toml")).expect("examples manifest")).expect("valid manifest");
+        toml::from_str(&std::fs::read_to_string(dir.join("manifest.toml")).expect("examples manifest"))
+            .expect("valid manifest");
     manifest
         .example
         .into_iter()
@@ -159,7 +161,11 @@ fn shared_copy_trial(root: &Path) -> Trial {
                 drifted.push(rel.display().to_string());
             }
         }
-        if drifted.is_empty() { Ok(()) } else { Err(format!("tests/examples differs from the shared examples: {drifted:?} (copy them again)").into()) }
+        if drifted.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("tests/examples differs from the shared examples: {drifted:?} (copy them again)").into())
+        }
     })
 }
 

@@ -336,7 +336,10 @@ pub fn app(props: &AppProps) -> Html {
 }
 
 /// Listens to a media query's changes for as long as the returned closure lives.
-fn on_media_change(query: &web_sys::MediaQueryList, f: impl Fn() + 'static) -> wasm_bindgen::closure::Closure<dyn Fn()> {
+fn on_media_change(
+    query: &web_sys::MediaQueryList,
+    f: impl Fn() + 'static,
+) -> wasm_bindgen::closure::Closure<dyn Fn()> {
     let closure = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
     query.set_onchange(Some(closure.as_ref().unchecked_ref()));
     closure

@@ -25,7 +25,8 @@ pub const ISOLATION_MISSING: &str = "This page is not cross-origin isolated, so 
 
 /// The page's base URL (where the rank runtime is served), for any sub-path.
 fn base_url() -> String {
-    let base = web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
+    let base =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
     match base.rfind('/') {
         Some(i) => base[..=i].to_owned(),
         None => String::new(),

@@ -41,7 +41,10 @@ pub struct Line {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
     /// Fetching and compiling the rank runtime.
-    Loading { loaded: f64, total: Option<f64> },
+    Loading {
+        loaded: f64,
+        total: Option<f64>,
+    },
     /// The runtime cannot run here; the reason, in words.
     Unavailable(String),
     Ready,

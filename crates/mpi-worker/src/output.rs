@@ -33,7 +33,14 @@ pub struct Batcher {
 
 impl Batcher {
     pub fn new(origin_ms: f64, credits: Option<(Int32Array, u32)>) -> Self {
-        Batcher { origin_ms, credits, posted: Cell::new(0), chunks: RefCell::new(Vec::new()), bytes: Cell::new(0), last_post_ms: Cell::new(f64::MIN) }
+        Batcher {
+            origin_ms,
+            credits,
+            posted: Cell::new(0),
+            chunks: RefCell::new(Vec::new()),
+            bytes: Cell::new(0),
+            last_post_ms: Cell::new(f64::MIN),
+        }
     }
 
     pub fn write(&self, stream: StreamName, text: &str) {
@@ -89,4 +96,3 @@ pub fn stream_name(stream: mpi_python::Stream) -> StreamName {
         mpi_python::Stream::Stderr => StreamName::Stderr,
     }
 }
-

@@ -10,8 +10,8 @@ use mpi_web::protocol::{CREDITS_FIELD, FromWorker, ToWorker, WORLD_FIELD, from_j
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use web_sys::DedicatedWorkerGlobalScope;
 
 thread_local! {
@@ -54,7 +54,8 @@ fn warm() {
 /// Every message after `init` (rank-worker.js queues any that come before).
 #[wasm_bindgen]
 pub fn on_message(message: JsValue) {
-    let shared = |field: &str| Reflect::get(&message, &field.into()).ok().and_then(|w| w.dyn_into::<SharedArrayBuffer>().ok());
+    let shared =
+        |field: &str| Reflect::get(&message, &field.into()).ok().and_then(|w| w.dyn_into::<SharedArrayBuffer>().ok());
     let (world, credits) = (shared(WORLD_FIELD), shared(CREDITS_FIELD));
     match from_js::<ToWorker>(message) {
         Ok(ToWorker::Run { rank, source, path, args, origin_ms }) => {
@@ -77,7 +78,8 @@ fn run(buffer: SharedArrayBuffer, rank: u32, script: Script, origin_ms: f64, cre
         move || batcher.flush()
     });
     let endpoint = Endpoint::new(World::attach(Arc::new(memory)), rank);
-    let host = Rc::new(BrowserHost { batcher: batcher.clone(), origin_ms, nap: Int32Array::new(&SharedArrayBuffer::new(4)) });
+    let host =
+        Rc::new(BrowserHost { batcher: batcher.clone(), origin_ms, nap: Int32Array::new(&SharedArrayBuffer::new(4)) });
     let outcome = runtime.run(endpoint, host, &script);
     batcher.flush();
     post(&FromWorker::Exit { outcome });

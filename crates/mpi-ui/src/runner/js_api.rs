@@ -20,7 +20,11 @@ use wasm_bindgen::prelude::*;
 fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
     let source = source.as_string().ok_or("run(source, options): source must be a string")?;
     let field = |name: &str| -> JsValue {
-        if options.is_object() { Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED }
+        if options.is_object() {
+            Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        }
     };
     let number = |name: &str| -> Result<Option<f64>, String> {
         let v = field(name);
@@ -68,7 +72,8 @@ pub fn install(playground: &Playground) {
                         return;
                     }
                 };
-                let on_output = Reflect::get(&options, &"onOutput".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+                let on_output =
+                    Reflect::get(&options, &"onOutput".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
                 playground.run(request, move |event| match event {
                     RunEvent::Output(lines) => {
                         if let Some(f) = &on_output {

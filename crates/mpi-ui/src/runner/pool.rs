@@ -12,7 +12,9 @@ use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ErrorEvent, Headers, MessageEvent, ReadableStream, ReadableStreamDefaultReader, Response, ResponseInit, Worker};
+use web_sys::{
+    ErrorEvent, Headers, MessageEvent, ReadableStream, ReadableStreamDefaultReader, Response, ResponseInit, Worker,
+};
 
 /// The most ranks a run may have (the UI offers 1 to 64).
 pub const MAX_RANKS: u32 = 64;
@@ -240,8 +242,11 @@ impl Playground {
             inner.warm_target = inner.warm_target.max((request.ranks as usize).min(MAX_IDLE_WORKERS));
             let needed = request.ranks as usize;
             inner.pending = Some(Pending { request, listener, requested_at });
-            let available =
-                inner.slots.iter().filter(|s| matches!(s.state, SlotState::Starting | SlotState::Ready | SlotState::Rewarming)).count();
+            let available = inner
+                .slots
+                .iter()
+                .filter(|s| matches!(s.state, SlotState::Starting | SlotState::Ready | SlotState::Rewarming))
+                .count();
             for _ in available..needed {
                 inner.spawn();
             }
@@ -266,14 +271,12 @@ impl Playground {
     }
 
     fn module_loaded(&self, module: Result<JsValue, String>) {
-        self.with(|inner, deferred| {
-            match module {
-                Ok(m) => {
-                    inner.module = Module::Ready(m);
-                    inner.top_up();
-                }
-                Err(why) => inner.fail_module(why, deferred),
+        self.with(|inner, deferred| match module {
+            Ok(m) => {
+                inner.module = Module::Ready(m);
+                inner.top_up();
             }
+            Err(why) => inner.fail_module(why, deferred),
         });
     }
 
@@ -353,7 +356,14 @@ impl Inner {
             worker.terminate();
             return;
         }
-        self.slots.push(Slot { id, worker, state: SlotState::Starting, runs: 0, _on_message: on_message, _on_error: on_error });
+        self.slots.push(Slot {
+            id,
+            worker,
+            state: SlotState::Starting,
+            runs: 0,
+            _on_message: on_message,
+            _on_error: on_error,
+        });
     }
 
     fn remove_slot(&mut self, id: u32) {

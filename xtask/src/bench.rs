@@ -1,0 +1,222 @@
+//! `cargo xtask bench`: the same benchmark scripts (bench/) through the native
+//! runner and headless Chromium, and with `--against-mpi4py` under real
+//! mpi4py + MPICH, each figure the median of several runs, printed as a table
+//! with ratios to mpi4py and written to target/bench.json.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::setup::{self, Options};
+use crate::{tasks, util};
+
+pub struct BenchOptions {
+    pub against_mpi4py: bool,
+    pub repeat: usize,
+}
+
+/// `(script, ranks)` of the scripts that print BENCH lines.
+const SCRIPTS: &[(&str, u32)] = &[("p2p.py", 2), ("collectives.py", 4), ("loop.py", 2)];
+/// Rank counts of the end-to-end hello figure.
+const HELLO_RANKS: &[u32] = &[4, 16, 64];
+/// No single benchmark run may take longer (MPICH oversubscribed can crawl).
+const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// One figure: the runs' values and its unit.
+#[derive(Default)]
+struct Figure {
+    values: Vec<f64>,
+    unit: String,
+}
+
+type Figures = BTreeMap<String, Figure>;
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
+    let tc = setup::run(Options { browser: true })?;
+    let mpiplay = tasks::build_mpiplay(&tc.native)?;
+    let dist = util::target_dir().join("xtask-dist");
+    tasks::trunk_build(&tc, &dist)?;
+    let mpi4py = if options.against_mpi4py { Some(setup::ensure_mpi4py()?) } else { None };
+
+    let native = measure(&options, &|ranks, script| {
+        let mut cmd = Command::new(&mpiplay);
+        cmd.args(["-n", &ranks.to_string()]).arg(script);
+        cmd
+    })?;
+    let browser = browser_figures(&dist, options.repeat)?;
+    let theirs = match &mpi4py {
+        Some(python) => Some(measure(&options, &|ranks, script| {
+            let mut cmd = Command::new("mpiexec");
+            cmd.args(["-n", &ranks.to_string()]).arg(python).arg(script);
+            cmd
+        })?),
+        None => None,
+    };
+    let table = table(&native, &browser, theirs.as_ref());
+    println!("{table}");
+    let json = util::target_dir().join("bench.json");
+    std::fs::write(&json, to_json(&native, &browser, theirs.as_ref()))
+        .map_err(|e| format!("{}: {e}", json.display()))?;
+    eprintln!("bench: figures written to {}", json.display());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Runs every bench script and the hello start-up figure through `command`
+/// (which makes the command for `ranks` ranks and a script path).
+fn measure(options: &BenchOptions, command: &dyn Fn(u32, &Path) -> Command) -> Result<Figures, String> {
+    let dir = util::repo_root().join("bench");
+    let mut figures = Figures::new();
+    for (script, ranks) in SCRIPTS {
+        for _ in 0..options.repeat {
+            let (stdout, _) = run_limited(&mut command(*ranks, &dir.join(script)))?;
+            for line in stdout.lines() {
+                let mut parts = line.split_whitespace();
+                if let (Some("BENCH"), Some(name), Some(value), Some(unit)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                {
+                    let figure = figures.entry(name.to_owned()).or_default();
+                    figure.values.push(value.parse().map_err(|_| format!("{script}: bad figure `{line}`"))?);
+                    figure.unit = unit.to_owned();
+                }
+            }
+        }
+    }
+    for ranks in HELLO_RANKS {
+        let figure = figures.entry(format!("hello_{ranks}_ranks_end_to_end")).or_default();
+        figure.unit = "ms".to_owned();
+        for _ in 0..options.repeat {
+            let start = Instant::now();
+            run_limited(&mut command(*ranks, &dir.join("hello.py")))?;
+            figure.values.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    Ok(figures)
+}
+
+/// Runs `cmd` to completion within [`RUN_LIMIT`]; its stdout and wall time.
+fn run_limited(cmd: &mut Command) -> Result<(String, Duration), String> {
+    let what = util::describe(cmd);
+    let start = Instant::now();
+    let mut child = cmd
+        .current_dir(util::repo_root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start `{what}`: {e}"))?;
+    // Read output on threads so a chatty child never blocks on a full pipe.
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out, &mut s).map(|_| s)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut s);
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if start.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("`{what}` took longer than {} s", RUN_LIMIT.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    let stdout = reader.join().map_err(|_| "reader thread")?.map_err(|e| e.to_string())?;
+    let stderr = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!("`{what}` failed ({status}):\n{stdout}{stderr}"));
+    }
+    Ok((stdout, elapsed))
+}
+
+/// Runs tests/browser/bench.mjs and reads its `name value unit` lines.
+fn browser_figures(dist: &Path, repeat: usize) -> Result<Figures, String> {
+    let out: PathBuf = util::target_dir().join("bench-browser.txt");
+    let mut cmd = Command::new("node");
+    cmd.current_dir(util::repo_root().join("tests/browser"))
+        .arg("bench.mjs")
+        .arg("--dist")
+        .arg(dist)
+        .args(["--repeat", &repeat.to_string(), "--out"])
+        .arg(&out);
+    util::run(&mut cmd)?;
+    let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut figures = Figures::new();
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if let [name, value, unit] = parts[..] {
+            let value = value.parse().map_err(|_| format!("bad browser figure `{line}`"))?;
+            figures.insert(name.to_owned(), Figure { values: vec![value], unit: unit.to_owned() });
+        }
+    }
+    Ok(figures)
+}
+
+fn table(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> String {
+    let names: std::collections::BTreeSet<&String> = native.keys().chain(browser.keys()).collect();
+    let cell = |f: Option<&Figure>| f.and_then(|f| median(&f.values)).map_or("-".to_owned(), |v| format!("{v:.2}"));
+    let ratio = |ours: Option<&Figure>, name: &str| {
+        let (Some(ours), Some(t)) =
+            (ours.and_then(|f| median(&f.values)), theirs.and_then(|t| t.get(name)).and_then(|f| median(&f.values)))
+        else {
+            return "-".to_owned();
+        };
+        format!("{:.2}x", ours / t)
+    };
+    let mut out = format!(
+        "{:<34} {:>6} {:>11} {:>11} {:>11} {:>9} {:>9}\n",
+        "figure (median)", "unit", "native", "browser", "mpi4py", "nat/mpi", "web/mpi"
+    );
+    for name in names {
+        let unit = native.get(name).or(browser.get(name)).map_or("", |f| f.unit.as_str());
+        out.push_str(&format!(
+            "{:<34} {:>6} {:>11} {:>11} {:>11} {:>9} {:>9}\n",
+            name,
+            unit,
+            cell(native.get(name)),
+            cell(browser.get(name)),
+            cell(theirs.and_then(|t| t.get(name))),
+            ratio(native.get(name), name),
+            ratio(browser.get(name), name),
+        ));
+    }
+    out.push_str("(times: lower is better; MB/s: higher is better; a ratio is ours / mpi4py's)\n");
+    out
+}
+
+fn to_json(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> String {
+    let section = |figures: &Figures| {
+        let items: Vec<String> = figures
+            .iter()
+            .map(|(name, f)| {
+                let runs: Vec<String> = f.values.iter().map(|v| format!("{v}")).collect();
+                format!(
+                    "    \"{name}\": {{ \"median\": {}, \"unit\": \"{}\", \"runs\": [{}] }}",
+                    median(&f.values).unwrap_or(f64::NAN),
+                    f.unit,
+                    runs.join(", ")
+                )
+            })
+            .collect();
+        format!("{{\n{}\n  }}", items.join(",\n"))
+    };
+    let mut parts = vec![format!("  \"native\": {}", section(native)), format!("  \"browser\": {}", section(browser))];
+    if let Some(t) = theirs {
+        parts.push(format!("  \"mpi4py\": {}", section(t)));
+    }
+    format!("{{\n{}\n}}\n", parts.join(",\n"))
+}
