@@ -42,6 +42,12 @@ async function typeScript(page, text) {
   await page.keyboard.insertText(text);
 }
 
+/** Types a rank count into its box and leaves it, as a person does. */
+async function setRanks(page, n) {
+  await page.fill("#ranks", String(n));
+  await page.press("#ranks", "Tab");
+}
+
 const editorText = (page) => page.evaluate(() => [...document.querySelectorAll("#editor .cm-line")].map((l) => l.textContent).join("\n"));
 const outputLines = (page) => page.$$eval("#output .line", (ls) => ls.map((l) => ({ rank: Number(l.dataset.rank), text: l.querySelector(".text").textContent })));
 
@@ -51,8 +57,7 @@ const cases = [
     async run(page, url) {
       await open(page, url);
       await page.click("[data-example=broadcast]");
-      await page.fill("#ranks", "10");
-      await page.press("#ranks", "Tab");
+      await setRanks(page, 10);
       await page.click("#run");
       await settled(page);
       expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
@@ -91,8 +96,7 @@ const cases = [
     async run(page, url) {
       await open(page, url);
       await typeScript(page, "while True:\n    pass\n");
-      await page.fill("#ranks", "2");
-      await page.press("#ranks", "Tab");
+      await setRanks(page, 2);
       await page.click("#run");
       await page.waitForSelector("#status[data-state=running]");
       await page.waitForTimeout(300);
@@ -129,8 +133,7 @@ const cases = [
       await open(page, url);
       const script = "from mpi4py import MPI\nprint('shared', MPI.COMM_WORLD.rank)  # ü\n";
       await typeScript(page, script);
-      await page.fill("#ranks", "3");
-      await page.press("#ranks", "Tab");
+      await setRanks(page, 3);
       await page.click("#share");
       const link = await page.inputValue("#share-url");
       expect(link.includes("#ranks=3&code="), link);
@@ -150,8 +153,7 @@ const cases = [
       await open(page, url);
       const script = "print('my draft')\n# kept across reloads\n";
       await typeScript(page, script);
-      await page.fill("#ranks", "7");
-      await page.press("#ranks", "Tab");
+      await setRanks(page, 7);
       await page.waitForTimeout(200);
       await open(page, url);
       expect((await editorText(page)).trim() === script.trim(), `after reload: ${await editorText(page)}`);
@@ -175,8 +177,7 @@ const cases = [
     async run(page, url) {
       await open(page, url);
       await typeScript(page, "i = 0\nwhile True:\n    print(i)\n    i += 1\n");
-      await page.fill("#ranks", "2");
-      await page.press("#ranks", "Tab");
+      await setRanks(page, 2);
       await page.click("#run");
       await page.waitForSelector(".hidden-lines", { timeout: 20000 });
       // The page answers while the flood goes on: a round trip into the page is quick.
