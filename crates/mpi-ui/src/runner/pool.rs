@@ -466,6 +466,8 @@ impl Inner {
         let credits_buffer = js_sys::SharedArrayBuffer::new(4 * request.ranks);
         let credits = js_sys::Int32Array::new(&credits_buffer);
         let slots: Vec<u32> = ready[..request.ranks as usize].to_vec();
+        // Ranks whose worker refused the run end it as crashed, once the run is active.
+        let mut unstarted = Vec::new();
         for (rank, id) in slots.iter().enumerate() {
             let message = to_js(&ToWorker::Run {
                 rank: rank as u32,
@@ -480,8 +482,7 @@ impl Inner {
             slot.state = SlotState::Busy(rank as u32);
             slot.runs += 1;
             if let Err(e) = slot.worker.post_message(&message) {
-                let why = format!("cannot hand rank {rank} to its worker: {}", describe(&e));
-                self.slot_crash(*id, why, deferred);
+                unstarted.push((*id, format!("cannot hand rank {rank} to its worker: {}", describe(&e))));
             }
         }
         let tick = {
@@ -508,6 +509,9 @@ impl Inner {
             interval,
             _tick: tick,
         });
+        for (id, why) in unstarted {
+            self.slot_crash(id, why, deferred);
+        }
         self.top_up();
     }
 
