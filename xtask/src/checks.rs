@@ -1,6 +1,8 @@
 //! Invariant checks that need no build: every Rust file opens with a `//!`
-//! header, and `mpi-core` depends on nothing web or Python (DESIGN.md), proven
-//! with `cargo tree` for the native and the wasm32 targets.
+//! header, `mpi-core` depends on nothing web or Python (DESIGN.md), proven
+//! with `cargo tree` for the native and the wasm32 targets, and the UI
+//! thread's crate never calls `Atomics.wait` (browsers forbid it there, and
+//! the page must never block).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,9 @@ const HEADER_DIRS: &[&str] = &["crates", "xtask", "tests"];
 
 /// Crates `mpi-core` must never depend on (exact names, or prefixes ending in `*`).
 const FORBIDDEN_IN_CORE: &[&str] = &["wasm-bindgen*", "js-sys", "web-sys", "rustpython*", "pyo3*", "yew*", "gloo*"];
+
+/// Blocking waits the UI thread's crate must never call (`Atomics.waitAsync` is fine).
+const BLOCKING_IN_UI: &[&str] = &["Atomics::wait(", "Atomics::wait_with_timeout(", "Atomics::wait_bigint("];
 
 /// Runs all invariant checks; `Err` lists every violation.
 pub fn run(tc: &Toolchain) -> Result<(), String> {
@@ -30,6 +35,17 @@ pub fn run(tc: &Toolchain) -> Result<(), String> {
         let shown = file.strip_prefix(&root).unwrap_or(file);
         problems.push(format!("{} does not start with a `//!` header saying what it is", shown.display()));
     }
+
+    let mut ui_files = Vec::new();
+    collect_rs_files(&root.join("crates/mpi-ui"), &mut ui_files);
+    for file in &ui_files {
+        let text = fs::read_to_string(file).unwrap_or_default();
+        for call in BLOCKING_IN_UI.iter().filter(|c| text.contains(*c)) {
+            let shown = file.strip_prefix(&root).unwrap_or(file);
+            problems.push(format!("{} calls `{call}`: the UI thread must never block", shown.display()));
+        }
+    }
+    eprintln!("checks: {} mpi-ui files free of blocking Atomics waits", ui_files.len());
 
     for target in [None, Some(WASM_TARGET)] {
         let label = target.unwrap_or("native");
