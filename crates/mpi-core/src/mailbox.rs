@@ -12,7 +12,7 @@
 //! ranks sending large messages to each other from deadlocking.
 
 use crate::memory::SharedMemory;
-use crate::world::{World, rank};
+use crate::world::{World, hdr, rank};
 
 /// Size of a frame header in bytes: seven little-endian u32 fields.
 pub(crate) const HEADER: usize = 28;
@@ -223,13 +223,19 @@ impl World {
         self.mem.load(self.layout.rank_word(me, rank::WAKE))
     }
 
+    fn spin_loads(&self) -> u32 {
+        self.mem.load(hdr::SPIN_LOADS)
+    }
+
     /// Sleeps until the doorbell moves past `seen` (or returns at once if it has).
     pub(crate) fn sleep_unless_rung(&self, me: u32, seen: u32) {
         let wake = self.layout.rank_word(me, rank::WAKE);
         let sleeping = self.layout.rank_word(me, rank::SLEEPING);
-        // Spin briefly first: a reply often arrives within microseconds, and a
-        // futex round trip costs more than that.
-        for _ in 0..200 {
+        // Spin first: a reply often arrives within microseconds, and a futex
+        // round trip costs more than that. How long is the host's call
+        // (World::set_spin_loads): long when every rank has a core, short when
+        // ranks share cores and a spinning rank would slow the one it awaits.
+        for _ in 0..self.spin_loads() {
             if self.mem.load(wake) != seen {
                 return;
             }

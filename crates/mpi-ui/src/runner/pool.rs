@@ -462,6 +462,8 @@ impl Inner {
         let memory = SabMemory::new(layout.word_len());
         let buffer = memory.buffer().clone();
         let world = World::create(Arc::new(memory), layout);
+        let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
+        world.set_spin_for_cores(cores);
         let origin_ms = shared_clock_ms();
         let credits_buffer = js_sys::SharedArrayBuffer::new(4 * request.ranks);
         let credits = js_sys::Int32Array::new(&credits_buffer);
