@@ -84,6 +84,52 @@ def cart_coords(comm: int, rank: int) -> list[int]: ...
 def cart_shift(comm: int, direction: int, disp: int) -> tuple[int, int]: ...   # (source, dest)
 def cart_sub(comm: int, remain_dims: list[bool]) -> int: ...
 
+# ----- Processes (the `multiprocessing` package) -----
+# A process is an extra endpoint of the run after the MPI ranks: slots
+# size(WORLD), size(WORLD)+1, ... Each is a fresh interpreter (a thread
+# natively, a Web Worker in the browser) in which rank.rs runs
+# `multiprocessing._child.run(source, path)`. Messages between processes have a
+# context of their own, apart from every communicator. `slot` and `tag`
+# arguments of receives may be ANY (-1). `op` names the call a blocked process
+# sits in, for deadlock reports; it is one of MP_OPS.
+ANY: int                                         # -1
+MP_OPS: tuple[str, ...]                          # "Process.join", "Pool task", "Pool result", "Queue.get", "Queue.put",
+                                                 # "Connection.recv", "Connection.send", "Lock.acquire",
+                                                 # "Semaphore.acquire", "Event.wait", "Condition.wait", "Barrier.wait"
+def mp_self() -> int: ...                        # this interpreter's slot (world rank)
+def mp_parent() -> int: ...                      # slot of the process that started this one; -1 in an MPI rank
+def mp_rank() -> int: ...                        # the MPI rank at the root of this process tree
+def mp_cpu_count() -> int: ...                   # the workers the host allows (os.cpu_count natively, navigator.hardwareConcurrency in the browser)
+def mp_pid(slot: int) -> int: ...                # the pid multiprocessing reports for a slot (also os.getpid() inside it)
+def mp_spawn(name: str) -> int: ...              # reserves a slot, asks the host to start a fresh interpreter there (name labels its output);
+                                                 # returns the slot at once; RuntimeError naming the limit when the run has no slot left
+def mp_send(slot: int, tag: int, data: bytes) -> None: ...                 # buffered; to a process that has ended: dropped
+def mp_recv(slot: int, tag: int, timeout: Optional[float], op: str, watch: list[int] = []) -> Optional[tuple[Optional[bytes], int, int]]: ...
+                                                 # (data, source slot, tag), messages from one source in the order sent;
+                                                 # None when the timeout ran out; (None, s, ANY) when no message is
+                                                 # waiting and process s in `watch` has ended
+def mp_poll(slot: int, tag: int) -> bool: ...    # a matching message is waiting
+def mp_join(slot: int, timeout: Optional[float]) -> Optional[int]: ...    # its exit code once it has ended; None on timeout
+def mp_exitcode(slot: int) -> Optional[int]: ... # None while it runs
+def mp_terminate(slot: int) -> None: ...         # ends it now: exit code -15 (SIGTERM's); nothing for an ended process
+
+# Shared memory for Lock/Semaphore/Event/Queue/Pipe/Value/Array: one heap per
+# run in the World. Offsets are what processes share (they pickle as ints).
+def shm_alloc(nbytes: int) -> int: ...           # offset of nbytes zeroed bytes, 8-aligned; MemoryError naming the heap size when full
+def shm_read(offset: int, nbytes: int) -> bytes: ...
+def shm_write(offset: int, data: bytes) -> None: ...
+def sem_acquire(offset: int, block: bool, timeout: Optional[float], op: str) -> bool: ...
+                                                 # a 4-byte counter at offset: waits while it is 0, then takes one; False if not taken
+def sem_release(offset: int, maxvalue: int) -> None: ...   # gives one back; ValueError if it would exceed maxvalue (-1: no bound)
+def sem_value(offset: int) -> int: ...
+def flag_set(offset: int, value: int) -> None: ...          # stores a 4-byte word and wakes its waiters
+def flag_get(offset: int) -> int: ...
+def flag_wait(offset: int, timeout: Optional[float], op: str) -> bool: ...   # waits while the word is 0; False on timeout
+def pipe_new(capacity: int) -> int: ...          # an item channel with a ring of `capacity` bytes (rounded up to a power of two)
+def pipe_put(offset: int, data: bytes, op: str) -> None: ...                 # items of any size stream through; waits for room
+def pipe_get(offset: int, timeout: Optional[float], op: str) -> Optional[bytes]: ...   # the next whole item; None on timeout
+def pipe_count(offset: int) -> int: ...          # items put and not yet taken
+
 # Output of this rank, line-buffered by the host (fd 1 stdout, 2 stderr).
 def write(fd: int, text: str) -> None: ...
 def flush(fd: int) -> None: ...                  # lines stay whole: a partial line waits for its newline
