@@ -1,6 +1,7 @@
 // The fixture suite in a real browser: every tutorial example
-// (tests/examples, with its manifest and mpi4py's recorded output) and every
-// API fixture (tests/fixtures/api) runs through window.mpiPlayground.run on
+// (tests/examples, with its manifest and mpi4py's recorded output), every
+// API fixture (tests/fixtures/api) and every multiprocessing fixture
+// (tests/fixtures/multiprocessing) runs through window.mpiPlayground.run on
 // the built page in headless Chromium, and is checked exactly as the native
 // runner's fixture test checks it (crates/mpi-runner/tests/fixtures.rs):
 // each rank's stdout lines against mpi4py's, and how the run ended. Then the
@@ -27,9 +28,6 @@ const option = (name, fallback) => {
 };
 const dist = resolve(option("--dist", join(repo, "dist")));
 const filter = option("--filter", "");
-
-/** Examples that belong to the multiprocessing part of the runtime. */
-const NOT_MPI = ["pool_map"];
 
 /** `[rank] text` lines grouped by rank, in order (as fixtures.rs's per_rank). */
 function perRank(text) {
@@ -76,7 +74,6 @@ async function fixtureCases() {
   const examples = join(repo, "tests/examples");
   const manifest = parseToml(await readFile(join(examples, "manifest.toml"), "utf8"));
   for (const e of manifest.example) {
-    if (NOT_MPI.includes(e.name)) continue;
     cases.push({
       name: `examples::${e.name}`,
       path: `${e.name}.py`,
@@ -87,20 +84,22 @@ async function fixtureCases() {
       cycle: e.cycle ?? [],
     });
   }
-  const api = join(repo, "tests/fixtures/api");
-  for (const file of (await readdir(api)).filter((f) => f.endsWith(".py")).sort()) {
-    const source = await readFile(join(api, file), "utf8");
-    const ranks = Number(/^# ranks:\s*(\d+)/m.exec(source)?.[1]);
-    if (!ranks) throw new Error(`${file} lacks a '# ranks: N' line`);
-    cases.push({
-      name: `api::${file.replace(/\.py$/, "")}`,
-      path: file,
-      source,
-      ranks,
-      expected: await readFile(join(api, file.replace(/\.py$/, ".txt")), "utf8"),
-      expect: "ok",
-      cycle: [],
-    });
+  for (const suite of ["api", "multiprocessing"]) {
+    const dir = join(repo, "tests/fixtures", suite);
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith(".py")).sort()) {
+      const source = await readFile(join(dir, file), "utf8");
+      const ranks = Number(/^# ranks:\s*(\d+)/m.exec(source)?.[1]);
+      if (!ranks) throw new Error(`${file} lacks a '# ranks: N' line`);
+      cases.push({
+        name: `${suite}::${file.replace(/\.py$/, "")}`,
+        path: file,
+        source,
+        ranks,
+        expected: await readFile(join(dir, file.replace(/\.py$/, ".txt")), "utf8"),
+        expect: "ok",
+        cycle: [],
+      });
+    }
   }
   return cases;
 }

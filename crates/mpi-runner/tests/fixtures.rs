@@ -1,10 +1,12 @@
 //! Fixture scripts run through `mpiplay`, each checked by one function against
 //! what real mpi4py printed for it.
 //!
-//! Two suites: the tutorial examples (`tests/examples`, a copy of the shared
-//! examples with their manifest) and the API fixtures (`tests/fixtures/api`,
+//! Three suites: the tutorial examples (`tests/examples`, a copy of the shared
+//! examples with their manifest), the API fixtures (`tests/fixtures/api`,
 //! one script per feature group, `# ranks: N` on its first line, expected
-//! output recorded from mpi4py 4.1.2 on MPICH beside it as NAME.txt).
+//! output recorded from mpi4py 4.1.2 on MPICH beside it as NAME.txt) and the
+//! multiprocessing fixtures (`tests/fixtures/multiprocessing`, the same
+//! format, expected output recorded from CPython 3.11).
 //! Expected output is `[rank] text` lines; ranks' lines are compared rank by
 //! rank in order, since MPI fixes no interleaving between ranks.
 
@@ -13,9 +15,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Examples that belong to a later part of the runtime (multiprocessing).
-const NOT_MPI: &[&str] = &["pool_map"];
 
 #[derive(Deserialize)]
 struct Manifest {
@@ -109,7 +108,6 @@ fn example_trials(root: &Path) -> Vec<Trial> {
     manifest
         .example
         .into_iter()
-        .filter(|e| !NOT_MPI.contains(&e.name.as_str()))
         .map(|e| {
             let dir = dir.clone();
             Trial::test(format!("examples::{}", e.name), move || {
@@ -120,8 +118,9 @@ fn example_trials(root: &Path) -> Vec<Trial> {
         .collect()
 }
 
-fn api_trials(root: &Path) -> Vec<Trial> {
-    let dir = root.join("tests/fixtures/api");
+/// The fixture scripts in `tests/fixtures/SUITE`, as tests named `SUITE::NAME`.
+fn fixture_trials(root: &Path, suite: &'static str) -> Vec<Trial> {
+    let dir = root.join("tests/fixtures").join(suite);
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
     let mut scripts: Vec<PathBuf> =
         entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "py")).collect();
@@ -130,12 +129,12 @@ fn api_trials(root: &Path) -> Vec<Trial> {
         .into_iter()
         .map(|script| {
             let name = script.file_stem().expect("file name").to_string_lossy().into_owned();
-            Trial::test(format!("api::{name}"), move || {
+            Trial::test(format!("{suite}::{name}"), move || {
                 let source = std::fs::read_to_string(&script)?;
                 let ranks: u32 = source
                     .lines()
                     .find_map(|l| l.strip_prefix("# ranks:"))
-                    .ok_or("API fixture lacks a '# ranks: N' line")?
+                    .ok_or("fixture lacks a '# ranks: N' line")?
                     .trim()
                     .parse()?;
                 let expected = std::fs::read_to_string(script.with_extension("txt"))?;
@@ -184,7 +183,8 @@ fn main() {
     args.test_threads = args.test_threads.or(Some(2));
     let root = repo_root();
     let mut trials = example_trials(&root);
-    trials.extend(api_trials(&root));
+    trials.extend(fixture_trials(&root, "api"));
+    trials.extend(fixture_trials(&root, "multiprocessing"));
     trials.push(shared_copy_trial(&root));
     libtest_mimic::run(&args, trials).exit();
 }
