@@ -49,7 +49,8 @@ _SEM_BYTES = _HOLDER_AT + _HOLDER.size
 
 
 def _me():
-    return (_mpi.mp_self() + 1, _thread_ident())
+    # Thread ids can be negative here; the record stores them as unsigned.
+    return (_mpi.mp_self() + 1, _thread_ident() & 0xFFFFFFFFFFFFFFFF)
 
 
 class SemLock:
@@ -110,7 +111,7 @@ class SemLock:
             from .process import current_process
 
             name = current_process().name
-            if _thread_ident() != _main_thread_ident:
+            if _thread_ident() != _main_thread_ident:  # as CPython: "Process|Thread"
                 import threading
 
                 name += "|" + threading.current_thread().name
