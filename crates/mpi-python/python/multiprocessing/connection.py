@@ -18,6 +18,7 @@ import pickle
 
 import _mpi
 
+from . import util
 from .context import BufferTooShort
 
 # Ring size of each direction; larger messages stream through it.
@@ -73,7 +74,7 @@ class Connection:
         """Sends a picklable object."""
         self._check_closed()
         self._check_writable()
-        _mpi.pipe_put(self._out, pickle.dumps(obj, pickle.HIGHEST_PROTOCOL), "Connection.send")
+        _mpi.pipe_put(self._out, util.dumps(obj), "Connection.send")
 
     def send_bytes(self, buf, offset=0, size=None):
         """Sends bytes of a bytes-like object (offset and size in bytes)."""

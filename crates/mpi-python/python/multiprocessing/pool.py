@@ -225,7 +225,7 @@ class Pool:
     def _dispatch(self, result, index, func, kind, items):
         """Sends one chunk to the least busy worker (or fails it if it cannot be pickled)."""
         try:
-            body = pickle.dumps((func, kind, items), pickle.HIGHEST_PROTOCOL)
+            body = util.dumps((func, kind, items))
         except Exception as exc:
             if result._job in self._cache:  # not already failed by an earlier chunk
                 result._set(index, False, exc)

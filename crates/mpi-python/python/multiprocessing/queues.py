@@ -51,7 +51,7 @@ class Queue:
 
     def put(self, obj, block=True, timeout=None):
         self._check_closed()
-        data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        data = util.dumps(obj)
         if self._sem is not None and not self._sem._acquire(block, timeout, "Queue.put"):
             raise Full
         self._before_put()
@@ -158,4 +158,4 @@ class SimpleQueue:
     def put(self, obj):
         if self._closed:
             raise OSError("handle is closed")
-        _mpi.pipe_put(self._channel, pickle.dumps(obj, pickle.HIGHEST_PROTOCOL), "Queue.put")
+        _mpi.pipe_put(self._channel, util.dumps(obj), "Queue.put")

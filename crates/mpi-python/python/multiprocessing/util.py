@@ -7,6 +7,7 @@ started ("through inheritance"), and refuses otherwise with a RuntimeError;
 """
 
 import pickle
+import re
 import sys
 
 # How many spawn pickles are in progress in this process (a count, not a flag,
@@ -14,12 +15,44 @@ import sys
 _spawning = 0
 
 
+def dumps(obj):
+    """pickle.dumps, raising what CPython 3.11's pickle raises for functions it
+    cannot reach by reference (RustPython's pickle words them as CPython 3.14's)."""
+    try:
+        return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+    except pickle.PicklingError as e:
+        translated = _as_cpython_311(str(e))
+        if translated is None:
+            raise
+        raise translated.with_traceback(e.__traceback__) from None
+
+
+def _as_cpython_311(message):
+    local = re.match(r"Can't pickle local object <function (\S+) at 0x[0-9a-fA-F]+>$", message)
+    if local:
+        return AttributeError("Can't pickle local object %r" % local.group(1))
+    missing = re.match(r"(Can't pickle .*): it's not found as (.+)$", message)
+    if missing:
+        head, dotted = missing.groups()
+        # The longest prefix that is a loaded module is the module; the rest
+        # is the qualified name.
+        parts = dotted.split(".")
+        cut = 1
+        for i in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:i]) in sys.modules:
+                cut = i
+                break
+        module, name = ".".join(parts[:cut]), ".".join(parts[cut:])
+        return pickle.PicklingError("%s: attribute lookup %s on %s failed" % (head, name, module))
+    return None
+
+
 def spawning_dumps(obj):
     """Pickles `obj` for a process being started: shared objects may travel."""
     global _spawning
     _spawning += 1
     try:
-        return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        return dumps(obj)
     finally:
         _spawning -= 1
 
