@@ -88,9 +88,11 @@ pub struct Communicator {
 }
 
 impl Communicator {
-    pub(crate) fn predefined(size: u32, me: u32) -> HashMap<u32, Communicator> {
+    /// COMM_WORLD over `world` (world ranks, in order) and COMM_SELF, for world rank `me`.
+    pub(crate) fn predefined(world: Vec<u32>, me: u32) -> HashMap<u32, Communicator> {
+        let rank = world.iter().position(|r| *r == me).expect("a rank belongs to its own world") as u32;
         HashMap::from([
-            (WORLD_CTX, Communicator { ctx: WORLD_CTX, group: (0..size).collect(), rank: me, cart: None }),
+            (WORLD_CTX, Communicator { ctx: WORLD_CTX, group: world, rank, cart: None }),
             (SELF_CTX, Communicator { ctx: SELF_CTX, group: vec![me], rank: 0, cart: None }),
         ])
     }

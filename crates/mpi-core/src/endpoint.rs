@@ -101,12 +101,18 @@ enum Request {
     Ready(Completion),
 }
 
+/// When a timed wait gives up: `at` on the host's clock (seconds).
+pub struct Deadline<'a> {
+    pub at: f64,
+    pub clock: &'a dyn Fn() -> f64,
+}
+
 /// One rank's MPI engine. Not `Sync`: it belongs to the rank that created it.
 pub struct Endpoint {
     pub(crate) world: World,
     pub(crate) me: u32,
     partial: HashMap<u32, Incoming>,
-    unexpected: VecDeque<Message>,
+    pub(crate) unexpected: VecDeque<Message>,
     requests: HashMap<ReqId, Request>,
     next_req: ReqId,
     /// Receive requests not yet matched, in the order they were posted.
@@ -123,10 +129,15 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// The endpoint of world rank `me` in `world`.
+    /// A process slot's COMM_WORLD holds only itself, as a spawned Python
+    /// process that initialises MPI is a singleton.
     pub fn new(world: World, me: u32) -> Self {
-        assert!(me < world.ranks(), "rank {me} outside a world of {}", world.ranks());
-        let comms = Communicator::predefined(world.ranks(), me);
-        world.publish_activity(me, Activity::Running);
+        assert!(me < world.slots(), "slot {me} outside a world of {}", world.slots());
+        let members: Vec<u32> = if me < world.ranks() { (0..world.ranks()).collect() } else { vec![me] };
+        let comms = Communicator::predefined(members, me);
+        if !world.has_ended(me) {
+            world.publish_activity(me, Activity::Running);
+        }
         Endpoint {
             world,
             me,
@@ -499,7 +510,9 @@ impl Endpoint {
 
     /// Drains the inbox and pushes pending frames. Returns whether anything moved.
     pub(crate) fn progress(&mut self) -> Result<bool> {
-        if self.world.run_state() != RunState::Running {
+        if self.world.run_state() != RunState::Running
+            || (self.me >= self.world.ranks() && self.world.is_killed(self.me))
+        {
             return Err(MpiError::Stopped);
         }
         let world = self.world.clone();
@@ -511,23 +524,46 @@ impl Endpoint {
     /// Blocks until `done` holds, driving progress and sleeping on the doorbell.
     pub(crate) fn block_until(
         &mut self,
-        mut done: impl FnMut(&mut Self) -> bool,
+        done: impl FnMut(&mut Self) -> bool,
         blocked_on: impl Fn(&Self) -> BlockedOn,
     ) -> Result<()> {
+        self.block_until_timed(done, blocked_on, None).map(drop)
+    }
+
+    /// [`Endpoint::block_until`] with an optional deadline; `Ok(false)` when it
+    /// passed first. A rank waiting with a deadline is not stuck (its timer
+    /// will wake it), so it stays "running" in the state table.
+    pub(crate) fn block_until_timed(
+        &mut self,
+        mut done: impl FnMut(&mut Self) -> bool,
+        blocked_on: impl Fn(&Self) -> BlockedOn,
+        deadline: Option<&Deadline>,
+    ) -> Result<bool> {
         loop {
             if done(self) {
-                return Ok(());
+                return Ok(true);
             }
             let seen = self.world.doorbell(self.me);
             if self.progress()? {
                 continue;
             }
             if done(self) {
-                return Ok(());
+                return Ok(true);
             }
-            self.world.publish_blocked(self.me, blocked_on(self), seen);
-            self.world.sleep_unless_rung(self.me, seen);
-            self.world.publish_activity(self.me, Activity::Running);
+            match deadline {
+                None => {
+                    self.world.publish_blocked(self.me, blocked_on(self), seen);
+                    self.world.sleep_unless_rung(self.me, seen);
+                    self.world.resume_running(self.me);
+                }
+                Some(d) => {
+                    let left = d.at - (d.clock)();
+                    if left <= 0.0 {
+                        return Ok(false);
+                    }
+                    self.world.sleep_unless_rung_for(self.me, seen, left);
+                }
+            }
         }
     }
 
@@ -604,6 +640,10 @@ impl Endpoint {
         let mut moved = false;
         let mut full: Vec<u32> = Vec::new();
         while let Some(&(dest, sync)) = self.acks_out.front() {
+            if self.world.has_ended(dest) {
+                self.acks_out.pop_front();
+                continue;
+            }
             let h = FrameHeader { kind: FrameKind::Ack, src: self.me, ctx: 0, tag: 0, total: 0, chunk: 0, sync };
             if self.world.try_write_frame(dest, h, &[]).is_none() {
                 full.push(dest);
@@ -623,7 +663,15 @@ impl Endpoint {
                 i += 1;
                 continue;
             }
-            loop {
+            let dropped = self.world.has_ended(s.dest);
+            if dropped {
+                // A process that has ended reads nothing more: its messages
+                // are dropped, as bytes written to a closed pipe are.
+                s.started = true;
+                s.sent = s.len;
+                s.awaiting_ack = 0;
+            }
+            while !dropped {
                 let kind = if s.started { FrameKind::Cont } else { FrameKind::First };
                 let h = FrameHeader {
                     kind,

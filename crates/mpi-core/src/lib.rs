@@ -19,16 +19,20 @@ mod mailbox;
 pub mod memory;
 pub mod ops;
 pub mod outcome;
+pub mod process;
 pub mod state;
+pub mod sync;
 pub mod world;
 
 pub use comm::{COMM_NULL, Cart, Communicator, SELF_CTX, WORLD_CTX, compute_dims};
-pub use endpoint::{Completion, Endpoint, Probed, ReqId};
+pub use endpoint::{Completion, Deadline, Endpoint, Probed, ReqId};
 pub use error::{ErrorClass, MpiError, Result};
 #[cfg(not(target_arch = "wasm32"))]
 pub use memory::HeapMemory;
 pub use memory::SharedMemory;
 pub use ops::{ReduceOp, combine};
+pub use process::{MpReceived, TERMINATED};
+pub use sync::SyncError;
 pub use outcome::{EXIT_DEADLOCK, EXIT_RANK_FAILED, EXIT_TIMEOUT, Ending, RankOutcome, timeout_ending};
 pub use state::{Activity, BlockedOn, BlockedOp, DeadlockReport, DeadlockWatch, RankState, Verdict, analyze};
 pub use world::{Layout, RunState, World};

@@ -191,7 +191,7 @@ impl World {
         }
         self.mem.store(tail_w, tail);
         if self.mem.load(self.layout.rank_word(me, rank::SPACE_WANTERS)) != 0 {
-            for r in 0..self.layout.ranks {
+            for r in 0..self.slots() {
                 if r != me && self.mem.load(self.layout.rank_word(r, rank::WANTS_SPACE_IN)) != 0 {
                     self.ring_doorbell(r);
                 }
@@ -225,6 +225,18 @@ impl World {
 
     fn spin_loads(&self) -> u32 {
         self.mem.load(hdr::SPIN_LOADS)
+    }
+
+    /// Sleeps until the doorbell moves past `seen` or `seconds` pass, with no spin
+    /// (a timed wait is a user's timeout, seldom a reply microseconds away).
+    pub(crate) fn sleep_unless_rung_for(&self, me: u32, seen: u32, seconds: f64) {
+        let wake = self.layout.rank_word(me, rank::WAKE);
+        let sleeping = self.layout.rank_word(me, rank::SLEEPING);
+        self.mem.store(sleeping, 1);
+        if self.mem.load(wake) == seen {
+            self.mem.wait_for(wake, seen, seconds);
+        }
+        self.mem.store(sleeping, 0);
     }
 
     /// Sleeps until the doorbell moves past `seen` (or returns at once if it has).

@@ -22,6 +22,8 @@ pub trait SharedMemory: Send + Sync {
     fn compare_exchange(&self, word: usize, current: u32, new: u32) -> Result<u32, u32>;
     /// Sleeps while `word` holds `expected`. May return spuriously; callers loop.
     fn wait(&self, word: usize, expected: u32);
+    /// [`SharedMemory::wait`] for at most `seconds` (timeouts of `multiprocessing` calls).
+    fn wait_for(&self, word: usize, expected: u32, seconds: f64);
     /// Wakes every thread sleeping in [`SharedMemory::wait`] on `word`.
     fn wake_all(&self, word: usize);
     /// Copies `src` into the shared bytes at `offset`.
@@ -46,7 +48,12 @@ mod native {
 
     impl HeapMemory {
         pub fn new(len_words: usize) -> Self {
-            HeapMemory { words: (0..len_words).map(|_| AtomicU32::new(0)).collect() }
+            // Zeroed by the allocator (calloc), so pages nobody touches (unused
+            // process slots, the heap) are never committed.
+            let zeroed: Box<[u32]> = vec![0u32; len_words].into_boxed_slice();
+            // SAFETY: AtomicU32 has the same size, alignment and bit validity as u32.
+            let words = unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU32]) };
+            HeapMemory { words }
         }
 
         fn byte_ptr(&self, offset: usize, len: usize) -> *mut u8 {
@@ -55,6 +62,33 @@ mod native {
             // derived from them is allowed; the protocol gives each payload byte a
             // single writer, ordered against its reader by SeqCst index words.
             self.words.as_ptr().cast::<u8>().cast_mut().wrapping_add(offset)
+        }
+    }
+
+    /// A futex wait with a timeout (Linux); elsewhere a bounded nap, which is
+    /// only ever used for calls that have a timeout.
+    #[cfg(target_os = "linux")]
+    fn timed_wait(word: &AtomicU32, expected: u32, seconds: f64) {
+        let secs = seconds.max(0.0);
+        let ts = libc::timespec { tv_sec: secs.trunc() as libc::time_t, tv_nsec: (secs.fract() * 1e9) as libc::c_long };
+        // SAFETY: a FUTEX_WAIT on a live, aligned u32 with a valid timespec; the
+        // kernel only reads them. Any result (woken, timed out, value changed,
+        // interrupted) means the caller looks again.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                word.as_ptr(),
+                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                expected,
+                &ts as *const libc::timespec,
+            );
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn timed_wait(word: &AtomicU32, expected: u32, seconds: f64) {
+        if word.load(SeqCst) == expected {
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds.clamp(0.0, 0.001)));
         }
     }
 
@@ -79,6 +113,9 @@ mod native {
         }
         fn wait(&self, word: usize, expected: u32) {
             atomic_wait::wait(&self.words[word], expected)
+        }
+        fn wait_for(&self, word: usize, expected: u32, seconds: f64) {
+            timed_wait(&self.words[word], expected, seconds)
         }
         fn wake_all(&self, word: usize) {
             atomic_wait::wake_all(&self.words[word])

@@ -18,6 +18,8 @@ pub enum Activity {
     Blocked = 1,
     Done = 2,
     Failed = 3,
+    /// A process slot nobody has started (never stored; read from its flags).
+    Absent = 4,
 }
 
 impl Activity {
@@ -56,10 +58,23 @@ pub enum BlockedOp {
     CommDup,
     CartCreate,
     CartSub,
+    // multiprocessing: named as the Python call a user wrote.
+    ProcessJoin,
+    PoolTask,
+    PoolResult,
+    QueueGet,
+    QueuePut,
+    ConnectionRecv,
+    ConnectionSend,
+    LockAcquire,
+    SemaphoreAcquire,
+    EventWait,
+    ConditionWait,
+    BarrierWait,
 }
 
 impl BlockedOp {
-    const ALL: [BlockedOp; 22] = [
+    const ALL: [BlockedOp; 34] = [
         BlockedOp::Recv,
         BlockedOp::Send,
         BlockedOp::Ssend,
@@ -82,7 +97,40 @@ impl BlockedOp {
         BlockedOp::CommDup,
         BlockedOp::CartCreate,
         BlockedOp::CartSub,
+        BlockedOp::ProcessJoin,
+        BlockedOp::PoolTask,
+        BlockedOp::PoolResult,
+        BlockedOp::QueueGet,
+        BlockedOp::QueuePut,
+        BlockedOp::ConnectionRecv,
+        BlockedOp::ConnectionSend,
+        BlockedOp::LockAcquire,
+        BlockedOp::SemaphoreAcquire,
+        BlockedOp::EventWait,
+        BlockedOp::ConditionWait,
+        BlockedOp::BarrierWait,
     ];
+
+    /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
+    pub const MP: [BlockedOp; 12] = [
+        BlockedOp::ProcessJoin,
+        BlockedOp::PoolTask,
+        BlockedOp::PoolResult,
+        BlockedOp::QueueGet,
+        BlockedOp::QueuePut,
+        BlockedOp::ConnectionRecv,
+        BlockedOp::ConnectionSend,
+        BlockedOp::LockAcquire,
+        BlockedOp::SemaphoreAcquire,
+        BlockedOp::EventWait,
+        BlockedOp::ConditionWait,
+        BlockedOp::BarrierWait,
+    ];
+
+    /// A `multiprocessing` call by name.
+    pub fn mp_named(name: &str) -> Option<Self> {
+        Self::MP.into_iter().find(|op| op.name() == name)
+    }
 
     fn from_word(w: u32) -> Option<Self> {
         Self::ALL.into_iter().find(|op| *op as u32 == w)
@@ -113,12 +161,28 @@ impl BlockedOp {
             BlockedOp::CommDup => "Dup",
             BlockedOp::CartCreate => "Create_cart",
             BlockedOp::CartSub => "Sub",
+            BlockedOp::ProcessJoin => "Process.join",
+            BlockedOp::PoolTask => "Pool task",
+            BlockedOp::PoolResult => "Pool result",
+            BlockedOp::QueueGet => "Queue.get",
+            BlockedOp::QueuePut => "Queue.put",
+            BlockedOp::ConnectionRecv => "Connection.recv",
+            BlockedOp::ConnectionSend => "Connection.send",
+            BlockedOp::LockAcquire => "Lock.acquire",
+            BlockedOp::SemaphoreAcquire => "Semaphore.acquire",
+            BlockedOp::EventWait => "Event.wait",
+            BlockedOp::ConditionWait => "Condition.wait",
+            BlockedOp::BarrierWait => "Barrier.wait",
         }
     }
 
     /// Collectives and communicator constructors: every member must call them.
     pub fn is_collective(self) -> bool {
-        (self as u32) >= BlockedOp::Barrier as u32
+        (BlockedOp::Barrier as u32..=BlockedOp::CartSub as u32).contains(&(self as u32))
+    }
+
+    fn is_multiprocessing(self) -> bool {
+        Self::MP.contains(&self)
     }
 }
 
@@ -141,6 +205,8 @@ pub struct RankState {
     pub blocked_on: Option<BlockedOn>,
     /// Bytes written to its inbox that it has not read yet.
     pub inbox_pending: u32,
+    /// A `multiprocessing` process slot rather than an MPI rank.
+    pub process: bool,
 }
 
 const ANY: u32 = u32::MAX;
@@ -159,13 +225,22 @@ impl World {
         self.bump_generation();
     }
 
+    /// Back to running after a sleep, unless someone ended this slot meanwhile
+    /// (a terminated process stays ended).
+    pub(crate) fn resume_running(&self, me: u32) {
+        let w = self.layout.rank_word(me, rank::STATE);
+        if self.mem.compare_exchange(w, Activity::Blocked as u32, Activity::Running as u32).is_ok() {
+            self.bump_generation();
+        }
+    }
+
     /// Publishes a rank's activity (running, done, failed).
     pub fn publish_activity(&self, me: u32, activity: Activity) {
         self.mem.store(self.layout.rank_word(me, rank::STATE), activity as u32);
         self.bump_generation();
         if matches!(activity, Activity::Done | Activity::Failed) {
             // Senders waiting for room in a finished rank's inbox must re-check.
-            for r in 0..self.layout.ranks {
+            for r in 0..self.slots() {
                 self.ring_doorbell(r);
             }
         }
@@ -173,6 +248,10 @@ impl World {
 
     fn read_rank(&self, r: u32) -> RankState {
         let w = |f| self.mem.load(self.layout.rank_word(r, f));
+        let process = r >= self.ranks();
+        if process && w(rank::PROC) & crate::world::proc::RESERVED == 0 {
+            return RankState { activity: Activity::Absent, blocked_on: None, inbox_pending: 0, process };
+        }
         let mut activity = Activity::from_word(w(rank::STATE));
         // A blocked rank whose doorbell rang after it went to sleep is waking up
         // to look again: a drain made room for its send, or a rank finished. It
@@ -187,7 +266,7 @@ impl World {
             tag: Some(w(rank::TAG)).filter(|t| *t != ANY).map(|t| t as i32),
             ctx: w(rank::CTX),
         });
-        RankState { activity, blocked_on, inbox_pending: w(rank::HEAD).wrapping_sub(w(rank::TAIL)) }
+        RankState { activity, blocked_on, inbox_pending: w(rank::HEAD).wrapping_sub(w(rank::TAIL)), process }
     }
 
     /// A consistent view of every rank, or `None` if the table changed while it
@@ -195,7 +274,7 @@ impl World {
     /// woken since (its doorbell rang) shows as running until it blocks again.
     pub fn snapshot(&self) -> Option<Vec<RankState>> {
         let before = self.mem.load(hdr::GENERATION);
-        let rows = (0..self.layout.ranks).map(|r| self.read_rank(r)).collect();
+        let rows = (0..self.slots()).map(|r| self.read_rank(r)).collect();
         (self.mem.load(hdr::GENERATION) == before).then_some(rows)
     }
 }
@@ -249,6 +328,19 @@ pub struct DeadlockReport {
     pub cycle: Vec<u32>,
     /// Blocked ranks waiting on a rank that already finished: `(waiter, finished)`.
     pub waits_on_finished: Vec<(u32, u32)>,
+    /// Slots from here on are `multiprocessing` processes, not MPI ranks.
+    pub first_process: u32,
+}
+
+impl DeadlockReport {
+    /// "rank 3", or "process 2" for the second process slot.
+    pub fn slot_name(&self, slot: u32) -> String {
+        slot_name(slot, self.first_process)
+    }
+}
+
+fn slot_name(slot: u32, first_process: u32) -> String {
+    if slot >= first_process { format!("process {}", slot - first_process + 1) } else { format!("rank {slot}") }
 }
 
 /// Decides from one consistent snapshot whether the run can progress.
@@ -266,8 +358,10 @@ pub fn analyze(states: &[RankState]) -> Verdict {
             (Activity::Blocked, Some(on)) => blocked.push((r as u32, on)),
             (Activity::Blocked, None) => return Verdict::Progressing,
             (Activity::Done | Activity::Failed, _) => finished.push(r as u32),
+            (Activity::Absent, _) => {}
         }
     }
+    let first_process = states.iter().position(|s| s.process).unwrap_or(states.len()) as u32;
     if blocked.is_empty() {
         return Verdict::AllDone;
     }
@@ -275,7 +369,7 @@ pub fn analyze(states: &[RankState]) -> Verdict {
     let waits_on_finished =
         blocked.iter().filter_map(|(r, on)| on.peer.filter(|p| is_finished(*p)).map(|p| (*r, p))).collect();
     let cycle = find_cycle(&blocked);
-    Verdict::Deadlock(DeadlockReport { blocked, finished, cycle, waits_on_finished })
+    Verdict::Deadlock(DeadlockReport { blocked, finished, cycle, waits_on_finished, first_process })
 }
 
 /// Follows "waits for" edges (a specific peer, or for ANY_SOURCE the lowest
@@ -307,6 +401,7 @@ pub fn comm_name(ctx: u32) -> String {
     match ctx {
         0 => "COMM_WORLD".into(),
         1 => "COMM_SELF".into(),
+        crate::process::MP_COMM => "multiprocessing".into(),
         n => format!("communicator #{n}"),
     }
 }
@@ -323,6 +418,7 @@ impl fmt::Display for BlockedOn {
             BlockedOp::Send | BlockedOp::Ssend => {
                 write!(f, "{}(dest={peer}, comm={comm})", self.op.name())
             }
+            op if op.is_multiprocessing() => write!(f, "{}", op.name()),
             op => write!(f, "{}(comm={comm}), waiting for rank {peer}", op.name()),
         }
     }
@@ -331,32 +427,37 @@ impl fmt::Display for BlockedOn {
 impl fmt::Display for DeadlockReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "deadlock: every unfinished rank is blocked and no message in flight can wake any of them")?;
+        let name = |r: &u32| self.slot_name(*r);
         for (r, on) in &self.blocked {
-            let mut line = format!("  rank {r} is blocked in {on}");
+            let mut line = format!("  {} is blocked in {on}", name(r));
             if let Some(p) = on.peer {
+                if on.op.is_multiprocessing() && p != *r {
+                    let _ = write!(line, ", waiting for {}", name(&p));
+                }
                 if self.finished.contains(&p) {
-                    let _ = write!(line, " -- rank {p} has already finished");
+                    let _ = write!(line, " -- {} has already finished", name(&p));
                 }
             }
             writeln!(f, "{line}")?;
         }
         if !self.finished.is_empty() {
-            let list: Vec<String> = self.finished.iter().map(u32::to_string).collect();
+            let list: Vec<String> =
+                self.finished.iter().map(|r| if *r < self.first_process { r.to_string() } else { name(r) }).collect();
             writeln!(f, "  finished: rank{} {}", if list.len() > 1 { "s" } else { "" }, list.join(", "))?;
         }
         if !self.cycle.is_empty() {
-            let mut steps: Vec<String> = self.cycle.iter().map(|r| format!("rank {r}")).collect();
-            steps.push(format!("rank {}", self.cycle[0]));
+            let mut steps: Vec<String> = self.cycle.iter().map(name).collect();
+            steps.push(name(&self.cycle[0]));
             writeln!(f, "wait-for cycle: {}", steps.join(" -> "))?;
             let pairs: Vec<String> = self
                 .cycle
                 .iter()
                 .zip(self.cycle.iter().cycle().skip(1))
-                .map(|(a, b)| format!("rank {a} waits for rank {b}"))
+                .map(|(a, b)| format!("{} waits for {}", name(a), name(b)))
                 .collect();
             write!(f, "  ({})", pairs.join(", "))?;
         } else if let Some((w, d)) = self.waits_on_finished.first() {
-            write!(f, "rank {w} waits for rank {d}, which has already finished")?;
+            write!(f, "{} waits for {}, which has already finished", name(w), name(d))?;
         }
         Ok(())
     }
@@ -371,10 +472,11 @@ mod tests {
             activity: Activity::Blocked,
             blocked_on: Some(BlockedOn { op, peer, tag: None, ctx: 0 }),
             inbox_pending: 0,
+            process: false,
         }
     }
     fn done() -> RankState {
-        RankState { activity: Activity::Done, blocked_on: None, inbox_pending: 0 }
+        RankState { activity: Activity::Done, blocked_on: None, inbox_pending: 0, process: false }
     }
 
     #[test]
@@ -394,7 +496,7 @@ mod tests {
         let mut s = vec![blocked(BlockedOp::Recv, Some(1)), blocked(BlockedOp::Recv, Some(0))];
         s[1].inbox_pending = 40;
         assert_eq!(analyze(&s), Verdict::Progressing);
-        s[1] = RankState { activity: Activity::Running, blocked_on: None, inbox_pending: 0 };
+        s[1] = RankState { activity: Activity::Running, blocked_on: None, inbox_pending: 0, process: false };
         assert_eq!(analyze(&s), Verdict::Progressing);
         assert_eq!(analyze(&[done(), done()]), Verdict::AllDone);
     }

@@ -1,10 +1,12 @@
 //! The World: how one run's shared memory is laid out, and the run-wide words
 //! (run state, generation, abort code) that a supervisor reads and writes.
 //!
-//! Layout, in 32-bit words: a header, then one block of control words per rank
-//! (its published state and its inbox indices), then one byte ring per rank
-//! (its inbox). Any host that can allocate `World::byte_len` shared bytes can
-//! hold a run: a native heap block, or a browser SharedArrayBuffer.
+//! Layout, in 32-bit words: a header, then one block of control words per slot
+//! (its published state and its inbox indices), then one byte ring per slot
+//! (its inbox), then the shared heap. Slots are the MPI ranks, then the
+//! process slots that `multiprocessing` fills at run time (`reserve_process`).
+//! Any host that can allocate `World::byte_len` shared bytes can hold a run: a
+//! native heap block, or a browser SharedArrayBuffer.
 
 use crate::memory::SharedMemory;
 use std::sync::Arc;
@@ -25,6 +27,12 @@ pub(crate) mod hdr {
     pub const ABORT_RANK: usize = 6;
     /// Doorbell loads a rank spins through before it sleeps.
     pub const SPIN_LOADS: usize = 7;
+    /// Process slots after the ranks, and how many have been handed out.
+    pub const PROCESSES: usize = 8;
+    pub const NEXT_PROCESS: usize = 9;
+    /// Shared heap size and its bump pointer (bytes handed out).
+    pub const HEAP_BYTES: usize = 10;
+    pub const HEAP_USED: usize = 11;
     pub const LEN: usize = 16;
 }
 
@@ -54,7 +62,22 @@ pub(crate) mod rank {
     /// The WAKE value a blocked rank sleeps on: once WAKE has moved past it,
     /// the rank has been rung and is waking up, whatever STATE still says.
     pub const SLEPT_AT: usize = 12;
-    pub const LEN: usize = 16;
+    /// Process slots: [`super::proc`] flags.
+    pub const PROC: usize = 13;
+    /// A process's exit code, once PROC has `ENDED`.
+    pub const EXIT_CODE: usize = 14;
+    /// The slot that started this process.
+    pub const PARENT: usize = 15;
+    /// Heap object (offset + 1) whose change this slot waits for, 0 for none.
+    pub const SYNC_WAIT: usize = 16;
+    pub const LEN: usize = 20;
+}
+
+/// Flags in a process slot's `PROC` word.
+pub(crate) mod proc {
+    pub const RESERVED: u32 = 1;
+    pub const ENDED: u32 = 2;
+    pub const KILLED: u32 = 4;
 }
 
 /// How a run ended early, as stored in the RUN_STATE word.
@@ -70,23 +93,38 @@ pub enum RunState {
 /// Sizes of a run's shared memory.
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
+    /// MPI ranks (the size of COMM_WORLD).
     pub ranks: u32,
-    /// Inbox ring capacity per rank, a power of two.
+    /// Slots for `multiprocessing` processes, after the ranks.
+    pub processes: u32,
+    /// Inbox ring capacity per slot, a power of two.
     pub ring_bytes: u32,
+    /// Bytes of shared heap (locks, queues, shared values).
+    pub heap_bytes: u32,
 }
 
 impl Layout {
     /// The default inbox: large enough that tutorial-sized messages are one frame,
     /// small enough that 64 ranks fit comfortably in a browser.
     pub const DEFAULT_RING_BYTES: u32 = 1 << 20;
+    /// Process slots a run offers: every process a script starts in one run
+    /// takes one (slots are not reused). Memory is committed only when touched.
+    pub const DEFAULT_PROCESSES: u32 = 32;
+    /// The shared heap: room for dozens of queues and pipes.
+    pub const DEFAULT_HEAP_BYTES: u32 = 8 << 20;
 
     pub fn new(ranks: u32) -> Self {
-        Layout { ranks, ring_bytes: Self::DEFAULT_RING_BYTES }
+        Self::with_ring_bytes(ranks, Self::DEFAULT_RING_BYTES)
     }
 
     pub fn with_ring_bytes(ranks: u32, ring_bytes: u32) -> Self {
         assert!(ring_bytes.is_power_of_two() && ring_bytes >= 4096, "ring must be a power of two >= 4 KiB");
-        Layout { ranks, ring_bytes }
+        Layout { ranks, processes: Self::DEFAULT_PROCESSES, ring_bytes, heap_bytes: Self::DEFAULT_HEAP_BYTES }
+    }
+
+    /// Ranks and process slots together.
+    pub fn slots(&self) -> u32 {
+        self.ranks + self.processes
     }
 
     pub(crate) fn rank_word(&self, rank: u32, field: usize) -> usize {
@@ -94,17 +132,22 @@ impl Layout {
     }
 
     fn control_words(&self) -> usize {
-        hdr::LEN + self.ranks as usize * rank::LEN
+        hdr::LEN + self.slots() as usize * rank::LEN
     }
 
-    /// Byte offset of a rank's inbox ring.
+    /// Byte offset of a slot's inbox ring.
     pub(crate) fn ring_offset(&self, rank: u32) -> usize {
         self.control_words() * 4 + rank as usize * self.ring_bytes as usize
     }
 
+    /// Byte offset of the shared heap.
+    pub(crate) fn heap_offset(&self) -> usize {
+        self.ring_offset(self.slots())
+    }
+
     /// Total bytes of shared memory a run with this layout needs.
     pub fn byte_len(&self) -> usize {
-        self.control_words() * 4 + self.ranks as usize * self.ring_bytes as usize
+        self.heap_offset() + self.heap_bytes as usize
     }
 
     pub fn word_len(&self) -> usize {
@@ -125,6 +168,8 @@ impl World {
         assert!(mem.len_words() >= layout.word_len(), "shared memory too small for the layout");
         mem.store(hdr::RANKS, layout.ranks);
         mem.store(hdr::RING_BYTES, layout.ring_bytes);
+        mem.store(hdr::PROCESSES, layout.processes);
+        mem.store(hdr::HEAP_BYTES, layout.heap_bytes);
         mem.store(hdr::SPIN_LOADS, Self::SHARED_CORES_SPIN);
         mem.store(hdr::MAGIC, MAGIC);
         World { mem, layout }
@@ -147,7 +192,12 @@ impl World {
     /// Opens memory formatted by [`World::create`] (another worker's view of it).
     pub fn attach(mem: Arc<dyn SharedMemory>) -> Self {
         assert_eq!(mem.load(hdr::MAGIC), MAGIC, "shared memory holds no World");
-        let layout = Layout { ranks: mem.load(hdr::RANKS), ring_bytes: mem.load(hdr::RING_BYTES) };
+        let layout = Layout {
+            ranks: mem.load(hdr::RANKS),
+            processes: mem.load(hdr::PROCESSES),
+            ring_bytes: mem.load(hdr::RING_BYTES),
+            heap_bytes: mem.load(hdr::HEAP_BYTES),
+        };
         World { mem, layout }
     }
 
@@ -155,8 +205,14 @@ impl World {
         self.layout
     }
 
+    /// MPI ranks: the size of COMM_WORLD.
     pub fn ranks(&self) -> u32 {
         self.layout.ranks
+    }
+
+    /// Ranks and process slots: every endpoint the run may have.
+    pub fn slots(&self) -> u32 {
+        self.layout.slots()
     }
 
     pub fn run_state(&self) -> RunState {
@@ -188,9 +244,9 @@ impl World {
         self.wake_everyone();
     }
 
-    fn wake_everyone(&self) {
+    pub(crate) fn wake_everyone(&self) {
         self.bump_generation();
-        for r in 0..self.layout.ranks {
+        for r in 0..self.slots() {
             self.ring_doorbell(r);
         }
     }

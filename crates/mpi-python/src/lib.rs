@@ -12,6 +12,7 @@
 #[cfg(target_arch = "wasm32")]
 mod browser_os;
 mod native;
+mod processes;
 mod rank;
 
 pub use mpi_core::RankOutcome;

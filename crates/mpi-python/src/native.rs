@@ -137,7 +137,9 @@ fn reduce_with<T>(
     f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e))
 }
 
-#[rustpython_vm::pymodule]
+use crate::processes::_mpi_processes;
+
+#[rustpython_vm::pymodule(with(_mpi_processes))]
 pub(crate) mod _mpi {
     use super::*;
     use rustpython_vm::builtins::PyDictRef;

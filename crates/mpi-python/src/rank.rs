@@ -32,6 +32,18 @@ pub trait RankHost {
     /// A monotonic clock in seconds, for `time.monotonic`/`time.perf_counter`
     /// where the interpreter has none (the browser).
     fn clock(&self) -> f64;
+    /// Starts a fresh interpreter in process slot `slot` (already reserved in
+    /// the World), running this run's script as a `multiprocessing` child;
+    /// `name` labels its output. Returns at once.
+    fn spawn_process(&self, slot: u32, name: &str) -> Result<(), String>;
+    /// Ends process `slot` for real where the host can (a browser terminates
+    /// its worker). The World already says it ended; natively it stops at its
+    /// next call into the runtime, and its output is dropped.
+    fn kill_process(&self, slot: u32);
+    /// How many processes may run at once (`multiprocessing.cpu_count()`).
+    fn cpu_count(&self) -> usize;
+    /// The process id `multiprocessing` reports for `slot` (and `os.getpid()` there).
+    fn pid(&self, slot: u32) -> u32;
 }
 
 /// The script every rank runs.
@@ -184,10 +196,15 @@ impl RankRuntime {
             let posix = crate::browser_os::posix::module_def(&builder.ctx);
             builder.add_native_module(posix)
         };
+        // Our `multiprocessing` (python/) replaces the stdlib's whole package,
+        // which needs OS processes, pipes and semaphores.
+        let stdlib_python = rustpython_pylib::FROZEN_STDLIB
+            .into_iter()
+            .filter(|(name, _)| *name != "multiprocessing" && !name.starts_with("multiprocessing."));
         let interp = builder
             .add_native_modules(&stdlib)
             .add_native_module(mpi)
-            .add_frozen_modules(rustpython_pylib::FROZEN_STDLIB)
+            .add_frozen_modules(stdlib_python)
             .add_frozen_modules(crate::FROZEN_MPI4PY)
             .build();
         RankRuntime { interp }
@@ -210,20 +227,78 @@ impl RankRuntime {
                 lines: RefCell::new([String::new(), String::new()]),
             });
             RANK.with(|r| *r.borrow_mut() = Some(rank.clone()));
-            let outcome = match run_main(vm, script) {
-                Ok(()) => RankOutcome::Done,
-                Err(exc) => outcome_of(vm, &rank, exc),
+            let is_process = {
+                let ep = rank.endpoint.borrow();
+                ep.world().is_process(ep.world_rank())
             };
+            let outcome = if is_process { run_process(vm, &rank, script) } else { run_rank(vm, &rank, script) };
             rank.flush_partial_lines();
-            let activity = if outcome == RankOutcome::Done { Activity::Done } else { Activity::Failed };
-            rank.endpoint.borrow_mut().finish(activity);
+            if is_process {
+                let code = match &outcome {
+                    RankOutcome::Done => 0,
+                    RankOutcome::Failed { exit_code, .. } => exit_code.unwrap_or(1),
+                    _ => mpi_core::TERMINATED,
+                };
+                rank.endpoint.borrow_mut().finish_process(code);
+            } else {
+                let activity = if outcome == RankOutcome::Done { Activity::Done } else { Activity::Failed };
+                rank.endpoint.borrow_mut().finish(activity);
+            }
             RANK.with(|r| r.borrow_mut().take());
             outcome
         })
     }
 }
 
-fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
+/// An MPI rank: the script as `__main__`, then (as CPython's exit does) the
+/// cleanup of the processes it started.
+fn run_rank(vm: &VirtualMachine, rank: &RankContext, script: &Script) -> RankOutcome {
+    let ran = run_main(vm, script);
+    let failed = ran.is_err();
+    let cleanup = multiprocessing_exit(vm, failed);
+    match ran.and(cleanup) {
+        Ok(()) => RankOutcome::Done,
+        Err(exc) => outcome_of(vm, rank, exc),
+    }
+}
+
+/// `multiprocessing._at_rank_exit(failed)`, if the script used multiprocessing:
+/// daemonic children are terminated, the others joined (terminated too if
+/// the rank failed).
+fn multiprocessing_exit(vm: &VirtualMachine, failed: bool) -> PyResult<()> {
+    let modules = vm.sys_module.get_attr("modules", vm)?;
+    let Ok(mp) = modules.get_item("multiprocessing", vm) else {
+        return Ok(());
+    };
+    vm.call_method(&mp, "_at_rank_exit", (failed,)).map(drop)
+}
+
+/// A `multiprocessing` process: `multiprocessing._child.run` imports the
+/// script as `__mp_main__`, runs what the parent sent and returns the exit
+/// code; it reports the process's own errors as CPython's children do.
+fn run_process(vm: &VirtualMachine, rank: &RankContext, script: &Script) -> RankOutcome {
+    let ran = prepare(vm, script).and_then(|()| {
+        remember_source(vm, script)?;
+        let child = vm.import("multiprocessing._child", 0)?;
+        let code = vm.call_method(&child, "run", (script.source.as_str(), script.path.as_str()))?;
+        code.try_to_value::<i32>(vm)
+    });
+    match ran {
+        Ok(0) => RankOutcome::Done,
+        Ok(code) => RankOutcome::Failed { traceback: String::new(), summary: String::new(), exit_code: Some(code) },
+        Err(exc) => {
+            let outcome = outcome_of(vm, rank, exc);
+            if let RankOutcome::Failed { traceback, .. } = &outcome {
+                rank.host.output(Stream::Stderr, traceback);
+            }
+            outcome
+        }
+    }
+}
+
+/// What every interpreter gets before its script: argv, sys.path, the
+/// output streams, and the browser's clocks.
+fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     let argv: Vec<PyObjectRef> =
         std::iter::once(&script.path).chain(&script.args).map(|a| vm.ctx.new_str(a.as_str()).into()).collect();
     vm.sys_module.set_attr("argv", vm.ctx.new_list(argv), vm)?;
@@ -234,6 +309,11 @@ fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
+    Ok(())
+}
+
+fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
+    prepare(vm, script)?;
     let scope = vm.new_scope_with_main()?;
     scope.globals.set_item("__file__", vm.ctx.new_str(script.path.as_str()).into(), vm)?;
     let code = vm

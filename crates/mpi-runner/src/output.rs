@@ -2,6 +2,7 @@
 //! stderr, optionally labelled `[rank] ` as `mpiexec -l` does, each chunk under
 //! one lock so lines of different ranks never splice.
 
+use crate::supervisor::Launcher;
 use mpi_python::{RankHost, Stream};
 use std::io::Write;
 use std::sync::Arc;
@@ -47,16 +48,44 @@ pub fn flush_all() {
     let _ = std::io::stderr().lock().flush();
 }
 
-/// One rank's view of the host.
+/// One rank's (or process's) view of the host.
 pub struct NativeHost {
-    pub rank: u32,
+    /// Its slot in the World: a rank, or a process slot after the ranks.
+    pub slot: u32,
+    /// The rank its output is labelled with: a process writes to its root
+    /// rank's stdout, as a child of an mpiexec'd process does.
+    pub label: u32,
     pub sink: Arc<Sink>,
     pub origin: Instant,
+    pub launcher: Arc<Launcher>,
 }
 
 impl RankHost for NativeHost {
     fn output(&self, stream: Stream, text: &str) {
-        self.sink.write(self.rank, stream, text);
+        // A terminated process may run on until its next runtime call; what it
+        // prints meanwhile is not wanted (a killed process prints nothing).
+        if !self.launcher.world.is_killed(self.slot) {
+            self.sink.write(self.label, stream, text);
+        }
+    }
+
+    fn spawn_process(&self, slot: u32, _name: &str) -> Result<(), String> {
+        self.launcher.start(slot).map_err(|e| e.to_string())
+    }
+
+    fn kill_process(&self, _slot: u32) {
+        // Threads cannot be killed: the World's flag stops it at its next call.
+    }
+
+    fn cpu_count(&self) -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
+    fn pid(&self, slot: u32) -> u32 {
+        // Ranks are threads of this process and report its pid, as os.getpid()
+        // does; each process slot gets a distinct one after it.
+        let base = std::process::id();
+        if self.launcher.world.is_process(slot) { base + slot } else { base }
     }
 
     fn wtime(&self) -> f64 {

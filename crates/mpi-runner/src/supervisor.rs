@@ -8,7 +8,7 @@ use mpi_core::{DeadlockWatch, EXIT_DEADLOCK, Endpoint, HeapMemory, Layout, World
 use mpi_python::{RankOutcome, RankRuntime, Script, Stream};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// RustPython recurses on the native stack; give ranks room for deep Python
@@ -23,6 +23,42 @@ const UNWIND_GRACE: Duration = Duration::from_millis(500);
 
 pub use mpi_core::EXIT_RANK_FAILED;
 
+/// Starts the interpreter of a rank or a process slot on a thread of its own:
+/// what the supervisor does for every rank, and a rank's `multiprocessing`
+/// does for every process it starts.
+pub struct Launcher {
+    pub world: World,
+    sink: Arc<Sink>,
+    script: Arc<Script>,
+    origin: Instant,
+    /// How each slot ended; the supervisor holds the other end.
+    ended: Mutex<mpsc::Sender<(u32, RankOutcome)>>,
+}
+
+impl Launcher {
+    pub fn start(self: &Arc<Self>, slot: u32) -> std::io::Result<()> {
+        let launcher = self.clone();
+        let kind = if self.world.is_process(slot) { "process" } else { "rank" };
+        std::thread::Builder::new().name(format!("{kind}-{slot}")).stack_size(RANK_STACK_BYTES).spawn(move || {
+            let runtime = RankRuntime::new();
+            let endpoint = Endpoint::new(launcher.world.clone(), slot);
+            let host = Rc::new(NativeHost {
+                slot,
+                label: launcher.world.root_rank(slot),
+                sink: launcher.sink.clone(),
+                origin: launcher.origin,
+                launcher: launcher.clone(),
+            });
+            let outcome = runtime.run(endpoint, host, &launcher.script);
+            let tx = launcher.ended.lock().map(|tx| tx.clone());
+            if let Ok(tx) = tx {
+                let _ = tx.send((slot, outcome));
+            }
+        })?;
+        Ok(())
+    }
+}
+
 /// Runs the script on every rank and returns the process exit status.
 pub fn run(opts: &Options, source: String) -> i32 {
     let layout = Layout::new(opts.ranks);
@@ -32,24 +68,16 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let script = Arc::new(Script { source, path: opts.script.clone(), args: opts.args.clone() });
     let origin = Instant::now();
     let (tx, rx) = mpsc::channel::<(u32, RankOutcome)>();
+    let launcher =
+        Arc::new(Launcher { world: world.clone(), sink: sink.clone(), script, origin, ended: Mutex::new(tx) });
 
     for rank in 0..opts.ranks {
-        let (rank_world, rank_sink, script, tx) = (world.clone(), sink.clone(), script.clone(), tx.clone());
-        let spawned =
-            std::thread::Builder::new().name(format!("rank-{rank}")).stack_size(RANK_STACK_BYTES).spawn(move || {
-                let runtime = RankRuntime::new();
-                let endpoint = Endpoint::new(rank_world, rank);
-                let host = Rc::new(NativeHost { rank, sink: rank_sink, origin });
-                let outcome = runtime.run(endpoint, host, &script);
-                let _ = tx.send((rank, outcome));
-            });
-        if let Err(e) = spawned {
+        if let Err(e) = launcher.start(rank) {
             sink.report(&format!("mpiplay: cannot start rank {rank}: {e}"));
             world.stop();
             return EXIT_RANK_FAILED;
         }
     }
-    drop(tx);
 
     let mut outcomes: Vec<Option<RankOutcome>> = vec![None; opts.ranks as usize];
     let mut ending: Option<(i32, String)> = None;
@@ -57,6 +85,14 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let mut watch = DeadlockWatch::default();
     loop {
         match rx.recv_timeout(WATCH_INTERVAL) {
+            Ok((slot, _)) if world.is_process(slot) => {
+                // A process's end is in the World (its parent reads its exit
+                // code there); it only ends the run if it was the last thing running.
+                if outcomes.iter().all(Option::is_some) && world.live_processes().is_empty() {
+                    break;
+                }
+                continue;
+            }
             Ok((rank, outcome)) => {
                 if ending.is_none() {
                     ending = ending_for(rank, &outcome, &sink);
@@ -66,13 +102,19 @@ pub fn run(opts: &Options, source: String) -> i32 {
                     }
                 }
                 outcomes[rank as usize] = Some(outcome);
-                if outcomes.iter().all(Option::is_some) {
+                if outcomes.iter().all(Option::is_some) && (ending.is_some() || world.live_processes().is_empty()) {
                     break;
                 }
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // The last processes may end by being terminated, with their
+                // threads still unwinding (or never reaching a runtime call).
+                if outcomes.iter().all(Option::is_some) && world.live_processes().is_empty() {
+                    break;
+                }
+            }
         }
         if let Some(t) = stopped_at {
             if t.elapsed() > UNWIND_GRACE {

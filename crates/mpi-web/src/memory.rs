@@ -86,6 +86,12 @@ impl SharedMemory for SabMemory {
         // thread Atomics.wait throws; returning is the only safe answer there.
         let _ = Atomics::wait(&self.words, word as u32, expected as i32);
     }
+    fn wait_for(&self, word: usize, expected: u32, seconds: f64) {
+        if let Some(hook) = &self.before_wait {
+            hook();
+        }
+        let _ = Atomics::wait_with_timeout(&self.words, word as u32, expected as i32, seconds.max(0.0) * 1000.0);
+    }
     fn wake_all(&self, word: usize) {
         let _ = Atomics::notify(&self.words, word as u32);
     }
