@@ -39,7 +39,8 @@ import traceback
 import _mpi
 
 from . import util
-from .context import ProcessError, TimeoutError, get_context
+from . import context as _context
+from .context import ProcessError, TimeoutError
 
 __all__ = ["Pool", "AsyncResult", "MapResult", "IMapIterator", "RemoteTraceback", "WorkerLostError"]
 
@@ -170,7 +171,7 @@ class Pool:
 
     def __init__(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None, context=None):
         self._state = "INIT"
-        self._ctx = context or get_context()
+        self._ctx = context or _context._default_context.get_context()
         if processes is None:
             processes = _mpi.mp_cpu_count()
         if processes < 1:
