@@ -339,7 +339,9 @@ impl DeadlockReport {
     }
 }
 
-fn slot_name(slot: u32, first_process: u32) -> String {
+/// How reports name World slot `slot`: "rank 3", or "process 2" (the second
+/// process slot) when `slot >= first_process`.
+pub fn slot_name(slot: u32, first_process: u32) -> String {
     if slot >= first_process { format!("process {}", slot - first_process + 1) } else { format!("rank {slot}") }
 }
 

@@ -441,12 +441,21 @@ struct OutputProps {
     on_copy: Callback<MouseEvent>,
 }
 
-/// A line with its rank's label and colour.
+/// A line with its rank's label and colour. A process's line always says
+/// which process wrote it (in a rank's own pane, without the rank).
 fn line_html(line: &Line, label: bool) -> Html {
     let style = format!("--rank-hue: {}", (line.rank * 137 + 210) % 360);
+    let tag = match (&line.process, label) {
+        (Some(_), true) | (None, true) => Some(line.label()),
+        (Some(p), false) => Some(format!("[{p}]")),
+        (None, false) => None,
+    };
+    let process = line.process.as_ref().map(|p| p.to_string());
+    let from_process = process.is_some().then_some("from-process");
     html! {
-        <div key={line.seq} class={classes!("line", line.stderr.then_some("stderr"))} data-rank={line.rank.to_string()} style={style}>
-            if label { <span class="rank">{ format!("[{}]", line.rank) }</span> }
+        <div key={line.seq} class={classes!("line", line.stderr.then_some("stderr"), from_process)}
+             data-rank={line.rank.to_string()} data-process={process} style={style}>
+            if let Some(tag) = tag { <span class="rank">{ tag }</span> }
             <span class="text">{ line.text.clone() }</span>
         </div>
     }
@@ -522,8 +531,9 @@ fn ending_block(ending: &Ending) -> Html {
             let cycle = if ending.cycle.is_empty() {
                 String::new()
             } else {
-                let mut ranks: Vec<String> = ending.cycle.iter().map(|r| format!("rank {r}")).collect();
-                ranks.push(format!("rank {}", ending.cycle[0]));
+                let name = |r: &u32| mpi_core::state::slot_name(*r, ending.first_process);
+                let mut ranks: Vec<String> = ending.cycle.iter().map(name).collect();
+                ranks.push(name(&ending.cycle[0]));
                 ranks.join(" → ")
             };
             html! {
@@ -531,7 +541,10 @@ fn ending_block(ending: &Ending) -> Html {
                     <h3>{ "Deadlock" }</h3>
                     if !cycle.is_empty() { <p class="cycle">{ format!("Wait-for cycle: {cycle}") }</p> }
                     <ul>
-                        { for ending.blocked.iter().map(|(r, call)| html! { <li>{ format!("rank {r} is blocked in {call}") }</li> }) }
+                        { for ending.blocked.iter().map(|(r, call)| {
+                            let who = mpi_core::state::slot_name(*r, ending.first_process);
+                            html! { <li>{ format!("{who} is blocked in {call}") }</li> }
+                        }) }
                     </ul>
                     <pre>{ ending.report.clone() }</pre>
                 </div>

@@ -33,8 +33,20 @@ pub struct Line {
     /// Position in the run's output, a stable key for rendering.
     pub seq: u64,
     pub rank: u32,
+    /// The `multiprocessing` process (started by `rank`) that wrote it.
+    pub process: Option<Rc<str>>,
     pub stderr: bool,
     pub text: String,
+}
+
+impl Line {
+    /// "[2]" for rank 2, "[0:SpawnPoolWorker-1]" for a process rank 0 started.
+    pub fn label(&self) -> String {
+        match &self.process {
+            Some(p) => format!("[{}:{p}]", self.rank),
+            None => format!("[{}]", self.rank),
+        }
+    }
 }
 
 /// Where the runtime and the current run are.
@@ -62,6 +74,8 @@ pub struct Ending {
     pub failure: Option<(u32, String)>,
     /// The wait-for cycle of a deadlock, and each blocked rank's call.
     pub cycle: Vec<u32>,
+    /// Slots in `cycle`/`blocked` from here on are processes.
+    pub first_process: u32,
     pub blocked: Vec<(u32, String)>,
     pub dropped_bytes: usize,
 }
@@ -180,10 +194,12 @@ impl State {
     fn push_output(&mut self, chunks: Vec<OutputLine>) {
         for chunk in chunks {
             let stderr = chunk.stream == StreamName::Stderr;
+            let process: Option<Rc<str>> = chunk.process.as_deref().map(Rc::from);
             for text in chunk.text.strip_suffix('\n').unwrap_or(&chunk.text).split('\n') {
                 let seq = self.total_lines;
                 self.total_lines += 1;
-                self.lines.push_back(Rc::new(Line { seq, rank: chunk.rank, stderr, text: text.to_owned() }));
+                let (rank, process) = (chunk.rank, process.clone());
+                self.lines.push_back(Rc::new(Line { seq, rank, process, stderr, text: text.to_owned() }));
             }
         }
         while self.lines.len() > MAX_SHOWN_LINES {
@@ -195,9 +211,9 @@ impl State {
     fn finish(&mut self, result: RunResult) {
         let failure = result.error.as_ref().map(|e| (e.rank, e.traceback.clone()));
         self.error_line = failure.as_ref().and_then(|(_, tb)| error_line(tb, &self.script_name()));
-        let (cycle, blocked) = match &result.deadlock {
-            Some(d) => (d.cycle.clone(), d.blocked.clone()),
-            None => (Vec::new(), Vec::new()),
+        let (cycle, blocked, first_process) = match &result.deadlock {
+            Some(d) => (d.cycle.clone(), d.blocked.clone(), d.first_process),
+            None => (Vec::new(), Vec::new(), u32::MAX),
         };
         self.phase = Phase::Finished(Ending {
             status: result.status,
@@ -205,6 +221,7 @@ impl State {
             report: result.report,
             failure,
             cycle,
+            first_process,
             blocked,
             dropped_bytes: result.dropped_bytes,
         });
@@ -212,7 +229,7 @@ impl State {
 
     /// The text of the output as the current view shows it, for Copy.
     pub fn output_text(&self) -> String {
-        let label = |l: &Line| format!("[{}] {}\n", l.rank, l.text);
+        let label = |l: &Line| format!("{} {}\n", l.label(), l.text);
         match self.view {
             View::Interleaved => self.lines.iter().map(|l| label(l)).collect(),
             View::Sorted | View::PerRank => self.sorted_lines().iter().map(|l| label(l)).collect(),
@@ -250,7 +267,7 @@ mod tests {
     use crate::runner::record::{DeadlockInfo, Failure, RankResult};
 
     fn out(rank: u32, text: &str) -> OutputLine {
-        OutputLine { rank, stream: StreamName::Stdout, text: text.into(), t: 0.0 }
+        OutputLine { rank, process: None, stream: StreamName::Stdout, text: text.into(), t: 0.0 }
     }
 
     fn result(status: Status) -> RunResult {
@@ -297,7 +314,7 @@ mod tests {
         let s = ready().reduce(Action::RunStarted).reduce(Action::Output(vec![
             out(1, "b1\nb2\n"),
             out(0, "a1\n"),
-            OutputLine { rank: 0, stream: StreamName::Stderr, text: "warn\n".into(), t: 1.0 },
+            OutputLine { rank: 0, process: None, stream: StreamName::Stderr, text: "warn\n".into(), t: 1.0 },
         ]));
         let texts: Vec<&str> = s.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["b1", "b2", "a1", "warn"]);
@@ -306,6 +323,22 @@ mod tests {
         let sorted = s.clone().reduce(Action::SetView(View::Sorted));
         assert_eq!(sorted.output_text(), "[0] a1\n[0] warn\n[1] b1\n[1] b2\n");
         assert_eq!(s.lines_of(1).len(), 2);
+    }
+
+    #[test]
+    fn process_output_counts_as_its_ranks_with_its_own_label() {
+        let worker = |text: &str| OutputLine {
+            rank: 1,
+            process: Some("SpawnPoolWorker-2".into()),
+            stream: StreamName::Stdout,
+            text: text.into(),
+            t: 0.0,
+        };
+        let s = ready().reduce(Action::RunStarted).reduce(Action::Output(vec![worker("w\n"), out(0, "a\n"), out(1, "b\n")]));
+        assert_eq!(s.output_text(), "[1:SpawnPoolWorker-2] w\n[0] a\n[1] b\n");
+        let sorted = s.clone().reduce(Action::SetView(View::Sorted));
+        assert_eq!(sorted.output_text(), "[0] a\n[1:SpawnPoolWorker-2] w\n[1] b\n");
+        assert_eq!(s.lines_of(1).len(), 2, "a rank's pane holds its processes' lines");
     }
 
     #[test]
@@ -336,7 +369,11 @@ mod tests {
         assert_eq!(s.clone().reduce(Action::RunStarted).error_line, None);
 
         let mut d = result(Status::Deadlock);
-        d.deadlock = Some(DeadlockInfo { cycle: vec![1, 5], blocked: vec![(1, "recv".into()), (5, "recv".into())] });
+        d.deadlock = Some(DeadlockInfo {
+            cycle: vec![1, 5],
+            blocked: vec![(1, "recv".into()), (5, "recv".into())],
+            first_process: 9,
+        });
         let s = ready().reduce(Action::Finished(Box::new(d)));
         let Phase::Finished(ending) = &s.phase else { panic!("finished") };
         assert_eq!(ending.cycle, vec![1, 5]);

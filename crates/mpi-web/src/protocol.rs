@@ -9,6 +9,11 @@
 //! [`FromWorker::Output`] batches, posts [`FromWorker::Exit`], warms a fresh
 //! interpreter and posts `Ready` again, so a worker serves many runs.
 //!
+//! A rank (or process) whose script uses `multiprocessing` asks the page for
+//! a process with [`FromWorker::Spawn`]; the page runs it on a free worker
+//! with a `Run` message for that process slot, and ends it for
+//! [`FromWorker::Kill`] by terminating that worker.
+//!
 //! Messages are plain JS objects (serde-wasm-bindgen) tagged by `kind`.
 
 use mpi_core::RankOutcome;
@@ -20,7 +25,7 @@ use wasm_bindgen::JsValue;
 pub const WORLD_FIELD: &str = "world";
 
 /// The field of a `run` message that carries the output credits: a
-/// SharedArrayBuffer of one i32 per rank counting the output batches the page
+/// SharedArrayBuffer of one i32 per World slot (rank or process) counting the output batches the page
 /// has taken. A rank with [`MAX_BATCHES_IN_FLIGHT`] batches not yet taken
 /// waits (in `Atomics.wait`) before posting more, as a writer to a full pipe
 /// does, so a flooding rank runs at the speed the page can show.
@@ -33,7 +38,9 @@ pub const MAX_BATCHES_IN_FLIGHT: i32 = 8;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ToWorker {
-    /// Run `source` as world rank `rank` of the World posted beside it.
+    /// Run `source` as world rank `rank` of the World posted beside it (a
+    /// `rank` past the MPI ranks is a process slot: the script is imported
+    /// as `__mp_main__` there and runs what its parent sends).
     #[serde(rename_all = "camelCase")]
     Run {
         rank: u32,
@@ -78,6 +85,11 @@ pub enum FromWorker {
     Exit { outcome: RankOutcome },
     /// The runtime itself failed (a Rust panic); the worker is unusable.
     Crash { message: String },
+    /// Start a `multiprocessing` process in World slot `slot` (reserved by
+    /// the sender); `name` (e.g. "SpawnPoolWorker-1") labels its output.
+    Spawn { slot: u32, name: String },
+    /// End process `slot` now (`Process.terminate()`); the World already says it ended.
+    Kill { slot: u32 },
 }
 
 /// A message as the JS object `postMessage` takes.

@@ -117,4 +117,25 @@ impl RankHost for BrowserHost {
     fn clock(&self) -> f64 {
         now_ms() / 1000.0
     }
+
+    fn spawn_process(&self, slot: u32, name: &str) -> Result<(), String> {
+        // The page starts it on a free worker; the process then waits for
+        // what this rank sends it, so nothing here waits for the page.
+        self.batcher.flush();
+        post(&FromWorker::Spawn { slot, name: name.to_owned() });
+        Ok(())
+    }
+
+    fn kill_process(&self, slot: u32) {
+        post(&FromWorker::Kill { slot });
+    }
+
+    fn cpu_count(&self) -> usize {
+        scope().navigator().hardware_concurrency() as usize
+    }
+
+    fn pid(&self, slot: u32) -> u32 {
+        // As the browser's os.getpid(): 1000 + the World slot.
+        1000 + slot
+    }
 }

@@ -6,6 +6,7 @@ use mpi_core::{DeadlockWatch, Ending, Layout, RankOutcome, World, timeout_ending
 use mpi_web::SabMemory;
 use mpi_web::protocol::{CREDITS_FIELD, FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
 use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,7 +74,7 @@ enum SlotState {
     Starting,
     /// An interpreter is warm; free for a run.
     Ready,
-    /// Runs `rank` of the active run.
+    /// Runs World slot `n` of the active run: a rank, or a process after the ranks.
     Busy(u32),
     /// Its rank ended; it is warming the next interpreter.
     Rewarming,
@@ -94,8 +95,27 @@ struct Pending {
     requested_at: f64,
 }
 
+/// A `multiprocessing` process of the active run.
+struct Process {
+    /// The rank whose output its output counts as.
+    rank: u32,
+    name: String,
+    /// The worker running it, once it has one.
+    worker: Option<u32>,
+    /// Ended by itself (its worker is reusable) or terminated.
+    over: bool,
+}
+
 struct Active {
     world: World,
+    /// The World and credit buffers, posted to each process's worker too.
+    world_buffer: js_sys::SharedArrayBuffer,
+    credits_buffer: js_sys::SharedArrayBuffer,
+    /// What every process runs (its script, as the ranks').
+    script: (String, String, Vec<String>),
+    /// Processes by World slot, and those waiting for a free worker.
+    processes: BTreeMap<u32, Process>,
+    spawn_queue: VecDeque<u32>,
     /// Output batches taken, per rank (see `CREDITS_FIELD`).
     credits: js_sys::Int32Array,
     record: Record,
@@ -287,6 +307,8 @@ impl Playground {
             Ok(FromWorker::Output { chunks }) => inner.slot_output(slot, chunks, deferred),
             Ok(FromWorker::Exit { outcome }) => inner.slot_exit(slot, outcome, deferred),
             Ok(FromWorker::Crash { message }) => inner.slot_crash(slot, message, deferred),
+            Ok(FromWorker::Spawn { slot: process, name }) => inner.process_spawn(process, name, deferred),
+            Ok(FromWorker::Kill { slot: process }) => inner.process_kill(process, deferred),
             Err(e) => inner.slot_crash(slot, format!("unreadable message from a rank worker: {e}"), deferred),
         });
     }
@@ -381,9 +403,11 @@ impl Inner {
         }
         let Some(slot) = self.slot_mut(id) else { return };
         slot.state = SlotState::Ready;
-        if idle >= MAX_IDLE_WORKERS.max(self.warm_target) && self.pending.is_none() {
+        let spawns_waiting = self.active.as_ref().is_some_and(|a| !a.spawn_queue.is_empty());
+        if idle >= MAX_IDLE_WORKERS.max(self.warm_target) && self.pending.is_none() && !spawns_waiting {
             self.remove_slot(id);
         }
+        self.launch_processes(deferred);
         self.try_launch(deferred);
         if self.is_ready() {
             for waiter in self.ready_waiters.drain(..) {
@@ -393,12 +417,15 @@ impl Inner {
     }
 
     fn slot_output(&mut self, id: u32, chunks: Vec<mpi_web::protocol::Chunk>, deferred: &mut Deferred) {
-        let Some(SlotState::Busy(rank)) = self.slots.iter().find(|s| s.id == id).map(|s| s.state) else { return };
+        let Some(SlotState::Busy(slot)) = self.slots.iter().find(|s| s.id == id).map(|s| s.state) else { return };
         let Some(active) = &mut self.active else { return };
         // Taken: the rank may post another batch.
-        let _ = js_sys::Atomics::add(&active.credits, rank, 1);
-        let _ = js_sys::Atomics::notify(&active.credits, rank);
-        let lines = active.record.add_output(rank, chunks);
+        let _ = js_sys::Atomics::add(&active.credits, slot, 1);
+        let _ = js_sys::Atomics::notify(&active.credits, slot);
+        let lines = match active.processes.get(&slot) {
+            Some(p) => active.record.add_process_output(p.rank, &p.name, chunks),
+            None => active.record.add_output(slot, chunks),
+        };
         if !lines.is_empty() {
             let listener = active.listener.clone();
             deferred.push(Box::new(move || listener(RunEvent::Output(lines))));
@@ -409,13 +436,112 @@ impl Inner {
         let Some(slot) = self.slot_mut(id) else { return };
         let SlotState::Busy(rank) = slot.state else { return };
         slot.state = SlotState::Rewarming;
-        self.rank_ended(rank, outcome, deferred);
+        if self.is_process(rank) {
+            // Its exit code is in the World already, where its parent reads it.
+            self.process_over(rank, None, deferred);
+        } else {
+            self.rank_ended(rank, outcome, deferred);
+        }
+    }
+
+    fn is_process(&self, slot: u32) -> bool {
+        self.active.as_ref().is_some_and(|a| a.processes.contains_key(&slot))
+    }
+
+    /// A script asked for a process in World slot `slot`: it runs on the next free worker.
+    fn process_spawn(&mut self, slot: u32, name: String, deferred: &mut Deferred) {
+        let Some(active) = &mut self.active else { return };
+        if !active.world.is_process(slot) {
+            return;
+        }
+        let rank = active.world.root_rank(slot);
+        active.processes.insert(slot, Process { rank, name, worker: None, over: false });
+        active.spawn_queue.push_back(slot);
+        let free = self.slots.iter().filter(|s| !matches!(s.state, SlotState::Busy(_))).count();
+        let queued = self.active.as_ref().map_or(0, |a| a.spawn_queue.len());
+        for _ in free..queued {
+            self.spawn();
+        }
+        self.launch_processes(deferred);
+    }
+
+    /// Starts waiting processes on ready workers.
+    fn launch_processes(&mut self, deferred: &mut Deferred) {
+        loop {
+            let Some(id) = self.slots.iter().find(|s| s.state == SlotState::Ready).map(|s| s.id) else { return };
+            let Some(active) = &mut self.active else { return };
+            let Some(slot) = active.spawn_queue.pop_front() else { return };
+            if active.world.has_ended(slot) {
+                // Terminated before it had a worker.
+                continue;
+            }
+            let (source, path, args) = active.script.clone();
+            let message = to_js(&ToWorker::Run { rank: slot, source, path, args, origin_ms: active.origin_ms });
+            let _ = Reflect::set(&message, &WORLD_FIELD.into(), &active.world_buffer);
+            let _ = Reflect::set(&message, &CREDITS_FIELD.into(), &active.credits_buffer);
+            if let Some(p) = active.processes.get_mut(&slot) {
+                p.worker = Some(id);
+            }
+            let worker = self.slot_mut(id).expect("ready slot exists");
+            worker.state = SlotState::Busy(slot);
+            worker.runs += 1;
+            if let Err(e) = worker.worker.post_message(&message) {
+                let why = format!("cannot hand a process to its worker: {}", describe(&e));
+                self.slot_crash(id, why, deferred);
+            }
+        }
+    }
+
+    /// `Process.terminate()`: its worker is terminated (the World says it ended).
+    fn process_kill(&mut self, slot: u32, deferred: &mut Deferred) {
+        let Some(active) = &mut self.active else { return };
+        let Some(p) = active.processes.get_mut(&slot) else { return };
+        if p.over {
+            return;
+        }
+        p.over = true;
+        let worker = p.worker.take();
+        active.world.kill_process(slot);
+        if let Some(id) = worker {
+            self.remove_slot(id);
+        }
+        self.top_up();
+        self.maybe_finish(deferred);
+    }
+
+    /// A process's worker ended it (`crash`: the runtime failed, said on its rank's stderr).
+    fn process_over(&mut self, slot: u32, crash: Option<String>, deferred: &mut Deferred) {
+        let Some(active) = &mut self.active else { return };
+        let Some(p) = active.processes.get_mut(&slot) else { return };
+        p.over = true;
+        if let Some(message) = crash {
+            // Its worker is gone already.
+            p.worker = None;
+            active.world.end_process(slot, 1);
+            let text = format!("process {} crashed: {message}\n", p.name);
+            let t = shared_clock_ms() - active.origin_ms;
+            let chunk = mpi_web::protocol::Chunk { stream: mpi_web::protocol::StreamName::Stderr, text, t };
+            let lines = active.record.add_process_output(p.rank, &p.name, vec![chunk]);
+            let listener = active.listener.clone();
+            deferred.push(Box::new(move || listener(RunEvent::Output(lines))));
+        }
+        self.maybe_finish(deferred);
+    }
+
+    /// Ends the run once every rank has ended and no process still runs (or
+    /// at once if the run already has an ending: its processes are terminated).
+    fn maybe_finish(&mut self, deferred: &mut Deferred) {
+        let Some(active) = &self.active else { return };
+        if active.record.all_exited() && (active.record.ended() || active.world.live_processes().is_empty()) {
+            self.finish(deferred);
+        }
     }
 
     fn slot_crash(&mut self, id: u32, message: String, deferred: &mut Deferred) {
         let Some(state) = self.slots.iter().find(|s| s.id == id).map(|s| s.state) else { return };
         self.remove_slot(id);
         match state {
+            SlotState::Busy(slot) if self.is_process(slot) => self.process_over(slot, Some(message), deferred),
             SlotState::Busy(rank) => {
                 let outcome = RankOutcome::Crashed { message };
                 self.rank_ended(rank, outcome, deferred);
@@ -465,7 +591,7 @@ impl Inner {
         let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
         world.set_spin_for_cores(cores);
         let origin_ms = shared_clock_ms();
-        let credits_buffer = js_sys::SharedArrayBuffer::new(4 * request.ranks);
+        let credits_buffer = js_sys::SharedArrayBuffer::new(4 * world.slots());
         let credits = js_sys::Int32Array::new(&credits_buffer);
         let slots: Vec<u32> = ready[..request.ranks as usize].to_vec();
         // Ranks whose worker refused the run end it as crashed, once the run is active.
@@ -498,6 +624,11 @@ impl Inner {
             .unwrap_or(0);
         self.active = Some(Active {
             world,
+            world_buffer: buffer,
+            credits_buffer,
+            script: (request.source, request.path, request.args),
+            processes: BTreeMap::new(),
+            spawn_queue: VecDeque::new(),
             credits,
             record: Record::new(request.ranks),
             listener,
@@ -529,13 +660,15 @@ impl Inner {
             active.world.stop();
             active.stopping_since = Some(now());
         }
-        if active.record.all_exited() {
-            self.finish(deferred);
-        }
+        self.maybe_finish(deferred);
     }
 
     fn tick(&mut self, deferred: &mut Deferred) {
         let Some(active) = &mut self.active else { return };
+        if active.record.all_exited() && active.world.live_processes().is_empty() {
+            self.finish(deferred);
+            return;
+        }
         let t = now();
         if let Some(since) = active.stopping_since {
             if t - since > UNWIND_GRACE_MS {
@@ -583,13 +716,14 @@ impl Inner {
             window.clear_interval_with_handle(active.interval);
         }
         let mut kept = self.slots.iter().filter(|s| s.state == SlotState::Ready).count();
-        for (rank, id) in active.slots.iter().enumerate() {
-            let exited = active.record.has_exited(rank as u32);
-            let worn = self.slots.iter().find(|s| s.id == *id).is_some_and(|s| s.runs >= MAX_RUNS_PER_WORKER);
+        let processes = active.processes.values().filter_map(|p| p.worker.map(|w| (w, p.over)));
+        let ranks = active.slots.iter().enumerate().map(|(rank, id)| (*id, active.record.has_exited(rank as u32)));
+        for (id, exited) in ranks.chain(processes).collect::<Vec<_>>() {
+            let worn = self.slots.iter().find(|s| s.id == id).is_some_and(|s| s.runs >= MAX_RUNS_PER_WORKER);
             if exited && !worn && kept < MAX_IDLE_WORKERS.max(self.warm_target) {
                 kept += 1;
             } else {
-                self.remove_slot(*id);
+                self.remove_slot(id);
             }
         }
         let result = active.record.finish(now() - active.requested_at);

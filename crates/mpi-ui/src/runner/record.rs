@@ -23,7 +23,12 @@ pub enum Status {
 /// One piece of output, in arrival order across ranks.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputLine {
+    /// The rank that wrote it, or for a process the rank that started its
+    /// process tree (a child writes to its parent's stdout, as under mpiexec).
     pub rank: u32,
+    /// The `multiprocessing` process that wrote it ("SpawnPoolWorker-1"), if not the rank itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
     pub stream: StreamName,
     pub text: String,
     /// Milliseconds since the run started, when the rank wrote it.
@@ -54,6 +59,8 @@ pub struct DeadlockInfo {
     pub cycle: Vec<u32>,
     /// `(rank, "MPI call it is blocked in")`.
     pub blocked: Vec<(u32, String)>,
+    /// World slots from here on are processes, not ranks.
+    pub first_process: u32,
 }
 
 /// The value `mpiPlayground.run` resolves to.
@@ -100,6 +107,16 @@ impl Record {
 
     /// Adds a rank's output; returns what was kept, for live listeners.
     pub fn add_output(&mut self, rank: u32, chunks: Vec<Chunk>) -> Vec<OutputLine> {
+        self.add_labelled(rank, None, chunks)
+    }
+
+    /// Adds output of a process started (directly or not) by `rank`: it counts
+    /// as that rank's output, labelled with the process's name.
+    pub fn add_process_output(&mut self, rank: u32, process: &str, chunks: Vec<Chunk>) -> Vec<OutputLine> {
+        self.add_labelled(rank, Some(process), chunks)
+    }
+
+    fn add_labelled(&mut self, rank: u32, process: Option<&str>, chunks: Vec<Chunk>) -> Vec<OutputLine> {
         let mut kept = Vec::with_capacity(chunks.len());
         for chunk in chunks {
             if self.kept_bytes + chunk.text.len() > MAX_KEPT_BYTES {
@@ -112,7 +129,8 @@ impl Record {
                 StreamName::Stdout => slot.stdout.push_str(&chunk.text),
                 StreamName::Stderr => slot.stderr.push_str(&chunk.text),
             }
-            kept.push(OutputLine { rank, stream: chunk.stream, text: chunk.text, t: chunk.t });
+            let process = process.map(str::to_owned);
+            kept.push(OutputLine { rank, process, stream: chunk.stream, text: chunk.text, t: chunk.t });
         }
         self.output.extend(kept.iter().cloned());
         kept
@@ -164,9 +182,15 @@ impl Record {
             self.deadlock = Some(DeadlockInfo {
                 cycle: report.cycle.clone(),
                 blocked: report.blocked.iter().map(|(r, on)| (*r, on.op.name().to_owned())).collect(),
+                first_process: report.first_process,
             });
             self.end(Status::Deadlock, Ending { exit_status: EXIT_DEADLOCK, report: report.to_string() });
         }
+    }
+
+    /// Whether the run already has an ending (a failure, deadlock, Stop or timeout).
+    pub fn ended(&self) -> bool {
+        self.ending.is_some()
     }
 
     pub fn has_exited(&self, rank: u32) -> bool {
