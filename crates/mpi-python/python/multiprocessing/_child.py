@@ -13,6 +13,8 @@
 It returns the exit code and catches everything itself: a failure prints its
 traceback to stderr and gives exit code 1, as a CPython child would. Only a
 stop of the whole run (`_mpi.RunStopped`) goes through, to the host.
+os._exit(code) ends just this process with `code` (the real one would end the
+host, which runs every process of the run).
 """
 
 import os
@@ -32,6 +34,8 @@ def run(source, path):
         return _run(source, path)
     except _mpi.RunStopped:
         raise
+    except process.ExitNow as e:
+        return e.code
     except SystemExit as e:
         return process._exit_code_of(e)
     except BaseException:
@@ -54,12 +58,18 @@ def _run(source, path):
         return pid
 
     os.getpid = getpid
+    os._exit = _exit
     _prepare(prep)
     code = _import_main(source, path)
     if code is not None:
         return code
     proc = pickle.loads(body)
     return proc._bootstrap(parent)
+
+
+def _exit(code):
+    """os._exit for a child: ends this process only (see process.ExitNow)."""
+    raise process.ExitNow(int(code))
 
 
 def _prepare(prep):
@@ -86,7 +96,7 @@ def _import_main(source, path):
     try:
         code = compile(source, path, "exec")
         exec(code, module.__dict__)
-    except _mpi.RunStopped:
+    except (_mpi.RunStopped, process.ExitNow):
         raise
     except SystemExit as e:
         return process._exit_code_of(e)

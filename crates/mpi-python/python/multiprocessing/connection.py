@@ -138,7 +138,7 @@ class Connection:
             return True
         if timeout is not None and timeout <= 0:
             return _mpi.pipe_count(self._in) > 0
-        data = _mpi.pipe_get(self._in, timeout, "Connection.recv")
+        data = _mpi.pipe_get(self._in, util.seconds(timeout), "Connection.recv")
         if data is None:
             return False
         self._kept = (data,)

@@ -323,6 +323,13 @@ class Pool:
                 return False
             data, source, _ = got
             if data is None:
+                # The end of a worker is reported when nothing from it is
+                # waiting; look once more before believing it, so that an
+                # answer sent just before the end is never taken for a loss.
+                late = _mpi.mp_recv(source, self._tag, 0.0, "Pool result")
+                if late is not None:
+                    self._receive(source, late[0])
+                    continue
                 self._lost(self._workers[source])
             else:
                 self._receive(source, data)

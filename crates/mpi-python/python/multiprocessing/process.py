@@ -150,7 +150,7 @@ class BaseProcess:
         self._check_closed()
         assert self._parent_pid == os.getpid(), "can only join a child process"
         assert self._slot is not None, "can only join a started process"
-        if _mpi.mp_join(self._slot, timeout) is not None:
+        if _mpi.mp_join(self._slot, util.seconds(timeout)) is not None:
             _children.discard(self)
 
     def is_alive(self):
@@ -259,11 +259,16 @@ class BaseProcess:
             _parent_process = _ParentProcess(self._parent_name, self._parent_pid, parent_slot)
             try:
                 self.run()
-                exitcode = 0
-            finally:
+            except (_mpi.RunStopped, ExitNow):
+                raise
+            except BaseException:
                 _exit_function()
-        except _mpi.RunStopped:
-            # The run is being stopped: no exit code to report, no traceback.
+                raise
+            _exit_function()
+            exitcode = 0
+        except (_mpi.RunStopped, ExitNow):
+            # The run is being stopped, or os._exit() was called: no cleanup,
+            # no traceback (_child.run deals with both).
             raise
         except SystemExit as e:
             exitcode = _exit_code_of(e)
@@ -276,6 +281,19 @@ class BaseProcess:
         finally:
             util.flush_std_streams()
         return exitcode
+
+
+class ExitNow(BaseException):
+    """os._exit(code) in a child: ends the process at once with `code`.
+
+    A child is an interpreter inside the run's host process, so the real
+    os._exit would end the whole run; _child.run installs an os._exit that
+    raises this instead, and turns it into the exit code.
+    """
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
 
 
 def _exit_code_of(exc):
@@ -342,7 +360,7 @@ class _ParentProcess(BaseProcess):
     pid = ident
 
     def join(self, timeout=None):
-        _mpi.mp_join(self._slot, timeout)
+        _mpi.mp_join(self._slot, util.seconds(timeout))
 
     def __repr__(self):
         return "<_ParentProcess name=%r parent=None>" % self._name

@@ -65,8 +65,7 @@ class Queue:
         if block and timeout is None:
             data = _mpi.pipe_get(self._channel, None, "Queue.get")
         else:
-            wait = max(timeout, 0.0) if block else 0.0
-            data = _mpi.pipe_get(self._channel, wait, "Queue.get")
+            data = _mpi.pipe_get(self._channel, util.seconds(timeout) if block else 0.0, "Queue.get")
             if data is None:
                 raise Empty
         if self._sem is not None:

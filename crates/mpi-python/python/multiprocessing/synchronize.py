@@ -70,7 +70,7 @@ class SemLock:
         return self._acquire(block, timeout, self._op)
 
     def _acquire(self, block, timeout, op):
-        if not _mpi.sem_acquire(self._offset, bool(block), timeout if block else None, op):
+        if not _mpi.sem_acquire(self._offset, bool(block), util.seconds(timeout) if block else None, op):
             return False
         self._set_holder(_me(), 1)
         return True
@@ -250,7 +250,7 @@ class Event:
 
     def wait(self, timeout=None):
         """Waits until the flag is set; returns whether it is (False after a timeout)."""
-        return _mpi.flag_wait(self._offset, timeout, "Event.wait")
+        return _mpi.flag_wait(self._offset, util.seconds(timeout), "Event.wait")
 
     def __repr__(self):
         state = "set" if self.is_set() else "unset"

@@ -47,6 +47,12 @@ def _as_cpython_311(message):
     return None
 
 
+def seconds(timeout):
+    """A timeout as _mpi takes it: None (no limit) or a float >= 0 (ints and
+    negative values are accepted, as CPython's blocking calls accept them)."""
+    return None if timeout is None else max(float(timeout), 0.0)
+
+
 def spawning_dumps(obj):
     """Pickles `obj` for a process being started: shared objects may travel."""
     global _spawning
