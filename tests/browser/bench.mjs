@@ -105,6 +105,7 @@ async function main() {
   await benchScript(page, "p2p.py", 2);
   await benchScript(page, "collectives.py", 4);
   await benchScript(page, "loop.py", 2);
+  await benchScript(page, "pool.py", 1);
   await context.close();
   await server.close();
 

@@ -443,9 +443,13 @@ impl fmt::Display for DeadlockReport {
             writeln!(f, "{line}")?;
         }
         if !self.finished.is_empty() {
-            let list: Vec<String> =
-                self.finished.iter().map(|r| if *r < self.first_process { r.to_string() } else { name(r) }).collect();
-            writeln!(f, "  finished: rank{} {}", if list.len() > 1 { "s" } else { "" }, list.join(", "))?;
+            if self.finished.iter().all(|r| *r < self.first_process) {
+                let list: Vec<String> = self.finished.iter().map(u32::to_string).collect();
+                writeln!(f, "  finished: rank{} {}", if list.len() > 1 { "s" } else { "" }, list.join(", "))?;
+            } else {
+                let list: Vec<String> = self.finished.iter().map(name).collect();
+                writeln!(f, "  finished: {}", list.join(", "))?;
+            }
         }
         if !self.cycle.is_empty() {
             let mut steps: Vec<String> = self.cycle.iter().map(name).collect();
