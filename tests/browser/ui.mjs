@@ -113,6 +113,43 @@ const cases = [
     },
   },
   {
+    name: "ui::multiprocessing_output_is_labelled_and_stop_ends_processes",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("[data-example=pool_map]");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const squares = Array.from({ length: 100 }, (_, i) => i * i).join(", ");
+      const pool = await outputLines(page);
+      expect(pool.length === 1 && pool[0].text === `Pool    : [${squares}]`, `pool_map printed ${JSON.stringify(pool)}`);
+      // A process's line counts as its rank's and is labelled with the process.
+      await typeScript(page, "import multiprocessing as mp\n\ndef hi(n):\n    print('hi from', mp.current_process().name, n)\n\nif __name__ == '__main__':\n    p = mp.Process(target=hi, args=(7,))\n    p.start()\n    p.join()\n    print('joined', p.exitcode)\n");
+      await setRanks(page, 1);
+      await page.click("#run");
+      await settled(page);
+      const labelled = await page.$$eval("#output .line", (ls) => ls.map((l) => [l.dataset.rank, l.dataset.process ?? "", l.textContent]));
+      expect(
+        JSON.stringify(labelled) === JSON.stringify([["0", "Process-1", "[0:Process-1]hi from Process-1 7"], ["0", "", "[0]joined 0"]]),
+        `labelled lines: ${JSON.stringify(labelled)}`,
+      );
+      // Stop ends the rank and its busy pool workers at once; the next run works.
+      await typeScript(page, "import multiprocessing as mp\n\ndef spin(_):\n    while True:\n        pass\n\nif __name__ == '__main__':\n    with mp.Pool(3) as pool:\n        pool.map(spin, range(3))\n");
+      await page.click("#run");
+      await page.waitForSelector("#status[data-state=running]");
+      await page.waitForTimeout(1500);
+      const t0 = Date.now();
+      await page.click("#stop");
+      await page.waitForSelector("#status[data-state=stopped]", { timeout: 1000 });
+      expect(Date.now() - t0 < 1000, `Stop took ${Date.now() - t0} ms`);
+      await typeScript(page, "print('after')\n");
+      await page.click("#run");
+      await settled(page);
+      const after = await outputLines(page);
+      expect(after.length === 1 && after[0].text === "after", `next run: ${JSON.stringify(after)}`);
+    },
+  },
+  {
     name: "ui::a_traceback_marks_its_line_and_ctrl_enter_runs",
     async run(page, url) {
       await open(page, url);

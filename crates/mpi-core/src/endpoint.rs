@@ -58,7 +58,7 @@ pub struct Probed {
     pub len: usize,
 }
 
-struct Incoming {
+pub(crate) struct Incoming {
     ctx: u32,
     tag: i32,
     sync: u32,
@@ -111,7 +111,7 @@ pub struct Deadline<'a> {
 pub struct Endpoint {
     pub(crate) world: World,
     pub(crate) me: u32,
-    partial: HashMap<u32, Incoming>,
+    pub(crate) partial: HashMap<u32, Incoming>,
     pub(crate) unexpected: VecDeque<Message>,
     requests: HashMap<ReqId, Request>,
     next_req: ReqId,

@@ -166,7 +166,14 @@ impl Endpoint {
         let find = |ep: &Endpoint| {
             ep.unexpected.iter().position(|m| m.ctx == MP_CTX && source.is_none_or(|s| s == m.src) && tag.is_none_or(|t| t == m.tag))
         };
-        let ended = |ep: &Endpoint| watch.iter().copied().find(|s| ep.world.has_ended(*s));
+        // A process ends only after its last message is in our inbox (it
+        // drains its outbox first): once the inbox is read and nothing from
+        // it is half-assembled, everything it sent is in `unexpected`.
+        let ended = |ep: &Endpoint| {
+            watch.iter().copied().find(|s| {
+                ep.world.has_ended(*s) && ep.world.inbox_pending(ep.me) == 0 && !ep.partial.contains_key(s)
+            })
+        };
         let on = BlockedOn { op, peer: source, tag, ctx: MP_COMM };
         let got = self.block_until_timed(|ep| find(ep).is_some() || ended(ep).is_some(), |_| on, deadline)?;
         if let Some(pos) = find(self) {
@@ -195,10 +202,11 @@ impl Endpoint {
         Ok(self.world.process_exit(slot))
     }
 
-    /// Records this process's end with `code` and marks it finished.
+    /// Records this process's end with `code` and marks it finished. Whatever
+    /// its code, what it sent is delivered first (a process's queued results
+    /// are flushed at exit); a terminated process cannot, and does not wait.
     pub fn finish_process(&mut self, code: i32) {
-        let activity = if code == 0 { Activity::Done } else { Activity::Failed };
-        self.finish(activity);
+        self.finish(Activity::Done);
         self.world.end_process(self.me, code);
     }
 }

@@ -225,6 +225,12 @@ impl World {
         self.bump_generation();
     }
 
+    /// Bytes written to `slot`'s inbox that it has not read yet.
+    pub(crate) fn inbox_pending(&self, slot: u32) -> u32 {
+        let w = |f| self.mem.load(self.layout.rank_word(slot, f));
+        w(rank::HEAD).wrapping_sub(w(rank::TAIL))
+    }
+
     /// Back to running after a sleep, unless someone ended this slot meanwhile
     /// (a terminated process stays ended).
     pub(crate) fn resume_running(&self, me: u32) {

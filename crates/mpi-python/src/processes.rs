@@ -74,7 +74,7 @@ pub(crate) mod _mpi_processes {
     use rustpython_vm::{
         PyObjectRef,
         builtins::PyTupleRef,
-        function::{ArgBytesLike, OptionalArg},
+        function::{ArgBytesLike, ArgIntoFloat, OptionalArg},
     };
 
     #[pyattr]
@@ -143,7 +143,7 @@ pub(crate) mod _mpi_processes {
     fn mp_recv(
         slot: i64,
         tag: i32,
-        timeout: Option<f64>,
+        timeout: Option<ArgIntoFloat>,
         op: String,
         watch: OptionalArg<Vec<u32>>,
         vm: &VirtualMachine,
@@ -151,7 +151,7 @@ pub(crate) mod _mpi_processes {
         let source = slot_arg(vm, slot, true)?;
         let op = op_named(vm, &op)?;
         let watch = watch.unwrap_or_default();
-        let got = with_deadline(vm, timeout, |ep, d| Ok(ep.mp_recv(source, tag_arg(tag), op, d, &watch)?))?;
+        let got = with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| Ok(ep.mp_recv(source, tag_arg(tag), op, d, &watch)?))?;
         Ok(match got {
             MpReceived::Message { data, source, tag } => {
                 vm.new_tuple((vm.ctx.new_bytes(data), source, tag)).into()
@@ -168,9 +168,9 @@ pub(crate) mod _mpi_processes {
     }
 
     #[pyfunction]
-    fn mp_join(slot: i64, timeout: Option<f64>, vm: &VirtualMachine) -> PyResult<Option<i32>> {
+    fn mp_join(slot: i64, timeout: Option<ArgIntoFloat>, vm: &VirtualMachine) -> PyResult<Option<i32>> {
         let slot = slot_arg(vm, slot, false)?.expect("not ANY");
-        with_deadline(vm, timeout, |ep, d| Ok(ep.mp_join(slot, d)?))
+        with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| Ok(ep.mp_join(slot, d)?))
     }
 
     #[pyfunction]
@@ -215,9 +215,9 @@ pub(crate) mod _mpi_processes {
     }
 
     #[pyfunction]
-    fn sem_acquire(offset: i64, block: bool, timeout: Option<f64>, op: String, vm: &VirtualMachine) -> PyResult<bool> {
+    fn sem_acquire(offset: i64, block: bool, timeout: Option<ArgIntoFloat>, op: String, vm: &VirtualMachine) -> PyResult<bool> {
         let (offset, op) = (offset_arg(vm, offset)?, op_named(vm, &op)?);
-        with_deadline(vm, timeout, |ep, d| ep.sem_acquire(offset, block, d, op))
+        with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| ep.sem_acquire(offset, block, d, op))
     }
 
     #[pyfunction]
@@ -246,9 +246,9 @@ pub(crate) mod _mpi_processes {
     }
 
     #[pyfunction]
-    fn flag_wait(offset: i64, timeout: Option<f64>, op: String, vm: &VirtualMachine) -> PyResult<bool> {
+    fn flag_wait(offset: i64, timeout: Option<ArgIntoFloat>, op: String, vm: &VirtualMachine) -> PyResult<bool> {
         let (offset, op) = (offset_arg(vm, offset)?, op_named(vm, &op)?);
-        with_deadline(vm, timeout, |ep, d| ep.flag_wait(offset, d, op))
+        with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| ep.flag_wait(offset, d, op))
     }
 
     #[pyfunction]
@@ -265,9 +265,9 @@ pub(crate) mod _mpi_processes {
     }
 
     #[pyfunction]
-    fn pipe_get(offset: i64, timeout: Option<f64>, op: String, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+    fn pipe_get(offset: i64, timeout: Option<ArgIntoFloat>, op: String, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         let (offset, op) = (offset_arg(vm, offset)?, op_named(vm, &op)?);
-        let item = with_deadline(vm, timeout, |ep, d| ep.pipe_get(offset, d, op))?;
+        let item = with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| ep.pipe_get(offset, d, op))?;
         Ok(item.map_or_else(|| vm.ctx.none(), |b| vm.ctx.new_bytes(b).into()))
     }
 

@@ -279,7 +279,9 @@ fn multiprocessing_exit(vm: &VirtualMachine, failed: bool) -> PyResult<()> {
 fn run_process(vm: &VirtualMachine, rank: &RankContext, script: &Script) -> RankOutcome {
     let ran = prepare(vm, script).and_then(|()| {
         remember_source(vm, script)?;
-        let child = vm.import("multiprocessing._child", 0)?;
+        // `import a.b` hands back package `a`; the submodule is in sys.modules.
+        vm.import("multiprocessing._child", 0)?;
+        let child = vm.sys_module.get_attr("modules", vm)?.get_item("multiprocessing._child", vm)?;
         let code = vm.call_method(&child, "run", (script.source.as_str(), script.path.as_str()))?;
         code.try_to_value::<i32>(vm)
     });
