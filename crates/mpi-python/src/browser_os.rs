@@ -120,6 +120,15 @@ pub(crate) mod posix {
         stat(args, vm)
     }
 
+    /// No path is a symbolic link (what os.path.realpath asks, on import of
+    /// sysconfig and ctypes): EINVAL, as readlink says of a plain file.
+    #[pyfunction]
+    fn readlink(args: FuncArgs, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let path = args.args.into_iter().next().unwrap_or_else(|| vm.ctx.none());
+        let args = vec![vm.ctx.new_int(22).into(), vm.ctx.new_str("Invalid argument").into(), path];
+        Err(vm.invoke_exception(vm.ctx.exceptions.os_error, args).unwrap_or_else(|e| e))
+    }
+
     #[pyfunction]
     fn listdir(path: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
         match path {
