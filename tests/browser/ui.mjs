@@ -153,6 +153,7 @@ const cases = [
     name: "ui::a_traceback_marks_its_line_and_ctrl_enter_runs",
     async run(page, url) {
       await open(page, url);
+      await setRanks(page, 2);
       await typeScript(page, "from mpi4py import MPI\nx = 1\nif MPI.COMM_WORLD.rank == 1:\n    x = 1 / 0\n");
       await page.keyboard.press("Control+Enter");
       await settled(page);
