@@ -74,7 +74,8 @@ pub enum BlockedOp {
 }
 
 impl BlockedOp {
-    const ALL: [BlockedOp; 34] = [
+    /// The MPI calls.
+    const MPI: [BlockedOp; 22] = [
         BlockedOp::Recv,
         BlockedOp::Send,
         BlockedOp::Ssend,
@@ -97,18 +98,6 @@ impl BlockedOp {
         BlockedOp::CommDup,
         BlockedOp::CartCreate,
         BlockedOp::CartSub,
-        BlockedOp::ProcessJoin,
-        BlockedOp::PoolTask,
-        BlockedOp::PoolResult,
-        BlockedOp::QueueGet,
-        BlockedOp::QueuePut,
-        BlockedOp::ConnectionRecv,
-        BlockedOp::ConnectionSend,
-        BlockedOp::LockAcquire,
-        BlockedOp::SemaphoreAcquire,
-        BlockedOp::EventWait,
-        BlockedOp::ConditionWait,
-        BlockedOp::BarrierWait,
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
@@ -133,7 +122,7 @@ impl BlockedOp {
     }
 
     fn from_word(w: u32) -> Option<Self> {
-        Self::ALL.into_iter().find(|op| *op as u32 == w)
+        Self::MPI.into_iter().chain(Self::MP).find(|op| *op as u32 == w)
     }
 
     /// The mpi4py method name a user wrote.
@@ -489,6 +478,27 @@ mod tests {
     }
     fn done() -> RankState {
         RankState { activity: Activity::Done, blocked_on: None, inbox_pending: 0, process: false }
+    }
+
+    #[test]
+    fn processes_are_named_as_processes_in_reports() {
+        let mut join = blocked(BlockedOp::ProcessJoin, Some(2));
+        join.blocked_on.as_mut().unwrap().ctx = crate::process::MP_COMM;
+        let mut queue = blocked(BlockedOp::QueueGet, None);
+        queue.process = true;
+        let absent = RankState { activity: Activity::Absent, blocked_on: None, inbox_pending: 0, process: true };
+        let Verdict::Deadlock(report) = analyze(&[join, done(), queue, absent]) else { panic!("a deadlock") };
+        assert_eq!(report.first_process, 2);
+        let text = report.to_string();
+        assert!(text.contains("rank 0 is blocked in Process.join, waiting for process 1"), "{text}");
+        assert!(text.contains("process 1 is blocked in Queue.get"), "{text}");
+        assert!(text.contains("finished: rank 1\n"), "an unused slot is not listed: {text}");
+        assert!(text.contains("wait-for cycle: rank 0 -> process 1 -> rank 0"), "{text}");
+        for op in BlockedOp::MP {
+            assert_eq!(BlockedOp::from_word(op as u32), Some(op));
+            assert_eq!(BlockedOp::mp_named(op.name()), Some(op));
+            assert!(!op.is_collective());
+        }
     }
 
     #[test]

@@ -242,3 +242,68 @@ print(math.isqrt(17), sorted(random.sample(range(10), 3)) == sorted(set(random.R
     let line = "4 True [1, 3, 6] 24 2 True -5 [1, 2] {'k': [1]} {1, 2} True 3\n";
     assert_eq!(r.stdout, line.repeat(2), "{}", r.context());
 }
+
+#[test]
+fn a_join_on_a_process_stuck_in_a_queue_is_a_deadlock() {
+    let src = "\
+import multiprocessing as mp
+
+def wait_forever(q):
+    q.get()
+
+if __name__ == '__main__':
+    p = mp.Process(target=wait_forever, args=(mp.Queue(),))
+    p.start()
+    print('started', p.name)
+    p.join()
+";
+    let r = run(&["-n", "1"], src, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    assert_eq!(r.stdout, "started Process-1\n", "{}", r.context());
+    assert!(r.stderr.contains("rank 0 is blocked in Process.join, waiting for process 1"), "{}", r.context());
+    assert!(r.stderr.contains("process 1 is blocked in Queue.get"), "{}", r.context());
+}
+
+#[test]
+fn a_pool_worker_that_dies_is_reported_not_waited_for() {
+    let src = "\
+import multiprocessing as mp, os
+
+def die(x):
+    os._exit(3)
+
+if __name__ == '__main__':
+    with mp.Pool(2) as pool:
+        try:
+            pool.map(die, range(4))
+        except Exception as e:
+            print(type(e).__name__)
+    print('after the pool')
+";
+    let r = run(&["-n", "1", "--timeout", "60"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    assert_eq!(r.stdout, "WorkerLostError\nafter the pool\n", "{}", r.context());
+}
+
+#[test]
+fn terminate_ends_a_busy_process_and_the_run_ends() {
+    let src = "\
+import multiprocessing as mp, time
+
+def spin():
+    while True:
+        pass
+
+if __name__ == '__main__':
+    p = mp.Process(target=spin, daemon=False)
+    p.start()
+    time.sleep(0.2)
+    print('alive', p.is_alive())
+    p.terminate()
+    p.join()
+    print('exitcode', p.exitcode, p.is_alive())
+";
+    let r = run(&["-n", "1", "--timeout", "60"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    assert_eq!(r.stdout, "alive True\nexitcode -15 False\n", "{}", r.context());
+}

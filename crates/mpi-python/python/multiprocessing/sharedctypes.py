@@ -357,15 +357,8 @@ class SynchronizedArray(SynchronizedBase):
 
 
 class SynchronizedString(SynchronizedArray):
-    @property
-    def value(self):
-        with self._lock:
-            return self._obj.value
-
-    @value.setter
-    def value(self, value):
-        with self._lock:
-            self._obj.value = value
+    # The same locked .value as a single shared value.
+    value = Synchronized.value
 
     @property
     def raw(self):
