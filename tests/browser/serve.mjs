@@ -1,6 +1,7 @@
 // A static file server for browser tests: serves a built dist/ on loopback,
 // with the cross-origin isolation headers (COOP/COEP) unless asked not to,
-// the way a static host would. Usable alone: node serve.mjs DIR [PORT] [--no-isolation]
+// the way a static host would, sending precompressed NAME.br / NAME.gz twins
+// when the browser accepts them. Usable alone: node serve.mjs DIR [PORT] [--no-isolation]
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
@@ -36,8 +37,18 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const body = await readFile(file);
       const headers = { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-cache" };
+      // A precompressed twin (web/pack-dist.mjs) if the browser takes it, as static hosts do.
+      const accepted = req.headers["accept-encoding"] ?? "";
+      let body = null;
+      for (const [encoding, suffix] of [["br", ".br"], ["gzip", ".gz"]]) {
+        if (body === null && accepted.includes(encoding)) {
+          body = await readFile(file + suffix).catch(() => null);
+          if (body !== null) headers["Content-Encoding"] = encoding;
+        }
+      }
+      body ??= await readFile(file);
+      headers["Vary"] = "Accept-Encoding";
       if (isolation) {
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Cross-Origin-Embedder-Policy"] = "require-corp";

@@ -104,7 +104,16 @@ pub fn trunk_build(tc: &Toolchain, dist: &std::path::Path) -> Result<(), String>
             return Err(format!("trunk build produced no {file} in {}", dist.display()));
         }
     }
-    Ok(())
+    pack(dist)
+}
+
+/// Finishes a built dist/ for hosting (web/pack-dist.mjs): the rank runtime
+/// without its name section, and brotli and gzip twins of the files, which
+/// hosts and the test server send to browsers that accept them.
+fn pack(dist: &std::path::Path) -> Result<(), String> {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(util::repo_root()).arg("web/pack-dist.mjs").arg(dist);
+    util::run(&mut cmd)
 }
 
 /// One of the browser suites in tests/browser, against the built page.
@@ -141,7 +150,9 @@ pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
     // Relative asset URLs by default: the same dist/ works from any sub-path.
     cmd.args(["build", "--release", "--public-url", public_url.unwrap_or("./")]);
     util::run(&mut cmd)?;
-    eprintln!("dist: {}", util::repo_root().join("dist").display());
+    let dist = util::repo_root().join("dist");
+    pack(&dist)?;
+    eprintln!("dist: {}", dist.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,29 @@
 
 use js_sys::{Atomics, Int32Array, SharedArrayBuffer, Uint8Array};
 use mpi_core::SharedMemory;
+use wasm_bindgen::prelude::*;
+
+// The word operations, bound without js-sys's `catch`: its wrapper (a
+// try/catch over `arguments`) costs more than the atomic itself, and these
+// are the mailbox's hottest calls (a rank spinning on its doorbell makes
+// thousands). On an Int32Array over a SharedArrayBuffer, with indices inside
+// the World, they cannot throw; if a layout bug made one throw, the wasm
+// would trap and the worker report a crash.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Atomics, js_name = load)]
+    fn atomic_load(array: &Int32Array, index: u32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = store)]
+    fn atomic_store(array: &Int32Array, index: u32, value: i32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = exchange)]
+    fn atomic_exchange(array: &Int32Array, index: u32, value: i32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = add)]
+    fn atomic_add(array: &Int32Array, index: u32, value: i32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = compareExchange)]
+    fn atomic_compare_exchange(array: &Int32Array, index: u32, expected: i32, value: i32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = notify)]
+    fn atomic_notify(array: &Int32Array, index: u32) -> i32;
+}
 
 /// mpi-core's shared memory over a `SharedArrayBuffer`.
 pub struct SabMemory {
@@ -52,30 +75,24 @@ impl SabMemory {
     }
 }
 
-/// Atomics on an in-bounds Int32Array index cannot throw: an error here means
-/// the World layout and the buffer disagree, a bug worth stopping for.
-fn ok<T>(result: Result<T, wasm_bindgen::JsValue>) -> T {
-    result.expect("Atomics on the World buffer failed")
-}
-
 impl SharedMemory for SabMemory {
     fn len_words(&self) -> usize {
         self.words.length() as usize
     }
     fn load(&self, word: usize) -> u32 {
-        ok(Atomics::load(&self.words, word as u32)) as u32
+        atomic_load(&self.words, word as u32) as u32
     }
     fn store(&self, word: usize, value: u32) {
-        ok(Atomics::store(&self.words, word as u32, value as i32));
+        atomic_store(&self.words, word as u32, value as i32);
     }
     fn swap(&self, word: usize, value: u32) -> u32 {
-        ok(Atomics::exchange(&self.words, word as u32, value as i32)) as u32
+        atomic_exchange(&self.words, word as u32, value as i32) as u32
     }
     fn fetch_add(&self, word: usize, delta: u32) -> u32 {
-        ok(Atomics::add(&self.words, word as u32, delta as i32)) as u32
+        atomic_add(&self.words, word as u32, delta as i32) as u32
     }
     fn compare_exchange(&self, word: usize, current: u32, new: u32) -> Result<u32, u32> {
-        let old = ok(Atomics::compare_exchange(&self.words, word as u32, current as i32, new as i32)) as u32;
+        let old = atomic_compare_exchange(&self.words, word as u32, current as i32, new as i32) as u32;
         if old == current { Ok(old) } else { Err(old) }
     }
     fn wait(&self, word: usize, expected: u32) {
@@ -93,13 +110,16 @@ impl SharedMemory for SabMemory {
         let _ = Atomics::wait_with_timeout(&self.words, word as u32, expected as i32, seconds.max(0.0) * 1000.0);
     }
     fn wake_all(&self, word: usize) {
-        let _ = Atomics::notify(&self.words, word as u32);
+        atomic_notify(&self.words, word as u32);
     }
     fn write_bytes(&self, offset: usize, src: &[u8]) {
         if src.is_empty() {
             return;
         }
-        self.bytes.subarray(offset as u32, (offset + src.len()) as u32).copy_from(src);
+        // SAFETY: the view of our own memory is used at once, before anything
+        // could allocate (and so grow and move the wasm memory it looks at).
+        let view = unsafe { Uint8Array::view(src) };
+        self.bytes.set(&view, offset as u32);
     }
     fn read_bytes(&self, offset: usize, dst: &mut [u8]) {
         if dst.is_empty() {

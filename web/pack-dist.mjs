@@ -1,0 +1,81 @@
+// Finishes a built dist/ for hosting:
+// 1. drops the function-name section of the rank runtime (mpi-worker_bg.wasm):
+//    a fifth of its bytes, used only to name wasm frames in JS stack traces
+//    (a rank's panic message keeps its file and line);
+// 2. writes NAME.br and NAME.gz beside every compressible file (wasm, js,
+//    css, html), so that a host (or tests/browser/serve.mjs) sends the
+//    smallest encoding a browser accepts without compressing on the fly.
+//   node web/pack-dist.mjs DIST
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join, extname } from "node:path";
+import { brotliCompressSync, gzipSync, constants } from "node:zlib";
+
+const COMPRESSIBLE = new Set([".wasm", ".js", ".mjs", ".css", ".html", ".json", ".svg", ".txt"]);
+
+async function files(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await files(path)));
+    else if (COMPRESSIBLE.has(extname(entry.name))) out.push(path);
+  }
+  return out;
+}
+
+/** `wasm` without its custom sections named `drop` (the module stays valid:
+ *  custom sections never affect what it does). */
+function withoutCustomSections(wasm, drop) {
+  const kept = [wasm.subarray(0, 8)];
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = wasm[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < wasm.length) {
+    const start = at;
+    const id = wasm[at++];
+    const size = leb();
+    const body = at;
+    at = body + size;
+    if (id === 0) {
+      const save = at;
+      at = body;
+      const nameLength = leb();
+      const name = new TextDecoder().decode(wasm.subarray(at, at + nameLength));
+      at = save;
+      if (drop.includes(name)) continue;
+    }
+    kept.push(wasm.subarray(start, at));
+  }
+  return Buffer.concat(kept);
+}
+
+const dist = process.argv[2];
+if (!dist) {
+  console.error("usage: node web/pack-dist.mjs DIST");
+  process.exit(2);
+}
+const runtime = join(dist, "mpi-worker_bg.wasm");
+const full = await readFile(runtime);
+const stripped = withoutCustomSections(full, ["name"]);
+await writeFile(runtime, stripped);
+console.log(`pack-dist: rank runtime ${(full.length / 1e6).toFixed(1)} MB -> ${(stripped.length / 1e6).toFixed(1)} MB without names`);
+let raw = 0;
+let br = 0;
+for (const path of await files(dist)) {
+  const body = await readFile(path);
+  const brotli = brotliCompressSync(body, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+  });
+  await writeFile(`${path}.br`, brotli);
+  await writeFile(`${path}.gz`, gzipSync(body, { level: 9 }));
+  raw += body.length;
+  br += brotli.length;
+}
+console.log(`pack-dist: ${(raw / 1e6).toFixed(1)} MB -> ${(br / 1e6).toFixed(1)} MB with brotli`);
