@@ -101,6 +101,9 @@ enum Request {
     Ready(Completion),
 }
 
+/// The name of an MPI call with its arguments, as an error message shows it.
+type Call<'a> = dyn Fn() -> String + 'a;
+
 /// When a timed wait gives up: `at` on the host's clock (seconds).
 pub struct Deadline<'a> {
     pub at: f64,
@@ -199,7 +202,9 @@ impl Endpoint {
         })
     }
 
-    fn check_peer(&self, comm: &Communicator, peer: i32, call: &str, any_ok: bool) -> Result<Option<Option<u32>>> {
+    /// `call` names the call in the error; it is formatted only on an error,
+    /// since every send and receive passes here.
+    fn check_peer(&self, comm: &Communicator, peer: i32, call: &Call, any_ok: bool) -> Result<Option<Option<u32>>> {
         // Some(Some(world)) a rank, Some(None) ANY_SOURCE, None PROC_NULL.
         if peer == PROC_NULL {
             return Ok(None);
@@ -211,21 +216,21 @@ impl Endpoint {
         if peer < 0 || peer >= size {
             return Err(MpiError::new(
                 ErrorClass::Rank,
-                call,
+                &call(),
                 format_args!("Invalid rank has value {peer} but must be nonnegative and less than {size}"),
             ));
         }
         Ok(Some(Some(comm.group[peer as usize])))
     }
 
-    fn check_tag(tag: i32, call: &str, any_ok: bool) -> Result<Option<i32>> {
+    fn check_tag(tag: i32, call: &Call, any_ok: bool) -> Result<Option<i32>> {
         if any_ok && tag == ANY_TAG {
             return Ok(None);
         }
         if !(0..=TAG_UB).contains(&tag) {
             return Err(MpiError::new(
                 ErrorClass::Tag,
-                call,
+                &call(),
                 format_args!("Invalid tag, value is {tag} (must be between 0 and {TAG_UB})"),
             ));
         }
@@ -247,7 +252,7 @@ impl Endpoint {
     }
 
     fn isend_as(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool, name: &str) -> Result<ReqId> {
-        let call = format!("{name}(dest={dest}, tag={tag}, {})", self.comm_label(comm));
+        let call = || format!("{name}(dest={dest}, tag={tag}, {})", self.comm_label(comm));
         let c = self.comm(comm)?;
         let Some(dest) = self.check_peer(c, dest, &call, false)? else {
             Self::check_tag(tag, &call, false)?;
@@ -265,7 +270,7 @@ impl Endpoint {
     }
 
     fn irecv_as(&mut self, comm: u32, source: i32, tag: i32, name: &str) -> Result<ReqId> {
-        let call = format!("{name}(source={source}, tag={tag}, {})", self.comm_label(comm));
+        let call = || format!("{name}(source={source}, tag={tag}, {})", self.comm_label(comm));
         let c = self.comm(comm)?;
         let Some(src) = self.check_peer(c, source, &call, true)? else {
             Self::check_tag(tag, &call, true)?;
@@ -298,7 +303,7 @@ impl Endpoint {
     ) -> Result<Completion> {
         // Check the send half before posting the receive, so a bad destination
         // leaves no receive behind to swallow a later message.
-        let call = format!("MPI_Sendrecv(dest={dest}, sendtag={sendtag}, {})", self.comm_label(comm));
+        let call = || format!("MPI_Sendrecv(dest={dest}, sendtag={sendtag}, {})", self.comm_label(comm));
         self.check_peer(self.comm(comm)?, dest, &call, false)?;
         Self::check_tag(sendtag, &call, false)?;
         let rreq = self.irecv_as(comm, source, recvtag, "MPI_Sendrecv")?;
@@ -392,7 +397,7 @@ impl Endpoint {
         call: &str,
     ) -> Result<(u32, Option<Option<u32>>, Option<i32>)> {
         let c = self.comm(comm)?;
-        let call = format!("{call}(source={source}, tag={tag}, {})", self.comm_label(comm));
+        let call = || format!("{call}(source={source}, tag={tag}, {})", self.comm_label(comm));
         let src = self.check_peer(c, source, &call, true)?;
         let tag = Self::check_tag(tag, &call, true)?;
         Ok((c.ctx * 2, src, tag))
