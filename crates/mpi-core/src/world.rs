@@ -70,7 +70,9 @@ pub(crate) mod rank {
     pub const PARENT: usize = 15;
     /// Heap object (offset + 1) whose change this slot waits for, 0 for none.
     pub const SYNC_WAIT: usize = 16;
-    pub const LEN: usize = 20;
+    /// Whole cache lines per slot (128 bytes, after a 64-byte header): two
+    /// ranks ping-ponging must not write into the line the other spins on.
+    pub const LEN: usize = 32;
 }
 
 /// Flags in a process slot's `PROC` word.
