@@ -595,6 +595,11 @@ def _message(msg, writable, blocks=0):
     the part of the buffer the message covers (`blocks` consecutive blocks for
     the scatter/gather family, else one), `nbytes` the size of one block.
     """
+    if type(msg) is bytearray and blocks <= 1:
+        # The common case, short-cut: a whole bytearray is its own bytes as
+        # MPI_UNSIGNED_CHAR (what the general path below concludes).
+        view = memoryview(msg)
+        return view, len(view), UNSIGNED_CHAR
     count = displ = dtype = None
     if type(msg) is list or type(msg) is tuple:
         nargs = len(msg)
@@ -694,6 +699,8 @@ def _send_bytes(msg):
     """The bytes a send buffer specification describes."""
     if type(msg) is bytes:
         return msg
+    if type(msg) is bytearray:
+        return bytes(msg)
     return _message(msg, False)[0].tobytes()
 
 
