@@ -115,7 +115,7 @@ pub struct Endpoint {
     pub(crate) world: World,
     pub(crate) me: u32,
     pub(crate) partial: HashMap<u32, Incoming>,
-    pub(crate) unexpected: VecDeque<Message>,
+    unexpected: VecDeque<Message>,
     requests: HashMap<ReqId, Request>,
     next_req: ReqId,
     /// Receive requests not yet matched, in the order they were posted.
@@ -450,8 +450,7 @@ impl Endpoint {
 
     pub(crate) fn start_recv(&mut self, ctx: u32, src: Option<u32>, tag: Option<i32>, comm: u32) -> ReqId {
         let mut state = RecvState { ctx, src, tag, comm, got: None };
-        if let Some(pos) = self.unexpected.iter().position(|m| matches(m, ctx, src, tag)) {
-            let m = self.unexpected.remove(pos).expect("position is in range");
+        if let Some(m) = self.take_unexpected(ctx, src, tag) {
             self.matched(&m);
             state.got = Some(m);
             return self.new_request(Request::Recv(state));
@@ -635,8 +634,14 @@ impl Endpoint {
         }
     }
 
-    fn find_unexpected(&self, ctx: u32, src: Option<u32>, tag: Option<i32>) -> Option<&Message> {
+    pub(crate) fn find_unexpected(&self, ctx: u32, src: Option<u32>, tag: Option<i32>) -> Option<&Message> {
         self.unexpected.iter().find(|m| matches(m, ctx, src, tag))
+    }
+
+    /// Takes the first unexpected message that matches, in arrival order.
+    pub(crate) fn take_unexpected(&mut self, ctx: u32, src: Option<u32>, tag: Option<i32>) -> Option<Message> {
+        let pos = self.unexpected.iter().position(|m| matches(m, ctx, src, tag))?;
+        self.unexpected.remove(pos)
     }
 
     /// Writes as many pending frames as the peers' inboxes have room for,

@@ -230,11 +230,21 @@ impl World {
     /// Sleeps until the doorbell moves past `seen` or `seconds` pass, with no spin
     /// (a timed wait is a user's timeout, seldom a reply microseconds away).
     pub(crate) fn sleep_unless_rung_for(&self, me: u32, seen: u32, seconds: f64) {
+        self.sleep_on_doorbell(me, seen, Some(seconds));
+    }
+
+    /// The sleep itself: SLEEPING is published before the last look at the
+    /// doorbell, so a waker that bumps it after that look also sees SLEEPING
+    /// and wakes us (the Dekker handshake of `ring_doorbell`).
+    fn sleep_on_doorbell(&self, me: u32, seen: u32, seconds: Option<f64>) {
         let wake = self.layout.rank_word(me, rank::WAKE);
         let sleeping = self.layout.rank_word(me, rank::SLEEPING);
         self.mem.store(sleeping, 1);
         if self.mem.load(wake) == seen {
-            self.mem.wait_for(wake, seen, seconds);
+            match seconds {
+                Some(s) => self.mem.wait_for(wake, seen, s),
+                None => self.mem.wait(wake, seen),
+            }
         }
         self.mem.store(sleeping, 0);
     }
@@ -242,7 +252,6 @@ impl World {
     /// Sleeps until the doorbell moves past `seen` (or returns at once if it has).
     pub(crate) fn sleep_unless_rung(&self, me: u32, seen: u32) {
         let wake = self.layout.rank_word(me, rank::WAKE);
-        let sleeping = self.layout.rank_word(me, rank::SLEEPING);
         // Spin first: a reply often arrives within microseconds, and a futex
         // round trip costs more than that. How long is the host's call
         // (World::set_spin_loads): long when every rank has a core, short when
@@ -253,10 +262,6 @@ impl World {
             }
             std::hint::spin_loop();
         }
-        self.mem.store(sleeping, 1);
-        if self.mem.load(wake) == seen {
-            self.mem.wait(wake, seen);
-        }
-        self.mem.store(sleeping, 0);
+        self.sleep_on_doorbell(me, seen, None);
     }
 }

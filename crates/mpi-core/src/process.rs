@@ -163,9 +163,6 @@ impl Endpoint {
         deadline: Option<&Deadline>,
         watch: &[u32],
     ) -> Result<MpReceived> {
-        let find = |ep: &Endpoint| {
-            ep.unexpected.iter().position(|m| m.ctx == MP_CTX && source.is_none_or(|s| s == m.src) && tag.is_none_or(|t| t == m.tag))
-        };
         // A process ends only after its last message is in our inbox (it
         // drains its outbox first): once the inbox is read and nothing from
         // it is half-assembled, everything it sent is in `unexpected`.
@@ -175,9 +172,9 @@ impl Endpoint {
             })
         };
         let on = BlockedOn { op, peer: source, tag, ctx: MP_COMM };
-        let got = self.block_until_timed(|ep| find(ep).is_some() || ended(ep).is_some(), |_| on, deadline)?;
-        if let Some(pos) = find(self) {
-            let m = self.unexpected.remove(pos).expect("position is in range");
+        let waiting = |ep: &Endpoint| ep.find_unexpected(MP_CTX, source, tag).is_some();
+        let got = self.block_until_timed(|ep| waiting(ep) || ended(ep).is_some(), |_| on, deadline)?;
+        if let Some(m) = self.take_unexpected(MP_CTX, source, tag) {
             return Ok(MpReceived::Message { data: m.data, source: m.src, tag: m.tag });
         }
         Ok(match (got, ended(self)) {
@@ -189,10 +186,7 @@ impl Endpoint {
     /// Whether a matching process message is waiting (after looking at the inbox).
     pub fn mp_poll(&mut self, source: Option<u32>, tag: Option<i32>) -> Result<bool> {
         self.progress()?;
-        Ok(self
-            .unexpected
-            .iter()
-            .any(|m| m.ctx == MP_CTX && source.is_none_or(|s| s == m.src) && tag.is_none_or(|t| t == m.tag)))
+        Ok(self.find_unexpected(MP_CTX, source, tag).is_some())
     }
 
     /// Waits for process `slot` to end; its exit code, or `None` at `deadline`.
