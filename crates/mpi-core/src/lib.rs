@@ -31,10 +31,10 @@ pub use error::{ErrorClass, MpiError, Result};
 pub use memory::HeapMemory;
 pub use memory::SharedMemory;
 pub use ops::{ReduceOp, combine};
-pub use process::{MpReceived, TERMINATED};
-pub use sync::SyncError;
 pub use outcome::{EXIT_DEADLOCK, EXIT_RANK_FAILED, EXIT_TIMEOUT, Ending, RankOutcome, timeout_ending};
+pub use process::{MpReceived, TERMINATED};
 pub use state::{Activity, BlockedOn, BlockedOp, DeadlockReport, DeadlockWatch, RankState, Verdict, analyze};
+pub use sync::SyncError;
 pub use world::{Layout, RunState, World};
 
 /// `MPI.PROC_NULL` (MPICH's value).

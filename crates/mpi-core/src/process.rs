@@ -137,7 +137,11 @@ impl World {
 /// What a process receive found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MpReceived {
-    Message { data: Vec<u8>, source: u32, tag: i32 },
+    Message {
+        data: Vec<u8>,
+        source: u32,
+        tag: i32,
+    },
     /// A process in the watch list ended before a message came.
     Ended(u32),
     TimedOut,
@@ -167,9 +171,10 @@ impl Endpoint {
         // drains its outbox first): once the inbox is read and nothing from
         // it is half-assembled, everything it sent is in `unexpected`.
         let ended = |ep: &Endpoint| {
-            watch.iter().copied().find(|s| {
-                ep.world.has_ended(*s) && ep.world.inbox_pending(ep.me) == 0 && !ep.partial.contains_key(s)
-            })
+            watch
+                .iter()
+                .copied()
+                .find(|s| ep.world.has_ended(*s) && ep.world.inbox_pending(ep.me) == 0 && !ep.partial.contains_key(s))
         };
         let on = BlockedOn { op, peer: source, tag, ctx: MP_COMM };
         let waiting = |ep: &Endpoint| ep.find_unexpected(MP_CTX, source, tag).is_some();
@@ -252,7 +257,10 @@ mod tests {
         let soon = Deadline { at: -1.0, clock: &clock };
         assert_eq!(parent.mp_recv(None, None, BlockedOp::PoolResult, Some(&soon), &[]).unwrap(), MpReceived::TimedOut);
         kid.finish_process(4);
-        assert_eq!(parent.mp_recv(None, None, BlockedOp::PoolResult, None, &[child]).unwrap(), MpReceived::Ended(child));
+        assert_eq!(
+            parent.mp_recv(None, None, BlockedOp::PoolResult, None, &[child]).unwrap(),
+            MpReceived::Ended(child)
+        );
         assert_eq!(parent.mp_join(child, None).unwrap(), Some(4));
         // Sends to a process that has ended are dropped, never waited on.
         parent.mp_send(child, 1, vec![0; 64 * 1024]).expect("dropped, not blocked");

@@ -269,7 +269,12 @@ impl Endpoint {
     }
 
     /// Takes the next whole item; `None` when `deadline` passed before one began.
-    pub fn pipe_get(&mut self, offset: usize, deadline: Option<&Deadline>, op: BlockedOp) -> SyncResult<Option<Vec<u8>>> {
+    pub fn pipe_get(
+        &mut self,
+        offset: usize,
+        deadline: Option<&Deadline>,
+        op: BlockedOp,
+    ) -> SyncResult<Option<Vec<u8>>> {
         let (base, _) = self.pipe_at(offset)?;
         if !self.pipe_lock(offset, base + pipe::GET_LOCK, deadline, op)? {
             return Ok(None);

@@ -151,11 +151,11 @@ pub(crate) mod _mpi_processes {
         let source = slot_arg(vm, slot, true)?;
         let op = op_named(vm, &op)?;
         let watch = watch.unwrap_or_default();
-        let got = with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| Ok(ep.mp_recv(source, tag_arg(tag), op, d, &watch)?))?;
+        let got = with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| {
+            Ok(ep.mp_recv(source, tag_arg(tag), op, d, &watch)?)
+        })?;
         Ok(match got {
-            MpReceived::Message { data, source, tag } => {
-                vm.new_tuple((vm.ctx.new_bytes(data), source, tag)).into()
-            }
+            MpReceived::Message { data, source, tag } => vm.new_tuple((vm.ctx.new_bytes(data), source, tag)).into(),
             MpReceived::Ended(slot) => vm.new_tuple((vm.ctx.none(), slot, ANY)).into(),
             MpReceived::TimedOut => vm.ctx.none(),
         })
@@ -215,7 +215,13 @@ pub(crate) mod _mpi_processes {
     }
 
     #[pyfunction]
-    fn sem_acquire(offset: i64, block: bool, timeout: Option<ArgIntoFloat>, op: String, vm: &VirtualMachine) -> PyResult<bool> {
+    fn sem_acquire(
+        offset: i64,
+        block: bool,
+        timeout: Option<ArgIntoFloat>,
+        op: String,
+        vm: &VirtualMachine,
+    ) -> PyResult<bool> {
         let (offset, op) = (offset_arg(vm, offset)?, op_named(vm, &op)?);
         with_deadline(vm, timeout.map(ArgIntoFloat::into_float), |ep, d| ep.sem_acquire(offset, block, d, op))
     }

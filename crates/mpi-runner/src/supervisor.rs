@@ -8,7 +8,7 @@ use mpi_core::{DeadlockWatch, EXIT_DEADLOCK, Endpoint, HeapMemory, Layout, World
 use mpi_python::{RankOutcome, RankRuntime, Script, Stream};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::{Mutex, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// RustPython recurses on the native stack; give ranks room for deep Python
@@ -32,7 +32,7 @@ pub struct Launcher {
     script: Arc<Script>,
     origin: Instant,
     /// How each slot ended; the supervisor holds the other end.
-    ended: Mutex<mpsc::Sender<(u32, RankOutcome)>>,
+    ended: mpsc::Sender<(u32, RankOutcome)>,
 }
 
 impl Launcher {
@@ -50,10 +50,7 @@ impl Launcher {
                 launcher: launcher.clone(),
             });
             let outcome = runtime.run(endpoint, host, &launcher.script);
-            let tx = launcher.ended.lock().map(|tx| tx.clone());
-            if let Ok(tx) = tx {
-                let _ = tx.send((slot, outcome));
-            }
+            let _ = launcher.ended.send((slot, outcome));
         })?;
         Ok(())
     }
@@ -68,8 +65,7 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let script = Arc::new(Script { source, path: opts.script.clone(), args: opts.args.clone() });
     let origin = Instant::now();
     let (tx, rx) = mpsc::channel::<(u32, RankOutcome)>();
-    let launcher =
-        Arc::new(Launcher { world: world.clone(), sink: sink.clone(), script, origin, ended: Mutex::new(tx) });
+    let launcher = Arc::new(Launcher { world: world.clone(), sink: sink.clone(), script, origin, ended: tx });
 
     for rank in 0..opts.ranks {
         if let Err(e) = launcher.start(rank) {

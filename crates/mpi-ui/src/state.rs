@@ -334,7 +334,11 @@ mod tests {
             text: text.into(),
             t: 0.0,
         };
-        let s = ready().reduce(Action::RunStarted).reduce(Action::Output(vec![worker("w\n"), out(0, "a\n"), out(1, "b\n")]));
+        let s = ready().reduce(Action::RunStarted).reduce(Action::Output(vec![
+            worker("w\n"),
+            out(0, "a\n"),
+            out(1, "b\n"),
+        ]));
         assert_eq!(s.output_text(), "[1:SpawnPoolWorker-2] w\n[0] a\n[1] b\n");
         let sorted = s.clone().reduce(Action::SetView(View::Sorted));
         assert_eq!(sorted.output_text(), "[0] a\n[1:SpawnPoolWorker-2] w\n[1] b\n");
