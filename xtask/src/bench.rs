@@ -41,7 +41,7 @@ fn median(values: &[f64]) -> Option<f64> {
 pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     let tc = setup::run(Options { browser: true })?;
     let mpiplay = tasks::build_mpiplay(&tc.native)?;
-    let dist = util::target_dir().join("xtask-dist");
+    let dist = util::checkout_target().join("xtask-dist");
     tasks::trunk_build(&tc, &dist)?;
     let mpi4py = if options.against_mpi4py { Some(setup::ensure_mpi4py()?) } else { None };
 
@@ -61,7 +61,7 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     };
     let table = table(&native, &browser, theirs.as_ref());
     println!("{table}");
-    let json = util::target_dir().join("bench.json");
+    let json = util::checkout_target().join("bench.json");
     std::fs::write(&json, to_json(&native, &browser, theirs.as_ref()))
         .map_err(|e| format!("{}: {e}", json.display()))?;
     eprintln!("bench: figures written to {}", json.display());
@@ -145,7 +145,7 @@ fn run_limited(cmd: &mut Command) -> Result<(String, Duration), String> {
 
 /// Runs tests/browser/bench.mjs and reads its `name value unit` lines.
 fn browser_figures(dist: &Path, repeat: usize) -> Result<Figures, String> {
-    let out: PathBuf = util::target_dir().join("bench-browser.txt");
+    let out: PathBuf = util::checkout_target().join("bench-browser.txt");
     let mut cmd = Command::new("node");
     cmd.current_dir(util::repo_root().join("tests/browser"))
         .arg("bench.mjs")

@@ -7,6 +7,7 @@
 //! starts other programs.
 
 mod bench;
+mod cache;
 mod checks;
 mod setup;
 mod tasks;

@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::toolchain::{self, MIN_RUSTC, Native, Toolchain, Version, WASM_TARGET, Wasm};
-use crate::util;
+use crate::{cache, util};
 
 pub struct Options {
     pub browser: bool,
@@ -36,6 +36,7 @@ pub fn run(options: Options) -> Result<Toolchain, String> {
     let native = native_with(&mut apt, path_rustc, wasm, true)?;
     let tc = Toolchain { native, wasm };
     eprintln!("setup: toolchain: {}", tc.describe());
+    cache::use_shared_target(&tc);
 
     ensure_wasm_bindgen(&tc)?;
     ensure_trunk(&tc)?;

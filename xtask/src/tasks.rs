@@ -28,7 +28,7 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
     };
     summary.push(("setup", Ok(()), t.elapsed()));
 
-    let dist = util::target_dir().join("xtask-dist");
+    let dist = util::checkout_target().join("xtask-dist");
     let steps: [(&str, &StepFn); 6] = [
         ("invariants: `//!` headers, mpi-core dependencies", &|| checks::run(&tc)),
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),

@@ -26,6 +26,13 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// This checkout's own `target/`, for what tests and benchmarks read back
+/// (the built page, bench output): never the shared cargo cache, so that one
+/// checkout's leftovers cannot stand in for another's build.
+pub fn checkout_target() -> PathBuf {
+    repo_root().join("target")
+}
+
 /// Cargo's home, where `cargo install` puts binaries (`$CARGO_HOME/bin`).
 pub fn cargo_home_bin() -> PathBuf {
     let home = env::var_os("CARGO_HOME")
