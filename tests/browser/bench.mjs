@@ -106,6 +106,7 @@ async function main() {
   await benchScript(page, "collectives.py", 4);
   await benchScript(page, "loop.py", 2);
   await benchScript(page, "pool.py", 1);
+  await benchScript(page, "numpy_ops.py", 2);
   await context.close();
   await server.close();
 

@@ -71,11 +71,14 @@ function check(result, ranks, expected, expect, cycle) {
 
 async function fixtureCases() {
   const cases = [];
-  const examples = join(repo, "tests/examples");
+  for (const [prefix, examples] of [
+    ["examples", join(repo, "tests/examples")],
+    ["numpy_examples", join(repo, "tests/examples/numpy")],
+  ]) {
   const manifest = parseToml(await readFile(join(examples, "manifest.toml"), "utf8"));
   for (const e of manifest.example) {
     cases.push({
-      name: `examples::${e.name}`,
+      name: `${prefix}::${e.name}`,
       path: `${e.name}.py`,
       source: await readFile(join(examples, `${e.name}.py`), "utf8"),
       ranks: e.ranks,
@@ -84,10 +87,13 @@ async function fixtureCases() {
       cycle: e.cycle ?? [],
     });
   }
-  for (const suite of ["api", "multiprocessing"]) {
+  }
+  for (const suite of ["api", "multiprocessing", "numpy"]) {
     const dir = join(repo, "tests/fixtures", suite);
     for (const file of (await readdir(dir)).filter((f) => f.endsWith(".py")).sort()) {
       const source = await readFile(join(dir, file), "utf8");
+      // A fixture that needs what a browser run lacks says so on its second line.
+      if (/^# browser: skip/m.test(source)) continue;
       const ranks = Number(/^# ranks:\s*(\d+)/m.exec(source)?.[1]);
       if (!ranks) throw new Error(`${file} lacks a '# ranks: N' line`);
       cases.push({

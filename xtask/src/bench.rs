@@ -17,7 +17,8 @@ pub struct BenchOptions {
 }
 
 /// `(script, ranks)` of the scripts that print BENCH lines.
-const SCRIPTS: &[(&str, u32)] = &[("p2p.py", 2), ("collectives.py", 4), ("loop.py", 2), ("pool.py", 1)];
+const SCRIPTS: &[(&str, u32)] =
+    &[("p2p.py", 2), ("collectives.py", 4), ("loop.py", 2), ("pool.py", 1), ("numpy_ops.py", 2)];
 /// Rank counts of the end-to-end hello figure.
 const HELLO_RANKS: &[u32] = &[4, 16, 64];
 /// No single benchmark run may take longer (MPICH oversubscribed can crawl).

@@ -1,6 +1,7 @@
 //! Invariant checks that need no build: every Rust file opens with a `//!`
-//! header, `mpi-core` depends on nothing web or Python (DESIGN.md), proven
-//! with `cargo tree` for the native and the wasm32 targets, and the UI
+//! header, `mpi-core` and `mpi-ndarray` depend on nothing web or Python
+//! (DESIGN.md), proven with `cargo tree` for the native and the wasm32
+//! targets, and the UI
 //! thread's crate never calls `Atomics.wait` (browsers forbid it there, and
 //! the page must never block).
 
@@ -13,8 +14,11 @@ use crate::util;
 /// Directories whose `.rs` files must start with a `//!` header.
 const HEADER_DIRS: &[&str] = &["crates", "xtask", "tests"];
 
-/// Crates `mpi-core` must never depend on (exact names, or prefixes ending in `*`).
-const FORBIDDEN_IN_CORE: &[&str] = &["wasm-bindgen*", "js-sys", "web-sys", "rustpython*", "pyo3*", "yew*", "gloo*"];
+/// The crates that hold semantics only (MPI's, NumPy's): no host, no Python.
+const PURE_CRATES: &[&str] = &["mpi-core", "mpi-ndarray"];
+
+/// Crates the pure crates must never depend on (exact names, or prefixes ending in `*`).
+const FORBIDDEN_IN_PURE: &[&str] = &["wasm-bindgen*", "js-sys", "web-sys", "rustpython*", "pyo3*", "yew*", "gloo*"];
 
 /// Blocking waits the UI thread's crate must never call (`Atomics.waitAsync` is fine).
 const BLOCKING_IN_UI: &[&str] = &["Atomics::wait(", "Atomics::wait_with_timeout(", "Atomics::wait_bigint("];
@@ -47,19 +51,21 @@ pub fn run(tc: &Toolchain) -> Result<(), String> {
     }
     eprintln!("checks: {} mpi-ui files free of blocking Atomics waits", ui_files.len());
 
-    for target in [None, Some(WASM_TARGET)] {
-        let label = target.unwrap_or("native");
-        match core_dependencies(tc, target) {
-            Ok(deps) => {
-                let bad: Vec<_> = deps.iter().filter(|d| is_forbidden(d)).collect();
-                eprintln!("checks: mpi-core ({label}) has {} normal dependencies, {} forbidden", deps.len(), bad.len());
-                for dep in bad {
-                    problems.push(format!(
-                        "mpi-core ({label}) depends on `{dep}`: it must stay free of web and Python crates"
-                    ));
+    for krate in PURE_CRATES {
+        for target in [None, Some(WASM_TARGET)] {
+            let label = target.unwrap_or("native");
+            match pure_dependencies(tc, krate, target) {
+                Ok(deps) => {
+                    let bad: Vec<_> = deps.iter().filter(|d| is_forbidden(d)).collect();
+                    eprintln!("checks: {krate} ({label}) has {} normal dependencies, {} forbidden", deps.len(), bad.len());
+                    for dep in bad {
+                        problems.push(format!(
+                            "{krate} ({label}) depends on `{dep}`: it must stay free of web and Python crates"
+                        ));
+                    }
                 }
+                Err(e) => problems.push(format!("cargo tree for {krate} ({label}): {e}")),
             }
-            Err(e) => problems.push(format!("cargo tree for mpi-core ({label}): {e}")),
         }
     }
 
@@ -91,10 +97,10 @@ fn starts_with_header(text: &str) -> bool {
 }
 
 /// The names of mpi-core's normal (non-dev, non-build) dependencies, transitively.
-fn core_dependencies(tc: &Toolchain, target: Option<&str>) -> Result<Vec<String>, String> {
+fn pure_dependencies(tc: &Toolchain, krate: &str, target: Option<&str>) -> Result<Vec<String>, String> {
     let mut cmd = tc.native_cargo();
     cmd.current_dir(util::repo_root())
-        .args(["tree", "--quiet", "-p", "mpi-core", "-e", "normal", "--prefix", "none", "--format", "{p}"]);
+        .args(["tree", "--quiet", "-p", krate, "-e", "normal", "--prefix", "none", "--format", "{p}"]);
     if let Some(target) = target {
         cmd.args(["--target", target]);
     }
@@ -106,7 +112,7 @@ fn core_dependencies(tc: &Toolchain, target: Option<&str>) -> Result<Vec<String>
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| *n != "mpi-core")
+        .filter(|n| *n != krate)
         .map(str::to_string)
         .collect();
     names.sort();
@@ -115,7 +121,7 @@ fn core_dependencies(tc: &Toolchain, target: Option<&str>) -> Result<Vec<String>
 }
 
 fn is_forbidden(name: &str) -> bool {
-    FORBIDDEN_IN_CORE.iter().any(|pattern| match pattern.strip_suffix('*') {
+    FORBIDDEN_IN_PURE.iter().any(|pattern| match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
         None => name == *pattern,
     })

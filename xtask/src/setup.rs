@@ -317,35 +317,50 @@ fn ensure_npm_packages(dir: &str, what: &str) -> Result<(), String> {
     util::run(&mut cmd)
 }
 
-/// Real mpi4py on MPICH for `bench --against-mpi4py`: Debian's MPICH and a
-/// venv with mpi4py built from source against it (PyPI's wheel looks for a
-/// libmpi.so.12 Debian's MPICH does not ship). Returns the venv's python.
+/// Real mpi4py on MPICH for `bench --against-mpi4py` and for recording the
+/// fixtures: Debian's MPICH and a venv with mpi4py built from source against
+/// it (PyPI's wheel looks for a libmpi.so.12 Debian's MPICH does not ship),
+/// plus NumPy for the numpy fixtures. Returns the venv's python.
 pub fn ensure_mpi4py() -> Result<std::path::PathBuf, String> {
     let venv = util::repo_root().join(".venv-mpi4py");
     let python = venv.join("bin/python");
-    if util::output(Command::new(&python).args(["-c", "import mpi4py.MPI"])).is_some() {
-        eprintln!("setup: mpi4py on MPICH present ({})", venv.display());
+    let imports =
+        |modules: &str| util::output(Command::new(&python).args(["-c", &format!("import {modules}")])).is_some();
+    if imports("numpy, mpi4py.MPI") {
+        eprintln!("setup: mpi4py on MPICH and numpy present ({})", venv.display());
         return Ok(python);
     }
-    let mut apt = Apt::default();
-    let missing = Apt::missing(&["mpich", "libmpich-dev", "python3-venv"])?;
-    if !missing.is_empty() {
-        apt.install(&missing, "the comparison runs the benchmarks under real MPICH", false)?;
+    if !imports("mpi4py.MPI") {
+        let mut apt = Apt::default();
+        let missing = Apt::missing(&["mpich", "libmpich-dev", "python3-venv"])?;
+        if !missing.is_empty() {
+            apt.install(&missing, "the comparison runs the benchmarks under real MPICH", false)?;
+        }
+        if !python.exists() {
+            util::run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        }
+        eprintln!("setup: building mpi4py {MPI4PY_VERSION} against MPICH (a few minutes once)");
+        let mut pip = Command::new(venv.join("bin/pip"));
+        pip.env("MPICC", "/usr/bin/mpicc")
+            .args(["install", "--no-binary", "mpi4py", &format!("mpi4py=={MPI4PY_VERSION}")])
+            .stdin(Stdio::null());
+        util::run(&mut pip)?;
     }
-    if !python.exists() {
-        util::run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    if !imports("numpy") {
+        eprintln!("setup: installing numpy {NUMPY_VERSION} into the venv: the numpy fixtures were recorded with it");
+        let mut pip = Command::new(venv.join("bin/pip"));
+        pip.args(["install", &format!("numpy=={NUMPY_VERSION}")]).stdin(Stdio::null());
+        util::run(&mut pip)?;
     }
-    eprintln!("setup: building mpi4py {MPI4PY_VERSION} against MPICH (a few minutes once)");
-    let mut pip = Command::new(venv.join("bin/pip"));
-    pip.env("MPICC", "/usr/bin/mpicc")
-        .args(["install", "--no-binary", "mpi4py", &format!("mpi4py=={MPI4PY_VERSION}")])
-        .stdin(Stdio::null());
-    util::run(&mut pip)?;
     Ok(python)
 }
 
 /// The mpi4py the fixtures' expected output was recorded with.
 const MPI4PY_VERSION: &str = "4.1.2";
+
+/// The NumPy the numpy fixtures' expected output was recorded with (a wheel
+/// from PyPI; unlike mpi4py it links nothing of the system's).
+const NUMPY_VERSION: &str = "2.4.6";
 
 /// apt-get, with `apt-get update` run at most once and only when installing.
 #[derive(Default)]

@@ -30,7 +30,7 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
 
     let dist = util::checkout_target().join("xtask-dist");
     let steps: [(&str, &StepFn); 6] = [
-        ("invariants: `//!` headers, mpi-core dependencies", &|| checks::run(&tc)),
+        ("invariants: `//!` headers, mpi-core and mpi-ndarray dependencies", &|| checks::run(&tc)),
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
         ("browser transport: mpi-web in a dedicated worker (wasm-bindgen-test, Chromium)", &|| transport_tests(&tc)),
         ("trunk build --release: the page and the rank runtime", &|| trunk_build(&tc, &dist)),

@@ -191,6 +191,7 @@ impl RankRuntime {
         #[cfg(target_arch = "wasm32")]
         stdlib.retain(|def| AsRef::<str>::as_ref(def.name) != "_datetime");
         let mpi = crate::native::module_def(&builder.ctx);
+        let numpy = mpi_numpy::module_def(&builder.ctx);
         #[cfg(target_arch = "wasm32")]
         let builder = {
             let posix = crate::browser_os::posix::module_def(&builder.ctx);
@@ -204,8 +205,10 @@ impl RankRuntime {
         let interp = builder
             .add_native_modules(&stdlib)
             .add_native_module(mpi)
+            .add_native_module(numpy)
             .add_frozen_modules(stdlib_python)
             .add_frozen_modules(crate::FROZEN_MPI4PY)
+            .add_frozen_modules(mpi_numpy::FROZEN_NUMPY)
             .build();
         RankRuntime { interp }
     }

@@ -1,12 +1,14 @@
 //! Fixture scripts run through `mpiplay`, each checked by one function against
 //! what real mpi4py printed for it.
 //!
-//! Three suites: the tutorial examples (`tests/examples`, a copy of the shared
-//! examples with their manifest), the API fixtures (`tests/fixtures/api`,
+//! The suites: the tutorial examples (`tests/examples`, a copy of the shared
+//! examples with their manifest, and its `numpy/` set with a manifest of its
+//! own), the API fixtures (`tests/fixtures/api`,
 //! one script per feature group, `# ranks: N` on its first line, expected
 //! output recorded from mpi4py 4.1.2 on MPICH beside it as NAME.txt) and the
 //! multiprocessing fixtures (`tests/fixtures/multiprocessing`, the same
-//! format, expected output recorded from CPython 3.11).
+//! format, expected output recorded from CPython 3.11) and the numpy fixtures
+//! (`tests/fixtures/numpy`, recorded from CPython + NumPy 2.4 + mpi4py).
 //! Expected output is `[rank] text` lines; ranks' lines are compared rank by
 //! rank in order, since MPI fixes no interleaving between ranks.
 
@@ -100,8 +102,9 @@ fn check(script: &Path, ranks: u32, expected: &str, expect: &str, cycle: &[u32])
     Ok(())
 }
 
-fn example_trials(root: &Path) -> Vec<Trial> {
-    let dir = root.join("tests/examples");
+/// The examples of the manifest in `dir` (tests/examples, or its numpy/
+/// set), as tests named `PREFIX::NAME`.
+fn example_trials(dir: PathBuf, prefix: &'static str) -> Vec<Trial> {
     let manifest: Manifest =
         toml::from_str(&std::fs::read_to_string(dir.join("manifest.toml")).expect("examples manifest"))
             .expect("valid manifest");
@@ -110,7 +113,7 @@ fn example_trials(root: &Path) -> Vec<Trial> {
         .into_iter()
         .map(|e| {
             let dir = dir.clone();
-            Trial::test(format!("examples::{}", e.name), move || {
+            Trial::test(format!("{prefix}::{}", e.name), move || {
                 let expected = std::fs::read_to_string(dir.join("expected").join(format!("{}.txt", e.name)))?;
                 check(&dir.join(format!("{}.py", e.name)), e.ranks, &expected, &e.expect, &e.cycle)
             })
@@ -142,6 +145,44 @@ fn fixture_trials(root: &Path, suite: &'static str) -> Vec<Trial> {
             })
         })
         .collect()
+}
+
+/// The differential printing test (tests/fixtures/numpy-print): thousands of
+/// arrays and scalars printed by `cases.py` on one rank, byte for byte what
+/// real NumPy 2.4 printed for them (`cases.txt`).
+fn numpy_print_trial(root: &Path) -> Trial {
+    let dir = root.join("tests/fixtures/numpy-print");
+    Trial::test("numpy_print::cases", move || {
+        let run = mpiplay_plain(&dir.join("cases.py"));
+        let expected = std::fs::read_to_string(dir.join("cases.txt"))?;
+        if run.status != 0 {
+            return Err(format!("cases.py exited with {}:\n{}", run.status, run.stderr).into());
+        }
+        if run.stdout == expected {
+            return Ok(());
+        }
+        // Name the first case that differs, with both texts.
+        let (got, want): (Vec<&str>, Vec<&str>) = (run.stdout.lines().collect(), expected.lines().collect());
+        let at = got.iter().zip(&want).position(|(g, w)| g != w).unwrap_or(got.len().min(want.len()));
+        let case = want[..at.min(want.len())].iter().rev().find(|l| l.starts_with("# ")).copied().unwrap_or("?");
+        let show = |lines: &[&str]| lines[at.min(lines.len())..(at + 6).min(lines.len())].join("\n");
+        Err(format!("case {case}, line {}: NumPy printed\n{}\nbut we printed\n{}", at + 1, show(&want), show(&got)).into())
+    })
+}
+
+/// `mpiplay -n 1 script` without labels, in the script's directory.
+fn mpiplay_plain(script: &Path) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpiplay"))
+        .args(["--timeout", "300", "-n", "1"])
+        .arg(script)
+        .current_dir(script.parent().expect("script dir"))
+        .output()
+        .expect("mpiplay starts");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// The examples here are a copy of the shared tutorial set; when the shared set
@@ -182,9 +223,12 @@ fn main() {
     // Each case starts up to 10 interpreters; two cases at a time suit two cores.
     args.test_threads = args.test_threads.or(Some(2));
     let root = repo_root();
-    let mut trials = example_trials(&root);
+    let mut trials = example_trials(root.join("tests/examples"), "examples");
+    trials.extend(example_trials(root.join("tests/examples/numpy"), "numpy_examples"));
     trials.extend(fixture_trials(&root, "api"));
     trials.extend(fixture_trials(&root, "multiprocessing"));
+    trials.extend(fixture_trials(&root, "numpy"));
+    trials.push(numpy_print_trial(&root));
     trials.push(shared_copy_trial(&root));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -311,24 +311,28 @@ pub fn app(props: &AppProps) -> Html {
                 <p class="tagline">{ "MPI for Python in your browser: every rank a real process-like worker, deadlocks included." }</p>
             </header>
             <nav id="gallery" class="gallery" aria-label="Examples">
-                <h2>{ "Examples" }</h2>
-                <ul>
-                    { for EXAMPLES.iter().map(|e| {
-                        let on_example = on_example.clone();
-                        let current = state.example.as_deref() == Some(e.name);
-                        html! {
-                            <li>
-                                <button data-example={e.name} class={classes!("example", current.then_some("current"))}
-                                    aria-current={current.then_some("true")}
-                                    onclick={move |_| on_example.emit(e.name)}>
-                                    <span class="title">{ e.title }</span>
-                                    <span class="about">{ e.about }</span>
-                                    <span class="needs">{ format!("{} ranks", e.ranks) }</span>
-                                </button>
-                            </li>
-                        }
-                    }) }
-                </ul>
+                { for [("Examples", false), ("With NumPy arrays", true)].into_iter().map(|(heading, numpy)| html! {
+                    <>
+                    <h2>{ heading }</h2>
+                    <ul>
+                        { for EXAMPLES.iter().filter(|e| e.name.starts_with("numpy_") == numpy).map(|e| {
+                            let on_example = on_example.clone();
+                            let current = state.example.as_deref() == Some(e.name);
+                            html! {
+                                <li>
+                                    <button data-example={e.name} class={classes!("example", current.then_some("current"))}
+                                        aria-current={current.then_some("true")}
+                                        onclick={move |_| on_example.emit(e.name)}>
+                                        <span class="title">{ e.title }</span>
+                                        <span class="about">{ e.about }</span>
+                                        <span class="needs">{ format!("{} ranks", e.ranks) }</span>
+                                    </button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                    </>
+                }) }
             </nav>
             <section class="work">{ editor }{ toolbar }{ notice_html }{ output }</section>
         </main>

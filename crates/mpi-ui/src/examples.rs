@@ -1,5 +1,6 @@
-//! The examples gallery: the tutorial scripts of tests/examples, baked in by
-//! build.rs with their title, rank count and one-line explanation.
+//! The examples gallery: the tutorial scripts of tests/examples (the NumPy
+//! ones, `numpy_NAME`, after the others), baked in by build.rs with their
+//! title, rank count and one-line explanation.
 
 /// One gallery entry.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,5 +33,15 @@ mod tests {
         assert_eq!(find("gather").unwrap().about, "Gather Python objects.", "the `Run with:` tail is dropped");
         assert!(find("deadlock").unwrap().source.contains("comm.recv"));
         assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn numpy_examples_follow_the_object_examples() {
+        let first_numpy = EXAMPLES.iter().position(|e| e.name.starts_with("numpy_")).expect("numpy examples");
+        assert!(EXAMPLES[..first_numpy].iter().all(|e| !e.name.starts_with("numpy_")));
+        assert!(EXAMPLES[first_numpy..].iter().all(|e| e.name.starts_with("numpy_")));
+        let scatter = find("numpy_scatter").unwrap();
+        assert_eq!(scatter.ranks, 4);
+        assert!(scatter.source.contains("import numpy as np"));
     }
 }

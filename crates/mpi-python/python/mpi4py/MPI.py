@@ -619,10 +619,15 @@ def _message(msg, writable, blocks=0):
             raise ValueError("message: expecting 2 to 4 items")
     else:
         buf = msg
+    fmt = itemsize = None
     if buf is None or buf is BOTTOM:
         if count:
             raise ValueError(f"message: buffer is None but count is {count}")
         view = memoryview(b"")
+    elif hasattr(buf, "_mpi_buffer"):
+        # A NumPy array: its memory in order (C or Fortran), and its type
+        # code, as mpi4py reads arrays (through DLPack, with its errors).
+        view, fmt, itemsize = buf._mpi_buffer(writable)
     else:
         try:
             view = memoryview(buf)
@@ -635,7 +640,7 @@ def _message(msg, writable, blocks=0):
     if dtype is None:
         # Inferred from the buffer's format, as mpi4py does: bytes and
         # bytearray ("B") are MPI_UNSIGNED_CHAR.
-        fmt = view.format
+        fmt = fmt or view.format
         if fmt == "B":
             dtype = UNSIGNED_CHAR
         else:
@@ -644,8 +649,9 @@ def _message(msg, writable, blocks=0):
             elif fmt[:1] in ">!":
                 raise BufferError(f"format string {view.format!r} with non-native byte order")
             dtype = _lookup_datatype(fmt)
-            if dtype._size != view.itemsize and dtype._kind == "int":
-                dtype = _INT_BY_SIZE[fmt.islower(), view.itemsize]
+            itemsize = itemsize or view.itemsize
+            if dtype._size != itemsize and dtype._kind == "int":
+                dtype = _INT_BY_SIZE[fmt.islower(), itemsize]
     elif not isinstance(dtype, Datatype):
         dtype = _lookup_datatype(dtype)
     if view.format != "B" or view.ndim != 1:

@@ -1,0 +1,956 @@
+//! The ufunc and reduction loops: elementwise binary operations with NumPy's
+//! result types, unary math, and reductions along an axis with NumPy's
+//! summation order (pairwise along the contiguous axis, row by row across
+//! outer axes), so that printed sums are bit-identical.
+
+use crate::dtype::{DType, Kind};
+use crate::values::{Column, Scalar, as_complex, as_f64, cast, truthy};
+
+/// Why an operation cannot run; the binding raises it as the Python type named.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KernelError {
+    Type(String),
+    Value(String),
+}
+
+pub type Result<T> = std::result::Result<T, KernelError>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    TrueDiv,
+    FloorDiv,
+    Mod,
+    Pow,
+    Maximum,
+    Minimum,
+    BitAnd,
+    BitOr,
+    BitXor,
+    LeftShift,
+    RightShift,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    LogicalAnd,
+    LogicalOr,
+    LogicalXor,
+    Arctan2,
+    Hypot,
+}
+
+impl BinOp {
+    /// The ufunc's name, for error messages.
+    pub fn ufunc(self) -> &'static str {
+        use BinOp::*;
+        match self {
+            Add => "add",
+            Sub => "subtract",
+            Mul => "multiply",
+            TrueDiv => "divide",
+            FloorDiv => "floor_divide",
+            Mod => "remainder",
+            Pow => "power",
+            Maximum => "maximum",
+            Minimum => "minimum",
+            BitAnd => "bitwise_and",
+            BitOr => "bitwise_or",
+            BitXor => "bitwise_xor",
+            LeftShift => "left_shift",
+            RightShift => "right_shift",
+            Eq => "equal",
+            Ne => "not_equal",
+            Lt => "less",
+            Le => "less_equal",
+            Gt => "greater",
+            Ge => "greater_equal",
+            LogicalAnd => "logical_and",
+            LogicalOr => "logical_or",
+            LogicalXor => "logical_xor",
+            Arctan2 => "arctan2",
+            Hypot => "hypot",
+        }
+    }
+
+    pub fn from_ufunc(name: &str) -> Option<BinOp> {
+        use BinOp::*;
+        [
+            Add, Sub, Mul, TrueDiv, FloorDiv, Mod, Pow, Maximum, Minimum, BitAnd, BitOr, BitXor, LeftShift,
+            RightShift, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, Arctan2, Hypot,
+        ]
+        .into_iter()
+        .find(|op| op.ufunc() == name || (name == "true_divide" && *op == TrueDiv))
+    }
+
+    fn is_comparison(self) -> bool {
+        use BinOp::*;
+        matches!(self, Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor)
+    }
+}
+
+/// The dtype the operands are computed in and the dtype of the result, for
+/// operands promoted to `common`.
+pub fn binary_types(op: BinOp, common: DType) -> Result<(DType, DType)> {
+    use BinOp::*;
+    let kind = common.kind();
+    let unsupported = || {
+        Err(KernelError::Type(format!(
+            "ufunc '{}' not supported for the input types, and the inputs could not be safely coerced to any supported types according to the casting rule ''safe''",
+            op.ufunc()
+        )))
+    };
+    Ok(match op {
+        _ if op.is_comparison() => (common, DType::Bool),
+        Add | Mul | Maximum | Minimum => (common, common),
+        Sub if kind == Kind::Bool => {
+            return Err(KernelError::Type(
+                "numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".into(),
+            ));
+        }
+        Sub => (common, common),
+        TrueDiv => {
+            let t = common.divide_result();
+            (t, t)
+        }
+        FloorDiv | Mod | Pow if kind == Kind::Bool => (DType::Int8, DType::Int8),
+        FloorDiv | Mod if kind == Kind::Complex => return unsupported(),
+        FloorDiv | Mod | Pow => (common, common),
+        BitAnd | BitOr | BitXor if matches!(kind, Kind::Bool | Kind::Int | Kind::UInt) => (common, common),
+        LeftShift | RightShift if matches!(kind, Kind::Int | Kind::UInt) => (common, common),
+        BitAnd | BitOr | BitXor | LeftShift | RightShift => return unsupported(),
+        Arctan2 | Hypot if kind == Kind::Complex => return unsupported(),
+        Arctan2 | Hypot => {
+            let t = common.float_result();
+            (t, t)
+        }
+        _ => unreachable!("comparisons are handled above"),
+    })
+}
+
+/// Applies `op` elementwise to two columns of equal length, both already cast
+/// to the compute dtype `ct`; the result is in the result dtype's kind.
+pub fn binary(op: BinOp, ct: DType, a: &Column, b: &Column) -> Result<Column> {
+    use BinOp::*;
+    if op.is_comparison() {
+        return Ok(Column::Bool(compare(op, a, b)));
+    }
+    Ok(match (a, b) {
+        (Column::Bool(x), Column::Bool(y)) => match op {
+            Add | BitOr | Maximum => Column::Bool(zip(x, y, |p, q| p | q)),
+            Mul | BitAnd | Minimum => Column::Bool(zip(x, y, |p, q| p & q)),
+            BitXor => Column::Bool(zip(x, y, |p, q| p ^ q)),
+            _ => {
+                // floor_divide, remainder and power of bools compute in int8.
+                let x = cast(a, DType::Int8);
+                let y = cast(b, DType::Int8);
+                return binary(op, DType::Int8, &x, &y);
+            }
+        },
+        (Column::Int(x), Column::Int(y)) => Column::Int(int_op(op, x, y)?),
+        (Column::UInt(x), Column::UInt(y)) => Column::UInt(uint_op(op, x, y)?),
+        (Column::Float(x), Column::Float(y)) => {
+            let out = float_op(op, x, y);
+            if ct == DType::Float32 { cast(&Column::Float(out), DType::Float32) } else { Column::Float(out) }
+        }
+        (Column::Complex(x), Column::Complex(y)) => Column::Complex(complex_op(op, x, y)?),
+        _ => unreachable!("both operands are cast to one compute type first"),
+    })
+}
+
+fn zip<T: Copy, U>(x: &[T], y: &[T], f: impl Fn(T, T) -> U) -> Vec<U> {
+    x.iter().zip(y).map(|(&p, &q)| f(p, q)).collect()
+}
+
+fn compare(op: BinOp, a: &Column, b: &Column) -> Vec<bool> {
+    use BinOp::*;
+    fn cmp<T: PartialOrd + Copy>(op: BinOp, x: &[T], y: &[T], truth: impl Fn(T) -> bool) -> Vec<bool> {
+        zip(x, y, |p, q| match op {
+            Eq => p == q,
+            Ne => p != q,
+            Lt => p < q,
+            Le => p <= q,
+            Gt => p > q,
+            Ge => p >= q,
+            LogicalAnd => truth(p) && truth(q),
+            LogicalOr => truth(p) || truth(q),
+            _ => truth(p) != truth(q),
+        })
+    }
+    match (a, b) {
+        (Column::Bool(x), Column::Bool(y)) => cmp(op, x, y, |v| v),
+        (Column::Int(x), Column::Int(y)) => cmp(op, x, y, |v| v != 0),
+        (Column::UInt(x), Column::UInt(y)) => cmp(op, x, y, |v| v != 0),
+        (Column::Float(x), Column::Float(y)) => cmp(op, x, y, |v| v != 0.0),
+        (Column::Complex(x), Column::Complex(y)) => {
+            // NumPy orders complex numbers lexicographically.
+            let key = |v: (f64, f64)| (v.0, v.1);
+            zip(x, y, |p, q| match op {
+                Eq => p == q,
+                Ne => p != q,
+                Lt => key(p) < key(q),
+                Le => key(p) <= key(q),
+                Gt => key(p) > key(q),
+                Ge => key(p) >= key(q),
+                LogicalAnd => truthy(Scalar::Complex(p.0, p.1)) && truthy(Scalar::Complex(q.0, q.1)),
+                LogicalOr => truthy(Scalar::Complex(p.0, p.1)) || truthy(Scalar::Complex(q.0, q.1)),
+                _ => truthy(Scalar::Complex(p.0, p.1)) != truthy(Scalar::Complex(q.0, q.1)),
+            })
+        }
+        _ => unreachable!("both operands are cast to one compute type first"),
+    }
+}
+
+fn int_op(op: BinOp, x: &[i64], y: &[i64]) -> Result<Vec<i64>> {
+    use BinOp::*;
+    if op == Pow && y.iter().any(|&q| q < 0) {
+        return Err(KernelError::Value("Integers to negative integer powers are not allowed.".into()));
+    }
+    Ok(zip(x, y, |p, q| match op {
+        Add => p.wrapping_add(q),
+        Sub => p.wrapping_sub(q),
+        Mul => p.wrapping_mul(q),
+        // NumPy gives 0 for integer division and remainder by zero (with a warning).
+        FloorDiv if q == 0 => 0,
+        FloorDiv => {
+            let d = p.wrapping_div(q);
+            if (p % q != 0) && ((p < 0) != (q < 0)) { d - 1 } else { d }
+        }
+        Mod if q == 0 => 0,
+        Mod => {
+            let r = p.wrapping_rem(q);
+            if r != 0 && ((r < 0) != (q < 0)) { r + q } else { r }
+        }
+        Pow => p.wrapping_pow(q.min(u32::MAX as i64) as u32),
+        Maximum => p.max(q),
+        Minimum => p.min(q),
+        BitAnd => p & q,
+        BitOr => p | q,
+        BitXor => p ^ q,
+        LeftShift => {
+            if (0..64).contains(&q) {
+                p << q
+            } else {
+                0
+            }
+        }
+        RightShift => {
+            if (0..64).contains(&q) {
+                p >> q
+            } else if p < 0 {
+                -1
+            } else {
+                0
+            }
+        }
+        _ => unreachable!("float-only or comparison op on ints"),
+    }))
+}
+
+fn uint_op(op: BinOp, x: &[u64], y: &[u64]) -> Result<Vec<u64>> {
+    use BinOp::*;
+    Ok(zip(x, y, |p, q| match op {
+        Add => p.wrapping_add(q),
+        Sub => p.wrapping_sub(q),
+        Mul => p.wrapping_mul(q),
+        FloorDiv => p.checked_div(q).unwrap_or(0),
+        Mod => p.checked_rem(q).unwrap_or(0),
+        Pow => p.wrapping_pow(q.min(u32::MAX as u64) as u32),
+        Maximum => p.max(q),
+        Minimum => p.min(q),
+        BitAnd => p & q,
+        BitOr => p | q,
+        BitXor => p ^ q,
+        LeftShift => {
+            if q < 64 {
+                p << q
+            } else {
+                0
+            }
+        }
+        RightShift => {
+            if q < 64 {
+                p >> q
+            } else {
+                0
+            }
+        }
+        _ => unreachable!("float-only or comparison op on uints"),
+    }))
+}
+
+/// Python's and NumPy's float floor division and remainder (divmod).
+pub fn float_divmod(a: f64, b: f64) -> (f64, f64) {
+    if b == 0.0 {
+        return (a / b, f64::NAN);
+    }
+    let m = a % b;
+    let mut div = (a - m) / b;
+    let m = if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            div -= 1.0;
+            m + b
+        } else {
+            m
+        }
+    } else {
+        0.0f64.copysign(b)
+    };
+    let floordiv = if div != 0.0 {
+        let f = div.floor();
+        if div - f > 0.5 { f + 1.0 } else { f }
+    } else {
+        0.0f64.copysign(a / b)
+    };
+    (floordiv, m)
+}
+
+fn float_op(op: BinOp, x: &[f64], y: &[f64]) -> Vec<f64> {
+    use BinOp::*;
+    match op {
+        Add => zip(x, y, |p, q| p + q),
+        Sub => zip(x, y, |p, q| p - q),
+        Mul => zip(x, y, |p, q| p * q),
+        TrueDiv => zip(x, y, |p, q| p / q),
+        FloorDiv => zip(x, y, |p, q| float_divmod(p, q).0),
+        Mod => zip(x, y, |p, q| float_divmod(p, q).1),
+        Pow => zip(x, y, f64::powf),
+        // maximum/minimum propagate NaN.
+        Maximum => zip(x, y, |p, q| if p.is_nan() || q.is_nan() { f64::NAN } else { p.max(q) }),
+        Minimum => zip(x, y, |p, q| if p.is_nan() || q.is_nan() { f64::NAN } else { p.min(q) }),
+        Arctan2 => zip(x, y, f64::atan2),
+        Hypot => zip(x, y, f64::hypot),
+        _ => unreachable!("int-only or comparison op on floats"),
+    }
+}
+
+fn complex_op(op: BinOp, x: &[(f64, f64)], y: &[(f64, f64)]) -> Result<Vec<(f64, f64)>> {
+    use BinOp::*;
+    Ok(zip(x, y, |(a, b), (c, d)| match op {
+        Add => (a + c, b + d),
+        Sub => (a - c, b - d),
+        Mul => (a * c - b * d, a * d + b * c),
+        TrueDiv => complex_div((a, b), (c, d)),
+        Pow => complex_pow((a, b), (c, d)),
+        Maximum => {
+            if (a, b) >= (c, d) {
+                (a, b)
+            } else {
+                (c, d)
+            }
+        }
+        Minimum => {
+            if (a, b) <= (c, d) {
+                (a, b)
+            } else {
+                (c, d)
+            }
+        }
+        _ => (f64::NAN, f64::NAN),
+    }))
+}
+
+/// Smith's algorithm, as NumPy and CPython divide complex numbers.
+fn complex_div((a, b): (f64, f64), (c, d): (f64, f64)) -> (f64, f64) {
+    if c.abs() >= d.abs() {
+        if c == 0.0 && d == 0.0 {
+            return (a / c.abs(), b / c.abs());
+        }
+        let r = d / c;
+        let den = c + d * r;
+        ((a + b * r) / den, (b - a * r) / den)
+    } else {
+        let r = c / d;
+        let den = c * r + d;
+        ((a * r + b) / den, (b * r - a) / den)
+    }
+}
+
+fn complex_pow(base: (f64, f64), exp: (f64, f64)) -> (f64, f64) {
+    if exp == (0.0, 0.0) {
+        return (1.0, 0.0);
+    }
+    if base == (0.0, 0.0) {
+        return (0.0, 0.0);
+    }
+    let (r, theta) = (base.0.hypot(base.1), base.1.atan2(base.0));
+    let (c, d) = exp;
+    let len = r.powf(c) * (-d * theta).exp();
+    let phase = theta * c + d * r.ln();
+    (len * phase.cos(), len * phase.sin())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Negative,
+    Positive,
+    Absolute,
+    Invert,
+    LogicalNot,
+    Sign,
+    Sqrt,
+    Square,
+    Exp,
+    Exp2,
+    Expm1,
+    Log,
+    Log2,
+    Log10,
+    Log1p,
+    Sin,
+    Cos,
+    Tan,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Floor,
+    Ceil,
+    Trunc,
+    Rint,
+    Isnan,
+    Isinf,
+    Isfinite,
+    Deg2rad,
+    Rad2deg,
+}
+
+impl UnaryOp {
+    pub fn from_ufunc(name: &str) -> Option<UnaryOp> {
+        use UnaryOp::*;
+        Some(match name {
+            "negative" => Negative,
+            "positive" => Positive,
+            "absolute" | "abs" => Absolute,
+            "invert" | "bitwise_not" => Invert,
+            "logical_not" => LogicalNot,
+            "sign" => Sign,
+            "sqrt" => Sqrt,
+            "square" => Square,
+            "exp" => Exp,
+            "exp2" => Exp2,
+            "expm1" => Expm1,
+            "log" => Log,
+            "log2" => Log2,
+            "log10" => Log10,
+            "log1p" => Log1p,
+            "sin" => Sin,
+            "cos" => Cos,
+            "tan" => Tan,
+            "arcsin" => Arcsin,
+            "arccos" => Arccos,
+            "arctan" => Arctan,
+            "sinh" => Sinh,
+            "cosh" => Cosh,
+            "tanh" => Tanh,
+            "floor" => Floor,
+            "ceil" => Ceil,
+            "trunc" => Trunc,
+            "rint" => Rint,
+            "isnan" => Isnan,
+            "isinf" => Isinf,
+            "isfinite" => Isfinite,
+            "deg2rad" | "radians" => Deg2rad,
+            "rad2deg" | "degrees" => Rad2deg,
+            _ => return None,
+        })
+    }
+
+    fn is_math(self) -> bool {
+        use UnaryOp::*;
+        matches!(
+            self,
+            Sqrt | Exp
+                | Exp2
+                | Expm1
+                | Log
+                | Log2
+                | Log10
+                | Log1p
+                | Sin
+                | Cos
+                | Tan
+                | Arcsin
+                | Arccos
+                | Arctan
+                | Sinh
+                | Cosh
+                | Tanh
+                | Deg2rad
+                | Rad2deg
+        )
+    }
+}
+
+/// The compute and result dtypes of a unary op on `dtype`.
+pub fn unary_types(op: UnaryOp, dtype: DType, name: &str) -> Result<(DType, DType)> {
+    use UnaryOp::*;
+    let kind = dtype.kind();
+    let unsupported = || {
+        Err(KernelError::Type(format!(
+            "ufunc '{name}' not supported for the input types, and the inputs could not be safely coerced to any supported types according to the casting rule ''safe''"
+        )))
+    };
+    Ok(match op {
+        Negative if kind == Kind::Bool => {
+            return Err(KernelError::Type(
+                "The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.".into(),
+            ));
+        }
+        Isnan | Isinf | Isfinite | LogicalNot => (dtype, DType::Bool),
+        Invert if matches!(kind, Kind::Float | Kind::Complex) => return unsupported(),
+        Absolute if kind == Kind::Complex => (dtype, DType::Float64),
+        Floor | Ceil | Trunc | Rint if kind == Kind::Complex => return unsupported(),
+        Floor | Ceil | Trunc if kind != Kind::Float => (dtype, dtype),
+        _ if op.is_math() || matches!(op, Floor | Ceil | Trunc | Rint) => {
+            if matches!(op, Rint) && kind != Kind::Float && kind != Kind::Complex {
+                let t = dtype.float_result();
+                (t, t)
+            } else if kind == Kind::Complex {
+                if matches!(op, Sqrt | Exp | Log) { (dtype, dtype) } else { return unsupported() }
+            } else {
+                let t = dtype.float_result();
+                (t, t)
+            }
+        }
+        Sign | Square | Negative | Positive | Absolute | Invert => (dtype, dtype),
+        _ => unreachable!("every op is listed"),
+    })
+}
+
+/// Applies a unary op to a column already cast to its compute dtype `ct`.
+pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
+    use UnaryOp::*;
+    let out = match a {
+        Column::Bool(x) => match op {
+            Invert | LogicalNot => Column::Bool(x.iter().map(|v| !v).collect()),
+            Isnan | Isinf => Column::Bool(vec![false; x.len()]),
+            Isfinite => Column::Bool(vec![true; x.len()]),
+            _ => Column::Bool(x.clone()),
+        },
+        Column::Int(x) => match op {
+            Negative => Column::Int(x.iter().map(|v| v.wrapping_neg()).collect()),
+            Absolute => Column::Int(x.iter().map(|v| v.wrapping_abs()).collect()),
+            Invert => Column::Int(x.iter().map(|v| !v).collect()),
+            Sign => Column::Int(x.iter().map(|v| v.signum()).collect()),
+            Square => Column::Int(x.iter().map(|v| v.wrapping_mul(*v)).collect()),
+            LogicalNot => Column::Bool(x.iter().map(|v| *v == 0).collect()),
+            Isnan | Isinf => Column::Bool(vec![false; x.len()]),
+            Isfinite => Column::Bool(vec![true; x.len()]),
+            _ => Column::Int(x.clone()),
+        },
+        Column::UInt(x) => match op {
+            Negative => Column::UInt(x.iter().map(|v| v.wrapping_neg()).collect()),
+            Invert => Column::UInt(x.iter().map(|v| !v).collect()),
+            Sign => Column::UInt(x.iter().map(|v| (*v != 0) as u64).collect()),
+            Square => Column::UInt(x.iter().map(|v| v.wrapping_mul(*v)).collect()),
+            LogicalNot => Column::Bool(x.iter().map(|v| *v == 0).collect()),
+            Isnan | Isinf => Column::Bool(vec![false; x.len()]),
+            Isfinite => Column::Bool(vec![true; x.len()]),
+            _ => Column::UInt(x.clone()),
+        },
+        Column::Float(x) => match op {
+            Isnan => Column::Bool(x.iter().map(|v| v.is_nan()).collect()),
+            Isinf => Column::Bool(x.iter().map(|v| v.is_infinite()).collect()),
+            Isfinite => Column::Bool(x.iter().map(|v| v.is_finite()).collect()),
+            LogicalNot => Column::Bool(x.iter().map(|v| *v == 0.0).collect()),
+            _ => {
+                let single = ct == DType::Float32;
+                Column::Float(x.iter().map(|&v| float_unary(op, v, single)).collect())
+            }
+        },
+        Column::Complex(x) => match op {
+            Absolute => Column::Float(x.iter().map(|(re, im)| re.hypot(*im)).collect()),
+            Negative => Column::Complex(x.iter().map(|(re, im)| (-re, -im)).collect()),
+            Isnan => Column::Bool(x.iter().map(|(re, im)| re.is_nan() || im.is_nan()).collect()),
+            Isinf => Column::Bool(x.iter().map(|(re, im)| re.is_infinite() || im.is_infinite()).collect()),
+            Isfinite => Column::Bool(x.iter().map(|(re, im)| re.is_finite() && im.is_finite()).collect()),
+            LogicalNot => Column::Bool(x.iter().map(|&(re, im)| re == 0.0 && im == 0.0).collect()),
+            Square => Column::Complex(x.iter().map(|&(a, b)| (a * a - b * b, 2.0 * a * b)).collect()),
+            Sqrt => Column::Complex(x.iter().map(|&z| complex_pow(z, (0.5, 0.0))).collect()),
+            Exp => Column::Complex(x.iter().map(|&(a, b)| (a.exp() * b.cos(), a.exp() * b.sin())).collect()),
+            Log => Column::Complex(x.iter().map(|&(a, b)| (a.hypot(b).ln(), b.atan2(a))).collect()),
+            _ => Column::Complex(x.clone()),
+        },
+    };
+    if ct == DType::Float32 && matches!(out, Column::Float(_)) { cast(&out, DType::Float32) } else { out }
+}
+
+/// One float through a unary op. float32 math functions round through f32,
+/// as NumPy's float32 loops call the single-precision libm functions.
+fn float_unary(op: UnaryOp, v: f64, single: bool) -> f64 {
+    use UnaryOp::*;
+    macro_rules! math {
+        ($f:ident) => {
+            if single { (v as f32).$f() as f64 } else { v.$f() }
+        };
+    }
+    match op {
+        Negative => -v,
+        Positive => v,
+        Absolute => v.abs(),
+        Sign => {
+            if v.is_nan() {
+                f64::NAN
+            } else if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }
+        Square => v * v,
+        Sqrt => v.sqrt(),
+        Exp => math!(exp),
+        Exp2 => math!(exp2),
+        Expm1 => math!(exp_m1),
+        Log => math!(ln),
+        Log2 => math!(log2),
+        Log10 => math!(log10),
+        Log1p => math!(ln_1p),
+        Sin => math!(sin),
+        Cos => math!(cos),
+        Tan => math!(tan),
+        Arcsin => math!(asin),
+        Arccos => math!(acos),
+        Arctan => math!(atan),
+        Sinh => math!(sinh),
+        Cosh => math!(cosh),
+        Tanh => math!(tanh),
+        Floor => v.floor(),
+        Ceil => v.ceil(),
+        Trunc => v.trunc(),
+        Rint => v.round_ties_even(),
+        Deg2rad => v * (std::f64::consts::PI / 180.0),
+        Rad2deg => v * (180.0 / std::f64::consts::PI),
+        Isnan | Isinf | Isfinite | LogicalNot | Invert => unreachable!("handled by the caller"),
+    }
+}
+
+/// NumPy's pairwise summation of f64 (numpy/_core/src/umath/loops_utils.h):
+/// a plain loop under 8 values, eight accumulators up to 128, halves above.
+pub fn pairwise_sum_f64(x: &[f64]) -> f64 {
+    let n = x.len();
+    if n < 8 {
+        let mut s = -0.0;
+        for &v in x {
+            s += v;
+        }
+        s
+    } else if n <= 128 {
+        let mut r = [x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]];
+        let mut i = 8;
+        while i + 8 <= n {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc += x[i + j];
+            }
+            i += 8;
+        }
+        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &x[i..] {
+            s += v;
+        }
+        s
+    } else {
+        let half = (n / 2) & !7;
+        pairwise_sum_f64(&x[..half]) + pairwise_sum_f64(&x[half..])
+    }
+}
+
+/// The same in float32 arithmetic, as NumPy sums float32 arrays.
+pub fn pairwise_sum_f32(x: &[f32]) -> f32 {
+    let n = x.len();
+    if n < 8 {
+        let mut s = -0.0f32;
+        for &v in x {
+            s += v;
+        }
+        s
+    } else if n <= 128 {
+        let mut r = [x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]];
+        let mut i = 8;
+        while i + 8 <= n {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc += x[i + j];
+            }
+            i += 8;
+        }
+        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &x[i..] {
+            s += v;
+        }
+        s
+    } else {
+        let half = (n / 2) & !7;
+        pairwise_sum_f32(&x[..half]) + pairwise_sum_f32(&x[half..])
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Prod,
+    Max,
+    Min,
+    All,
+    Any,
+    ArgMax,
+    ArgMin,
+    CumSum,
+    CumProd,
+}
+
+impl ReduceOp {
+    pub fn from_name(name: &str) -> Option<ReduceOp> {
+        use ReduceOp::*;
+        Some(match name {
+            "sum" => Sum,
+            "prod" => Prod,
+            "max" => Max,
+            "min" => Min,
+            "all" => All,
+            "any" => Any,
+            "argmax" => ArgMax,
+            "argmin" => ArgMin,
+            "cumsum" => CumSum,
+            "cumprod" => CumProd,
+            _ => return None,
+        })
+    }
+}
+
+/// The dtype a reduction computes in and returns: sums and products of
+/// small integers widen to int64 (uint64), as NumPy's default accumulator.
+pub fn reduce_type(op: ReduceOp, dtype: DType) -> DType {
+    use ReduceOp::*;
+    match op {
+        Sum | Prod | CumSum | CumProd => match dtype {
+            DType::Bool | DType::Int8 | DType::Int16 | DType::Int32 => DType::Int64,
+            DType::UInt8 | DType::UInt16 | DType::UInt32 => DType::UInt64,
+            other => other,
+        },
+        All | Any => DType::Bool,
+        ArgMax | ArgMin => DType::Int64,
+        Max | Min => dtype,
+    }
+}
+
+/// Reduces `groups` runs of `len` values each (`values` packed group after
+/// group; `contiguous` says whether the reduced axis was the array's
+/// innermost one, which decides NumPy's summation order). The values are
+/// already cast to `ct`, the type `reduce_type` gave. Cumulative ops return
+/// `groups * len` values; the others `groups`.
+pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usize, pairwise: bool) -> Result<Column> {
+    use ReduceOp::*;
+    if len == 0 && matches!(op, Max | Min | ArgMax | ArgMin) {
+        let name = match op {
+            Max => "maximum",
+            Min => "minimum",
+            ArgMax => "argmax",
+            _ => "argmin",
+        };
+        return Err(KernelError::Value(if matches!(op, ArgMax | ArgMin) {
+            format!("attempt to get {name} of an empty sequence")
+        } else {
+            format!("zero-size array to reduction operation {name} which has no identity")
+        }));
+    }
+    let group = |g: usize| g * len..(g + 1) * len;
+    Ok(match (op, values) {
+        (All, _) | (Any, _) => {
+            let want_all = op == All;
+            Column::Bool(
+                (0..groups)
+                    .map(|g| {
+                        let mut it = group(g).map(|i| truthy(values.get(i)));
+                        if want_all { it.all(|v| v) } else { it.any(|v| v) }
+                    })
+                    .collect(),
+            )
+        }
+        (ArgMax, _) | (ArgMin, _) => {
+            let is_max = op == ArgMax;
+            Column::Int((0..groups).map(|g| arg_extreme(values, group(g), is_max) as i64).collect())
+        }
+        (Sum, Column::Float(x)) if ct == DType::Float32 => {
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            Column::Float(
+                (0..groups)
+                    .map(|g| {
+                        let r = &x32[group(g)];
+                        // NumPy adds the pairwise sum to the identity, 0.0.
+                        (if pairwise { 0.0 + pairwise_sum_f32(r) } else { r.iter().fold(0.0f32, |s, v| s + v) }) as f64
+                    })
+                    .collect(),
+            )
+        }
+        (Sum, Column::Float(x)) => Column::Float(
+            (0..groups)
+                .map(|g| {
+                    let r = &x[group(g)];
+                    if pairwise { 0.0 + pairwise_sum_f64(r) } else { r.iter().fold(0.0, |s, v| s + v) }
+                })
+                .collect(),
+        ),
+        (Sum, Column::Complex(x)) => Column::Complex(
+            (0..groups)
+                .map(|g| x[group(g)].iter().fold((0.0, 0.0), |(a, b), (c, d)| (a + c, b + d)))
+                .collect(),
+        ),
+        (Sum, Column::Int(x)) => {
+            Column::Int((0..groups).map(|g| x[group(g)].iter().fold(0i64, |s, v| s.wrapping_add(*v))).collect())
+        }
+        (Sum, Column::UInt(x)) => {
+            Column::UInt((0..groups).map(|g| x[group(g)].iter().fold(0u64, |s, v| s.wrapping_add(*v))).collect())
+        }
+        (Prod, Column::Float(x)) => {
+            let out: Vec<f64> = (0..groups)
+                .map(|g| {
+                    let mut p = 1.0f64;
+                    for &v in &x[group(g)] {
+                        p = if ct == DType::Float32 { ((p as f32) * (v as f32)) as f64 } else { p * v };
+                    }
+                    p
+                })
+                .collect();
+            Column::Float(out)
+        }
+        (Prod, Column::Int(x)) => {
+            Column::Int((0..groups).map(|g| x[group(g)].iter().fold(1i64, |s, v| s.wrapping_mul(*v))).collect())
+        }
+        (Prod, Column::UInt(x)) => {
+            Column::UInt((0..groups).map(|g| x[group(g)].iter().fold(1u64, |s, v| s.wrapping_mul(*v))).collect())
+        }
+        (Prod, Column::Complex(x)) => Column::Complex(
+            (0..groups)
+                .map(|g| x[group(g)].iter().fold((1.0, 0.0), |(a, b), &(c, d)| (a * c - b * d, a * d + b * c)))
+                .collect(),
+        ),
+        (Max, _) | (Min, _) => {
+            let is_max = op == Max;
+            let picks: Vec<usize> = (0..groups).map(|g| g * len + arg_extreme(values, group(g), is_max)).collect();
+            values.take(&picks)
+        }
+        (CumSum, _) | (CumProd, _) => cumulate(op, ct, values, groups, len),
+        (Sum | Prod, Column::Bool(_)) => unreachable!("bool sums are cast to int64 first"),
+    })
+}
+
+/// The index (within its group) of the first largest or smallest value;
+/// NaN wins, as NumPy's argmax/argmin and max/min propagate it.
+fn arg_extreme(values: &Column, range: std::ops::Range<usize>, is_max: bool) -> usize {
+    let start = range.start;
+    let mut best = start;
+    for i in range {
+        let (cand, cur) = (values.get(i), values.get(best));
+        if is_nan(cur) {
+            break;
+        }
+        let better = if is_nan(cand) {
+            true
+        } else if is_max {
+            greater(cand, cur)
+        } else {
+            greater(cur, cand)
+        };
+        if better {
+            best = i;
+        }
+    }
+    best - start
+}
+
+fn is_nan(s: Scalar) -> bool {
+    match s {
+        Scalar::Float(x) => x.is_nan(),
+        Scalar::Complex(re, im) => re.is_nan() || im.is_nan(),
+        _ => false,
+    }
+}
+
+fn greater(a: Scalar, b: Scalar) -> bool {
+    match (a, b) {
+        (Scalar::Bool(x), Scalar::Bool(y)) => x & !y,
+        (Scalar::Int(x), Scalar::Int(y)) => x > y,
+        (Scalar::UInt(x), Scalar::UInt(y)) => x > y,
+        (Scalar::Complex(..), _) | (_, Scalar::Complex(..)) => as_complex(a) > as_complex(b),
+        _ => as_f64(a) > as_f64(b),
+    }
+}
+
+fn cumulate(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usize) -> Column {
+    let is_sum = op == ReduceOp::CumSum;
+    macro_rules! scan {
+        ($x:expr, $zero:expr, $one:expr, $add:expr, $mul:expr) => {{
+            let mut out = Vec::with_capacity($x.len());
+            for g in 0..groups {
+                let mut acc = if is_sum { $zero } else { $one };
+                for &v in &$x[g * len..(g + 1) * len] {
+                    acc = if is_sum { $add(acc, v) } else { $mul(acc, v) };
+                    out.push(acc);
+                }
+            }
+            out
+        }};
+    }
+    match values {
+        Column::Float(x) if ct == DType::Float32 => Column::Float(scan!(
+            x,
+            0.0f64,
+            1.0f64,
+            |a: f64, v: f64| ((a as f32) + (v as f32)) as f64,
+            |a: f64, v: f64| ((a as f32) * (v as f32)) as f64
+        )),
+        Column::Float(x) => Column::Float(scan!(x, 0.0f64, 1.0f64, |a: f64, v| a + v, |a: f64, v| a * v)),
+        Column::Int(x) => Column::Int(scan!(x, 0i64, 1i64, i64::wrapping_add, i64::wrapping_mul)),
+        Column::UInt(x) => Column::UInt(scan!(x, 0u64, 1u64, u64::wrapping_add, u64::wrapping_mul)),
+        Column::Complex(x) => Column::Complex(scan!(
+            x,
+            (0.0, 0.0),
+            (1.0, 0.0),
+            |(a, b): (f64, f64), (c, d): (f64, f64)| (a + c, b + d),
+            |(a, b): (f64, f64), (c, d): (f64, f64)| (a * c - b * d, a * d + b * c)
+        )),
+        Column::Bool(_) => unreachable!("bool cumsums are cast to int64 first"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_sum_matches_numpy_order() {
+        // NumPy 2.4.6: np.sum(np.arange(1001) * 0.01) == 5005.0 and
+        // np.sum(np.arange(200) * 0.1) == 1990.0, where a plain
+        // left-to-right loop gives 5004.999999999999 and 1990.0000000000002.
+        let x: Vec<f64> = (0..1001).map(|i| i as f64 * 0.01).collect();
+        assert_eq!(pairwise_sum_f64(&x), 5005.0);
+        let x: Vec<f64> = (0..200).map(|i| i as f64 * 0.1).collect();
+        assert_eq!(pairwise_sum_f64(&x), 1990.0);
+    }
+
+    #[test]
+    fn integer_division_floors_like_python() {
+        let r = int_op(BinOp::FloorDiv, &[-7, 7, 5], &[2, -2, 0]).unwrap();
+        assert_eq!(r, [-4, -4, 0]);
+        let m = int_op(BinOp::Mod, &[-7, 7], &[2, -2]).unwrap();
+        assert_eq!(m, [1, -1]);
+        assert_eq!(float_divmod(-7.0, 2.0), (-4.0, 1.0));
+    }
+
+    #[test]
+    fn result_types() {
+        assert_eq!(binary_types(BinOp::TrueDiv, DType::Int32).unwrap(), (DType::Float64, DType::Float64));
+        assert_eq!(binary_types(BinOp::Lt, DType::Float32).unwrap().1, DType::Bool);
+        assert!(binary_types(BinOp::BitAnd, DType::Float64).is_err());
+        assert!(binary_types(BinOp::Sub, DType::Bool).is_err());
+    }
+}

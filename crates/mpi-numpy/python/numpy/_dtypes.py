@@ -1,0 +1,555 @@
+"""NumPy's dtype objects and scalar types.
+
+`dtype(x)` accepts NumPy's spellings (`int`, `float`, `'i'`, `'d'`, `'f8'`,
+`'int32'`, `np.intc`, `'single'`, ...) and returns one shared `dtype` per
+element type. The scalar types (`np.float64`, `np.int32`, `np.bool`, ...) are
+what indexing and reductions return; their arithmetic goes through 0-d
+arrays so that it follows NEP 50 exactly as arrays do.
+"""
+
+import _numpy
+
+__all__ = ["dtype", "generic"]
+
+# name -> (kind, char, itemsize, str)
+_INFO = {
+    "bool": ("b", "?", 1, "|b1"),
+    "int8": ("i", "b", 1, "|i1"),
+    "int16": ("i", "h", 2, "<i2"),
+    "int32": ("i", "i", 4, "<i4"),
+    "int64": ("i", "l", 8, "<i8"),
+    "uint8": ("u", "B", 1, "|u1"),
+    "uint16": ("u", "H", 2, "<u2"),
+    "uint32": ("u", "I", 4, "<u4"),
+    "uint64": ("u", "L", 8, "<u8"),
+    "float32": ("f", "f", 4, "<f4"),
+    "float64": ("f", "d", 8, "<f8"),
+    "complex128": ("c", "D", 16, "<c16"),
+}
+
+# Every string spelling NumPy accepts for the types above.
+_SPELLINGS = {
+    "?": "bool", "b1": "bool", "bool": "bool", "bool_": "bool",
+    "b": "int8", "i1": "int8", "int8": "int8", "byte": "int8",
+    "h": "int16", "i2": "int16", "int16": "int16", "short": "int16",
+    "i": "int32", "i4": "int32", "int32": "int32", "intc": "int32",
+    "l": "int64", "q": "int64", "i8": "int64", "int64": "int64", "int": "int64",
+    "int_": "int64", "long": "int64", "longlong": "int64", "intp": "int64", "p": "int64", "n": "int64",
+    "B": "uint8", "u1": "uint8", "uint8": "uint8", "ubyte": "uint8",
+    "H": "uint16", "u2": "uint16", "uint16": "uint16", "ushort": "uint16",
+    "I": "uint32", "u4": "uint32", "uint32": "uint32", "uintc": "uint32",
+    "L": "uint64", "Q": "uint64", "u8": "uint64", "uint64": "uint64", "uint": "uint64",
+    "ulong": "uint64", "ulonglong": "uint64", "uintp": "uint64", "P": "uint64", "N": "uint64",
+    "f": "float32", "f4": "float32", "float32": "float32", "single": "float32",
+    "d": "float64", "f8": "float64", "float64": "float64", "float": "float64", "double": "float64",
+    "D": "complex128", "c16": "complex128", "complex128": "complex128", "complex": "complex128",
+    "cdouble": "complex128",
+}
+
+# Spellings NumPy knows for types this runtime lacks.
+_MISSING = {
+    "e": "float16", "f2": "float16", "float16": "float16", "half": "float16",
+    "g": "longdouble", "f16": "longdouble", "longdouble": "longdouble", "float128": "longdouble",
+    "F": "complex64", "c8": "complex64", "complex64": "complex64", "csingle": "complex64",
+    "G": "clongdouble", "c32": "clongdouble", "complex256": "clongdouble",
+    "U": "str", "S": "bytes", "O": "object", "V": "void", "M": "datetime64", "m": "timedelta64",
+}
+
+_by_name = {}
+
+
+class dtype:
+    """A data type: `np.dtype('int32')`, `a.dtype`."""
+
+    __slots__ = ("name", "kind", "char", "itemsize", "str", "type")
+    __module__ = "numpy"
+
+    def __new__(cls, obj, align=False, copy=False):
+        return _resolve(obj)
+
+    @property
+    def byteorder(self):
+        return "|" if self.itemsize == 1 else "="
+
+    @property
+    def num(self):
+        return list(_INFO).index(self.name)
+
+    @property
+    def alignment(self):
+        return self.itemsize if self.kind != "c" else 8
+
+    @property
+    def descr(self):
+        return [("", self.str)]
+
+    @property
+    def shape(self):
+        return ()
+
+    @property
+    def ndim(self):
+        return 0
+
+    @property
+    def base(self):
+        return self
+
+    @property
+    def isbuiltin(self):
+        return 1
+
+    @property
+    def names(self):
+        return None
+
+    @property
+    def fields(self):
+        return None
+
+    @property
+    def hasobject(self):
+        return False
+
+    def newbyteorder(self, order="S"):
+        raise NotImplementedError("dtype.newbyteorder: this numpy implements a subset of NumPy (native byte order only)")
+
+    def __repr__(self):
+        return f"dtype({self.name!r})"
+
+    def __str__(self):
+        return self.name
+
+    def __eq__(self, other):
+        if isinstance(other, dtype):
+            return self is other
+        try:
+            return _resolve(other) is self
+        except (TypeError, ValueError):
+            return False
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(("numpy.dtype", self.name))
+
+    def __reduce__(self):
+        return (dtype, (self.name,))
+
+
+_CLASS_NAMES = {
+    "bool": "BoolDType", "int8": "Int8DType", "int16": "Int16DType", "int32": "Int32DType",
+    "int64": "Int64DType", "uint8": "UInt8DType", "uint16": "UInt16DType", "uint32": "UInt32DType",
+    "uint64": "UInt64DType", "float32": "Float32DType", "float64": "Float64DType",
+    "complex128": "Complex128DType",
+}
+
+
+def _make(name):
+    kind, char, itemsize, s = _INFO[name]
+    # Each dtype is an instance of its own class, as in NumPy (`numpy.dtypes`).
+    cls = type(_CLASS_NAMES[name], (dtype,), {"__slots__": (), "__module__": "numpy.dtypes"})
+    d = object.__new__(cls)
+    d.name, d.kind, d.char, d.itemsize, d.str = name, kind, char, itemsize, s
+    d.type = None
+    _by_name[name] = d
+    return d
+
+
+for _n in _INFO:
+    _make(_n)
+del _n
+
+
+def _not_understood(obj):
+    if isinstance(obj, str):
+        return TypeError(f"data type {obj!r} not understood")
+    return TypeError(f"Cannot interpret '{obj!r}' as a data type")
+
+
+def _resolve(obj):
+    """The dtype NumPy would make of `obj`."""
+    if isinstance(obj, dtype):
+        return obj
+    if obj is None:
+        return _by_name["float64"]
+    if isinstance(obj, type):
+        t = getattr(obj, "_dtype_name", None)
+        if t is not None:
+            return _by_name[t]
+        if obj is bool:
+            return _by_name["bool"]
+        if obj is int:
+            return _by_name["int64"]
+        if obj is float:
+            return _by_name["float64"]
+        if obj is complex:
+            return _by_name["complex128"]
+        if obj is str:
+            raise NotImplementedError("string arrays: this numpy implements a subset of NumPy (numbers and bools)")
+        if obj is object:
+            raise NotImplementedError("object arrays: this numpy implements a subset of NumPy (numbers and bools)")
+        raise _not_understood(obj)
+    if isinstance(obj, str):
+        key = obj
+        if key[:1] in "<>=|":
+            if key[0] == ">" and key[1:] not in ("b1", "i1", "u1", "?", "b", "B"):
+                raise NotImplementedError(
+                    f"dtype {obj!r}: this numpy implements a subset of NumPy (native byte order only)")
+            key = key[1:]
+        name = _SPELLINGS.get(key)
+        if name is not None:
+            return _by_name[name]
+        if key in _MISSING or key.lstrip("0123456789")[:1] in ("U", "S", "a") and key != "":
+            lacking = _MISSING.get(key, "string")
+            raise NotImplementedError(
+                f"dtype {obj!r} ({lacking}): this numpy implements a subset of NumPy "
+                "(bool, int8-64, uint8-64, float32, float64, complex128)")
+        raise _not_understood(obj)
+    d = getattr(obj, "dtype", None)
+    if isinstance(d, dtype):
+        return d
+    raise _not_understood(obj)
+
+
+# ---------------------------------------------------------------------------
+# Scalar types
+# ---------------------------------------------------------------------------
+
+def _arith(name, reflected=False):
+    def method(self, other):
+        from ._array import _binary_scalar
+        return _binary_scalar(name, self, other, reflected)
+    method.__name__ = name
+    return method
+
+
+def _unary(name):
+    def method(self):
+        from ._array import asarray
+        return asarray(self)._unary(name)[()]
+    return method
+
+
+class generic:
+    """Base of NumPy's scalar types."""
+
+    __module__ = "numpy"
+    __slots__ = ()
+
+    @property
+    def dtype(self):
+        return _by_name[self._dtype_name]
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.dtype.itemsize
+
+    shape = ()
+    ndim = 0
+    size = 1
+
+    def item(self):
+        return self._py()
+
+    def tolist(self):
+        return self._py()
+
+    def astype(self, dt):
+        return _scalar(_resolve(dt).name, self._py())
+
+    def __repr__(self):
+        from ._arrayprint import scalar_repr
+        return scalar_repr(self._py(), self._dtype_name)
+
+    def __str__(self):
+        from ._arrayprint import scalar_str
+        return scalar_str(self._py(), self._dtype_name)
+
+    def __format__(self, spec):
+        # NumPy formats scalars as the Python value they convert to: a
+        # float32 shows all its double digits here, unlike str().
+        return format(self._py(), spec)
+
+    def __reduce__(self):
+        return (_scalar, (self._dtype_name, self._py()))
+
+    def __array__(self, dtype=None, copy=None):
+        from ._array import asarray
+        return asarray(self, dtype)
+
+    def sum(self, *args, **kwargs):
+        from ._array import asarray
+        return asarray(self).sum(*args, **kwargs)
+
+    def __getitem__(self, key):
+        from ._array import asarray
+        return asarray(self)[key]
+
+    __add__ = _arith("add")
+    __radd__ = _arith("add", True)
+    __sub__ = _arith("subtract")
+    __rsub__ = _arith("subtract", True)
+    __mul__ = _arith("multiply")
+    __rmul__ = _arith("multiply", True)
+    __truediv__ = _arith("divide")
+    __rtruediv__ = _arith("divide", True)
+    __floordiv__ = _arith("floor_divide")
+    __rfloordiv__ = _arith("floor_divide", True)
+    __mod__ = _arith("remainder")
+    __rmod__ = _arith("remainder", True)
+    __pow__ = _arith("power")
+    __rpow__ = _arith("power", True)
+    __and__ = _arith("bitwise_and")
+    __rand__ = _arith("bitwise_and", True)
+    __or__ = _arith("bitwise_or")
+    __ror__ = _arith("bitwise_or", True)
+    __xor__ = _arith("bitwise_xor")
+    __rxor__ = _arith("bitwise_xor", True)
+    __lshift__ = _arith("left_shift")
+    __rshift__ = _arith("right_shift")
+    __lt__ = _arith("less")
+    __le__ = _arith("less_equal")
+    __gt__ = _arith("greater")
+    __ge__ = _arith("greater_equal")
+    __eq__ = _arith("equal")
+    __ne__ = _arith("not_equal")
+    __neg__ = _unary("negative")
+    __pos__ = _unary("positive")
+    __abs__ = _unary("absolute")
+    __invert__ = _unary("invert")
+
+
+class number(generic):
+    __slots__ = ()
+
+
+class integer(number):
+    """NumPy's integer scalars hold a Python int; like NumPy's they are not
+    `int` instances, but convert wherever Python asks for an index."""
+
+    __slots__ = ("_value",)
+
+    def __hash__(self):
+        return hash(self._value)
+
+    def _py(self):
+        return self._value
+
+    def __index__(self):
+        return self._value
+
+    def __int__(self):
+        return self._value
+
+    def __float__(self):
+        return float(self._value)
+
+    def __complex__(self):
+        return complex(self._value)
+
+    def __bool__(self):
+        return self._value != 0
+
+    def __round__(self, ndigits=None):
+        return self._value if ndigits is None else self
+
+    def __trunc__(self):
+        return self._value
+
+    def __floor__(self):
+        return self._value
+
+    def __ceil__(self):
+        return self._value
+
+    @property
+    def real(self):
+        return self
+
+    @property
+    def imag(self):
+        return _scalar(self._dtype_name, 0)
+
+    @property
+    def numerator(self):
+        return self
+
+    @property
+    def denominator(self):
+        return 1
+
+    def bit_length(self):
+        return self._value.bit_length()
+
+    def is_integer(self):
+        return True
+
+
+class signedinteger(integer):
+    __slots__ = ()
+
+
+class unsignedinteger(integer):
+    __slots__ = ()
+
+
+class inexact(number):
+    __slots__ = ()
+
+
+class floating(inexact):
+    __slots__ = ()
+
+    def __round__(self, ndigits=None):
+        if ndigits is None:
+            return round(float(self))
+        from ._funcs import around
+        return around(self, ndigits)
+
+    def __hash__(self):
+        return float.__hash__(self)
+
+    def _py(self):
+        return float(self)
+
+    def is_integer(self):
+        return float(self).is_integer()
+
+
+class complexfloating(inexact):
+    __slots__ = ()
+
+    def __hash__(self):
+        return complex.__hash__(self)
+
+    def _py(self):
+        return complex(self)
+
+    @property
+    def real(self):
+        return _scalar("float64", complex(self).real)
+
+    @property
+    def imag(self):
+        return _scalar("float64", complex(self).imag)
+
+
+def _int_type(name, base):
+    def __new__(cls, value=0):
+        from ._array import asarray
+        if isinstance(value, (str, bytes)):
+            value = int(value)
+        v = asarray(value, name)
+        if v.ndim:
+            return v
+        obj = object.__new__(cls)
+        obj._value = v._first()
+        return obj
+    return type(name, (base,), {"__new__": __new__, "_dtype_name": name, "__module__": "numpy",
+                                "__slots__": ()})
+
+
+def _float_type(name, base, pybase):
+    def __new__(cls, value=0.0):
+        from ._array import asarray
+        if isinstance(value, (str, bytes)):
+            value = pybase(value)
+        v = asarray(value, name)
+        if v.ndim:
+            return v
+        return pybase.__new__(cls, v._first())
+    return type(name, (base, pybase), {"__new__": __new__, "_dtype_name": name, "__module__": "numpy",
+                                       "__slots__": ()})
+
+
+int8 = _int_type("int8", signedinteger)
+int16 = _int_type("int16", signedinteger)
+int32 = _int_type("int32", signedinteger)
+int64 = _int_type("int64", signedinteger)
+uint8 = _int_type("uint8", unsignedinteger)
+uint16 = _int_type("uint16", unsignedinteger)
+uint32 = _int_type("uint32", unsignedinteger)
+uint64 = _int_type("uint64", unsignedinteger)
+float32 = _float_type("float32", floating, float)
+float64 = _float_type("float64", floating, float)
+complex128 = _float_type("complex128", complexfloating, complex)
+
+
+class bool_(generic):
+    """NumPy's bool scalar (`np.True_`, `np.False_`)."""
+
+    __slots__ = ("_value",)
+    _dtype_name = "bool"
+
+    def __new__(cls, value=False):
+        if isinstance(value, bool_):
+            value = value._value
+        obj = _TRUE if bool(value) else _FALSE
+        if obj is None:
+            obj = object.__new__(cls)
+            obj._value = bool(value)
+        return obj
+
+    def _py(self):
+        return self._value
+
+    def __bool__(self):
+        return self._value
+
+    def __hash__(self):
+        return hash(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __index__(self):
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
+
+
+for _cls in (generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating, bool_):
+    _cls.__module__ = "numpy"
+del _cls
+bool_.__name__ = "bool"
+bool_.__qualname__ = "bool"
+_TRUE = _FALSE = None
+_TRUE = bool_(True)
+_FALSE = bool_(False)
+True_ = _TRUE
+False_ = _FALSE
+
+_SCALAR_TYPES = {
+    "bool": bool_, "int8": int8, "int16": int16, "int32": int32, "int64": int64,
+    "uint8": uint8, "uint16": uint16, "uint32": uint32, "uint64": uint64,
+    "float32": float32, "float64": float64, "complex128": complex128,
+}
+for _n, _t in _SCALAR_TYPES.items():
+    _by_name[_n].type = _t
+del _n, _t
+
+
+def _scalar(name, value):
+    """The NumPy scalar of type `name` holding the Python value `value`
+    (already a value of that type)."""
+    t = _SCALAR_TYPES[name]
+    if t is bool_:
+        return _TRUE if value else _FALSE
+    if name.startswith("complex"):
+        return complex.__new__(t, value)
+    if name.startswith("float"):
+        return float.__new__(t, value)
+    obj = object.__new__(t)
+    obj._value = value
+    return obj
+
+
+def _promote(a, b):
+    return _by_name[_numpy.promote_types(a.name, b.name)]

@@ -1,0 +1,850 @@
+//! The `_numpy` module and its array base class, `_numpy.ndarray`: a view
+//! (dtype, byte offset, shape, byte strides) over storage that views share,
+//! with the buffer protocol and the entry points of mpi-ndarray's kernels.
+//!
+//! The Python package subclasses it as `numpy.ndarray` and writes the API
+//! (indexing, operators, methods) in Python over these primitives; every
+//! loop over elements runs here. Arrays made here take the class of the
+//! array they came from, so results are `numpy.ndarray`s too.
+
+use crate::{format::_numpy_format, random::_numpy_random};
+
+#[rustpython_vm::pymodule(with(_numpy_format, _numpy_random))]
+pub(crate) mod _numpy {
+    use std::rc::Rc;
+
+    use mpi_ndarray::dtype::{DType, Weak};
+    use mpi_ndarray::kernels::{self, BinOp, KernelError, ReduceOp, UnaryOp};
+    use mpi_ndarray::layout::{self, Layout};
+    use mpi_ndarray::values::{self, Column, Scalar};
+    use rustpython_vm::{
+        AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine,
+        builtins::{PyBaseExceptionRef, PyBytesRef, PyComplex, PyFloat, PyInt, PyList, PyTupleRef, PyTypeRef},
+        common::lock::{PyRwLock, PyRwLockReadGuard, PyRwLockWriteGuard},
+        function::{ArgBytesLike, OptionalArg},
+        protocol::{BufferDescriptor, BufferFlags, BufferMethods, PyBuffer},
+        types::AsBuffer,
+    };
+
+    /// The bytes views share. Never resized, so a view's layout stays valid.
+    #[derive(Debug)]
+    struct Storage {
+        bytes: PyRwLock<Vec<u8>>,
+    }
+
+    #[pyattr]
+    #[pyclass(module = "numpy", name = "_ndarray_base")]
+    #[derive(Debug, PyPayload)]
+    pub struct PyNdArray {
+        storage: Rc<Storage>,
+        dtype: DType,
+        layout: Layout,
+        /// False for arrays over read-only memory (`frombuffer` of bytes).
+        writeable: std::cell::Cell<bool>,
+    }
+
+    /// The largest array a rank may allocate: wasm32 addresses 4 GiB, and a
+    /// request near that fails inside the allocator (an abort, not an error).
+    const MAX_BYTES: usize = 2 << 30;
+
+    fn kernel_error(vm: &VirtualMachine, e: KernelError) -> PyBaseExceptionRef {
+        match e {
+            KernelError::Type(m) => vm.new_type_error(m),
+            KernelError::Value(m) => vm.new_value_error(m),
+        }
+    }
+
+    fn parse_dtype(vm: &VirtualMachine, name: &str) -> PyResult<DType> {
+        DType::from_name(name).ok_or_else(|| vm.new_type_error(format!("data type {name:?} not understood")))
+    }
+
+    fn alloc(vm: &VirtualMachine, nbytes: usize, shape: &[usize], dtype: DType) -> PyResult<Vec<u8>> {
+        if nbytes > MAX_BYTES {
+            let dims = shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+            let comma = if shape.len() == 1 { "," } else { "" };
+            return Err(vm.new_memory_error(format!(
+                "Unable to allocate {} for an array with shape ({dims}{comma}) and data type {}",
+                human_bytes(nbytes),
+                dtype.name()
+            )));
+        }
+        Ok(vec![0u8; nbytes])
+    }
+
+    /// NumPy's size wording in allocation errors ("7.45 GiB").
+    fn human_bytes(n: usize) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        let mut value = n as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < units.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if unit == 0 { format!("{n} bytes") } else { format!("{value:.3} {}", units[unit]) }
+    }
+
+    impl PyNdArray {
+        fn new_owned(bytes: Vec<u8>, dtype: DType, shape: &[usize]) -> PyNdArray {
+            PyNdArray {
+                storage: Rc::new(Storage { bytes: PyRwLock::new(bytes) }),
+                dtype,
+                layout: Layout::c_contiguous(shape, dtype.itemsize()),
+                writeable: std::cell::Cell::new(true),
+            }
+        }
+
+        fn into_instance(self, cls: PyTypeRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+            Ok(self.into_ref_with_type(vm, cls)?.into())
+        }
+
+        /// The elements, packed in C order.
+        fn packed(&self) -> Vec<u8> {
+            let bytes = self.storage.bytes.read();
+            layout::gather(&bytes, &self.layout, self.dtype.itemsize())
+        }
+
+        fn column(&self) -> Column {
+            values::decode(&self.packed(), self.dtype)
+        }
+
+        fn shape(&self) -> &[usize] {
+            &self.layout.shape
+        }
+
+        /// Writes packed C-order elements of this array's dtype into it.
+        fn write_packed(&self, vm: &VirtualMachine, packed: &[u8]) -> PyResult<()> {
+            if !self.writeable.get() {
+                return Err(vm.new_value_error("assignment destination is read-only".to_owned()));
+            }
+            let mut bytes = self.storage.bytes.write();
+            layout::scatter(&mut bytes, &self.layout, self.dtype.itemsize(), packed);
+            Ok(())
+        }
+    }
+
+    /// A Python scalar for one value of `dtype` (the Python layer wraps it in
+    /// NumPy's scalar type).
+    fn scalar_to_py(vm: &VirtualMachine, s: Scalar) -> PyObjectRef {
+        match s {
+            Scalar::Bool(b) => vm.ctx.new_bool(b).into(),
+            Scalar::Int(x) => vm.ctx.new_int(x).into(),
+            Scalar::UInt(x) => vm.ctx.new_int(x).into(),
+            Scalar::Float(x) => vm.ctx.new_float(x).into(),
+            Scalar::Complex(re, im) => vm.ctx.new_complex(num_complex::Complex64::new(re, im)).into(),
+        }
+    }
+
+    /// A Python bool, int, float or complex as a value; ints beyond 64 bits
+    /// raise OverflowError as NumPy's conversions do.
+    fn py_to_scalar(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Scalar> {
+        if obj.class().is(vm.ctx.types.bool_type) {
+            return Ok(Scalar::Bool(obj.is(&vm.ctx.true_value)));
+        }
+        if let Some(i) = obj.downcast_ref::<PyInt>() {
+            if let Ok(x) = i.try_to_primitive::<i64>(vm) {
+                return Ok(Scalar::Int(x));
+            }
+            if let Ok(x) = i.try_to_primitive::<u64>(vm) {
+                return Ok(Scalar::UInt(x));
+            }
+            return Err(vm.new_overflow_error("Python int too large to convert to C long".to_owned()));
+        }
+        if let Some(f) = obj.downcast_ref::<PyFloat>() {
+            return Ok(Scalar::Float(f.to_f64()));
+        }
+        if let Some(c) = obj.downcast_ref::<PyComplex>() {
+            let z = c.to_complex();
+            return Ok(Scalar::Complex(z.re, z.im));
+        }
+        Err(vm.new_type_error(format!("cannot convert '{}' object to a number", obj.class().name())))
+    }
+
+    fn column_from_scalars(items: &[Scalar], dtype: DType) -> Column {
+        let kind = values::compute_kind(dtype);
+        use mpi_ndarray::dtype::Kind;
+        let col = match kind {
+            Kind::Bool => Column::Bool(items.iter().map(|&s| values::truthy(s)).collect()),
+            Kind::Int => Column::Int(items.iter().map(|&s| values::as_i64(s)).collect()),
+            Kind::UInt => Column::UInt(items.iter().map(|&s| values::as_u64(s)).collect()),
+            Kind::Float => Column::Float(items.iter().map(|&s| values::as_f64(s)).collect()),
+            Kind::Complex => Column::Complex(items.iter().map(|&s| values::as_complex(s)).collect()),
+        };
+        values::cast(&col, dtype)
+    }
+
+    /// A new zero-filled array of `cls` (`numpy.empty`/`zeros`: both zeroed).
+    #[pyfunction]
+    fn new(cls: PyTypeRef, shape: Vec<usize>, dtype: String, vm: &VirtualMachine) -> PyResult {
+        let dtype = parse_dtype(vm, &dtype)?;
+        let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        let nbytes = count.and_then(|c| c.checked_mul(dtype.itemsize())).unwrap_or(usize::MAX);
+        let bytes = alloc(vm, nbytes, &shape, dtype)?;
+        PyNdArray::new_owned(bytes, dtype, &shape).into_instance(cls, vm)
+    }
+
+    /// An array of `cls` holding a copy of `data` (packed elements of `dtype`).
+    #[pyfunction]
+    fn from_bytes(cls: PyTypeRef, data: ArgBytesLike, dtype: String, shape: Vec<usize>, vm: &VirtualMachine) -> PyResult {
+        let dtype = parse_dtype(vm, &dtype)?;
+        let bytes = data.borrow_buf().to_vec();
+        let count: usize = shape.iter().product();
+        if count * dtype.itemsize() != bytes.len() {
+            return Err(vm.new_value_error(format!(
+                "{} bytes do not make {count} elements of {}",
+                bytes.len(),
+                dtype.name()
+            )));
+        }
+        PyNdArray::new_owned(bytes, dtype, &shape).into_instance(cls, vm)
+    }
+
+    /// An array of `cls` from a flat list of Python bool/int/float/complex
+    /// values in C order, cast to `dtype`.
+    #[pyfunction]
+    fn from_values(cls: PyTypeRef, items: Vec<PyObjectRef>, dtype: String, shape: Vec<usize>, vm: &VirtualMachine) -> PyResult {
+        let dtype = parse_dtype(vm, &dtype)?;
+        let scalars = items.iter().map(|o| py_to_scalar(vm, o)).collect::<PyResult<Vec<_>>>()?;
+        let col = column_from_scalars(&scalars, dtype);
+        PyNdArray::new_owned(values::encode(&col, dtype), dtype, &shape).into_instance(cls, vm)
+    }
+
+    /// The dtype name NumPy infers for a flat list of Python scalars
+    /// ("bool", "int64", "float64", "complex128"), for `np.array(list)`.
+    #[pyfunction]
+    fn infer_dtype(items: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<String> {
+        let mut rank = 0;
+        let mut big_unsigned = false;
+        for o in &items {
+            let r = match py_to_scalar(vm, o)? {
+                Scalar::Bool(_) => 0,
+                Scalar::Int(_) => 1,
+                Scalar::UInt(_) => {
+                    big_unsigned = true;
+                    1
+                }
+                Scalar::Float(_) => 2,
+                Scalar::Complex(..) => 3,
+            };
+            rank = rank.max(r);
+        }
+        Ok(match rank {
+            0 if !items.is_empty() => "bool",
+            0 => "float64",
+            1 if big_unsigned => {
+                if items.iter().any(|o| matches!(py_to_scalar(vm, o), Ok(Scalar::Int(x)) if x < 0)) {
+                    return Err(vm.new_overflow_error("Python int too large to convert to C long".to_owned()));
+                }
+                "uint64"
+            }
+            1 => "int64",
+            2 => "float64",
+            _ => "complex128",
+        }
+        .to_owned())
+    }
+
+    /// `np.promote_types` of two dtype names.
+    #[pyfunction]
+    fn promote_types(a: String, b: String, vm: &VirtualMachine) -> PyResult<&'static str> {
+        Ok(DType::promote(parse_dtype(vm, &a)?, parse_dtype(vm, &b)?).name())
+    }
+
+    #[pyclass(flags(BASETYPE), with(AsBuffer))]
+    impl PyNdArray {
+        #[pygetset]
+        fn shape(&self, vm: &VirtualMachine) -> PyTupleRef {
+            vm.new_tuple(self.layout.shape.iter().map(|&d| vm.ctx.new_int(d).into()).collect::<Vec<PyObjectRef>>())
+        }
+
+        #[pygetset]
+        fn strides(&self, vm: &VirtualMachine) -> PyTupleRef {
+            vm.new_tuple(self.layout.strides.iter().map(|&d| vm.ctx.new_int(d).into()).collect::<Vec<PyObjectRef>>())
+        }
+
+        #[pygetset]
+        fn _dtype_name(&self) -> &'static str {
+            self.dtype.name()
+        }
+
+        #[pygetset]
+        fn _offset(&self) -> isize {
+            self.layout.offset
+        }
+
+        #[pygetset]
+        fn ndim(&self) -> usize {
+            self.layout.ndim()
+        }
+
+        #[pygetset]
+        fn size(&self) -> usize {
+            self.layout.size()
+        }
+
+        #[pygetset]
+        fn itemsize(&self) -> usize {
+            self.dtype.itemsize()
+        }
+
+        #[pygetset]
+        fn nbytes(&self) -> usize {
+            self.layout.size() * self.dtype.itemsize()
+        }
+
+        #[pygetset]
+        fn _c_contiguous(&self) -> bool {
+            self.layout.is_c_contiguous(self.dtype.itemsize())
+        }
+
+        #[pygetset]
+        fn _f_contiguous(&self) -> bool {
+            self.layout.is_f_contiguous(self.dtype.itemsize())
+        }
+
+        #[pygetset]
+        fn _writeable(&self) -> bool {
+            self.writeable.get()
+        }
+
+        /// Makes this array read-only (`frombuffer` of read-only memory,
+        /// `a.flags.writeable = False`); its later views are read-only too.
+        #[pymethod]
+        fn _set_readonly(&self) {
+            self.writeable.set(false);
+        }
+
+        /// Whether two arrays view the same storage.
+        #[pymethod]
+        fn _shares_storage(&self, other: PyRef<PyNdArray>) -> bool {
+            Rc::ptr_eq(&self.storage, &other.storage)
+        }
+
+        /// A view of the same storage with another layout (the Python layer
+        /// computes it for slicing, transposes and reshapes, and checks it).
+        #[pymethod]
+        fn _view(
+            zelf: PyRef<Self>,
+            offset: isize,
+            shape: Vec<usize>,
+            strides: Vec<isize>,
+            dtype: OptionalArg<String>,
+            vm: &VirtualMachine,
+        ) -> PyResult {
+            let dtype = match dtype {
+                OptionalArg::Present(name) => parse_dtype(vm, &name)?,
+                OptionalArg::Missing => zelf.dtype,
+            };
+            let view = PyNdArray {
+                storage: zelf.storage.clone(),
+                dtype,
+                layout: Layout { offset, shape, strides },
+                writeable: std::cell::Cell::new(zelf.writeable.get()),
+            };
+            // A view must stay inside the storage, whatever the caller computed.
+            let len = zelf.storage.bytes.read().len() as isize;
+            let mut ok = true;
+            if view.layout.size() > 0 {
+                let (mut lo, mut hi) = (offset, offset);
+                for (&d, &s) in view.layout.shape.iter().zip(&view.layout.strides) {
+                    let span = s * (d as isize - 1);
+                    if span < 0 { lo += span } else { hi += span }
+                }
+                ok = lo >= 0 && hi + dtype.itemsize() as isize <= len;
+            }
+            if !ok {
+                return Err(vm.new_value_error("view outside the array's memory".to_owned()));
+            }
+            view.into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// A C-ordered copy of `dtype` (this one's when omitted).
+        #[pymethod]
+        fn _astype(zelf: PyRef<Self>, dtype: OptionalArg<String>, vm: &VirtualMachine) -> PyResult {
+            let target = match dtype {
+                OptionalArg::Present(name) => parse_dtype(vm, &name)?,
+                OptionalArg::Missing => zelf.dtype,
+            };
+            let bytes = if target == zelf.dtype {
+                zelf.packed()
+            } else {
+                values::encode(&zelf.column(), target)
+            };
+            PyNdArray::new_owned(bytes, target, zelf.shape()).into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// The elements as packed C-order bytes (`tobytes`).
+        #[pymethod]
+        fn _tobytes(&self, vm: &VirtualMachine) -> PyBytesRef {
+            vm.ctx.new_bytes(self.packed())
+        }
+
+        /// The elements as a flat list of Python values, in C order.
+        #[pymethod]
+        fn _flat_values(&self, vm: &VirtualMachine) -> PyObjectRef {
+            let col = self.column();
+            let items: Vec<PyObjectRef> = (0..col.len()).map(|i| scalar_to_py(vm, col.get(i))).collect();
+            PyList::from(items).into_ref(&vm.ctx).into()
+        }
+
+        /// The first element as a Python value (for 0-d and size-1 arrays).
+        #[pymethod]
+        fn _first(&self, vm: &VirtualMachine) -> PyResult {
+            if self.layout.size() == 0 {
+                return Err(vm.new_index_error("index 0 is out of bounds for size 0".to_owned()));
+            }
+            let bytes = self.storage.bytes.read();
+            let at = self.layout.offset as usize;
+            let one = &bytes[at..at + self.dtype.itemsize()];
+            Ok(scalar_to_py(vm, values::decode(one, self.dtype).get(0)))
+        }
+
+        /// The element at byte `offset` of the storage (an index the Python
+        /// layer computed from this array's strides) as a Python value.
+        #[pymethod]
+        fn _item_at(&self, offset: usize, vm: &VirtualMachine) -> PyResult {
+            let size = self.dtype.itemsize();
+            let bytes = self.storage.bytes.read();
+            let one = bytes
+                .get(offset..offset + size)
+                .ok_or_else(|| vm.new_index_error("index outside the array's memory".to_owned()))?;
+            Ok(scalar_to_py(vm, values::decode(one, self.dtype).get(0)))
+        }
+
+        /// Sets the element at byte `offset` to the Python value `value`, cast
+        /// to this array's dtype.
+        #[pymethod]
+        fn _set_at(&self, offset: usize, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            if !self.writeable.get() {
+                return Err(vm.new_value_error("assignment destination is read-only".to_owned()));
+            }
+            let s = py_to_scalar(vm, &value)?;
+            let encoded = values::encode(&column_from_scalars(&[s], self.dtype), self.dtype);
+            let mut bytes = self.storage.bytes.write();
+            let slot = bytes
+                .get_mut(offset..offset + encoded.len())
+                .ok_or_else(|| vm.new_index_error("index outside the array's memory".to_owned()))?;
+            slot.copy_from_slice(&encoded);
+            Ok(())
+        }
+
+        /// Copies `src` (an array, broadcast to this shape and cast to this
+        /// dtype) into this array's elements.
+        #[pymethod]
+        fn _assign(&self, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
+            let Some(layout) = src.layout.broadcast_to(self.shape()) else {
+                return Err(vm.new_value_error(format!(
+                    "could not broadcast input array from shape {} into shape {}",
+                    shape_str(src.shape()),
+                    shape_str(self.shape())
+                )));
+            };
+            let packed = {
+                let bytes = src.storage.bytes.read();
+                layout::gather(&bytes, &layout, src.dtype.itemsize())
+            };
+            let packed = if src.dtype == self.dtype {
+                packed
+            } else {
+                values::encode(&values::decode(&packed, src.dtype), self.dtype)
+            };
+            self.write_packed(vm, &packed)
+        }
+
+        /// Sets every element to the Python value `value`.
+        #[pymethod]
+        fn _fill(&self, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            let s = py_to_scalar(vm, &value)?;
+            let col = column_from_scalars(&vec![s; self.layout.size()], self.dtype);
+            self.write_packed(vm, &values::encode(&col, self.dtype))
+        }
+
+        /// `self <op> other` elementwise with broadcasting. `weak` names the
+        /// kind of Python scalar `other` came from ("bool", "int", "float",
+        /// "complex"), which NEP 50 promotes weakly; `reflected` swaps the
+        /// operands. The result is a new array of this array's class.
+        #[pymethod]
+        fn _binary(
+            zelf: PyRef<Self>,
+            op: String,
+            other: PyRef<PyNdArray>,
+            weak: Option<String>,
+            reflected: bool,
+            vm: &VirtualMachine,
+        ) -> PyResult {
+            let op = BinOp::from_ufunc(&op).ok_or_else(|| vm.new_value_error(format!("unknown ufunc {op}")))?;
+            let common = match weak.as_deref() {
+                Some(kind) => {
+                    let w = match kind {
+                        "bool" => Weak::Bool,
+                        "int" => Weak::Int,
+                        "float" => Weak::Float,
+                        _ => Weak::Complex,
+                    };
+                    DType::promote_weak(zelf.dtype, w)
+                }
+                None => DType::promote(zelf.dtype, other.dtype),
+            };
+            let (ct, rt) = kernels::binary_types(op, common).map_err(|e| kernel_error(vm, e))?;
+            let (a, b) = if reflected { (&*other, &*zelf) } else { (&*zelf, &*other) };
+            let Some(shape) = layout::broadcast_shapes(a.shape(), b.shape()) else {
+                return Err(vm.new_value_error(format!(
+                    "operands could not be broadcast together with shapes {} {} ",
+                    shape_str(a.shape()),
+                    shape_str(b.shape())
+                )));
+            };
+            let x = values::cast(&broadcast_column(a, &shape), ct);
+            let y = values::cast(&broadcast_column(b, &shape), ct);
+            let out = kernels::binary(op, ct, &x, &y).map_err(|e| kernel_error(vm, e))?;
+            PyNdArray::new_owned(values::encode(&out, rt), rt, &shape).into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// A unary ufunc (`sqrt`, `negative`, `isnan`, ...) elementwise.
+        #[pymethod]
+        fn _unary(zelf: PyRef<Self>, name: String, vm: &VirtualMachine) -> PyResult {
+            let op = UnaryOp::from_ufunc(&name).ok_or_else(|| vm.new_value_error(format!("unknown ufunc {name}")))?;
+            let (ct, rt) = kernels::unary_types(op, zelf.dtype, &name).map_err(|e| kernel_error(vm, e))?;
+            let x = values::cast(&zelf.column(), ct);
+            let out = kernels::unary(op, ct, &x);
+            PyNdArray::new_owned(values::encode(&out, rt), rt, zelf.shape()).into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// A reduction (`sum prod max min all any argmax argmin cumsum
+        /// cumprod`) over `axis`, or over every element when it is None (the
+        /// cumulative ones then run over the flattened array). `dtype`
+        /// overrides the accumulator type, as `sum(dtype=...)` does.
+        #[pymethod]
+        fn _reduce(
+            zelf: PyRef<Self>,
+            name: String,
+            axis: Option<usize>,
+            dtype: Option<String>,
+            vm: &VirtualMachine,
+        ) -> PyResult {
+            let op = ReduceOp::from_name(&name).ok_or_else(|| vm.new_value_error(format!("unknown reduction {name}")))?;
+            let ct = match dtype {
+                Some(d) => parse_dtype(vm, &d)?,
+                None => kernels::reduce_type(op, zelf.dtype),
+            };
+            let cumulative = matches!(op, ReduceOp::CumSum | ReduceOp::CumProd);
+            let shape = zelf.shape().to_vec();
+            let (groups, len, pairwise, out_shape, moved) = match axis {
+                None => {
+                    let n = zelf.layout.size();
+                    let out_shape = if cumulative { vec![n] } else { vec![] };
+                    (1, n, true, out_shape, zelf.layout.clone())
+                }
+                Some(axis) => {
+                    let ndim = shape.len();
+                    // The reduced axis moved last, so each group is one run.
+                    let mut order: Vec<usize> = (0..ndim).filter(|&a| a != axis).collect();
+                    order.push(axis);
+                    let moved = zelf.layout.permuted(&order);
+                    let len = shape[axis];
+                    let groups = if len == 0 { shape.iter().enumerate().filter(|&(a, _)| a != axis).map(|(_, &d)| d).product() } else { zelf.layout.size() / len };
+                    let out_shape: Vec<usize> = if cumulative {
+                        shape.clone()
+                    } else {
+                        order[..ndim - 1].iter().map(|&a| shape[a]).collect()
+                    };
+                    // NumPy adds pairwise along the innermost axis only; across
+                    // outer axes it accumulates row after row.
+                    (groups, len, axis == ndim - 1, out_shape, moved)
+                }
+            };
+            let packed = {
+                let bytes = zelf.storage.bytes.read();
+                layout::gather(&bytes, &moved, zelf.dtype.itemsize())
+            };
+            let col = values::decode(&packed, zelf.dtype);
+            let input = match op {
+                ReduceOp::All | ReduceOp::Any | ReduceOp::ArgMax | ReduceOp::ArgMin => col,
+                _ => values::cast(&col, ct),
+            };
+            let rt = match op {
+                ReduceOp::All | ReduceOp::Any => DType::Bool,
+                ReduceOp::ArgMax | ReduceOp::ArgMin => DType::Int64,
+                _ => ct,
+            };
+            let mut out = kernels::reduce(op, ct, &input, groups, len, pairwise).map_err(|e| kernel_error(vm, e))?;
+            if cumulative {
+                if let Some(axis) = axis {
+                    // Back from axis-last order to the array's own.
+                    out = unmove_axis(&out, &shape, axis);
+                }
+            }
+            PyNdArray::new_owned(values::encode(&out, rt), rt, &out_shape).into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// The elements where the bool array `mask` (same shape) is True, as a
+        /// new 1-D array (`a[mask]`).
+        #[pymethod]
+        fn _compress(zelf: PyRef<Self>, mask: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult {
+            let picks = mask_indices(&zelf, &mask, vm)?;
+            let out = zelf.column().take(&picks);
+            PyNdArray::new_owned(values::encode(&out, zelf.dtype), zelf.dtype, &[picks.len()])
+                .into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// Sets the elements where `mask` is True from `src` (cycled, or one
+        /// value broadcast), as `a[mask] = src` does.
+        #[pymethod]
+        fn _put_mask(&self, mask: PyRef<PyNdArray>, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
+            let picks = mask_indices(self, &mask, vm)?;
+            let src_col = values::cast(&src.column(), self.dtype);
+            if src_col.is_empty() && !picks.is_empty() {
+                return Err(vm.new_value_error("cannot assign an empty array to a masked selection".to_owned()));
+            }
+            if src_col.len() != 1 && src_col.len() != picks.len() {
+                return Err(vm.new_value_error(format!(
+                    "NumPy boolean array indexing assignment cannot assign {} input values to the {} output values where the mask is true",
+                    src_col.len(),
+                    picks.len()
+                )));
+            }
+            let mut col = self.column();
+            let put = |col: &mut Column| {
+                for (k, &i) in picks.iter().enumerate() {
+                    let v = src_col.get(k % src_col.len());
+                    match (&mut *col, v) {
+                        (Column::Bool(c), Scalar::Bool(x)) => c[i] = x,
+                        (Column::Int(c), Scalar::Int(x)) => c[i] = x,
+                        (Column::UInt(c), Scalar::UInt(x)) => c[i] = x,
+                        (Column::Float(c), Scalar::Float(x)) => c[i] = x,
+                        (Column::Complex(c), Scalar::Complex(re, im)) => c[i] = (re, im),
+                        _ => {}
+                    }
+                }
+            };
+            put(&mut col);
+            self.write_packed(vm, &values::encode(&col, self.dtype))
+        }
+
+        /// The elements at flat C-order positions `indices` (already checked
+        /// and made non-negative), as a new array of `shape`.
+        #[pymethod]
+        fn _take_flat(zelf: PyRef<Self>, indices: Vec<usize>, shape: Vec<usize>, vm: &VirtualMachine) -> PyResult {
+            let n = zelf.layout.size();
+            if let Some(bad) = indices.iter().find(|&&i| i >= n) {
+                return Err(vm.new_index_error(format!("index {bad} is out of bounds for size {n}")));
+            }
+            let out = zelf.column().take(&indices);
+            PyNdArray::new_owned(values::encode(&out, zelf.dtype), zelf.dtype, &shape)
+                .into_instance(zelf.class().to_owned(), vm)
+        }
+
+        /// Sets the elements at flat positions `indices` from `src` (one
+        /// value per index, or one value for all).
+        #[pymethod]
+        fn _put_flat(&self, indices: Vec<usize>, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
+            let n = self.layout.size();
+            if let Some(bad) = indices.iter().find(|&&i| i >= n) {
+                return Err(vm.new_index_error(format!("index {bad} is out of bounds for size {n}")));
+            }
+            let src_col = values::cast(&src.column(), self.dtype);
+            if src_col.len() != 1 && src_col.len() != indices.len() {
+                return Err(vm.new_value_error(format!(
+                    "shape mismatch: value array of shape {} could not be broadcast to indexing result of shape ({},)",
+                    shape_str(src.shape()),
+                    indices.len()
+                )));
+            }
+            let mut packed = self.packed();
+            let size = self.dtype.itemsize();
+            let src_bytes = values::encode(&src_col, self.dtype);
+            for (k, &i) in indices.iter().enumerate() {
+                let j = k % src_col.len();
+                packed[i * size..(i + 1) * size].copy_from_slice(&src_bytes[j * size..(j + 1) * size]);
+            }
+            self.write_packed(vm, &packed)
+        }
+
+        /// Sorted copy along the last axis (`kind` is ignored: NumPy's default
+        /// quicksort is not stable, but equal values are indistinguishable),
+        /// or the indices that sort it when `arg` is set (stable).
+        #[pymethod]
+        fn _sort_last(zelf: PyRef<Self>, arg: bool, vm: &VirtualMachine) -> PyResult {
+            let shape = zelf.shape().to_vec();
+            let len = shape.last().copied().unwrap_or(1);
+            let col = zelf.column();
+            let groups = if len == 0 { 0 } else { col.len() / len };
+            let mut order: Vec<usize> = Vec::with_capacity(col.len());
+            for g in 0..groups {
+                let mut idx: Vec<usize> = (g * len..(g + 1) * len).collect();
+                idx.sort_by(|&i, &j| sort_key_cmp(col.get(i), col.get(j)));
+                order.extend(idx);
+            }
+            if arg {
+                let positions: Vec<i64> = order.iter().map(|&i| (i % len.max(1)) as i64).collect();
+                let out = Column::Int(positions);
+                PyNdArray::new_owned(values::encode(&out, DType::Int64), DType::Int64, &shape)
+                    .into_instance(zelf.class().to_owned(), vm)
+            } else {
+                let out = col.take(&order);
+                PyNdArray::new_owned(values::encode(&out, zelf.dtype), zelf.dtype, &shape)
+                    .into_instance(zelf.class().to_owned(), vm)
+            }
+        }
+
+        /// Matrix product of 1-D/2-D arrays (`@`, `dot`, `matmul`): sums in
+        /// index order (NumPy's BLAS order differs only in float rounding).
+        #[pymethod]
+        fn _matmul(zelf: PyRef<Self>, other: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult {
+            let (a, b) = (&*zelf, &*other);
+            if a.layout.ndim() == 0 || b.layout.ndim() == 0 || a.layout.ndim() > 2 || b.layout.ndim() > 2 {
+                return Err(vm.new_value_error(
+                    "matmul: Input operand does not have enough dimensions (has 0, gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)".to_owned(),
+                ));
+            }
+            let (n, k) = if a.layout.ndim() == 2 { (a.shape()[0], a.shape()[1]) } else { (1, a.shape()[0]) };
+            let (k2, m) = if b.layout.ndim() == 2 { (b.shape()[0], b.shape()[1]) } else { (b.shape()[0], 1) };
+            if k != k2 {
+                return Err(vm.new_value_error(format!(
+                    "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) (size {k2} is different from {k})"
+                )));
+            }
+            let common = DType::promote(a.dtype, b.dtype);
+            let ct = if common == DType::Bool { DType::Bool } else { common };
+            let x = values::cast(&a.column(), ct);
+            let y = values::cast(&b.column(), ct);
+            let mut out = Vec::with_capacity(n * m);
+            for i in 0..n {
+                for j in 0..m {
+                    let mut acc: Option<Column> = None;
+                    for t in 0..k {
+                        let p = kernels::binary(BinOp::Mul, ct, &x.take(&[i * k + t]), &y.take(&[t * m + j]))
+                            .map_err(|e| kernel_error(vm, e))?;
+                        acc = Some(match acc {
+                            None => p,
+                            Some(s) => kernels::binary(BinOp::Add, ct, &s, &p).map_err(|e| kernel_error(vm, e))?,
+                        });
+                    }
+                    out.push(match acc {
+                        Some(c) => c.get(0),
+                        None => values::cast(&Column::Int(vec![0]), ct).get(0),
+                    });
+                }
+            }
+            let shape: Vec<usize> = match (a.layout.ndim(), b.layout.ndim()) {
+                (2, 2) => vec![n, m],
+                (2, 1) => vec![n],
+                (1, 2) => vec![m],
+                _ => vec![],
+            };
+            let col = column_from_scalars(&out, ct);
+            PyNdArray::new_owned(values::encode(&col, ct), ct, &shape).into_instance(zelf.class().to_owned(), vm)
+        }
+    }
+
+    fn sort_key_cmp(a: Scalar, b: Scalar) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        // NaN sorts last, as in NumPy.
+        let nan = |s: Scalar| matches!(s, Scalar::Float(x) if x.is_nan());
+        match (nan(a), nan(b)) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            _ => match (a, b) {
+                (Scalar::Int(x), Scalar::Int(y)) => x.cmp(&y),
+                (Scalar::UInt(x), Scalar::UInt(y)) => x.cmp(&y),
+                (Scalar::Bool(x), Scalar::Bool(y)) => x.cmp(&y),
+                (Scalar::Complex(..), _) | (_, Scalar::Complex(..)) => {
+                    values::as_complex(a).partial_cmp(&values::as_complex(b)).unwrap_or(Ordering::Equal)
+                }
+                _ => values::as_f64(a).partial_cmp(&values::as_f64(b)).unwrap_or(Ordering::Equal),
+            },
+        }
+    }
+
+    fn mask_indices(arr: &PyNdArray, mask: &PyNdArray, vm: &VirtualMachine) -> PyResult<Vec<usize>> {
+        if mask.shape() != arr.shape() {
+            return Err(vm.new_index_error(format!(
+                "boolean index did not match indexed array along axis 0; size of axis is {} but size of corresponding boolean axis is {}",
+                arr.shape().first().copied().unwrap_or(0),
+                mask.shape().first().copied().unwrap_or(0)
+            )));
+        }
+        let Column::Bool(flags) = values::cast(&mask.column(), DType::Bool) else { unreachable!() };
+        Ok(flags.iter().enumerate().filter(|&(_, &f)| f).map(|(i, _)| i).collect())
+    }
+
+    /// `arr`'s values broadcast to `shape`, in C order.
+    fn broadcast_column(arr: &PyNdArray, shape: &[usize]) -> Column {
+        let layout = arr.layout.broadcast_to(shape).expect("shapes were checked to broadcast");
+        let bytes = arr.storage.bytes.read();
+        values::decode(&layout::gather(&bytes, &layout, arr.dtype.itemsize()), arr.dtype)
+    }
+
+    /// Reorders values computed with `axis` moved last back to C order of `shape`.
+    fn unmove_axis(col: &Column, shape: &[usize], axis: usize) -> Column {
+        let ndim = shape.len();
+        let mut order: Vec<usize> = (0..ndim).filter(|&a| a != axis).collect();
+        order.push(axis);
+        let moved_shape: Vec<usize> = order.iter().map(|&a| shape[a]).collect();
+        let moved_strides = layout::c_strides(&moved_shape, 1);
+        // Strides (in elements) of the moved layout, seen in original axis order.
+        let mut strides = vec![0isize; ndim];
+        for (k, &a) in order.iter().enumerate() {
+            strides[a] = moved_strides[k];
+        }
+        let view = Layout { offset: 0, shape: shape.to_vec(), strides };
+        let mut picks = Vec::with_capacity(col.len());
+        view.for_each_offset(|o| picks.push(o));
+        col.take(&picks)
+    }
+
+    fn shape_str(shape: &[usize]) -> String {
+        match shape.len() {
+            1 => format!("({},)", shape[0]),
+            _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")),
+        }
+    }
+
+    impl AsBuffer for PyNdArray {
+        fn as_buffer(zelf: &Py<Self>, _vm: &VirtualMachine) -> PyResult<PyBuffer> {
+            Ok(PyBuffer::new(zelf.to_owned().into(), zelf.buffer_desc(), &BUFFER_METHODS))
+        }
+
+        fn slot_as_buffer(zelf: &PyObject, flags: BufferFlags, vm: &VirtualMachine) -> PyResult<PyBuffer> {
+            let zelf = zelf.downcast_ref::<Self>().ok_or_else(|| vm.new_type_error("unexpected payload for as_buffer"))?;
+            let desc = zelf.buffer_desc();
+            if flags.contains(BufferFlags::C_CONTIGUOUS) && !zelf.layout.is_c_contiguous(zelf.dtype.itemsize()) {
+                return Err(vm.new_buffer_error("ndarray is not C-contiguous".to_owned()));
+            }
+            if !flags.contains(BufferFlags::STRIDES) && !zelf.layout.is_c_contiguous(zelf.dtype.itemsize()) {
+                return Err(vm.new_buffer_error("ndarray is not C-contiguous".to_owned()));
+            }
+            let desc = desc.projected(flags);
+            flags.check_writable(desc.readonly, "buffer source array is read-only", vm)?;
+            Ok(PyBuffer::new(zelf.to_owned().into(), desc, &BUFFER_METHODS))
+        }
+    }
+
+    impl PyNdArray {
+        fn buffer_desc(&self) -> BufferDescriptor {
+            let itemsize = self.dtype.itemsize();
+            BufferDescriptor {
+                len: self.layout.size() * itemsize,
+                offset: self.layout.offset,
+                readonly: !self.writeable.get(),
+                itemsize,
+                format: std::borrow::Cow::Borrowed(self.dtype.buffer_format()),
+                dim_desc: self.layout.shape.iter().zip(&self.layout.strides).map(|(&d, &s)| (d, s, 0)).collect(),
+            }
+        }
+    }
+
+    static BUFFER_METHODS: BufferMethods = BufferMethods {
+        obj_bytes: |buffer| {
+            let arr = buffer.obj_as::<PyNdArray>();
+            PyRwLockReadGuard::map(arr.storage.bytes.read(), |v| v.as_slice()).into()
+        },
+        obj_bytes_mut: |buffer| {
+            let arr = buffer.obj_as::<PyNdArray>();
+            PyRwLockWriteGuard::map(arr.storage.bytes.write(), |v| v.as_mut_slice()).into()
+        },
+        release: |_| {},
+        retain: |_| {},
+    };
+
+}
