@@ -86,6 +86,22 @@ const cases = [
     },
   },
   {
+    name: "ui::numpy_scatter_example_from_its_gallery_group",
+    async run(page, url) {
+      await open(page, url);
+      const heading = await page.$$eval("#gallery h2", (hs) => hs.map((h) => h.textContent));
+      expect(JSON.stringify(heading) === JSON.stringify(["Examples", "With NumPy arrays"]), `gallery headings ${heading}`);
+      await page.click("[data-example=numpy_scatter]");
+      expect((await page.inputValue("#ranks")) === "4", "the NumPy scatter example sets 4 ranks");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const lines = (await outputLines(page)).sort((a, b) => a.rank - b.rank);
+      const want = [0, 1, 2, 3].map((r) => `rank ${r}: Scatter got 100 x ${r}`);
+      expect(JSON.stringify(lines.map((l) => l.text)) === JSON.stringify(want), `printed ${JSON.stringify(lines)}`);
+    },
+  },
+  {
     name: "ui::deadlock_example_names_ranks_1_and_5",
     async run(page, url) {
       await open(page, url);

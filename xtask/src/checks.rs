@@ -57,7 +57,11 @@ pub fn run(tc: &Toolchain) -> Result<(), String> {
             match pure_dependencies(tc, krate, target) {
                 Ok(deps) => {
                     let bad: Vec<_> = deps.iter().filter(|d| is_forbidden(d)).collect();
-                    eprintln!("checks: {krate} ({label}) has {} normal dependencies, {} forbidden", deps.len(), bad.len());
+                    eprintln!(
+                        "checks: {krate} ({label}) has {} normal dependencies, {} forbidden",
+                        deps.len(),
+                        bad.len()
+                    );
                     for dep in bad {
                         problems.push(format!(
                             "{krate} ({label}) depends on `{dep}`: it must stay free of web and Python crates"

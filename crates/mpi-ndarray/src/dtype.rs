@@ -164,9 +164,7 @@ impl DType {
     /// types; there is no float16 here, so they get float32.
     pub fn float_result(self) -> DType {
         match self {
-            DType::Float32 | DType::Bool | DType::Int8 | DType::UInt8 | DType::Int16 | DType::UInt16 => {
-                DType::Float32
-            }
+            DType::Float32 | DType::Bool | DType::Int8 | DType::UInt8 | DType::Int16 | DType::UInt16 => DType::Float32,
             DType::Complex128 => DType::Complex128,
             _ => DType::Float64,
         }

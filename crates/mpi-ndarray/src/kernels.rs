@@ -80,8 +80,8 @@ impl BinOp {
     pub fn from_ufunc(name: &str) -> Option<BinOp> {
         use BinOp::*;
         [
-            Add, Sub, Mul, TrueDiv, FloorDiv, Mod, Pow, Maximum, Minimum, BitAnd, BitOr, BitXor, LeftShift,
-            RightShift, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, Arctan2, Hypot,
+            Add, Sub, Mul, TrueDiv, FloorDiv, Mod, Pow, Maximum, Minimum, BitAnd, BitOr, BitXor, LeftShift, RightShift,
+            Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, Arctan2, Hypot,
         ]
         .into_iter()
         .find(|op| op.ufunc() == name || (name == "true_divide" && *op == TrueDiv))
@@ -634,63 +634,39 @@ fn float_unary(op: UnaryOp, v: f64, single: bool) -> f64 {
     }
 }
 
-/// NumPy's pairwise summation of f64 (numpy/_core/src/umath/loops_utils.h):
-/// a plain loop under 8 values, eight accumulators up to 128, halves above.
-pub fn pairwise_sum_f64(x: &[f64]) -> f64 {
+/// NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h): a
+/// plain loop under 8 values, eight accumulators up to 128, halves above
+/// (split at a multiple of 8). `negative_zero` starts the plain loop, so
+/// that a sum of -0.0 stays -0.0 until the identity is added.
+fn pairwise_sum<T: Copy + std::ops::Add<Output = T>>(x: &[T], negative_zero: T) -> T {
     let n = x.len();
     if n < 8 {
-        let mut s = -0.0;
-        for &v in x {
-            s += v;
-        }
-        s
+        x.iter().fold(negative_zero, |s, &v| s + v)
     } else if n <= 128 {
         let mut r = [x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]];
         let mut i = 8;
         while i + 8 <= n {
             for (j, acc) in r.iter_mut().enumerate() {
-                *acc += x[i + j];
+                *acc = *acc + x[i + j];
             }
             i += 8;
         }
-        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &x[i..] {
-            s += v;
-        }
-        s
+        let s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        x[i..].iter().fold(s, |s, &v| s + v)
     } else {
         let half = (n / 2) & !7;
-        pairwise_sum_f64(&x[..half]) + pairwise_sum_f64(&x[half..])
+        pairwise_sum(&x[..half], negative_zero) + pairwise_sum(&x[half..], negative_zero)
     }
+}
+
+/// Pairwise summation of f64, as NumPy sums float64 arrays.
+pub fn pairwise_sum_f64(x: &[f64]) -> f64 {
+    pairwise_sum(x, -0.0)
 }
 
 /// The same in float32 arithmetic, as NumPy sums float32 arrays.
 pub fn pairwise_sum_f32(x: &[f32]) -> f32 {
-    let n = x.len();
-    if n < 8 {
-        let mut s = -0.0f32;
-        for &v in x {
-            s += v;
-        }
-        s
-    } else if n <= 128 {
-        let mut r = [x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]];
-        let mut i = 8;
-        while i + 8 <= n {
-            for (j, acc) in r.iter_mut().enumerate() {
-                *acc += x[i + j];
-            }
-            i += 8;
-        }
-        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &x[i..] {
-            s += v;
-        }
-        s
-    } else {
-        let half = (n / 2) & !7;
-        pairwise_sum_f32(&x[..half]) + pairwise_sum_f32(&x[half..])
-    }
+    pairwise_sum(x, -0.0)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -800,9 +776,7 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
                 .collect(),
         ),
         (Sum, Column::Complex(x)) => Column::Complex(
-            (0..groups)
-                .map(|g| x[group(g)].iter().fold((0.0, 0.0), |(a, b), (c, d)| (a + c, b + d)))
-                .collect(),
+            (0..groups).map(|g| x[group(g)].iter().fold((0.0, 0.0), |(a, b), (c, d)| (a + c, b + d))).collect(),
         ),
         (Sum, Column::Int(x)) => {
             Column::Int((0..groups).map(|g| x[group(g)].iter().fold(0i64, |s, v| s.wrapping_add(*v))).collect())

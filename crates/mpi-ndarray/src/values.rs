@@ -83,7 +83,10 @@ pub fn decode(bytes: &[u8], dtype: DType) -> Column {
     macro_rules! ints {
         ($t:ty, $variant:ident, $as:ty) => {
             Column::$variant(
-                bytes.chunks_exact(size_of::<$t>()).map(|c| <$t>::from_ne_bytes(c.try_into().unwrap()) as $as).collect(),
+                bytes
+                    .chunks_exact(size_of::<$t>())
+                    .map(|c| <$t>::from_ne_bytes(c.try_into().unwrap()) as $as)
+                    .collect(),
             )
         };
     }

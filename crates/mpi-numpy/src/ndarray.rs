@@ -13,6 +13,8 @@ use crate::{format::_numpy_format, random::_numpy_random};
 pub(crate) mod _numpy {
     use std::rc::Rc;
 
+    use rustpython_vm::pyclass;
+
     use mpi_ndarray::dtype::{DType, Weak};
     use mpi_ndarray::kernels::{self, BinOp, KernelError, ReduceOp, UnaryOp};
     use mpi_ndarray::layout::{self, Layout};
@@ -107,7 +109,7 @@ pub(crate) mod _numpy {
             values::decode(&self.packed(), self.dtype)
         }
 
-        fn shape(&self) -> &[usize] {
+        fn dims(&self) -> &[usize] {
             &self.layout.shape
         }
 
@@ -184,7 +186,13 @@ pub(crate) mod _numpy {
 
     /// An array of `cls` holding a copy of `data` (packed elements of `dtype`).
     #[pyfunction]
-    fn from_bytes(cls: PyTypeRef, data: ArgBytesLike, dtype: String, shape: Vec<usize>, vm: &VirtualMachine) -> PyResult {
+    fn from_bytes(
+        cls: PyTypeRef,
+        data: ArgBytesLike,
+        dtype: String,
+        shape: Vec<usize>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
         let dtype = parse_dtype(vm, &dtype)?;
         let bytes = data.borrow_buf().to_vec();
         let count: usize = shape.iter().product();
@@ -201,7 +209,13 @@ pub(crate) mod _numpy {
     /// An array of `cls` from a flat list of Python bool/int/float/complex
     /// values in C order, cast to `dtype`.
     #[pyfunction]
-    fn from_values(cls: PyTypeRef, items: Vec<PyObjectRef>, dtype: String, shape: Vec<usize>, vm: &VirtualMachine) -> PyResult {
+    fn from_values(
+        cls: PyTypeRef,
+        items: Vec<PyObjectRef>,
+        dtype: String,
+        shape: Vec<usize>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
         let dtype = parse_dtype(vm, &dtype)?;
         let scalars = items.iter().map(|o| py_to_scalar(vm, o)).collect::<PyResult<Vec<_>>>()?;
         let col = column_from_scalars(&scalars, dtype);
@@ -252,71 +266,71 @@ pub(crate) mod _numpy {
     #[pyclass(flags(BASETYPE), with(AsBuffer))]
     impl PyNdArray {
         #[pygetset]
-        fn shape(&self, vm: &VirtualMachine) -> PyTupleRef {
-            vm.new_tuple(self.layout.shape.iter().map(|&d| vm.ctx.new_int(d).into()).collect::<Vec<PyObjectRef>>())
+        fn shape(zelf: &Py<Self>, vm: &VirtualMachine) -> PyTupleRef {
+            vm.new_tuple(zelf.layout.shape.iter().map(|&d| vm.ctx.new_int(d).into()).collect::<Vec<PyObjectRef>>())
         }
 
         #[pygetset]
-        fn strides(&self, vm: &VirtualMachine) -> PyTupleRef {
-            vm.new_tuple(self.layout.strides.iter().map(|&d| vm.ctx.new_int(d).into()).collect::<Vec<PyObjectRef>>())
+        fn strides(zelf: &Py<Self>, vm: &VirtualMachine) -> PyTupleRef {
+            vm.new_tuple(zelf.layout.strides.iter().map(|&d| vm.ctx.new_int(d).into()).collect::<Vec<PyObjectRef>>())
         }
 
         #[pygetset]
-        fn _dtype_name(&self) -> &'static str {
-            self.dtype.name()
+        fn _dtype_name(zelf: &Py<Self>) -> &'static str {
+            zelf.dtype.name()
         }
 
         #[pygetset]
-        fn _offset(&self) -> isize {
-            self.layout.offset
+        fn _offset(zelf: &Py<Self>) -> isize {
+            zelf.layout.offset
         }
 
         #[pygetset]
-        fn ndim(&self) -> usize {
-            self.layout.ndim()
+        fn ndim(zelf: &Py<Self>) -> usize {
+            zelf.layout.ndim()
         }
 
         #[pygetset]
-        fn size(&self) -> usize {
-            self.layout.size()
+        fn size(zelf: &Py<Self>) -> usize {
+            zelf.layout.size()
         }
 
         #[pygetset]
-        fn itemsize(&self) -> usize {
-            self.dtype.itemsize()
+        fn itemsize(zelf: &Py<Self>) -> usize {
+            zelf.dtype.itemsize()
         }
 
         #[pygetset]
-        fn nbytes(&self) -> usize {
-            self.layout.size() * self.dtype.itemsize()
+        fn nbytes(zelf: &Py<Self>) -> usize {
+            zelf.layout.size() * zelf.dtype.itemsize()
         }
 
         #[pygetset]
-        fn _c_contiguous(&self) -> bool {
-            self.layout.is_c_contiguous(self.dtype.itemsize())
+        fn _c_contiguous(zelf: &Py<Self>) -> bool {
+            zelf.layout.is_c_contiguous(zelf.dtype.itemsize())
         }
 
         #[pygetset]
-        fn _f_contiguous(&self) -> bool {
-            self.layout.is_f_contiguous(self.dtype.itemsize())
+        fn _f_contiguous(zelf: &Py<Self>) -> bool {
+            zelf.layout.is_f_contiguous(zelf.dtype.itemsize())
         }
 
         #[pygetset]
-        fn _writeable(&self) -> bool {
-            self.writeable.get()
+        fn _writeable(zelf: &Py<Self>) -> bool {
+            zelf.writeable.get()
         }
 
         /// Makes this array read-only (`frombuffer` of read-only memory,
         /// `a.flags.writeable = False`); its later views are read-only too.
         #[pymethod]
-        fn _set_readonly(&self) {
-            self.writeable.set(false);
+        fn _set_readonly(zelf: &Py<Self>) {
+            zelf.writeable.set(false);
         }
 
         /// Whether two arrays view the same storage.
         #[pymethod]
-        fn _shares_storage(&self, other: PyRef<PyNdArray>) -> bool {
-            Rc::ptr_eq(&self.storage, &other.storage)
+        fn _shares_storage(zelf: &Py<Self>, other: PyRef<PyNdArray>) -> bool {
+            Rc::ptr_eq(&zelf.storage, &other.storage)
         }
 
         /// A view of the same storage with another layout (the Python layer
@@ -364,62 +378,58 @@ pub(crate) mod _numpy {
                 OptionalArg::Present(name) => parse_dtype(vm, &name)?,
                 OptionalArg::Missing => zelf.dtype,
             };
-            let bytes = if target == zelf.dtype {
-                zelf.packed()
-            } else {
-                values::encode(&zelf.column(), target)
-            };
-            PyNdArray::new_owned(bytes, target, zelf.shape()).into_instance(zelf.class().to_owned(), vm)
+            let bytes = if target == zelf.dtype { zelf.packed() } else { values::encode(&zelf.column(), target) };
+            PyNdArray::new_owned(bytes, target, zelf.dims()).into_instance(zelf.class().to_owned(), vm)
         }
 
         /// The elements as packed C-order bytes (`tobytes`).
         #[pymethod]
-        fn _tobytes(&self, vm: &VirtualMachine) -> PyBytesRef {
-            vm.ctx.new_bytes(self.packed())
+        fn _tobytes(zelf: &Py<Self>, vm: &VirtualMachine) -> PyBytesRef {
+            vm.ctx.new_bytes(zelf.packed())
         }
 
         /// The elements as a flat list of Python values, in C order.
         #[pymethod]
-        fn _flat_values(&self, vm: &VirtualMachine) -> PyObjectRef {
-            let col = self.column();
+        fn _flat_values(zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
+            let col = zelf.column();
             let items: Vec<PyObjectRef> = (0..col.len()).map(|i| scalar_to_py(vm, col.get(i))).collect();
             PyList::from(items).into_ref(&vm.ctx).into()
         }
 
         /// The first element as a Python value (for 0-d and size-1 arrays).
         #[pymethod]
-        fn _first(&self, vm: &VirtualMachine) -> PyResult {
-            if self.layout.size() == 0 {
+        fn _first(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult {
+            if zelf.layout.size() == 0 {
                 return Err(vm.new_index_error("index 0 is out of bounds for size 0".to_owned()));
             }
-            let bytes = self.storage.bytes.read();
-            let at = self.layout.offset as usize;
-            let one = &bytes[at..at + self.dtype.itemsize()];
-            Ok(scalar_to_py(vm, values::decode(one, self.dtype).get(0)))
+            let bytes = zelf.storage.bytes.read();
+            let at = zelf.layout.offset as usize;
+            let one = &bytes[at..at + zelf.dtype.itemsize()];
+            Ok(scalar_to_py(vm, values::decode(one, zelf.dtype).get(0)))
         }
 
         /// The element at byte `offset` of the storage (an index the Python
         /// layer computed from this array's strides) as a Python value.
         #[pymethod]
-        fn _item_at(&self, offset: usize, vm: &VirtualMachine) -> PyResult {
-            let size = self.dtype.itemsize();
-            let bytes = self.storage.bytes.read();
+        fn _item_at(zelf: &Py<Self>, offset: usize, vm: &VirtualMachine) -> PyResult {
+            let size = zelf.dtype.itemsize();
+            let bytes = zelf.storage.bytes.read();
             let one = bytes
                 .get(offset..offset + size)
                 .ok_or_else(|| vm.new_index_error("index outside the array's memory".to_owned()))?;
-            Ok(scalar_to_py(vm, values::decode(one, self.dtype).get(0)))
+            Ok(scalar_to_py(vm, values::decode(one, zelf.dtype).get(0)))
         }
 
         /// Sets the element at byte `offset` to the Python value `value`, cast
         /// to this array's dtype.
         #[pymethod]
-        fn _set_at(&self, offset: usize, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-            if !self.writeable.get() {
+        fn _set_at(zelf: &Py<Self>, offset: usize, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            if !zelf.writeable.get() {
                 return Err(vm.new_value_error("assignment destination is read-only".to_owned()));
             }
             let s = py_to_scalar(vm, &value)?;
-            let encoded = values::encode(&column_from_scalars(&[s], self.dtype), self.dtype);
-            let mut bytes = self.storage.bytes.write();
+            let encoded = values::encode(&column_from_scalars(&[s], zelf.dtype), zelf.dtype);
+            let mut bytes = zelf.storage.bytes.write();
             let slot = bytes
                 .get_mut(offset..offset + encoded.len())
                 .ok_or_else(|| vm.new_index_error("index outside the array's memory".to_owned()))?;
@@ -430,32 +440,32 @@ pub(crate) mod _numpy {
         /// Copies `src` (an array, broadcast to this shape and cast to this
         /// dtype) into this array's elements.
         #[pymethod]
-        fn _assign(&self, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
-            let Some(layout) = src.layout.broadcast_to(self.shape()) else {
+        fn _assign(zelf: &Py<Self>, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
+            let Some(layout) = src.layout.broadcast_to(zelf.dims()) else {
                 return Err(vm.new_value_error(format!(
                     "could not broadcast input array from shape {} into shape {}",
-                    shape_str(src.shape()),
-                    shape_str(self.shape())
+                    shape_str(src.dims()),
+                    shape_str(zelf.dims())
                 )));
             };
             let packed = {
                 let bytes = src.storage.bytes.read();
                 layout::gather(&bytes, &layout, src.dtype.itemsize())
             };
-            let packed = if src.dtype == self.dtype {
+            let packed = if src.dtype == zelf.dtype {
                 packed
             } else {
-                values::encode(&values::decode(&packed, src.dtype), self.dtype)
+                values::encode(&values::decode(&packed, src.dtype), zelf.dtype)
             };
-            self.write_packed(vm, &packed)
+            zelf.write_packed(vm, &packed)
         }
 
         /// Sets every element to the Python value `value`.
         #[pymethod]
-        fn _fill(&self, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn _fill(zelf: &Py<Self>, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
             let s = py_to_scalar(vm, &value)?;
-            let col = column_from_scalars(&vec![s; self.layout.size()], self.dtype);
-            self.write_packed(vm, &values::encode(&col, self.dtype))
+            let col = column_from_scalars(&vec![s; zelf.layout.size()], zelf.dtype);
+            zelf.write_packed(vm, &values::encode(&col, zelf.dtype))
         }
 
         /// `self <op> other` elementwise with broadcasting. `weak` names the
@@ -486,11 +496,11 @@ pub(crate) mod _numpy {
             };
             let (ct, rt) = kernels::binary_types(op, common).map_err(|e| kernel_error(vm, e))?;
             let (a, b) = if reflected { (&*other, &*zelf) } else { (&*zelf, &*other) };
-            let Some(shape) = layout::broadcast_shapes(a.shape(), b.shape()) else {
+            let Some(shape) = layout::broadcast_shapes(a.dims(), b.dims()) else {
                 return Err(vm.new_value_error(format!(
                     "operands could not be broadcast together with shapes {} {} ",
-                    shape_str(a.shape()),
-                    shape_str(b.shape())
+                    shape_str(a.dims()),
+                    shape_str(b.dims())
                 )));
             };
             let x = values::cast(&broadcast_column(a, &shape), ct);
@@ -506,7 +516,7 @@ pub(crate) mod _numpy {
             let (ct, rt) = kernels::unary_types(op, zelf.dtype, &name).map_err(|e| kernel_error(vm, e))?;
             let x = values::cast(&zelf.column(), ct);
             let out = kernels::unary(op, ct, &x);
-            PyNdArray::new_owned(values::encode(&out, rt), rt, zelf.shape()).into_instance(zelf.class().to_owned(), vm)
+            PyNdArray::new_owned(values::encode(&out, rt), rt, zelf.dims()).into_instance(zelf.class().to_owned(), vm)
         }
 
         /// A reduction (`sum prod max min all any argmax argmin cumsum
@@ -521,13 +531,14 @@ pub(crate) mod _numpy {
             dtype: Option<String>,
             vm: &VirtualMachine,
         ) -> PyResult {
-            let op = ReduceOp::from_name(&name).ok_or_else(|| vm.new_value_error(format!("unknown reduction {name}")))?;
+            let op =
+                ReduceOp::from_name(&name).ok_or_else(|| vm.new_value_error(format!("unknown reduction {name}")))?;
             let ct = match dtype {
                 Some(d) => parse_dtype(vm, &d)?,
                 None => kernels::reduce_type(op, zelf.dtype),
             };
             let cumulative = matches!(op, ReduceOp::CumSum | ReduceOp::CumProd);
-            let shape = zelf.shape().to_vec();
+            let shape = zelf.dims().to_vec();
             let (groups, len, pairwise, out_shape, moved) = match axis {
                 None => {
                     let n = zelf.layout.size();
@@ -541,12 +552,13 @@ pub(crate) mod _numpy {
                     order.push(axis);
                     let moved = zelf.layout.permuted(&order);
                     let len = shape[axis];
-                    let groups = if len == 0 { shape.iter().enumerate().filter(|&(a, _)| a != axis).map(|(_, &d)| d).product() } else { zelf.layout.size() / len };
-                    let out_shape: Vec<usize> = if cumulative {
-                        shape.clone()
+                    let groups = if len == 0 {
+                        shape.iter().enumerate().filter(|&(a, _)| a != axis).map(|(_, &d)| d).product()
                     } else {
-                        order[..ndim - 1].iter().map(|&a| shape[a]).collect()
+                        zelf.layout.size() / len
                     };
+                    let out_shape: Vec<usize> =
+                        if cumulative { shape.clone() } else { order[..ndim - 1].iter().map(|&a| shape[a]).collect() };
                     // NumPy adds pairwise along the innermost axis only; across
                     // outer axes it accumulates row after row.
                     (groups, len, axis == ndim - 1, out_shape, moved)
@@ -589,9 +601,14 @@ pub(crate) mod _numpy {
         /// Sets the elements where `mask` is True from `src` (cycled, or one
         /// value broadcast), as `a[mask] = src` does.
         #[pymethod]
-        fn _put_mask(&self, mask: PyRef<PyNdArray>, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
-            let picks = mask_indices(self, &mask, vm)?;
-            let src_col = values::cast(&src.column(), self.dtype);
+        fn _put_mask(
+            zelf: &Py<Self>,
+            mask: PyRef<PyNdArray>,
+            src: PyRef<PyNdArray>,
+            vm: &VirtualMachine,
+        ) -> PyResult<()> {
+            let picks = mask_indices(zelf, &mask, vm)?;
+            let src_col = values::cast(&src.column(), zelf.dtype);
             if src_col.is_empty() && !picks.is_empty() {
                 return Err(vm.new_value_error("cannot assign an empty array to a masked selection".to_owned()));
             }
@@ -602,7 +619,7 @@ pub(crate) mod _numpy {
                     picks.len()
                 )));
             }
-            let mut col = self.column();
+            let mut col = zelf.column();
             let put = |col: &mut Column| {
                 for (k, &i) in picks.iter().enumerate() {
                     let v = src_col.get(k % src_col.len());
@@ -617,7 +634,7 @@ pub(crate) mod _numpy {
                 }
             };
             put(&mut col);
-            self.write_packed(vm, &values::encode(&col, self.dtype))
+            zelf.write_packed(vm, &values::encode(&col, zelf.dtype))
         }
 
         /// The elements at flat C-order positions `indices` (already checked
@@ -636,27 +653,27 @@ pub(crate) mod _numpy {
         /// Sets the elements at flat positions `indices` from `src` (one
         /// value per index, or one value for all).
         #[pymethod]
-        fn _put_flat(&self, indices: Vec<usize>, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
-            let n = self.layout.size();
+        fn _put_flat(zelf: &Py<Self>, indices: Vec<usize>, src: PyRef<PyNdArray>, vm: &VirtualMachine) -> PyResult<()> {
+            let n = zelf.layout.size();
             if let Some(bad) = indices.iter().find(|&&i| i >= n) {
                 return Err(vm.new_index_error(format!("index {bad} is out of bounds for size {n}")));
             }
-            let src_col = values::cast(&src.column(), self.dtype);
+            let src_col = values::cast(&src.column(), zelf.dtype);
             if src_col.len() != 1 && src_col.len() != indices.len() {
                 return Err(vm.new_value_error(format!(
                     "shape mismatch: value array of shape {} could not be broadcast to indexing result of shape ({},)",
-                    shape_str(src.shape()),
+                    shape_str(src.dims()),
                     indices.len()
                 )));
             }
-            let mut packed = self.packed();
-            let size = self.dtype.itemsize();
-            let src_bytes = values::encode(&src_col, self.dtype);
+            let mut packed = zelf.packed();
+            let size = zelf.dtype.itemsize();
+            let src_bytes = values::encode(&src_col, zelf.dtype);
             for (k, &i) in indices.iter().enumerate() {
                 let j = k % src_col.len();
                 packed[i * size..(i + 1) * size].copy_from_slice(&src_bytes[j * size..(j + 1) * size]);
             }
-            self.write_packed(vm, &packed)
+            zelf.write_packed(vm, &packed)
         }
 
         /// Sorted copy along the last axis (`kind` is ignored: NumPy's default
@@ -664,7 +681,7 @@ pub(crate) mod _numpy {
         /// or the indices that sort it when `arg` is set (stable).
         #[pymethod]
         fn _sort_last(zelf: PyRef<Self>, arg: bool, vm: &VirtualMachine) -> PyResult {
-            let shape = zelf.shape().to_vec();
+            let shape = zelf.dims().to_vec();
             let len = shape.last().copied().unwrap_or(1);
             let col = zelf.column();
             let groups = if len == 0 { 0 } else { col.len() / len };
@@ -696,8 +713,8 @@ pub(crate) mod _numpy {
                     "matmul: Input operand does not have enough dimensions (has 0, gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)".to_owned(),
                 ));
             }
-            let (n, k) = if a.layout.ndim() == 2 { (a.shape()[0], a.shape()[1]) } else { (1, a.shape()[0]) };
-            let (k2, m) = if b.layout.ndim() == 2 { (b.shape()[0], b.shape()[1]) } else { (b.shape()[0], 1) };
+            let (n, k) = if a.layout.ndim() == 2 { (a.dims()[0], a.dims()[1]) } else { (1, a.dims()[0]) };
+            let (k2, m) = if b.layout.ndim() == 2 { (b.dims()[0], b.dims()[1]) } else { (b.dims()[0], 1) };
             if k != k2 {
                 return Err(vm.new_value_error(format!(
                     "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) (size {k2} is different from {k})"
@@ -757,11 +774,11 @@ pub(crate) mod _numpy {
     }
 
     fn mask_indices(arr: &PyNdArray, mask: &PyNdArray, vm: &VirtualMachine) -> PyResult<Vec<usize>> {
-        if mask.shape() != arr.shape() {
+        if mask.dims() != arr.dims() {
             return Err(vm.new_index_error(format!(
                 "boolean index did not match indexed array along axis 0; size of axis is {} but size of corresponding boolean axis is {}",
-                arr.shape().first().copied().unwrap_or(0),
-                mask.shape().first().copied().unwrap_or(0)
+                arr.dims().first().copied().unwrap_or(0),
+                mask.dims().first().copied().unwrap_or(0)
             )));
         }
         let Column::Bool(flags) = values::cast(&mask.column(), DType::Bool) else { unreachable!() };
@@ -806,7 +823,8 @@ pub(crate) mod _numpy {
         }
 
         fn slot_as_buffer(zelf: &PyObject, flags: BufferFlags, vm: &VirtualMachine) -> PyResult<PyBuffer> {
-            let zelf = zelf.downcast_ref::<Self>().ok_or_else(|| vm.new_type_error("unexpected payload for as_buffer"))?;
+            let zelf =
+                zelf.downcast_ref::<Self>().ok_or_else(|| vm.new_type_error("unexpected payload for as_buffer"))?;
             let desc = zelf.buffer_desc();
             if flags.contains(BufferFlags::C_CONTIGUOUS) && !zelf.layout.is_c_contiguous(zelf.dtype.itemsize()) {
                 return Err(vm.new_buffer_error("ndarray is not C-contiguous".to_owned()));
@@ -846,5 +864,4 @@ pub(crate) mod _numpy {
         release: |_| {},
         retain: |_| {},
     };
-
 }

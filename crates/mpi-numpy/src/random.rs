@@ -55,10 +55,11 @@ pub(crate) mod _numpy_random {
     use mpi_ndarray::random::legacy::{LegacySeed, LegacyState};
     use mpi_ndarray::random::{BitGenerator, Mt19937, Pcg64, RandomState, SeedSequence};
     use rustpython_vm::{
-        PyObjectRef, PyPayload,
+        Py, PyObjectRef, PyPayload,
         builtins::{PyBytesRef, PyIntRef, PyTupleRef},
         common::lock::PyMutex,
         function::ArgBytesLike,
+        pyclass,
     };
 
     /// An integer argument as i128; the Python layer clamps larger ones.
@@ -150,64 +151,70 @@ pub(crate) mod _numpy_random {
     #[pyclass(flags(DISALLOW_INSTANTIATION))]
     impl LegacyGenerator {
         #[pymethod]
-        fn random_sample(&self) -> f64 {
-            self.rs.lock().random_sample()
+        fn random_sample(zelf: &Py<Self>) -> f64 {
+            zelf.rs.lock().random_sample()
         }
 
         #[pymethod]
-        fn random_sample_n(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            bytes(vm, f64_bytes(self.rs.lock().random_samples(n)))
+        fn random_sample_n(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            bytes(vm, f64_bytes(zelf.rs.lock().random_samples(n)))
         }
 
         #[pymethod]
-        fn standard_normal(&self) -> f64 {
-            self.rs.lock().standard_normal()
+        fn standard_normal(zelf: &Py<Self>) -> f64 {
+            zelf.rs.lock().standard_normal()
         }
 
         #[pymethod]
-        fn standard_normal_n(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            bytes(vm, f64_bytes(self.rs.lock().standard_normals(n)))
+        fn standard_normal_n(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            bytes(vm, f64_bytes(zelf.rs.lock().standard_normals(n)))
         }
 
         #[pymethod]
-        fn normal(&self, loc: f64, scale: f64, vm: &VirtualMachine) -> PyResult<f64> {
+        fn normal(zelf: &Py<Self>, loc: f64, scale: f64, vm: &VirtualMachine) -> PyResult<f64> {
             check_scale(scale, vm)?;
-            Ok(self.rs.lock().normal(loc, scale))
+            Ok(zelf.rs.lock().normal(loc, scale))
         }
 
         #[pymethod]
-        fn normal_n(&self, loc: f64, scale: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        fn normal_n(zelf: &Py<Self>, loc: f64, scale: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
             check_scale(scale, vm)?;
-            let mut rs = self.rs.lock();
+            let mut rs = zelf.rs.lock();
             Ok(bytes(vm, f64_bytes((0..n).map(|_| rs.normal(loc, scale)))))
         }
 
         #[pymethod]
-        fn uniform(&self, low: f64, high: f64, vm: &VirtualMachine) -> PyResult<f64> {
+        fn uniform(zelf: &Py<Self>, low: f64, high: f64, vm: &VirtualMachine) -> PyResult<f64> {
             check_range(low, high, vm)?;
-            Ok(self.rs.lock().uniform(low, high))
+            Ok(zelf.rs.lock().uniform(low, high))
         }
 
         #[pymethod]
-        fn uniform_n(&self, low: f64, high: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        fn uniform_n(zelf: &Py<Self>, low: f64, high: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
             check_range(low, high, vm)?;
-            let mut rs = self.rs.lock();
+            let mut rs = zelf.rs.lock();
             Ok(bytes(vm, f64_bytes((0..n).map(|_| rs.uniform(low, high)))))
         }
 
         /// `randint(low, high, dtype=dtype)`: one value (high exclusive).
         #[pymethod]
-        fn randint(&self, low: PyIntRef, high: PyIntRef, dtype: String, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn randint(
+            zelf: &Py<Self>,
+            low: PyIntRef,
+            high: PyIntRef,
+            dtype: String,
+            vm: &VirtualMachine,
+        ) -> PyResult<PyObjectRef> {
             let kind = int_kind(&dtype, vm)?;
             let raw =
-                self.rs.lock().randint(int_arg(&low, vm)?, int_arg(&high, vm)?, kind, 1).map_err(|e| py_err(vm, e))?;
+                zelf.rs.lock().randint(int_arg(&low, vm)?, int_arg(&high, vm)?, kind, 1).map_err(|e| py_err(vm, e))?;
             Ok(vm.ctx.new_int(kind.value(raw[0])).into())
         }
 
         /// `randint(low, high, size=n, dtype=dtype)`, packed as `dtype`.
         #[pymethod]
         fn randint_n(
-            &self,
+            zelf: &Py<Self>,
             low: PyIntRef,
             high: PyIntRef,
             dtype: String,
@@ -216,20 +223,20 @@ pub(crate) mod _numpy_random {
         ) -> PyResult<PyBytesRef> {
             let kind = int_kind(&dtype, vm)?;
             let raw =
-                self.rs.lock().randint(int_arg(&low, vm)?, int_arg(&high, vm)?, kind, n).map_err(|e| py_err(vm, e))?;
+                zelf.rs.lock().randint(int_arg(&low, vm)?, int_arg(&high, vm)?, kind, n).map_err(|e| py_err(vm, e))?;
             Ok(bytes(vm, raw_bytes(kind, &raw)))
         }
 
         /// The order `shuffle` leaves `n` items in, as packed int64.
         #[pymethod]
-        fn shuffle_order(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            bytes(vm, i64_bytes(self.rs.lock().shuffle_order(n).into_iter().map(|i| i as i64)))
+        fn shuffle_order(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            bytes(vm, i64_bytes(zelf.rs.lock().shuffle_order(n).into_iter().map(|i| i as i64)))
         }
 
         /// `choice`'s indices, as packed int64.
         #[pymethod]
         fn choice(
-            &self,
+            zelf: &Py<Self>,
             pop_size: usize,
             size: usize,
             replace: bool,
@@ -237,14 +244,14 @@ pub(crate) mod _numpy_random {
             atol: f64,
             vm: &VirtualMachine,
         ) -> PyResult<PyBytesRef> {
-            let idx = self.rs.lock().choice(pop_size, size, replace, p.as_deref(), atol).map_err(|e| py_err(vm, e))?;
+            let idx = zelf.rs.lock().choice(pop_size, size, replace, p.as_deref(), atol).map_err(|e| py_err(vm, e))?;
             Ok(bytes(vm, i64_bytes(idx)))
         }
 
         /// `(key, pos, has_gauss, gauss)`, the key as packed uint32.
         #[pymethod]
-        fn get_state(&self, vm: &VirtualMachine) -> PyTupleRef {
-            let st = self.rs.lock().get_state();
+        fn get_state(zelf: &Py<Self>, vm: &VirtualMachine) -> PyTupleRef {
+            let st = zelf.rs.lock().get_state();
             let key: Vec<u8> = st.key.iter().flat_map(|w| w.to_ne_bytes()).collect();
             vm.new_tuple((bytes(vm, key), st.pos, st.has_gauss, st.gauss))
         }
@@ -252,7 +259,7 @@ pub(crate) mod _numpy_random {
         /// Restores `get_state()`'s tuple; the key as packed uint32.
         #[pymethod]
         fn set_state(
-            &self,
+            zelf: &Py<Self>,
             key: ArgBytesLike,
             pos: usize,
             has_gauss: bool,
@@ -261,13 +268,13 @@ pub(crate) mod _numpy_random {
         ) -> PyResult<()> {
             let key: Vec<u32> =
                 key.borrow_buf().chunks(4).map(|c| u32::from_ne_bytes(c.try_into().unwrap_or([0; 4]))).collect();
-            self.rs.lock().set_state(&LegacyState { key, pos, has_gauss, gauss }).map_err(|e| py_err(vm, e))
+            zelf.rs.lock().set_state(&LegacyState { key, pos, has_gauss, gauss }).map_err(|e| py_err(vm, e))
         }
 
         /// `random_raw()`: the next 32-bit output of MT19937.
         #[pymethod]
-        fn next_u32(&self) -> u32 {
-            self.rs.lock().bit_generator().next_u32()
+        fn next_u32(zelf: &Py<Self>) -> u32 {
+            zelf.rs.lock().bit_generator().next_u32()
         }
     }
 
@@ -282,64 +289,64 @@ pub(crate) mod _numpy_random {
     #[pyclass(flags(DISALLOW_INSTANTIATION))]
     impl PCG64Generator {
         #[pymethod]
-        fn random(&self) -> f64 {
-            rg::random(&mut *self.bg.lock())
+        fn random(zelf: &Py<Self>) -> f64 {
+            rg::random(&mut *zelf.bg.lock())
         }
 
         #[pymethod]
-        fn random_n(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            let mut bg = self.bg.lock();
+        fn random_n(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            let mut bg = zelf.bg.lock();
             bytes(vm, f64_bytes((0..n).map(|_| rg::random(&mut *bg))))
         }
 
         /// `random(size=n, dtype=np.float32)`, as packed float32.
         #[pymethod]
-        fn random_f32_n(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            let mut bg = self.bg.lock();
+        fn random_f32_n(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            let mut bg = zelf.bg.lock();
             bytes(vm, (0..n).flat_map(|_| rg::random_f32(&mut *bg).to_ne_bytes()).collect())
         }
 
         #[pymethod]
-        fn standard_normal(&self) -> f64 {
-            rg::standard_normal(&mut *self.bg.lock())
+        fn standard_normal(zelf: &Py<Self>) -> f64 {
+            rg::standard_normal(&mut *zelf.bg.lock())
         }
 
         #[pymethod]
-        fn standard_normal_n(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            let mut bg = self.bg.lock();
+        fn standard_normal_n(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            let mut bg = zelf.bg.lock();
             bytes(vm, f64_bytes((0..n).map(|_| rg::standard_normal(&mut *bg))))
         }
 
         #[pymethod]
-        fn normal(&self, loc: f64, scale: f64, vm: &VirtualMachine) -> PyResult<f64> {
+        fn normal(zelf: &Py<Self>, loc: f64, scale: f64, vm: &VirtualMachine) -> PyResult<f64> {
             check_scale(scale, vm)?;
-            Ok(rg::normal(&mut *self.bg.lock(), loc, scale))
+            Ok(rg::normal(&mut *zelf.bg.lock(), loc, scale))
         }
 
         #[pymethod]
-        fn normal_n(&self, loc: f64, scale: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        fn normal_n(zelf: &Py<Self>, loc: f64, scale: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
             check_scale(scale, vm)?;
-            let mut bg = self.bg.lock();
+            let mut bg = zelf.bg.lock();
             Ok(bytes(vm, f64_bytes((0..n).map(|_| rg::normal(&mut *bg, loc, scale)))))
         }
 
         #[pymethod]
-        fn uniform(&self, low: f64, high: f64, vm: &VirtualMachine) -> PyResult<f64> {
+        fn uniform(zelf: &Py<Self>, low: f64, high: f64, vm: &VirtualMachine) -> PyResult<f64> {
             check_range(low, high, vm)?;
-            Ok(rg::uniform(&mut *self.bg.lock(), low, high))
+            Ok(rg::uniform(&mut *zelf.bg.lock(), low, high))
         }
 
         #[pymethod]
-        fn uniform_n(&self, low: f64, high: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        fn uniform_n(zelf: &Py<Self>, low: f64, high: f64, n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
             check_range(low, high, vm)?;
-            let mut bg = self.bg.lock();
+            let mut bg = zelf.bg.lock();
             Ok(bytes(vm, f64_bytes((0..n).map(|_| rg::uniform(&mut *bg, low, high)))))
         }
 
         /// `integers(low, high, dtype=dtype, endpoint=endpoint)`: one value.
         #[pymethod]
         fn integers(
-            &self,
+            zelf: &Py<Self>,
             low: PyIntRef,
             high: PyIntRef,
             endpoint: bool,
@@ -347,7 +354,7 @@ pub(crate) mod _numpy_random {
             vm: &VirtualMachine,
         ) -> PyResult<PyObjectRef> {
             let kind = int_kind(&dtype, vm)?;
-            let raw = rg::integers(&mut *self.bg.lock(), int_arg(&low, vm)?, int_arg(&high, vm)?, endpoint, kind, 1)
+            let raw = rg::integers(&mut *zelf.bg.lock(), int_arg(&low, vm)?, int_arg(&high, vm)?, endpoint, kind, 1)
                 .map_err(|e| py_err(vm, e))?;
             Ok(vm.ctx.new_int(kind.value(raw[0])).into())
         }
@@ -355,7 +362,7 @@ pub(crate) mod _numpy_random {
         /// `integers(low, high, size=n, ...)`, packed as `dtype`.
         #[pymethod]
         fn integers_n(
-            &self,
+            zelf: &Py<Self>,
             low: PyIntRef,
             high: PyIntRef,
             endpoint: bool,
@@ -364,19 +371,19 @@ pub(crate) mod _numpy_random {
             vm: &VirtualMachine,
         ) -> PyResult<PyBytesRef> {
             let kind = int_kind(&dtype, vm)?;
-            let raw = rg::integers(&mut *self.bg.lock(), int_arg(&low, vm)?, int_arg(&high, vm)?, endpoint, kind, n)
+            let raw = rg::integers(&mut *zelf.bg.lock(), int_arg(&low, vm)?, int_arg(&high, vm)?, endpoint, kind, n)
                 .map_err(|e| py_err(vm, e))?;
             Ok(bytes(vm, raw_bytes(kind, &raw)))
         }
 
         #[pymethod]
-        fn shuffle_order(&self, n: usize, vm: &VirtualMachine) -> PyBytesRef {
-            bytes(vm, i64_bytes(rg::shuffle_order(&mut *self.bg.lock(), n).into_iter().map(|i| i as i64)))
+        fn shuffle_order(zelf: &Py<Self>, n: usize, vm: &VirtualMachine) -> PyBytesRef {
+            bytes(vm, i64_bytes(rg::shuffle_order(&mut *zelf.bg.lock(), n).into_iter().map(|i| i as i64)))
         }
 
         #[pymethod]
         fn choice(
-            &self,
+            zelf: &Py<Self>,
             pop_size: usize,
             size: usize,
             replace: bool,
@@ -385,34 +392,34 @@ pub(crate) mod _numpy_random {
             shuffle: bool,
             vm: &VirtualMachine,
         ) -> PyResult<PyBytesRef> {
-            let idx = rg::choice(&mut *self.bg.lock(), pop_size, size, replace, p.as_deref(), atol, shuffle)
+            let idx = rg::choice(&mut *zelf.bg.lock(), pop_size, size, replace, p.as_deref(), atol, shuffle)
                 .map_err(|e| py_err(vm, e))?;
             Ok(bytes(vm, i64_bytes(idx)))
         }
 
         /// `random_raw()`: the next 64-bit output.
         #[pymethod]
-        fn next_u64(&self) -> u64 {
-            self.bg.lock().next_u64()
+        fn next_u64(zelf: &Py<Self>) -> u64 {
+            zelf.bg.lock().next_u64()
         }
 
         #[pymethod]
-        fn advance(&self, delta: PyIntRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn advance(zelf: &Py<Self>, delta: PyIntRef, vm: &VirtualMachine) -> PyResult<()> {
             let delta = delta.try_to_primitive::<u128>(vm)?;
-            self.bg.lock().advance(delta);
+            zelf.bg.lock().advance(delta);
             Ok(())
         }
 
         /// `(state, inc, has_uint32, uinteger)` as `PCG64().state` has them.
         #[pymethod]
-        fn get_state(&self, vm: &VirtualMachine) -> PyTupleRef {
-            let (state, inc, has, u) = self.bg.lock().state();
+        fn get_state(zelf: &Py<Self>, vm: &VirtualMachine) -> PyTupleRef {
+            let (state, inc, has, u) = zelf.bg.lock().state();
             vm.new_tuple((vm.ctx.new_int(state), vm.ctx.new_int(inc), has, u))
         }
 
         #[pymethod]
         fn set_state(
-            &self,
+            zelf: &Py<Self>,
             state: PyIntRef,
             inc: PyIntRef,
             has_uint32: bool,
@@ -420,7 +427,7 @@ pub(crate) mod _numpy_random {
             vm: &VirtualMachine,
         ) -> PyResult<()> {
             let (state, inc) = (state.try_to_primitive::<u128>(vm)?, inc.try_to_primitive::<u128>(vm)?);
-            *self.bg.lock() = Pcg64::from_state(state, inc, has_uint32, uinteger);
+            *zelf.bg.lock() = Pcg64::from_state(state, inc, has_uint32, uinteger);
             Ok(())
         }
     }

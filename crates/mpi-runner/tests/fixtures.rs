@@ -166,7 +166,8 @@ fn numpy_print_trial(root: &Path) -> Trial {
         let at = got.iter().zip(&want).position(|(g, w)| g != w).unwrap_or(got.len().min(want.len()));
         let case = want[..at.min(want.len())].iter().rev().find(|l| l.starts_with("# ")).copied().unwrap_or("?");
         let show = |lines: &[&str]| lines[at.min(lines.len())..(at + 6).min(lines.len())].join("\n");
-        Err(format!("case {case}, line {}: NumPy printed\n{}\nbut we printed\n{}", at + 1, show(&want), show(&got)).into())
+        Err(format!("case {case}, line {}: NumPy printed\n{}\nbut we printed\n{}", at + 1, show(&want), show(&got))
+            .into())
     })
 }
 

@@ -185,6 +185,9 @@ class ndarray(_numpy._ndarray_base):
         return array_format(self, spec)
 
     def __reduce__(self):
+        if self._f_contiguous and not self._c_contiguous:
+            # A Fortran-ordered array (a transpose) stays Fortran-ordered.
+            return (_rebuild_fortran, (self.T._tobytes(), self._dtype_name, tuple(self.shape)))
         return (_rebuild, (self._tobytes(), self._dtype_name, tuple(self.shape)))
 
     def __copy__(self):
@@ -360,6 +363,11 @@ class ndarray(_numpy._ndarray_base):
     # -- operators ----------------------------------------------------------
 
     def _binop(self, name, other, reflected=False):
+        if isinstance(other, str):
+            types = (f"dtype('{self.dtype.name}')", f"dtype('<U{len(other)}')")
+            raise _UFuncTypeError(
+                f"ufunc '{name}' did not contain a loop with signature matching types "
+                f"({types[1] if reflected else types[0]}, {types[0] if reflected else types[1]}) -> None")
         operand, weak = _operand(other, self.dtype)
         if operand is NotImplemented:
             return NotImplemented
@@ -604,6 +612,10 @@ def _nest(flat, shape):
 
 def _rebuild(data, name, shape):
     return _numpy.from_bytes(ndarray, data, name, list(shape))
+
+
+def _rebuild_fortran(data, name, shape):
+    return _numpy.from_bytes(ndarray, data, name, list(shape)[::-1]).T
 
 
 def _result(arr):

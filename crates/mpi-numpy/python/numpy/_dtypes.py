@@ -283,6 +283,13 @@ class generic:
         from ._array import asarray
         return asarray(self, dtype)
 
+    def _mpi_buffer(self, writable):
+        """A scalar as an MPI buffer: its bytes, read-only (as mpi4py sees it)."""
+        if writable:
+            raise BufferError("scalar buffer is readonly")
+        from ._array import asarray
+        return asarray(self)._mpi_buffer(False)
+
     def sum(self, *args, **kwargs):
         from ._array import asarray
         return asarray(self).sum(*args, **kwargs)

@@ -111,11 +111,13 @@ conj = conjugate
 
 
 def fmax(x, y):
-    return maximum(x, y)  # noqa: F821
+    """maximum that ignores a NaN when the other value is a number."""
+    return where(isnan(x), y, where(isnan(y), x, maximum(x, y)))  # noqa: F821
 
 
 def fmin(x, y):
-    return minimum(x, y)  # noqa: F821
+    """minimum that ignores a NaN when the other value is a number."""
+    return where(isnan(x), y, where(isnan(y), x, minimum(x, y)))  # noqa: F821
 
 
 def around(a, decimals=0, out=None):
@@ -124,8 +126,10 @@ def around(a, decimals=0, out=None):
     if a.dtype.kind in "biu":
         if decimals >= 0:
             return A._result(a.copy())
+        # NumPy rounds integers half to even at the tens, hundreds, ...
         f = 10 ** (-decimals)
-        return A._result(((a + (f // 2)) // f) * f)
+        vals = [round(v / f) * f for v in a.ravel().tolist()]
+        return A._result(A.array(vals, a.dtype).reshape(a.shape))
     if decimals == 0:
         return A._result(a._unary("rint"))
     f = 10.0 ** decimals

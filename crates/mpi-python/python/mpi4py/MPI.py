@@ -634,7 +634,7 @@ def _message(msg, writable, blocks=0):
         except TypeError:
             if buf is msg:
                 raise TypeError("message: expecting buffer or list/tuple") from None
-            raise
+            raise TypeError(f"a bytes-like object is required, not '{type(buf).__name__}'") from None
         if writable and view.readonly:
             raise BufferError("Object is not writable.")
     if dtype is None:

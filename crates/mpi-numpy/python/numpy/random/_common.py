@@ -204,5 +204,3 @@ def check_p(p, pop_size, legacy):
         raise ValueError("'p' must be 1-dimensional" if legacy else "p must be 1-dimensional")
     return [float(v) for v in p], atol
 
-
-__all__ = ["_numpy"]
