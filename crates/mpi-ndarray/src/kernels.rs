@@ -4,6 +4,7 @@
 //! outer axes), so that printed sums are bit-identical.
 
 use crate::dtype::{DType, Kind};
+use crate::libc_math;
 use crate::values::{Column, Scalar, as_complex, as_f64, cast, truthy};
 
 /// Why an operation cannot run; the binding raises it as the Python type named.
@@ -318,12 +319,12 @@ fn float_op(op: BinOp, x: &[f64], y: &[f64]) -> Vec<f64> {
         TrueDiv => zip(x, y, |p, q| p / q),
         FloorDiv => zip(x, y, |p, q| float_divmod(p, q).0),
         Mod => zip(x, y, |p, q| float_divmod(p, q).1),
-        Pow => zip(x, y, f64::powf),
+        Pow => zip(x, y, libc_math::pow),
         // maximum/minimum propagate NaN.
         Maximum => zip(x, y, |p, q| if p.is_nan() || q.is_nan() { f64::NAN } else { p.max(q) }),
         Minimum => zip(x, y, |p, q| if p.is_nan() || q.is_nan() { f64::NAN } else { p.min(q) }),
-        Arctan2 => zip(x, y, f64::atan2),
-        Hypot => zip(x, y, f64::hypot),
+        Arctan2 => zip(x, y, libc_math::atan2),
+        Hypot => zip(x, y, libc_math::hypot),
         _ => unreachable!("int-only or comparison op on floats"),
     }
 }
@@ -377,11 +378,11 @@ fn complex_pow(base: (f64, f64), exp: (f64, f64)) -> (f64, f64) {
     if base == (0.0, 0.0) {
         return (0.0, 0.0);
     }
-    let (r, theta) = (base.0.hypot(base.1), base.1.atan2(base.0));
+    let (r, theta) = (libc_math::hypot(base.0, base.1), libc_math::atan2(base.1, base.0));
     let (c, d) = exp;
-    let len = r.powf(c) * (-d * theta).exp();
-    let phase = theta * c + d * r.ln();
-    (len * phase.cos(), len * phase.sin())
+    let len = libc_math::pow(r, c) * libc_math::exp(-d * theta);
+    let phase = theta * c + d * libc_math::log(r);
+    (len * libc_math::cos(phase), len * libc_math::sin(phase))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -566,7 +567,7 @@ pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
             }
         },
         Column::Complex(x) => match op {
-            Absolute => Column::Float(x.iter().map(|(re, im)| re.hypot(*im)).collect()),
+            Absolute => Column::Float(x.iter().map(|&(re, im)| libc_math::hypot(re, im)).collect()),
             Negative => Column::Complex(x.iter().map(|(re, im)| (-re, -im)).collect()),
             Isnan => Column::Bool(x.iter().map(|(re, im)| re.is_nan() || im.is_nan()).collect()),
             Isinf => Column::Bool(x.iter().map(|(re, im)| re.is_infinite() || im.is_infinite()).collect()),
@@ -574,8 +575,12 @@ pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
             LogicalNot => Column::Bool(x.iter().map(|&(re, im)| re == 0.0 && im == 0.0).collect()),
             Square => Column::Complex(x.iter().map(|&(a, b)| (a * a - b * b, 2.0 * a * b)).collect()),
             Sqrt => Column::Complex(x.iter().map(|&z| complex_pow(z, (0.5, 0.0))).collect()),
-            Exp => Column::Complex(x.iter().map(|&(a, b)| (a.exp() * b.cos(), a.exp() * b.sin())).collect()),
-            Log => Column::Complex(x.iter().map(|&(a, b)| (a.hypot(b).ln(), b.atan2(a))).collect()),
+            Exp => Column::Complex(
+                x.iter().map(|&(a, b)| (libc_math::exp(a) * libc_math::cos(b), libc_math::exp(a) * libc_math::sin(b))).collect(),
+            ),
+            Log => Column::Complex(
+                x.iter().map(|&(a, b)| (libc_math::log(libc_math::hypot(a, b)), libc_math::atan2(b, a))).collect(),
+            ),
             _ => Column::Complex(x.clone()),
         },
     };
@@ -587,8 +592,8 @@ pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
 fn float_unary(op: UnaryOp, v: f64, single: bool) -> f64 {
     use UnaryOp::*;
     macro_rules! math {
-        ($f:ident) => {
-            if single { (v as f32).$f() as f64 } else { v.$f() }
+        ($f32:ident, $f64:ident) => {
+            if single { (v as f32).$f32() as f64 } else { libc_math::$f64(v) }
         };
     }
     match op {
@@ -608,22 +613,22 @@ fn float_unary(op: UnaryOp, v: f64, single: bool) -> f64 {
         }
         Square => v * v,
         Sqrt => v.sqrt(),
-        Exp => math!(exp),
-        Exp2 => math!(exp2),
-        Expm1 => math!(exp_m1),
-        Log => math!(ln),
-        Log2 => math!(log2),
-        Log10 => math!(log10),
-        Log1p => math!(ln_1p),
-        Sin => math!(sin),
-        Cos => math!(cos),
-        Tan => math!(tan),
-        Arcsin => math!(asin),
-        Arccos => math!(acos),
-        Arctan => math!(atan),
-        Sinh => math!(sinh),
-        Cosh => math!(cosh),
-        Tanh => math!(tanh),
+        Exp => math!(exp, exp),
+        Exp2 => math!(exp2, exp2),
+        Expm1 => math!(exp_m1, expm1),
+        Log => math!(ln, log),
+        Log2 => math!(log2, log2),
+        Log10 => math!(log10, log10),
+        Log1p => math!(ln_1p, log1p),
+        Sin => math!(sin, sin),
+        Cos => math!(cos, cos),
+        Tan => math!(tan, tan),
+        Arcsin => math!(asin, asin),
+        Arccos => math!(acos, acos),
+        Arctan => math!(atan, atan),
+        Sinh => math!(sinh, sinh),
+        Cosh => math!(cosh, cosh),
+        Tanh => math!(tanh, tanh),
         Floor => v.floor(),
         Ceil => v.ceil(),
         Trunc => v.trunc(),

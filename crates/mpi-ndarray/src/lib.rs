@@ -11,5 +11,6 @@ pub mod dtype;
 pub mod format;
 pub mod kernels;
 pub mod layout;
+pub mod libc_math;
 pub mod random;
 pub mod values;

@@ -3,6 +3,7 @@
 //! `uniform`, `standard_normal`/`normal` (the ziggurat), `shuffle`,
 //! `permutation` and `choice` as NumPy's `_generator.pyx` draws them.
 
+use crate::libc_math;
 use crate::random::bounded::{self, IntKind};
 use crate::random::weights::{self, Flavour};
 use crate::random::ziggurat;
@@ -46,14 +47,14 @@ pub fn standard_normal<B: BitGenerator>(bg: &mut B) -> f64 {
             // The tail beyond R (Marsaglia's method); 1 - U keeps log away
             // from zero.
             loop {
-                let xx = -ziggurat::INV_R * (-bg.next_double()).ln_1p();
-                let yy = -(-bg.next_double()).ln_1p();
+                let xx = -ziggurat::INV_R * libc_math::log1p(-bg.next_double());
+                let yy = -libc_math::log1p(-bg.next_double());
                 if yy + yy > xx * xx {
                     return if (rabs >> 8) & 1 == 1 { -(ziggurat::R + xx) } else { ziggurat::R + xx };
                 }
             }
         }
-        if (t.fi[idx - 1] - t.fi[idx]) * bg.next_double() + t.fi[idx] < (-0.5 * x * x).exp() {
+        if (t.fi[idx - 1] - t.fi[idx]) * bg.next_double() + t.fi[idx] < libc_math::exp(-0.5 * x * x) {
             return x;
         }
     }

@@ -3,6 +3,7 @@
 //! `randint`, `uniform`, `normal`, `shuffle`, `permutation` and `choice` as
 //! NumPy's `mtrand` draws them (masked rejection for integers).
 
+use crate::libc_math;
 use crate::random::bounded::{self, IntKind};
 use crate::random::mt19937::{Mt19937, STATE_LEN};
 use crate::random::weights::{self, Flavour};
@@ -107,7 +108,7 @@ impl RandomState {
         };
         // `ln` is the platform's log; glibc's (and musl's, the same code)
         // is what NumPy's `log` calls on Linux.
-        let f = (-2.0 * r2.ln() / r2).sqrt();
+        let f = (-2.0 * libc_math::log(r2) / r2).sqrt();
         self.gauss = Some(f * x1);
         f * x2
     }

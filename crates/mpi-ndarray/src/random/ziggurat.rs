@@ -15,6 +15,7 @@
 //! rounding) differ from NumPy's in their last bit, so draws that land in
 //! those layers can differ in their last bit from NumPy's.
 
+use crate::libc_math;
 use std::sync::OnceLock;
 
 /// The start of the tail, R.
@@ -32,7 +33,7 @@ pub(crate) struct Tables {
 }
 
 fn f(x: f64) -> f64 {
-    (-0.5 * x * x).exp()
+    libc_math::exp(-0.5 * x * x)
 }
 
 fn build() -> Tables {
@@ -40,7 +41,7 @@ fn build() -> Tables {
     let mut x = [0.0f64; LAYERS];
     x[LAYERS - 1] = R;
     for i in (1..LAYERS - 1).rev() {
-        x[i] = (-2.0 * (f(x[i + 1]) + V / x[i + 1]).ln()).sqrt();
+        x[i] = (-2.0 * libc_math::log(f(x[i + 1]) + V / x[i + 1])).sqrt();
     }
     let mut t = Tables { ki: [0; LAYERS], wi: [0.0; LAYERS], fi: [0.0; LAYERS] };
     for i in 1..LAYERS {
