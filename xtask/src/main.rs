@@ -9,6 +9,7 @@
 mod bench;
 mod cache;
 mod checks;
+mod conformance;
 mod setup;
 mod tasks;
 mod toolchain;
@@ -30,6 +31,11 @@ Commands:
                              Chromium, median of N runs (default 5); with
                              --against-mpi4py also under real mpi4py + MPICH,
                              with ratios. Writes target/bench.json.
+  conformance [--ranks 1,2,3,4] [FILE...]
+                             mpi4py 4.1.2's own test suite (fetched from PyPI)
+                             under mpiplay at each rank count (default 2): a
+                             table of tests, failures, errors and skips per
+                             file, also written to target/conformance.md.
   ci                         What CI runs (.ci/run): the same as `test`.
   serve [--port PORT]        Build and serve the playground with COOP/COEP headers
                              on http://127.0.0.1:PORT (default 8080), rebuilding on change.
@@ -88,6 +94,26 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
                 }
             }
             bench::run(options)
+        }
+        "conformance" => {
+            let mut options = conformance::Options { ranks: vec![2], files: Vec::new() };
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--ranks" => {
+                        let value = it.next().ok_or("--ranks needs a value, e.g. 1,2,3,4")?;
+                        options.ranks = value
+                            .split(',')
+                            .map(|n| n.trim().parse().ok().filter(|n| (1..=64).contains(n)))
+                            .collect::<Option<_>>()
+                            .ok_or(format!("invalid --ranks `{value}`"))?;
+                    }
+                    other if other.starts_with('-') => return Err(unknown(other, "conformance")),
+                    file => options.files.push(file.to_string()),
+                }
+            }
+            let tc = setup::run(setup::Options { browser: false })?;
+            conformance::run(tc.native, &options).map(|()| ExitCode::SUCCESS)
         }
         "serve" => {
             let (mut port, mut it) = (8080u16, rest.iter());

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::setup::{self, Options};
 use crate::toolchain::{Toolchain, WASM_TARGET};
-use crate::{checks, util};
+use crate::{checks, conformance, util};
 
 /// One step of `test`: `Err` carries what went wrong.
 type StepFn<'a> = dyn Fn() -> Result<(), String> + 'a;
@@ -29,9 +29,12 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
     summary.push(("setup", Ok(()), t.elapsed()));
 
     let dist = util::checkout_target().join("xtask-dist");
-    let steps: [(&str, &StepFn); 6] = [
+    let steps: [(&str, &StepFn); 7] = [
         ("invariants: `//!` headers, mpi-core and mpi-ndarray dependencies", &|| checks::run(&tc)),
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
+        ("mpi4py's test suite: the files of tests/conformance/passing.txt at 2 ranks", &|| {
+            conformance::check_passing(tc.native)
+        }),
         ("browser transport: mpi-web in a dedicated worker (wasm-bindgen-test, Chromium)", &|| transport_tests(&tc)),
         ("trunk build --release: the page and the rank runtime", &|| trunk_build(&tc, &dist)),
         ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| {

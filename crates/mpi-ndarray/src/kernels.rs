@@ -5,7 +5,7 @@
 
 use crate::dtype::{DType, Kind};
 use crate::libc_math;
-use crate::values::{Column, Scalar, as_complex, as_f64, cast, truthy};
+use crate::values::{Column, Scalar, as_complex, as_f64, as_i64, cast, truthy};
 
 /// Why an operation cannot run; the binding raises it as the Python type named.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +160,90 @@ pub fn binary(op: BinOp, ct: DType, a: &Column, b: &Column) -> Result<Column> {
         }
         (Column::Complex(x), Column::Complex(y)) => Column::Complex(complex_op(op, x, y)?),
         _ => unreachable!("both operands are cast to one compute type first"),
+    })
+}
+
+/// `op` (`+ - * /`) over float64 operands held as native-endian bytes, in
+/// one pass: the loop NumPy runs for the most common arithmetic, without
+/// the general path's decode, cast and encode. Either operand may be a
+/// single value (a scalar broadcast over the other). `None` when `op` is
+/// another ufunc or the lengths do not fit; the caller then takes the
+/// general path, which gives the same values.
+pub fn float64_arith_bytes(op: BinOp, x: &[u8], y: &[u8]) -> Option<Vec<u8>> {
+    const W: usize = std::mem::size_of::<f64>();
+    let f: fn(f64, f64) -> f64 = match op {
+        BinOp::Add => |p, q| p + q,
+        BinOp::Sub => |p, q| p - q,
+        BinOp::Mul => |p, q| p * q,
+        BinOp::TrueDiv => |p, q| p / q,
+        _ => return None,
+    };
+    let read = |b: &[u8]| f64::from_ne_bytes(b.try_into().expect("8-byte chunk"));
+    let (nx, ny) = (x.len() / W, y.len() / W);
+    if x.len() % W != 0 || y.len() % W != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(nx.max(ny) * W);
+    if nx == ny {
+        for (p, q) in x.chunks_exact(W).zip(y.chunks_exact(W)) {
+            out.extend_from_slice(&f(read(p), read(q)).to_ne_bytes());
+        }
+    } else if ny == 1 {
+        let q = read(y);
+        for p in x.chunks_exact(W) {
+            out.extend_from_slice(&f(read(p), q).to_ne_bytes());
+        }
+    } else if nx == 1 {
+        let p = read(x);
+        for q in y.chunks_exact(W) {
+            out.extend_from_slice(&f(p, read(q)).to_ne_bytes());
+        }
+    } else {
+        return None;
+    }
+    Some(out)
+}
+
+/// `np.arange(start, start + n * step, step, dtype)` as packed bytes. As in
+/// NumPy, the first two values are `start` and `start + step` in the dtype,
+/// and the dtype's `fill` steps the rest by their difference,
+/// `start + i * delta`, in the dtype's own arithmetic (float32 in f32,
+/// integers wrapping). `None` for bool and complex dtypes.
+pub fn arange_bytes(dtype: DType, start: Scalar, step: Scalar, n: usize) -> Option<Vec<u8>> {
+    macro_rules! fill {
+        ($t:ty, $first:expr, $second:expr, $at:expr) => {{
+            let (first, second): ($t, $t) = ($first, $second);
+            let mut out = Vec::with_capacity(n * std::mem::size_of::<$t>());
+            for i in 0..n {
+                let v: $t = if i == 1 { second } else { $at(first, second, i) };
+                out.extend_from_slice(&v.to_ne_bytes());
+            }
+            out
+        }};
+    }
+    macro_rules! int {
+        ($t:ty) => {
+            fill!(
+                $t,
+                as_i64(start) as $t,
+                as_i64(start).wrapping_add(as_i64(step)) as $t,
+                |f: $t, s: $t, i: usize| f.wrapping_add((i as $t).wrapping_mul(s.wrapping_sub(f)))
+            )
+        };
+    }
+    let (x0, dx) = (as_f64(start), as_f64(step));
+    Some(match dtype {
+        DType::Int8 => int!(i8),
+        DType::Int16 => int!(i16),
+        DType::Int32 => int!(i32),
+        DType::Int64 => int!(i64),
+        DType::UInt8 => int!(u8),
+        DType::UInt16 => int!(u16),
+        DType::UInt32 => int!(u32),
+        DType::UInt64 => int!(u64),
+        DType::Float32 => fill!(f32, x0 as f32, (x0 + dx) as f32, |f: f32, s: f32, i: usize| f + i as f32 * (s - f)),
+        DType::Float64 => fill!(f64, x0, x0 + dx, |f: f64, s: f64, i: usize| f + i as f64 * (s - f)),
+        DType::Bool | DType::Complex128 => return None,
     })
 }
 
@@ -914,6 +998,35 @@ mod tests {
         assert_eq!(pairwise_sum_f64(&x), 5005.0);
         let x: Vec<f64> = (0..200).map(|i| i as f64 * 0.1).collect();
         assert_eq!(pairwise_sum_f64(&x), 1990.0);
+    }
+
+    #[test]
+    fn float64_fast_path_agrees_with_the_general_path() {
+        let bytes = |v: &[f64]| v.iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<u8>>();
+        let (x, y) = (vec![1.5, -2.0, 0.1, f64::INFINITY], vec![0.25, 3.0, 0.2, 1.0]);
+        for op in [BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::TrueDiv] {
+            let general = binary(op, DType::Float64, &Column::Float(x.clone()), &Column::Float(y.clone())).unwrap();
+            let Column::Float(general) = general else { panic!("float result") };
+            assert_eq!(float64_arith_bytes(op, &bytes(&x), &bytes(&y)), Some(bytes(&general)));
+            let scalar = float64_arith_bytes(op, &bytes(&x), &bytes(&[0.5])).unwrap();
+            let general = binary(op, DType::Float64, &Column::Float(x.clone()), &Column::Float(vec![0.5; 4])).unwrap();
+            let Column::Float(general) = general else { panic!("float result") };
+            assert_eq!(scalar, bytes(&general));
+        }
+        assert_eq!(float64_arith_bytes(BinOp::Maximum, &bytes(&x), &bytes(&y)), None);
+        assert_eq!(float64_arith_bytes(BinOp::Add, &bytes(&x), &bytes(&[1.0, 2.0])), None);
+    }
+
+    #[test]
+    fn arange_fills_like_numpy() {
+        let f64s = |b: Vec<u8>| b.chunks_exact(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect::<Vec<_>>();
+        // NumPy 2.4.6: np.arange(0.5, 3.3, 0.7).tolist() == [0.5, 1.2, 1.9, 2.5999999999999996].
+        let x = f64s(arange_bytes(DType::Float64, Scalar::Float(0.5), Scalar::Float(0.7), 4).unwrap());
+        assert_eq!(x, [0.5, 1.2, 1.9, 2.5999999999999996]);
+        let i = arange_bytes(DType::Int16, Scalar::Int(5), Scalar::Int(-2), 4).unwrap();
+        let i: Vec<i16> = i.chunks_exact(2).map(|c| i16::from_ne_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(i, [5, 3, 1, -1]);
+        assert_eq!(arange_bytes(DType::Bool, Scalar::Int(0), Scalar::Int(1), 2), None);
     }
 
     #[test]

@@ -61,6 +61,12 @@ pub(crate) mod _numpy {
     }
 
     fn alloc(vm: &VirtualMachine, nbytes: usize, shape: &[usize], dtype: DType) -> PyResult<Vec<u8>> {
+        check_size(vm, nbytes, shape, dtype)?;
+        Ok(vec![0u8; nbytes])
+    }
+
+    /// NumPy's MemoryError for an array a rank cannot hold.
+    fn check_size(vm: &VirtualMachine, nbytes: usize, shape: &[usize], dtype: DType) -> PyResult<()> {
         if nbytes > MAX_BYTES {
             let dims = shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
             let comma = if shape.len() == 1 { "," } else { "" };
@@ -70,7 +76,7 @@ pub(crate) mod _numpy {
                 dtype.name()
             )));
         }
-        Ok(vec![0u8; nbytes])
+        Ok(())
     }
 
     /// NumPy's size wording in allocation errors ("7.45 GiB").
@@ -122,6 +128,23 @@ pub(crate) mod _numpy {
             layout::scatter(&mut bytes, &self.layout, self.dtype.itemsize(), packed);
             Ok(())
         }
+    }
+
+    /// `a op b` for float64 operands through the one-pass kernel, when both
+    /// are C-contiguous and each is either of the result's shape or a single
+    /// value; `None` sends the caller down the general path.
+    fn float64_fast(op: BinOp, a: &PyNdArray, b: &PyNdArray, shape: &[usize]) -> Option<Vec<u8>> {
+        const W: usize = 8;
+        let fits = |x: &PyNdArray| x.layout.is_c_contiguous(W) && (x.dims() == shape || x.layout.size() == 1);
+        if !fits(a) || !fits(b) {
+            return None;
+        }
+        let (ga, gb) = (a.storage.bytes.read(), b.storage.bytes.read());
+        let range = |x: &PyNdArray| {
+            let start = usize::try_from(x.layout.offset).ok()?;
+            Some(start..start + x.layout.size() * W)
+        };
+        kernels::float64_arith_bytes(op, ga.get(range(a)?)?, gb.get(range(b)?)?)
     }
 
     /// A Python scalar for one value of `dtype` (the Python layer wraps it in
@@ -220,6 +243,28 @@ pub(crate) mod _numpy {
         let scalars = items.iter().map(|o| py_to_scalar(vm, o)).collect::<PyResult<Vec<_>>>()?;
         let col = column_from_scalars(&scalars, dtype);
         PyNdArray::new_owned(values::encode(&col, dtype), dtype, &shape).into_instance(cls, vm)
+    }
+
+    /// `np.arange` of `n` values from `start` by `step` in a numeric dtype
+    /// (NumPy's fill, see `kernels::arange_bytes`); None for bool and
+    /// complex, which the Python layer builds from values.
+    #[pyfunction]
+    fn arange(
+        cls: PyTypeRef,
+        start: PyObjectRef,
+        step: PyObjectRef,
+        n: usize,
+        dtype: String,
+        vm: &VirtualMachine,
+    ) -> PyResult<Option<PyObjectRef>> {
+        let dtype = parse_dtype(vm, &dtype)?;
+        let nbytes = n.checked_mul(dtype.itemsize()).unwrap_or(usize::MAX);
+        check_size(vm, nbytes, &[n], dtype)?;
+        let (start, step) = (py_to_scalar(vm, &start)?, py_to_scalar(vm, &step)?);
+        match kernels::arange_bytes(dtype, start, step, n) {
+            Some(bytes) => PyNdArray::new_owned(bytes, dtype, &[n]).into_instance(cls, vm).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The dtype name NumPy infers for a flat list of Python scalars
@@ -503,6 +548,11 @@ pub(crate) mod _numpy {
                     shape_str(b.dims())
                 )));
             };
+            if (a.dtype, b.dtype, ct, rt) == (DType::Float64, DType::Float64, DType::Float64, DType::Float64)
+                && let Some(out) = float64_fast(op, a, b, &shape)
+            {
+                return PyNdArray::new_owned(out, rt, &shape).into_instance(zelf.class().to_owned(), vm);
+            }
             let x = values::cast(&broadcast_column(a, &shape), ct);
             let y = values::cast(&broadcast_column(b, &shape), ct);
             let out = kernels::binary(op, ct, &x, &y).map_err(|e| kernel_error(vm, e))?;
@@ -571,6 +621,8 @@ pub(crate) mod _numpy {
             let col = values::decode(&packed, zelf.dtype);
             let input = match op {
                 ReduceOp::All | ReduceOp::Any | ReduceOp::ArgMax | ReduceOp::ArgMin => col,
+                // Already in the accumulator's type: no copy.
+                _ if ct == zelf.dtype => col,
                 _ => values::cast(&col, ct),
             };
             let rt = match op {

@@ -180,9 +180,14 @@ def promote_types(a, b):
 
 def can_cast(from_, to, casting="safe"):
     from ._dtypes import _resolve
+    from ._array import _can_cast, _casting_rule
+    casting = _casting_rule(casting)
+    if type(from_) in (type(True), int, float, complex):  # (`bool` is np.bool here)
+        raise TypeError(
+            "can_cast() does not support Python ints, floats, and complex because the result used to depend on "
+            "the value.\nThis change was part of adopting NEP 50, we may explicitly allow them again in the future.")
     a = from_.dtype if isinstance(from_, (ndarray, generic)) else _resolve(from_)
-    b = _resolve(to)
-    return promote_types(a, b) is b
+    return _can_cast(a, _resolve(to), casting)
 
 
 def issubdtype(arg1, arg2):

@@ -24,10 +24,21 @@ _INT_RANGES = {
 }
 
 
+_INT64_MIN, _INT64_MAX = _INT_RANGES["int64"]
+
+
 def _shape_text(shape):
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(d) for d in shape) + ")"
+    """A shape as NumPy's C errors print it: `(2,3)`, `(3,)`, `()`. In a
+    requested shape, NumPy drops leading unknown (negative) dimensions and
+    prints later ones as `newaxis`: `reshape(-1, 4)` -> `(4)`."""
+    dims = list(shape)
+    first = 0
+    while first < len(dims) and dims[first] < 0:
+        first += 1
+    if first == len(dims):
+        return "()"
+    text = ",".join("newaxis" if d < 0 else str(d) for d in dims[first:])
+    return f"({text},)" if len(dims) == 1 else f"({text})"
 
 
 def _normalize_axis(axis, ndim):
@@ -46,7 +57,7 @@ class AxisError(ValueError, IndexError):
     __module__ = "numpy.exceptions"
 
 
-class ndarray(_numpy._ndarray_base):
+class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
     """An N-dimensional array: `np.ndarray(shape, dtype=float)`."""
 
     __module__ = "numpy"
@@ -62,6 +73,17 @@ class ndarray(_numpy._ndarray_base):
         return _numpy.new(cls, [operator.index(s) for s in shape], d.name)
 
     # -- attributes ---------------------------------------------------------
+
+    def _set_shape(self, shape):
+        # An array's layout here is fixed when it is made, so only a shape
+        # equal to the current one can be set; NumPy's errors for shapes that
+        # do not fit come first.
+        if self.reshape(shape).shape != self.shape:
+            raise NotImplementedError(
+                "setting an array's shape in place: this numpy implements a subset of NumPy; "
+                "use a = a.reshape(...) instead")
+
+    shape = property(_numpy._ndarray_base.shape.__get__, _set_shape)
 
     @property
     def dtype(self):
@@ -220,9 +242,7 @@ class ndarray(_numpy._ndarray_base):
     # -- shape --------------------------------------------------------------
 
     def reshape(self, *shape, order="C"):
-        if len(shape) == 1 and not isinstance(shape[0], int) and shape[0] is not None:
-            shape = tuple(shape[0])
-        shape = [operator.index(s) for s in shape]
+        shape = _shape_arg(shape[0]) if len(shape) == 1 else [_dim(s) for s in shape]
         size = self.size
         unknown = [i for i, s in enumerate(shape) if s < 0]
         if len(unknown) > 1:
@@ -234,10 +254,10 @@ class ndarray(_numpy._ndarray_base):
         if unknown:
             if known == 0 or size % known:
                 raise ValueError(f"cannot reshape array of size {size} into shape "
-                                 f"{_reshape_text(shape)}")
+                                 f"{_shape_text(shape)}")
             shape[unknown[0]] = size // known
         elif known != size:
-            raise ValueError(f"cannot reshape array of size {size} into shape {_reshape_text(shape)}")
+            raise ValueError(f"cannot reshape array of size {size} into shape {_shape_text(shape)}")
         src = self if self._c_contiguous else self.copy()
         strides = _c_strides(shape, self.itemsize)
         return src._view(src._offset, shape, strides)._keep(src)
@@ -276,7 +296,10 @@ class ndarray(_numpy._ndarray_base):
         return self._astype()
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        # NumPy 2.4's astype also names 'same_value', which this numpy lacks.
+        casting = _casting_rule(casting, _CASTING_RULES + ("same_value",))
         d = _resolve(dtype)
+        _check_cast(self.dtype, d, casting)
         if not copy and d.name == self._dtype_name:
             return self
         return self._astype(d.name)
@@ -357,17 +380,22 @@ class ndarray(_numpy._ndarray_base):
             flat, shape = _advanced_flat(self, parts)
             src = _value_array(value, self.dtype)
             if src.size != 1 and tuple(src.shape) != tuple(shape):
-                src = broadcast_to(src, shape)
+                try:
+                    src = broadcast_to(src, shape)
+                except ValueError:
+                    raise ValueError(
+                        f"shape mismatch: value array of shape {_shape_text(src.shape)} could not be broadcast "
+                        f"to indexing result of shape {_shape_text(shape)}") from None
             self._put_flat(flat, src.ravel())
 
     # -- operators ----------------------------------------------------------
 
     def _binop(self, name, other, reflected=False):
         if isinstance(other, str):
-            types = (f"dtype('{self.dtype.name}')", f"dtype('<U{len(other)}')")
-            raise _UFuncTypeError(
-                f"ufunc '{name}' did not contain a loop with signature matching types "
-                f"({types[1] if reflected else types[0]}, {types[0] if reflected else types[1]}) -> None")
+            if name.startswith("logical_"):
+                # NumPy's logical ufuncs take a string's truth, as Python does.
+                return self._binop(name, bool(other), reflected)
+            raise _no_string_loop(name, self.dtype, other, reflected)
         operand, weak = _operand(other, self.dtype)
         if operand is NotImplemented:
             return NotImplemented
@@ -484,6 +512,9 @@ class ndarray(_numpy._ndarray_base):
         return diagonal(self, offset).sum()
 
 
+ndarray.__name__ = "numpy.ndarray"  # its internal name; see _dtypes._CType
+
+
 def _install_operators():
     names = {
         "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
@@ -505,6 +536,9 @@ def _install_operators():
     for short, ufunc in {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                          "eq": "equal", "ne": "not_equal"}.items():
         def compare(self, other, _u=ufunc):
+            if isinstance(other, str) and _u in ("equal", "not_equal"):
+                # NumPy's == and != answer elementwise where the ufunc has no loop.
+                return _result(full(self.shape, _u == "not_equal", dtype=bool))
             result = self._binop(_u, other)
             if result is NotImplemented and _u in ("equal", "not_equal"):
                 return full(self.shape, _u == "not_equal", dtype=bool)
@@ -523,10 +557,70 @@ class _UFuncTypeError(TypeError):
 _UFuncTypeError.__name__ = "UFuncTypeError"
 _UFuncTypeError.__qualname__ = "UFuncTypeError"
 
+# Given a string, these ufuncs report the loop they lack by the dtypes, these
+# by the DType classes, and the rest (the logical ones aside) that the input
+# types are not supported: NumPy resolves their types in different ways.
+_LOOP_BY_DTYPE = {"add", "subtract", "multiply", "maximum", "minimum"}
+_LOOP_BY_DTYPE_CLASS = {
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "negative", "positive", "absolute", "sign",
+}
+
+
+def _no_string_loop(name, dt=None, text="", reflected=False):
+    """NumPy's error for ufunc `name` given the string `text` and an array
+    of `dt` (`dt` None: a unary ufunc given a string)."""
+    if name in _LOOP_BY_DTYPE:
+        types = [f"dtype('{dt.name}')", f"dtype('<U{len(text)}')"]
+    elif name in _LOOP_BY_DTYPE_CLASS:
+        types = [] if dt is None else [f"<class 'numpy.dtypes.{_dtypes._CLASS_NAMES[dt.name]}'>"]
+        types.append("<class 'numpy.dtypes.StrDType'>")
+    else:
+        return TypeError(f"ufunc '{name}' not supported for the input types, and the inputs could not be "
+                         "safely coerced to any supported types according to the casting rule ''safe''")
+    if reflected:
+        types.reverse()
+    signature = f"({', '.join(types)})" if len(types) > 1 else types[0]
+    return _UFuncTypeError(f"ufunc '{name}' did not contain a loop with signature matching types {signature} -> None")
+
 
 def _can_cast_same_kind(src, dst):
     order = "buifc"
     return order.index(src.kind) <= order.index(dst.kind)
+
+
+_CASTING_RULES = ("no", "equiv", "safe", "same_kind", "unsafe")
+
+
+def _casting_rule(casting, rules=_CASTING_RULES):
+    """Checks a `casting=` argument as NumPy does; `rules` lists the names
+    the caller's message offers."""
+    if not isinstance(casting, str):
+        raise TypeError(f"casting must be str, not {type(casting).__name__}")
+    if casting not in rules:
+        names = ", ".join(f"'{r}'" for r in rules)
+        raise ValueError(f"casting must be one of {names} (got {casting!r})")
+    if casting not in _CASTING_RULES:
+        raise NotImplementedError(f"casting={casting!r}: this numpy implements a subset of NumPy")
+    return casting
+
+
+def _can_cast(src, dst, casting):
+    """NumPy's casting rules. Every dtype here is in native byte order, so
+    'no' and 'equiv' both allow only the same dtype; 'safe' is what
+    promotion to `dst` allows."""
+    if casting == "unsafe" or src is dst:
+        return True
+    if casting in ("no", "equiv"):
+        return False
+    if _dtypes._promote(src, dst) is dst:
+        return True
+    return casting == "same_kind" and _can_cast_same_kind(src, dst)
+
+
+def _check_cast(src, dst, casting, what="array data"):
+    if not _can_cast(src, dst, casting):
+        raise TypeError(f"Cannot cast {what} from {src!r} to {dst!r} according to the rule '{casting}'")
 
 
 class _Flags:
@@ -586,12 +680,6 @@ class flatiter:
 
     def copy(self):
         return self.base.flatten()
-
-
-def _reshape_text(shape):
-    if len(shape) == 1:
-        return f"({shape[0]})"
-    return "(" + ", ".join(str(s) for s in shape) + ")"
 
 
 def _c_strides(shape, itemsize):
@@ -743,7 +831,8 @@ def _advanced_flat(a, parts):
     index_arrays = {i: p for i, p in arrays}
     for i, p in ints:
         index_arrays[i] = asarray(p)
-    bshape = broadcast_shapes(*[index_arrays[i].shape for i in adv_axes])
+    bshape = _broadcast_operands([index_arrays[i].shape for i in adv_axes], IndexError,
+                                  "shape mismatch: indexing arrays")
     idx = {i: broadcast_to(index_arrays[i], bshape).ravel().tolist() for i in adv_axes}
     for i in adv_axes:
         n = a.shape[i]
@@ -828,6 +917,13 @@ def _operand(other, dt):
 
 def _binary_scalar(name, a, b, reflected):
     """`a <op> b` for a NumPy scalar `a`, by 0-d arrays."""
+    if isinstance(b, str):
+        # NumPy's scalars leave reflected operators and `*` (repetition) with
+        # a string to Python, and compare unequal to it.
+        if reflected or name == "multiply":
+            return NotImplemented
+        if name in ("equal", "not_equal"):
+            return _scalar("bool", name == "not_equal")
     arr = asarray(a)
     if isinstance(b, ndarray):
         return b._binop(name, arr, not reflected)
@@ -845,7 +941,10 @@ def _value_array(value, dt):
         if t is float and dt.kind in "iu" and value != value:
             raise ValueError("cannot convert float NaN to integer")
         return _numpy.from_values(ndarray, [value], _py_dtype(value), [])
-    return asarray(value)
+    try:
+        return asarray(value)
+    except _StringData:
+        return array(value, dtype=dt)
 
 
 def _py_dtype(value):
@@ -984,7 +1083,10 @@ def _flatten_nested(obj, out, shape, depth, items_dtypes):
     elif type(obj) in (int, float, complex, bool) or isinstance(obj, (int, float, complex)):
         out.append(obj)
     elif isinstance(obj, str):
-        raise NotImplementedError("string arrays: this numpy implements a subset of NumPy (numbers and bools)")
+        # Kept for `array` to parse when a numeric dtype is asked for; `str`
+        # in the set marks that there are some.
+        items_dtypes.add(str)
+        out.append(obj)
     elif obj is None or True:
         raise NotImplementedError(
             f"arrays of '{type(obj).__name__}' objects: this numpy implements a subset of NumPy (numbers and bools)")
@@ -1012,6 +1114,11 @@ def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None
         if isinstance(obj, memoryview):
             obj = obj.tolist()
         _flatten_nested(obj, flat, shape, 0, dtypes)
+        if str in dtypes:
+            dtypes.discard(str)
+            if dtype is None:
+                raise _StringData("string arrays: this numpy implements a subset of NumPy (numbers and bools)")
+            flat = _parse_strings(flat, _resolve(dtype))
         if dtype is None:
             # Python values by their kind; NumPy scalars and arrays inside
             # the list keep their own types.
@@ -1036,6 +1143,26 @@ def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None
     while out.ndim < ndmin:
         out = out.reshape((1,) + tuple(out.shape))
     return out
+
+
+class _StringData(NotImplementedError):
+    """Strings in array data with no dtype given: NumPy makes a string array,
+    which this numpy lacks. Assignments into numeric arrays catch it and
+    parse the strings instead, as NumPy's cast from strings does."""
+
+
+# Shown as what it is to the user.
+_StringData.__module__ = "builtins"
+_StringData.__name__ = _StringData.__qualname__ = "NotImplementedError"
+
+# How NumPy casts a string to each kind: as Python's int(), float() and
+# complex() parse it (with their errors); a string is True when not empty.
+_STRING_PARSERS = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+
+
+def _parse_strings(flat, d):
+    parse = _STRING_PARSERS[d.kind]
+    return [parse(x) if isinstance(x, str) else x for x in flat]
 
 
 def _python_items(obj):
@@ -1083,10 +1210,36 @@ def frombuffer(buffer, dtype=float, count=-1, offset=0, like=None):
 
 
 def _shape_arg(shape):
-    if isinstance(shape, (list, tuple)):
-        return [operator.index(s) for s in shape]
-    s = operator.index(shape)
-    return [s]
+    """A shape argument as NumPy takes it (a sequence of integers, or one
+    integer), as a list, with NumPy's errors for anything else."""
+    if shape is None:
+        raise TypeError("Use () not None as shape arguments")
+    if _is_sequence(shape):
+        return [_dim(s) for s in shape]
+    # NumPy refuses bools as dimensions, though they are integers to Python.
+    if type(shape) is not bool and not isinstance(shape, bool_):
+        try:
+            return [_dim(shape)]
+        except TypeError:
+            pass
+    raise TypeError(f"expected a sequence of integers or a single integer, got '{shape!r}'")
+
+
+def _is_sequence(obj):
+    # A str is a sequence to NumPy too: np.empty('3') complains about '3'.
+    if isinstance(obj, ndarray):
+        return obj.ndim > 0
+    return isinstance(obj, (list, tuple, range, str))
+
+
+def _dim(value):
+    """One dimension of a shape argument."""
+    if type(value) is bool or isinstance(value, bool_):
+        raise TypeError("an integer is required")
+    d = operator.index(value)
+    if not _INT64_MIN <= d <= _INT64_MAX:
+        raise ValueError("Maximum allowed dimension exceeded")
+    return d
 
 
 def _check_shape(shape):
@@ -1134,29 +1287,42 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 
 def broadcast_shapes(*shapes):
+    shapes = [(shape,) if isinstance(shape, int) else tuple(shape) for shape in shapes]
+    nd = max((len(shape) for shape in shapes), default=0)
     out = []
-    for shape in shapes:
-        shape = tuple(shape)
-        n = max(len(out), len(shape))
-        a = [1] * (n - len(out)) + list(out)
-        b = [1] * (n - len(shape)) + list(shape)
-        res = []
-        for x, y in zip(a, b):
-            if x == y or y == 1:
-                res.append(x)
-            elif x == 1:
-                res.append(y)
-            else:
+    # Axis by axis, as NumPy's broadcasting does: its error names the first
+    # argument that gave the axis its length and the first that disagrees.
+    for axis in range(nd):
+        length, owner = 1, None
+        for j, shape in enumerate(shapes):
+            k = axis + len(shape) - nd
+            if k < 0 or shape[k] == 1:
+                continue
+            if length == 1:
+                length, owner = shape[k], j
+            elif shape[k] != length:
                 raise ValueError(
                     "shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is between "
-                    f"arg 0 with shape {_shape_text(tuple(out))} and arg 1 with shape {_shape_text(shape)}.")
-        out = res
+                    f"arg {owner} with shape {shapes[owner]} and arg {j} with shape {shape}.")
+        out.append(length)
     return tuple(out)
+
+
+def _broadcast_operands(shapes, error=ValueError, subject="operands"):
+    """`broadcast_shapes` with the message NumPy's ufuncs and indexing give:
+    every operand's shape."""
+    try:
+        return broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " ".join(_shape_text(shape) for shape in shapes)
+        raise error(f"{subject} could not be broadcast together with shapes {listed} ") from None
 
 
 def broadcast_to(a, shape):
     a = asarray(a)
     shape = tuple(_shape_arg(shape))
+    if any(d < 0 for d in shape):
+        raise ValueError("all elements of broadcast shape must be non-negative")
     n = len(shape)
     if a.ndim > n:
         raise ValueError("input operand has more dimensions than allowed by the axis remapping")

@@ -232,7 +232,27 @@ def _unary(name):
     return method
 
 
-class generic:
+_TYPE_NAME = type.__dict__["__name__"]
+
+
+class _CType(type):
+    """The metaclass of the types NumPy implements in C (`ndarray`, the
+    scalar types). Such a type's internal name is dotted, `numpy.ndarray`,
+    and Python's own messages print it ("%d format: a real number is
+    required, not numpy.ndarray", "'numpy.float64' object ..."), while its
+    `__name__` is the last part. Assigning `__name__` sets the internal name;
+    reading it gives the last part, as Python does for C types."""
+
+    @property
+    def __name__(cls):
+        return _TYPE_NAME.__get__(cls).rpartition(".")[2]
+
+    @__name__.setter
+    def __name__(cls, value):
+        _TYPE_NAME.__set__(cls, value)
+
+
+class generic(metaclass=_CType):
     """Base of NumPy's scalar types."""
 
     __module__ = "numpy"
@@ -297,6 +317,9 @@ class generic:
     def __getitem__(self, key):
         from ._array import asarray
         return asarray(self)[key]
+
+    # Indexable (`x[()]`) but, as in NumPy, not iterable.
+    __iter__ = None
 
     __add__ = _arith("add")
     __radd__ = _arith("add", True)
@@ -525,7 +548,6 @@ class bool_(generic):
 for _cls in (generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating, bool_):
     _cls.__module__ = "numpy"
 del _cls
-bool_.__name__ = "bool"
 bool_.__qualname__ = "bool"
 _TRUE = _FALSE = None
 _TRUE = bool_(True)
@@ -541,6 +563,10 @@ _SCALAR_TYPES = {
 for _n, _t in _SCALAR_TYPES.items():
     _by_name[_n].type = _t
 del _n, _t
+for _cls in (generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating,
+             *_SCALAR_TYPES.values()):
+    _cls.__name__ = "numpy." + _cls.__qualname__
+del _cls
 
 
 def _scalar(name, value):

@@ -35,13 +35,22 @@ class ufunc:
                             f"{len(args)} were given")
         if self.nin == 1:
             x = args[0]
-            a = A.asarray(x)
+            try:
+                a = A.asarray(x)
+            except A._StringData:
+                raise A._no_string_loop(self.__name__) from None
             if dtype is not None:
                 a = a.astype(dtype)
             result = a._unary(self.__name__)
         else:
             x, y = args
-            if isinstance(x, A.ndarray) or isinstance(x, generic) or isinstance(x, (list, tuple)):
+            if isinstance(x, str) != isinstance(y, str):
+                # One string operand: the array operators raise NumPy's errors.
+                if isinstance(x, str):
+                    result = A.asarray(y)._binop(self.__name__, x, True)
+                else:
+                    result = A.asarray(x)._binop(self.__name__, y, False)
+            elif isinstance(x, A.ndarray) or isinstance(x, generic) or isinstance(x, (list, tuple)):
                 a = A.asarray(x)
                 operand, weak = A._operand(y, a.dtype)
                 result = a._binary(self.__name__, operand, weak, False)
@@ -280,6 +289,17 @@ def copyto(dst, src, casting="same_kind", where=True):
     A = _arr()
     if not isinstance(dst, A.ndarray):
         raise TypeError(f"copyto() argument 1 must be numpy.ndarray, not {type(dst).__name__}")
+    casting = A._casting_rule(casting)
+    if type(src) in (bool, int, float, complex):
+        # A Python scalar is weakly typed (NEP 50): only its kind counts, and
+        # an int fits signed and unsigned integers alike.
+        kinds = "buifc"
+        kind = {bool: "b", int: "u", float: "f", complex: "c"}[type(src)]
+        if casting != "unsafe" and kinds.index(kind) > kinds.index(dst.dtype.kind):
+            A._check_cast(A.asarray(src).dtype, dst.dtype, casting, "scalar")
+    else:
+        src = A.asarray(src)
+        A._check_cast(src.dtype, dst.dtype, casting)
     dst[...] = src
 
 
@@ -308,6 +328,8 @@ def arange(start, stop=None, step=None, dtype=None, like=None):
     d = _resolve(dtype) if dtype is not None else _by_name["int64" if all_int else "float64"]
     if all_int:
         n = len(range(operator.index(start), operator.index(stop), operator.index(step)))
+        if d.kind in "iuf":
+            return _numpy.arange(A.ndarray, operator.index(start), operator.index(step), n, d.name)
         values = list(range(operator.index(start), operator.index(start) + n * operator.index(step),
                             operator.index(step)))
         return _numpy.from_values(A.ndarray, values, d.name, [n]) if d.kind in "iu" else \
@@ -316,6 +338,9 @@ def arange(start, stop=None, step=None, dtype=None, like=None):
     start, stop, step = float(start), float(stop), float(step)
     n = math.ceil((stop - start) / step)
     n = n if n > 0 else 0
+    if d.kind in "iuf":
+        filled = _numpy.arange(A.ndarray, start, step, n, "float64")
+        return filled if d.name == "float64" else filled.astype(d)
     second = start + step
     delta = second - start
     values = [start + i * delta for i in range(n)]
@@ -415,9 +440,28 @@ def meshgrid(*xi, indexing="xy"):
 
 # -- joining and splitting --------------------------------------------------
 
+def _joined(arrays):
+    """`concatenate`'s first argument, checked as NumPy checks it: iterated
+    first (by its `__array_function__` dispatcher), then taken as a sequence."""
+    try:
+        iter(arrays)
+    except TypeError:
+        raise TypeError("dispatcher for __array_function__ did not return an iterable") from None
+    if not hasattr(arrays, "__getitem__") or isinstance(arrays, dict):
+        raise TypeError("The first input argument needs to be a sequence")
+    return arrays
+
+
+def _stacked(arrays):
+    """The arrays given to `stack`, `vstack`, ...: a sequence, as NumPy asks."""
+    if not hasattr(arrays, "__getitem__"):
+        raise TypeError('arrays to stack must be passed as a "sequence" type such as list or tuple.')
+    return arrays
+
+
 def concatenate(arrays, axis=0, out=None, dtype=None):
     A = _arr()
-    arrays = [A.asarray(a) for a in arrays]
+    arrays = [A.asarray(a) for a in _joined(arrays)]
     if not arrays:
         raise ValueError("need at least one array to concatenate")
     if axis is None:
@@ -464,7 +508,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None):
 
 def stack(arrays, axis=0, out=None):
     A = _arr()
-    arrays = [A.asarray(a) for a in arrays]
+    arrays = [A.asarray(a) for a in _stacked(arrays)]
     if not arrays:
         raise ValueError("need at least one array to stack")
     shape = arrays[0].shape
@@ -477,17 +521,17 @@ def stack(arrays, axis=0, out=None):
 
 
 def vstack(tup):
-    return concatenate([atleast_2d(a) for a in tup], 0)
+    return concatenate([atleast_2d(a) for a in _stacked(tup)], 0)
 
 
 def hstack(tup):
-    arrays = [atleast_1d(a) for a in tup]
+    arrays = [atleast_1d(a) for a in _stacked(tup)]
     return concatenate(arrays, 0 if arrays and arrays[0].ndim == 1 else 1)
 
 
 def column_stack(tup):
     A = _arr()
-    arrays = [A.asarray(a) for a in tup]
+    arrays = [A.asarray(a) for a in _stacked(tup)]
     return concatenate([a.reshape(-1, 1) if a.ndim < 2 else a for a in arrays], 1)
 
 
@@ -581,7 +625,7 @@ def where(condition, x=None, y=None):
         d = xa.dtype if _weak_fits(y, xa.dtype) else _by_name[_numpy.promote_types(xa.dtype.name, ya.dtype.name)]
     else:
         d = _by_name[_numpy.promote_types(xa.dtype.name, ya.dtype.name)]
-    shape = A.broadcast_shapes(c.shape, xa.shape, ya.shape)
+    shape = A._broadcast_operands([c.shape, xa.shape, ya.shape])
     out = A.broadcast_to(ya, shape).astype(d)
     mask = A.broadcast_to(c.astype(bool), shape).copy()
     out._put_mask(mask, A.broadcast_to(xa, shape).astype(d)._compress(mask))
@@ -679,22 +723,17 @@ def dot(a, b, out=None):
     if a.ndim == 0 or b.ndim == 0:
         return A._result(A.asarray(a * b))
     if a.ndim == 1 and b.ndim == 1 and a.shape[0] != b.shape[0]:
-        raise ValueError(f"shapes {_tight(a.shape)} and {_tight(b.shape)} not aligned: "
+        raise ValueError(f"shapes {A._shape_text(a.shape)} and {A._shape_text(b.shape)} not aligned: "
                          f"{a.shape[0]} (dim 0) != {b.shape[0]} (dim 0)")
     if a.ndim <= 2 and b.ndim <= 2:
         k_a = a.shape[-1]
         k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if k_a != k_b:
             dim_b = 0
-            raise ValueError(f"shapes {_tight(a.shape)} and {_tight(b.shape)} not aligned: "
+            raise ValueError(f"shapes {A._shape_text(a.shape)} and {A._shape_text(b.shape)} not aligned: "
                              f"{k_a} (dim {a.ndim - 1}) != {k_b} (dim {dim_b})")
         return A._result(a._matmul(b))
     raise NotImplementedError("dot of arrays with more than 2 dimensions: this numpy implements a subset of NumPy")
-
-
-def _tight(shape):
-    """A shape as NumPy's dot errors print it: `(2,3)`, `(3,)`."""
-    return "(" + ",".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def matmul(a, b, out=None):

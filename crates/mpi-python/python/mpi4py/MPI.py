@@ -216,6 +216,76 @@ ORDER_C = 56
 ORDER_FORTRAN = 57
 ORDER_F = ORDER_FORTRAN
 
+# The rest of MPICH 4.0.2's constants, with the values mpi4py 4.1.2 shows there.
+COMM_TYPE_HW_GUIDED = 2
+COMM_TYPE_HW_UNGUIDED = 3
+COMM_TYPE_RESOURCE_GUIDED = -32766
+MAX_PSET_NAME_LEN = 256
+MAX_STRINGTAG_LEN = 256
+F_SOURCE = 2
+F_TAG = 3
+F_ERROR = 4
+F_STATUS_SIZE = 5
+TYPECLASS_REAL = 1
+TYPECLASS_INTEGER = 2
+TYPECLASS_COMPLEX = 3
+TYPECLASS_LOGICAL = 4
+# Datatype combiners (Datatype.Get_envelope).
+COMBINER_NAMED = 1
+COMBINER_VALUE_INDEX = 1
+COMBINER_DUP = 2
+COMBINER_CONTIGUOUS = 3
+COMBINER_VECTOR = 4
+COMBINER_HVECTOR = 6
+COMBINER_INDEXED = 7
+COMBINER_HINDEXED = 9
+COMBINER_INDEXED_BLOCK = 10
+COMBINER_STRUCT = 12
+COMBINER_SUBARRAY = 13
+COMBINER_DARRAY = 14
+COMBINER_F90_REAL = 15
+COMBINER_F90_COMPLEX = 16
+COMBINER_F90_INTEGER = 17
+COMBINER_RESIZED = 18
+COMBINER_HINDEXED_BLOCK = 19
+DISTRIBUTE_BLOCK = 121
+DISTRIBUTE_CYCLIC = 122
+DISTRIBUTE_NONE = 123
+DISTRIBUTE_DFLT_DARG = -49767
+# One-sided communication.
+LOCK_EXCLUSIVE = 234
+LOCK_SHARED = 235
+MODE_NOCHECK = 1024
+MODE_NOSTORE = 2048
+MODE_NOPUT = 4096
+MODE_NOPRECEDE = 8192
+MODE_NOSUCCEED = 16384
+WIN_BASE = 1711276033
+WIN_SIZE = 1711276035
+WIN_DISP_UNIT = 1711276037
+WIN_CREATE_FLAVOR = WIN_FLAVOR = 1711276039
+WIN_MODEL = 1711276041
+WIN_FLAVOR_CREATE = 1
+WIN_FLAVOR_ALLOCATE = 2
+WIN_FLAVOR_DYNAMIC = 3
+WIN_FLAVOR_SHARED = 4
+WIN_SEPARATE = 1
+WIN_UNIFIED = 2
+# MPI-IO.
+MODE_CREATE = 1
+MODE_RDONLY = 2
+MODE_WRONLY = 4
+MODE_RDWR = 8
+MODE_DELETE_ON_CLOSE = 16
+MODE_UNIQUE_OPEN = 32
+MODE_EXCL = 64
+MODE_APPEND = 128
+MODE_SEQUENTIAL = 256
+SEEK_SET = 600
+SEEK_CUR = 602
+SEEK_END = 604
+DISPLACEMENT_CURRENT = DISP_CUR = -54278278
+
 
 class BottomType(int):
     """Type of `BOTTOM`."""
@@ -512,12 +582,41 @@ UINT64_T = _predefined("UINT64_T", 8, "Q", "u8", "uint")
 C_FLOAT_COMPLEX = _predefined("C_COMPLEX", 8, "F", "c8", "complex")
 C_DOUBLE_COMPLEX = _predefined("C_DOUBLE_COMPLEX", 16, "D", "c16", "complex")
 CXX_BOOL = _predefined("CXX_BOOL", 1, "?", "?", "bool")
+C_LONG_DOUBLE_COMPLEX = _predefined("C_LONG_DOUBLE_COMPLEX", 32, "G", "c32", "complex")
+CXX_FLOAT_COMPLEX = _predefined("CXX_FLOAT_COMPLEX", 8, "F", "c8", "complex")
+CXX_DOUBLE_COMPLEX = _predefined("CXX_DOUBLE_COMPLEX", 16, "D", "c16", "complex")
+CXX_LONG_DOUBLE_COMPLEX = _predefined("CXX_LONG_DOUBLE_COMPLEX", 32, "G", "c32", "complex")
+# MPICH names FLOAT16_T nothing (an empty name), as mpi4py 4.1.2 shows it there.
+FLOAT16_T = Datatype._make("", 2, "e", "f2", "float16")
+# Fortran types, with MPICH's sizes (as mpi4py 4.1.2 on MPICH 4.0.2 reports them).
+CHARACTER = _predefined("CHARACTER", 1, "c", "S1", "int")
+LOGICAL = _predefined("LOGICAL", 4, "i", "i4", "logical")
+INTEGER = _predefined("INTEGER", 4, "i", "i4", "int")
+REAL = _predefined("REAL", 4, "f", "f4", "float")
+DOUBLE_PRECISION = _predefined("DOUBLE_PRECISION", 8, "d", "f8", "float")
+COMPLEX = _predefined("COMPLEX", 8, "F", "c8", "complex")
+DOUBLE_COMPLEX = _predefined("DOUBLE_COMPLEX", 16, "D", "c16", "complex")
+INTEGER1 = _predefined("INTEGER1", 1, "i1", "i1", "int")
+INTEGER2 = _predefined("INTEGER2", 2, "i2", "i2", "int")
+INTEGER4 = _predefined("INTEGER4", 4, "i4", "i4", "int")
+INTEGER8 = _predefined("INTEGER8", 8, "i8", "i8", "int")
+REAL4 = _predefined("REAL4", 4, "f4", "f4", "float")
+REAL8 = _predefined("REAL8", 8, "f8", "f8", "float")
+REAL16 = _predefined("REAL16", 16, "f16", "f16", "float")
+COMPLEX8 = _predefined("COMPLEX8", 8, "c8", "c8", "complex")
+COMPLEX16 = _predefined("COMPLEX16", 16, "c16", "c16", "complex")
+COMPLEX32 = _predefined("COMPLEX32", 32, "c32", "c32", "complex")
 # Value-index pairs for MAXLOC and MINLOC, laid out as C structs.
 SHORT_INT = _predefined("SHORT_INT", 6, None, None, "pair", extent=8, pair="hi")
 TWOINT = _predefined("2INT", 8, None, None, "pair", pair="ii")
 LONG_INT = _predefined("LONG_INT", 12, None, None, "pair", extent=16, pair="li")
 FLOAT_INT = _predefined("FLOAT_INT", 8, None, None, "pair", pair="fi")
 DOUBLE_INT = _predefined("DOUBLE_INT", 12, None, None, "pair", extent=16, pair="di")
+LONG_DOUBLE_INT = _predefined("LONG_DOUBLE_INT", 20, None, None, "pair", extent=32, pair="gi")
+
+# Types MPICH 4.0.2 does not provide: the null datatype, as in mpi4py there.
+BFLOAT16_T = COMPLEX4 = INTEGER16 = REAL2 = DATATYPE_NULL
+LOGICAL1 = LOGICAL2 = LOGICAL4 = LOGICAL8 = LOGICAL16 = DATATYPE_NULL
 
 # Aliases, the same objects as in mpi4py.
 BOOL = C_BOOL
@@ -538,6 +637,8 @@ F_BOOL = C_BOOL
 F_INT = INT
 F_FLOAT = FLOAT
 F_DOUBLE = DOUBLE
+F_COMPLEX = F_FLOAT_COMPLEX = COMPLEX
+F_DOUBLE_COMPLEX = DOUBLE_COMPLEX
 
 # Buffer format characters and type strings -> datatype (mpi4py's _typedict).
 _typedict = {
