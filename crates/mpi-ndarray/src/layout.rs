@@ -3,6 +3,8 @@
 //! broadcasts) are new layouts over the same bytes; `gather` and `scatter`
 //! move elements between a layout and a packed C-order buffer.
 
+use std::borrow::Cow;
+
 /// A view's addressing: element `[i0, i1, ...]` is at byte
 /// `offset + i0 * strides[0] + i1 * strides[1] + ...`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,14 +175,15 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 }
 
 /// The elements of `layout` in `bytes`, packed in C order.
-pub fn gather(bytes: &[u8], layout: &Layout, itemsize: usize) -> Vec<u8> {
+pub fn gather<'a>(bytes: &'a [u8], layout: &Layout, itemsize: usize) -> Cow<'a, [u8]> {
     if layout.is_c_contiguous(itemsize) {
+        // Already packed: the caller reads the storage itself, no copy.
         let start = layout.offset as usize;
-        return bytes[start..start + layout.size() * itemsize].to_vec();
+        return Cow::Borrowed(&bytes[start..start + layout.size() * itemsize]);
     }
     let mut out = Vec::with_capacity(layout.size() * itemsize);
     layout.for_each_offset(|at| out.extend_from_slice(&bytes[at..at + itemsize]));
-    out
+    Cow::Owned(out)
 }
 
 /// Writes packed C-order elements `src` into the elements of `layout`.
@@ -224,7 +227,7 @@ mod tests {
     fn gather_and_scatter_round_trip_a_column() {
         let mut bytes: Vec<u8> = (0..6).collect();
         let col = Layout { offset: 1, shape: vec![2], strides: vec![3] };
-        assert_eq!(gather(&bytes, &col, 1), [1, 4]);
+        assert_eq!(*gather(&bytes, &col, 1), [1, 4]);
         scatter(&mut bytes, &col, 1, &[9, 9]);
         assert_eq!(bytes, [0, 9, 2, 3, 9, 5]);
     }

@@ -108,11 +108,12 @@ pub(crate) mod _numpy {
         /// The elements, packed in C order.
         fn packed(&self) -> Vec<u8> {
             let bytes = self.storage.bytes.read();
-            layout::gather(&bytes, &self.layout, self.dtype.itemsize())
+            layout::gather(&bytes, &self.layout, self.dtype.itemsize()).into_owned()
         }
 
         fn column(&self) -> Column {
-            values::decode(&self.packed(), self.dtype)
+            let bytes = self.storage.bytes.read();
+            values::decode(&layout::gather(&bytes, &self.layout, self.dtype.itemsize()), self.dtype)
         }
 
         fn dims(&self) -> &[usize] {
@@ -495,7 +496,7 @@ pub(crate) mod _numpy {
             };
             let packed = {
                 let bytes = src.storage.bytes.read();
-                layout::gather(&bytes, &layout, src.dtype.itemsize())
+                layout::gather(&bytes, &layout, src.dtype.itemsize()).into_owned()
             };
             let packed = if src.dtype == zelf.dtype {
                 packed
@@ -614,11 +615,10 @@ pub(crate) mod _numpy {
                     (groups, len, axis == ndim - 1, out_shape, moved)
                 }
             };
-            let packed = {
+            let col = {
                 let bytes = zelf.storage.bytes.read();
-                layout::gather(&bytes, &moved, zelf.dtype.itemsize())
+                values::decode(&layout::gather(&bytes, &moved, zelf.dtype.itemsize()), zelf.dtype)
             };
-            let col = values::decode(&packed, zelf.dtype);
             let input = match op {
                 ReduceOp::All | ReduceOp::Any | ReduceOp::ArgMax | ReduceOp::ArgMin => col,
                 // Already in the accumulator's type: no copy.

@@ -168,6 +168,27 @@ time.process_time = time.thread_time = _mpi.clock
 time.process_time_ns = time.thread_time_ns = time.monotonic_ns
 "#;
 
+/// Natively RustPython could load `_ctypes`, which calls into the host's
+/// shared libraries; the browser has none, and RustPython has no C API for
+/// `ctypes.pythonapi` anyway. A rank has no `_ctypes` natively either, so a
+/// script sees the same `ModuleNotFoundError` in `mpiplay` as in the page
+/// (and code that falls back without ctypes, as mpi4py's tests do, falls back).
+#[cfg(not(target_arch = "wasm32"))]
+const NO_CTYPES: &str = r#"
+import sys
+
+class _NoCtypes:
+    """Finds `_ctypes` to be missing, as it is in the browser."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "_ctypes":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _NoCtypes)
+"#;
+
 /// A rank's interpreter, created before the rank has anything to run so that a
 /// host can keep warm ones ready.
 pub struct RankRuntime {
@@ -314,6 +335,8 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
+    #[cfg(not(target_arch = "wasm32"))]
+    vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;
     Ok(())
 }
 

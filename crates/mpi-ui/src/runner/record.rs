@@ -82,6 +82,12 @@ pub struct RunResult {
 /// A run in progress.
 pub struct Record {
     ranks: Vec<RankResult>,
+    /// Each rank's stdout and stderr as `(t, text)` in write order. Workers
+    /// post independently, so a process's last line can reach the page after
+    /// its parent's next one (`join()` then `print`); ordering by the time of
+    /// writing on the clock all workers share puts them back as one stdout
+    /// would hold them.
+    streams: Vec<[Vec<(f64, String)>; 2]>,
     exited: Vec<bool>,
     output: Vec<OutputLine>,
     kept_bytes: usize,
@@ -95,6 +101,7 @@ impl Record {
     pub fn new(ranks: u32) -> Self {
         Record {
             ranks: (0..ranks).map(|rank| RankResult { rank, ..Default::default() }).collect(),
+            streams: (0..ranks).map(|_| Default::default()).collect(),
             exited: vec![false; ranks as usize],
             output: Vec::new(),
             kept_bytes: 0,
@@ -124,11 +131,10 @@ impl Record {
                 continue;
             }
             self.kept_bytes += chunk.text.len();
-            let slot = &mut self.ranks[rank as usize];
-            match chunk.stream {
-                StreamName::Stdout => slot.stdout.push_str(&chunk.text),
-                StreamName::Stderr => slot.stderr.push_str(&chunk.text),
-            }
+            let parts = &mut self.streams[rank as usize][(chunk.stream == StreamName::Stderr) as usize];
+            // After every part written no later (equal times keep arrival order).
+            let at = parts.partition_point(|(t, _)| *t <= chunk.t);
+            parts.insert(at, (chunk.t, chunk.text.clone()));
             let process = process.map(str::to_owned);
             kept.push(OutputLine { rank, process, stream: chunk.stream, text: chunk.text, t: chunk.t });
         }
@@ -211,10 +217,15 @@ impl Record {
             Some((status, ending)) => (status, ending.report),
             None => (Status::Ok, String::new()),
         };
+        let mut ranks = self.ranks;
+        for (result, [stdout, stderr]) in ranks.iter_mut().zip(self.streams) {
+            result.stdout = stdout.into_iter().map(|(_, text)| text).collect();
+            result.stderr = stderr.into_iter().map(|(_, text)| text).collect();
+        }
         RunResult {
             status,
             elapsed_ms,
-            ranks: self.ranks,
+            ranks,
             output: self.output,
             report,
             error: self.failure,
@@ -230,6 +241,20 @@ mod tests {
 
     fn chunk(stream: StreamName, text: &str) -> Chunk {
         Chunk { stream, text: text.into(), t: 1.0 }
+    }
+
+    #[test]
+    fn a_rank_and_its_processes_write_one_stdout_in_time_order() {
+        let mut rec = Record::new(1);
+        let at = |text: &str, t| Chunk { stream: StreamName::Stdout, text: text.into(), t };
+        rec.add_output(0, vec![at("start\n", 1.0)]);
+        // The parent's line after join() arrives before the child's last line.
+        rec.add_output(0, vec![at("joined\n", 3.0)]);
+        rec.add_process_output(0, "Process-1", vec![at("child\n", 2.0)]);
+        rec.add_output(0, vec![at("same time, later\n", 3.0)]);
+        rec.rank_exited(0, &RankOutcome::Done, 4.0);
+        let result = rec.finish(5.0);
+        assert_eq!(result.ranks[0].stdout, "start\nchild\njoined\nsame time, later\n");
     }
 
     #[test]
