@@ -24,6 +24,7 @@ environment functions, pickling.
 
 import _mpi
 import struct as _struct
+from array import array as _array
 import sys as _sys
 from pickle import HIGHEST_PROTOCOL as _HIGHEST_PROTOCOL
 from pickle import dumps as _pickle_dumps
@@ -883,25 +884,50 @@ def _store(view, data, call, source=ANY_SOURCE, tag=ANY_TAG):
 # Status
 # ---------------------------------------------------------------------------
 
+def _status_int(index):
+    """A field of MPI_Status, one C int of its memory (`Status.tomemory`)."""
+    return property(lambda self: self._mem[index], lambda self, value: self._mem.__setitem__(index, value))
+
+
+def _as_c_int(value):
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
 class Status:
     """Status object."""
 
-    __slots__ = ("_source", "_tag", "_error", "_count", "_cancelled")
+    # MPICH's MPI_Status, five C ints: count_lo, count_hi_and_cancelled,
+    # MPI_SOURCE, MPI_TAG, MPI_ERROR. `tomemory` hands out this memory.
+    __slots__ = ("_mem",)
+
+    _source = _status_int(2)
+    _tag = _status_int(3)
+    _error = _status_int(4)
+
+    @property
+    def _count(self):
+        return (self._mem[0] & 0xFFFFFFFF) + ((self._mem[1] >> 1) << 32)
+
+    @_count.setter
+    def _count(self, count):
+        self._mem[0] = _as_c_int(count)
+        self._mem[1] = _as_c_int(((count >> 31) & ~1) | (self._mem[1] & 1))
+
+    @property
+    def _cancelled(self):
+        return bool(self._mem[1] & 1)
+
+    @_cancelled.setter
+    def _cancelled(self, flag):
+        self._mem[1] = (self._mem[1] & ~1) | bool(flag)
 
     def __new__(cls, status=None):
         self = object.__new__(cls)
         if status is None:
-            self._source = ANY_SOURCE
-            self._tag = ANY_TAG
-            self._error = SUCCESS
-            self._count = 0
-            self._cancelled = False
+            self._mem = _array("i", (0, 0, ANY_SOURCE, ANY_TAG, SUCCESS))
         elif isinstance(status, Status):
-            self._source = status._source
-            self._tag = status._tag
-            self._error = status._error
-            self._count = status._count
-            self._cancelled = status._cancelled
+            self._mem = _array("i", status._mem)
         else:
             raise TypeError(
                 "Argument 'status' has incorrect type "
@@ -933,6 +959,10 @@ class Status:
 
     def __reduce__(self):
         return (type(self), (), self.__getstate__())
+
+    def tomemory(self):
+        """Status memory buffer."""
+        return memoryview(self._mem)
 
     def Get_source(self):
         """Get message source."""
@@ -1310,6 +1340,9 @@ class Request:
         """Non-destructive test for the completion of any requests."""
         requests = list(requests)
         if not any(requests):
+            # Only null requests: MPI sets the empty status.
+            if status is not None:
+                status.__setstate__(Status().__getstate__())
             return (UNDEFINED, True)
         for i, q in enumerate(requests):
             if q and q.Get_status(status):
@@ -1317,6 +1350,20 @@ class Request:
         return (UNDEFINED, False)
 
     get_status_any = Get_status_any
+
+    @classmethod
+    def Get_status_some(cls, requests, statuses=None):
+        """Non-destructive test for completion of some requests."""
+        requests = list(requests)
+        if not any(requests):
+            return None
+        ready = [i for i, q in enumerate(requests) if q and q._poll()]
+        if statuses is not None:
+            for n, i in enumerate(ready[:len(statuses)]):
+                requests[i].Get_status(statuses[n])
+        return ready
+
+    get_status_some = Get_status_some
 
     @classmethod
     def Get_status_all(cls, requests, statuses=None):
@@ -1383,7 +1430,10 @@ class Message:
         if self._comm is None:
             raise _error(ERR_REQUEST, call, "Null message")
         comm, source, tag = self._comm, self._source, self._tag
-        self._comm, self._source, self._tag = None, PROC_NULL, ANY_TAG
+        # A received message becomes MESSAGE_NULL; the predefined
+        # MESSAGE_NO_PROC is a constant, which mpi4py never modifies.
+        if self is not MESSAGE_NO_PROC:
+            self._comm, self._source, self._tag = None, PROC_NULL, ANY_TAG
         return comm, source, tag
 
     @classmethod
@@ -1806,6 +1856,40 @@ class Group:
         drop = {_index(r) for r in ranks}
         return Group._of(w for i, w in enumerate(mine) if i not in drop)
 
+    @staticmethod
+    def _ranges(ranges):
+        """The ranks of MPI's `(first, last, stride)` triplets, in order."""
+        ranks = []
+        for first, last, stride in ranges:
+            first, last, stride = _index(first), _index(last), _index(stride)
+            if stride == 0:
+                raise _error(ERR_ARG, "MPI_Group_range_incl", "Invalid argument: stride is zero")
+            ranks.extend(range(first, last + (1 if stride > 0 else -1), stride))
+        return ranks
+
+    def Range_incl(self, ranks):
+        """Create a new group from ranges of ranks in an existing group."""
+        mine = self._members("MPI_Group_range_incl")
+        return Group._of(mine[r] for r in self._ranges(ranks))
+
+    def Range_excl(self, ranks):
+        """Create a new group by excluding ranges of processes from an existing group."""
+        mine = self._members("MPI_Group_range_excl")
+        drop = set(self._ranges(ranks))
+        return Group._of(w for i, w in enumerate(mine) if i not in drop)
+
+    def __reduce__(self):
+        # The predefined groups pickle by name; a null or empty group as a
+        # copy of them (MPICH hands out its predefined handles for those);
+        # any other group, as in mpi4py, not at all.
+        if self is GROUP_NULL:
+            return "GROUP_NULL"
+        if self is GROUP_EMPTY:
+            return "GROUP_EMPTY"
+        if self._ranks is None or self._ranks == ():
+            return (Group, (GROUP_NULL if self._ranks is None else GROUP_EMPTY,))
+        raise ValueError(f"cannot serialize '{__name__}.Group' instance")
+
     @classmethod
     def Union(cls, group1, group2):
         """Create a new group from the union of two existing groups."""
@@ -1845,14 +1929,51 @@ GROUP_EMPTY = Group._of(())
 # ---------------------------------------------------------------------------
 
 class Info:
-    """Info object: string keys and values."""
+    """Info object.
+
+    The handle is the dict of (key, value) strings itself: `Info(info)`
+    shares it, as a copied MPI handle does, and `Free` sets this object's
+    handle to null.
+    """
 
     __slots__ = ("_items",)
 
     def __new__(cls, info=None):
         self = object.__new__(cls)
+        if info is not None and not isinstance(info, Info):
+            raise TypeError(
+                f"Argument 'info' has incorrect type (expected mpi4py.MPI.Info, got {type(info).__name__})")
         self._items = None if info is None else info._items
         return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Info):
+            return NotImplemented
+        return self._items is other._items
+
+    def __ne__(self, other):
+        if not isinstance(other, Info):
+            return NotImplemented
+        return self._items is not other._items
+
+    __hash__ = None
+
+    def __bool__(self):
+        return self._items is not None
+
+    def __reduce__(self):
+        if self is INFO_NULL:
+            return "INFO_NULL"
+        if self is INFO_ENV:
+            return "INFO_ENV"
+        if self._items is None or self._items is INFO_ENV._items:
+            return (Info, (INFO_NULL if self._items is None else INFO_ENV,))
+        return (Info.Create, (self.items(),))
+
+    def _dict(self, call):
+        if self._items is None:
+            raise _error(ERR_ARG, f"{call}(MPI_INFO_NULL)", "Null MPI_Info")
+        return self._items
 
     @classmethod
     def Create(cls, items=None):
@@ -1860,46 +1981,131 @@ class Info:
         self = object.__new__(cls)
         self._items = {}
         if items is not None:
-            self._items.update(dict(items))
+            if isinstance(items, dict):
+                items = items.items()
+            for key, value in items:
+                self.Set(key, value)
         return self
 
-    def __bool__(self):
-        return self._items is not None
+    @classmethod
+    def Create_env(cls, args=None):
+        """Create a new environment info object."""
+        # As in MPICH, which records none of the optional keys.
+        return cls.Create()
 
     def Free(self):
         """Free an info object."""
+        self._dict("MPI_Info_free")
         self._items = None
 
     def Dup(self):
         """Duplicate an existing info object."""
-        return Info.Create(self._items or {})
+        return Info.Create(self._dict("MPI_Info_dup"))
 
     def Get(self, key):
         """Retrieve the value associated with a key."""
-        return (self._items or {}).get(key)
+        return self._dict("MPI_Info_get_string").get(str(key))
 
     def Set(self, key, value):
         """Store a value associated with a key."""
-        self._items[str(key)] = str(value)
+        self._dict("MPI_Info_set")[str(key)] = str(value)
 
     def Delete(self, key):
         """Remove a (key, value) pair from info."""
-        del self._items[key]
+        items = self._dict("MPI_Info_delete")
+        if key not in items:
+            raise _error(ERR_INFO_NOKEY, f"MPI_Info_delete(key={key})", f"MPI_Info key {key} is not defined ")
+        del items[key]
 
     def Get_nkeys(self):
         """Return the number of currently defined keys in info."""
+        return len(self._dict("MPI_Info_get_nkeys"))
+
+    def Get_nthkey(self, n):
+        """Return the *n*-th defined key in info."""
+        keys = list(self._dict("MPI_Info_get_nthkey"))
+        n = _index(n)
+        if not 0 <= n < len(keys):
+            raise _error(ERR_ARG, f"MPI_Info_get_nthkey(n={n})",
+                         f"Requested key {n} but this MPI_Info only has {len(keys)} keys")
+        return keys[n]
+
+    # The mapping interface mpi4py adds; INFO_NULL reads as empty and
+    # refuses changes with KeyError.
+
+    def __len__(self):
         return len(self._items or {})
+
+    def __contains__(self, key):
+        return key in (self._items or {})
+
+    def __iter__(self):
+        return iter(list(self._items or {}))
+
+    def __getitem__(self, key):
+        return (self._items or {})[key]
+
+    def __setitem__(self, key, value):
+        if self._items is None:
+            raise KeyError(key)
+        self.Set(key, value)
+
+    def __delitem__(self, key):
+        if self._items is None or key not in self._items:
+            raise KeyError(key)
+        del self._items[key]
+
+    def get(self, key, default=None):
+        """Retrieve value by key."""
+        return (self._items or {}).get(key, default)
 
     def keys(self):
         """Return list of keys."""
         return list(self._items or {})
 
+    def values(self):
+        """Return list of values."""
+        return list((self._items or {}).values())
+
     def items(self):
         """Return list of items."""
         return list((self._items or {}).items())
 
+    def update(self, items=(), **kwds):
+        """Update contents."""
+        if self._items is None:
+            raise KeyError("cannot update null info")
+        if isinstance(items, dict):
+            items = items.items()
+        for key, value in list(items) + list(kwds.items()):
+            self.Set(key, value)
+
+    def pop(self, key, *default):
+        """Pop value by key."""
+        if self._items is not None and key in self._items:
+            return self._items.pop(key)
+        if default:
+            return default[0]
+        raise KeyError(key)
+
+    def popitem(self):
+        """Pop first item."""
+        if not self._items:
+            raise KeyError("popitem(): info is empty")
+        return self._items.popitem()
+
+    def copy(self):
+        """Copy contents."""
+        return Info() if self._items is None else Info.Create(self._items)
+
+    def clear(self):
+        """Clear contents."""
+        if self._items is not None:
+            self._items.clear()
+
 
 INFO_NULL = Info()
+# MPICH records none of the keys MPI defines for it: an empty, non-null info.
 INFO_ENV = Info.Create()
 
 
@@ -1978,9 +2184,14 @@ class Comm:
         return self._h != _NULL
 
     def __reduce__(self):
+        # A predefined communicator pickles by name, a copy of one as a new
+        # copy of it, any other not at all (as in mpi4py).
         for name in ("COMM_WORLD", "COMM_SELF", "COMM_NULL"):
-            if self._h == globals()[name]._h:
+            constant = globals()[name]
+            if self is constant:
                 return name
+            if self._h == constant._h:
+                return (type(self), (constant,))
         raise ValueError(f"cannot serialize '{__name__}.{type(self).__name__}' instance")
 
     @property
@@ -2038,6 +2249,24 @@ class Comm:
         """Duplicate a communicator with hints."""
         return self.Dup()
 
+    @classmethod
+    def Get_parent(cls):
+        """Return the parent intercommunicator for this process."""
+        # No process of a run was spawned by another: MPI_COMM_NULL.
+        return Intercomm._of(_NULL)
+
+    def Set_info(self, info):
+        """Set new values for the hints of the communicator."""
+        _mpi.size(self._h)
+        _comm_infos[self._h] = dict(info._dict("MPI_Comm_set_info"))
+
+    def Get_info(self):
+        """Return the current hints for a communicator."""
+        _mpi.size(self._h)
+        return Info.Create(_comm_infos.get(self._h, {}))
+
+    info = property(Get_info, Set_info, doc="Info hints.")
+
     def Create(self, group):
         """Create communicator from group (collective over this communicator)."""
         members = group._members("MPI_Comm_create")
@@ -2087,7 +2316,8 @@ class Comm:
             IO: ANY_SOURCE,
             WTIME_IS_GLOBAL: 1,
             APPNUM: 0,
-            LASTUSEDCODE: ERR_LASTCODE,
+            # MPICH counts the classes a program added, not their codes.
+            LASTUSEDCODE: _DYNAMIC_ERROR | _user_error_classes if _user_error_classes else ERR_LASTCODE,
         }.get(keyval)
 
     def Get_name(self):
@@ -2753,6 +2983,9 @@ class Intercomm(Comm):
     __slots__ = ()
 
 
+# The hints `Set_info` gave each communicator, by handle.
+_comm_infos = {}
+
 COMM_NULL = Comm()
 COMM_SELF = Intracomm._of(_mpi.SELF)
 COMM_WORLD = Intracomm._of(_mpi.WORLD)
@@ -2844,18 +3077,78 @@ class Exception(RuntimeError):
     error_string = property(Get_error_string, doc="Error string.")
 
 
+# User-defined error classes and codes, numbered as MPICH numbers them: a
+# dynamic bit, the class's index in the low 8 bits, the code's index above.
+_DYNAMIC_ERROR = 0x40000000
+_user_error_strings = {}
+_user_error_classes = 0
+_user_error_codes = {}
+
+
 def Get_error_class(errorcode):
     """Convert an *error code* into an *error class*."""
     errorcode = _index(errorcode)
     if errorcode < 0:
         raise Exception(ERR_ARG)
+    if errorcode & _DYNAMIC_ERROR:
+        return errorcode & (_DYNAMIC_ERROR | 0xFF)
     # MPICH keeps the class in the low 7 bits of a code.
     return errorcode & 0x7F
 
 
 def Get_error_string(errorcode):
     """Return the *error string* for a given *error class* or *error code*."""
+    if _index(errorcode) in _user_error_strings:
+        return _user_error_strings[_index(errorcode)]
     return _ERROR_STRINGS.get(Get_error_class(errorcode), "Unknown error class")
+
+
+def Add_error_class():
+    """Add an *error class* to the known error classes."""
+    global _user_error_classes
+    _user_error_classes += 1
+    errorclass = _DYNAMIC_ERROR | _user_error_classes
+    _user_error_strings[errorclass] = ""
+    return errorclass
+
+
+def Add_error_code(errorclass):
+    """Add an *error code* to an *error class*."""
+    # MPICH takes any class here without checking it.
+    errorclass = _index(errorclass)
+    index = _user_error_codes.get(errorclass, 0) + 1
+    _user_error_codes[errorclass] = index
+    errorcode = _DYNAMIC_ERROR | (index << 8) | (errorclass & 0xFF)
+    _user_error_strings[errorcode] = ""
+    return errorcode
+
+
+def Add_error_string(errorcode, string):
+    """Associate an *error string* with an *error class* or *error code*."""
+    errorcode, string = _index(errorcode), str(string)
+    if errorcode not in _user_error_strings:
+        # MPICH's two checks: not a dynamic code, or not one it handed out.
+        line = 151 if errorcode & _DYNAMIC_ERROR else 137
+        raise _error(ERR_ARG,
+                     f"internal_Add_error_string(64)..: MPI_Add_error_string(errorcode={errorcode}, string={string})",
+                     f"MPIR_Add_error_string_impl({line}): Invalid error code {errorcode}")
+    _user_error_strings[errorcode] = string
+
+
+def Remove_error_class(errorclass):
+    """Remove an *error class* from the known error classes."""
+    # MPI 4.1, which the MPICH 4.0 this runtime reports itself as lacks.
+    raise NotImplementedError
+
+
+def Remove_error_code(errorcode):
+    """Remove an *error code* from the known error codes."""
+    raise NotImplementedError
+
+
+def Remove_error_string(errorcode):
+    """Remove *error string* association from *error class* or *error code*."""
+    raise NotImplementedError
 
 
 def _error(errorclass, call, detail):
@@ -2920,6 +3213,13 @@ def Is_thread_main():
 def Get_version():
     """Obtain the version number of the MPI standard supported."""
     return (VERSION, SUBVERSION)
+
+
+def Get_hw_resource_info():
+    """Obtain information about the hardware platform of the calling processor."""
+    # MPI 4.1. The MPICH 4.0 this runtime reports itself as lacks it, and
+    # mpi4py raises NotImplementedError there.
+    raise NotImplementedError
 
 
 def Get_library_version():
