@@ -54,18 +54,8 @@ impl Outcome {
 /// `cargo xtask conformance`: the table for `options`, exit status 0 even
 /// when files fail (it is a measurement).
 pub fn run(native: Native, options: &Options) -> Result<(), String> {
-    let mpiplay = build_mpiplay(native)?;
-    let tests = ensure_suite()?;
-    let files = select(&tests, &options.files)?;
     let started = Instant::now();
-    let mut table = BTreeMap::new();
-    for file in &files {
-        for &n in &options.ranks {
-            let outcome = run_file(&mpiplay, &tests, file, n)?;
-            eprintln!("conformance: {file} -n {n}: {}", summary(&outcome));
-            table.insert((file.clone(), n), outcome);
-        }
-    }
+    let table = run_files(native, &options.files, &options.ranks)?;
     let text = render(&table, &options.ranks, started.elapsed());
     print!("{text}");
     let out = util::checkout_target().join("conformance.md");
@@ -80,18 +70,13 @@ pub fn check_passing(native: Native) -> Result<(), String> {
     let text = std::fs::read_to_string(&list).map_err(|e| format!("reading {}: {e}", list.display()))?;
     let wanted: Vec<String> =
         text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
-    let mpiplay = build_mpiplay(native)?;
-    let tests = ensure_suite()?;
-    let files = select(&tests, &wanted)?;
     let mut failed = Vec::new();
-    for file in &files {
-        let outcome = run_file(&mpiplay, &tests, file, 2)?;
-        eprintln!("conformance: {file} -n 2: {}", summary(&outcome));
+    for ((file, _), outcome) in run_files(native, &wanted, &[2])? {
         if !outcome.passed() {
             for p in &outcome.problems {
                 eprintln!("    {p}");
             }
-            failed.push(file.clone());
+            failed.push(file);
         }
     }
     if failed.is_empty() {
@@ -99,6 +84,22 @@ pub fn check_passing(native: Native) -> Result<(), String> {
     } else {
         Err(format!("mpi4py test files that passed before fail now at 2 ranks: {}", failed.join(", ")))
     }
+}
+
+/// Each of `names` (all files when empty) at each rank count, reporting
+/// each outcome as it comes.
+fn run_files(native: Native, names: &[String], ranks: &[u32]) -> Result<BTreeMap<(String, u32), Outcome>, String> {
+    let mpiplay = build_mpiplay(native)?;
+    let tests = ensure_suite()?;
+    let mut table = BTreeMap::new();
+    for file in select(&tests, names)? {
+        for &n in ranks {
+            let outcome = run_file(&mpiplay, &tests, &file, n)?;
+            eprintln!("conformance: {file} -n {n}: {}", summary(&outcome));
+            table.insert((file.clone(), n), outcome);
+        }
+    }
+    Ok(table)
 }
 
 /// The debug `mpiplay`, built as `cargo test --workspace` builds it (the same

@@ -171,13 +171,7 @@ pub fn binary(op: BinOp, ct: DType, a: &Column, b: &Column) -> Result<Column> {
 /// general path, which gives the same values.
 pub fn float64_arith_bytes(op: BinOp, x: &[u8], y: &[u8]) -> Option<Vec<u8>> {
     const W: usize = std::mem::size_of::<f64>();
-    let f: fn(f64, f64) -> f64 = match op {
-        BinOp::Add => |p, q| p + q,
-        BinOp::Sub => |p, q| p - q,
-        BinOp::Mul => |p, q| p * q,
-        BinOp::TrueDiv => |p, q| p / q,
-        _ => return None,
-    };
+    let f = float_arith(op)?;
     let read = |b: &[u8]| f64::from_ne_bytes(b.try_into().expect("8-byte chunk"));
     let (nx, ny) = (x.len() / W, y.len() / W);
     if x.len() % W != 0 || y.len() % W != 0 {
@@ -394,13 +388,24 @@ pub fn float_divmod(a: f64, b: f64) -> (f64, f64) {
     (floordiv, m)
 }
 
+/// The float loop of `+ - * /`, shared by the general path and the
+/// one-pass float64 path so that both compute alike.
+fn float_arith(op: BinOp) -> Option<fn(f64, f64) -> f64> {
+    Some(match op {
+        BinOp::Add => |p, q| p + q,
+        BinOp::Sub => |p, q| p - q,
+        BinOp::Mul => |p, q| p * q,
+        BinOp::TrueDiv => |p, q| p / q,
+        _ => return None,
+    })
+}
+
 fn float_op(op: BinOp, x: &[f64], y: &[f64]) -> Vec<f64> {
     use BinOp::*;
+    if let Some(f) = float_arith(op) {
+        return zip(x, y, f);
+    }
     match op {
-        Add => zip(x, y, |p, q| p + q),
-        Sub => zip(x, y, |p, q| p - q),
-        Mul => zip(x, y, |p, q| p * q),
-        TrueDiv => zip(x, y, |p, q| p / q),
         FloorDiv => zip(x, y, |p, q| float_divmod(p, q).0),
         Mod => zip(x, y, |p, q| float_divmod(p, q).1),
         Pow => zip(x, y, libc_math::pow),

@@ -330,10 +330,10 @@ def arange(start, stop=None, step=None, dtype=None, like=None):
         n = len(range(operator.index(start), operator.index(stop), operator.index(step)))
         if d.kind in "iuf":
             return _numpy.arange(A.ndarray, operator.index(start), operator.index(step), n, d.name)
-        values = list(range(operator.index(start), operator.index(start) + n * operator.index(step),
-                            operator.index(step)))
-        return _numpy.from_values(A.ndarray, values, d.name, [n]) if d.kind in "iu" else \
-            _numpy.from_values(A.ndarray, [float(v) for v in values], d.name, [n])
+        # bool and complex: from the values, as floats.
+        values = range(operator.index(start), operator.index(start) + n * operator.index(step),
+                       operator.index(step))
+        return _numpy.from_values(A.ndarray, [float(v) for v in values], d.name, [n])
     # NumPy's length, and the first two values whose difference steps the rest.
     start, stop, step = float(start), float(stop), float(step)
     n = math.ceil((stop - start) / step)

@@ -3098,8 +3098,9 @@ def Get_error_class(errorcode):
 
 def Get_error_string(errorcode):
     """Return the *error string* for a given *error class* or *error code*."""
-    if _index(errorcode) in _user_error_strings:
-        return _user_error_strings[_index(errorcode)]
+    errorcode = _index(errorcode)
+    if errorcode in _user_error_strings:
+        return _user_error_strings[errorcode]
     return _ERROR_STRINGS.get(Get_error_class(errorcode), "Unknown error class")
 
 
