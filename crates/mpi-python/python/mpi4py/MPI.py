@@ -31,6 +31,7 @@ from pickle import dumps as _pickle_dumps
 from pickle import loads as _pickle_loads
 
 from mpi4py import rc as _rc
+from mpi4py import _typemap
 
 # ---------------------------------------------------------------------------
 # Constants
@@ -382,19 +383,46 @@ _NATIVE_CODE = {
 
 _datatype_ids = iter(range(1, 1 << 30))
 
+# MAXLOC/MINLOC pairs: the value's size by struct code, and where MPICH
+# puts the true upper bound when it is not the pair's size.
+_PAIR_VALUE_SIZE = {"h": 2, "i": 4, "l": 8, "f": 4, "d": 8, "g": 16}
+_PAIR_TRUE_UB = {"hi": 8, "gi": 20}
+
+# Every datatype handle made so far, for `Datatype.fromhandle`.
+_DATATYPE_BY_HANDLE = {}
+
+# MPI_COMBINER_* by the names `Datatype.decode` gives them.
+_COMBINER_NAMES = {
+    1: "NAMED", 2: "DUP", 3: "CONTIGUOUS", 4: "VECTOR", 6: "HVECTOR",
+    7: "INDEXED", 9: "HINDEXED", 10: "INDEXED_BLOCK", 19: "HINDEXED_BLOCK",
+    12: "STRUCT", 13: "SUBARRAY", 14: "DARRAY", 18: "RESIZED",
+    15: "F90_REAL", 16: "F90_COMPLEX", 17: "F90_INTEGER",
+}
+
+
+def _counts(values, argname, expected=None):
+    """A sequence of integers (mpi4py's getarray/chkarray)."""
+    if isinstance(values, int):
+        values = [values]
+    items = [_index(v) for v in values]
+    if expected is not None and len(items) != expected:
+        raise ValueError(f"expecting {expected} items, got {len(items)}")
+    return items
+
 
 class Datatype:
     """Datatype object."""
 
     __slots__ = ("_id", "_name", "_size", "_extent", "_char", "_str",
-                 "_kind", "_code", "_pair", "_named")
+                 "_kind", "_code", "_pair", "_named", "_layout", "_envelope",
+                 "_committed", "_predefined")
 
     def __new__(cls, datatype=None):
         return _new_handle(cls, datatype, Datatype, "datatype", DATATYPE_NULL)
 
     @classmethod
     def _make(cls, name, size, char=None, typestr=None, kind=None,
-              extent=None, pair=None, named=True):
+              extent=None, pair=None, named=True, align=None):
         self = object.__new__(cls)
         self._id = next(_datatype_ids)
         self._name = name
@@ -406,6 +434,51 @@ class Datatype:
         self._kind = "int" if kind == "uint" else kind
         self._pair = pair
         self._named = named
+        self._predefined = named
+        self._envelope = None
+        self._committed = True
+        if pair is not None:
+            # MAXLOC/MINLOC pairs: a C struct of the value and an int.
+            # Its bounds are MPICH's (whose true extent of MPI_SHORT_INT is 8).
+            value = _PAIR_VALUE_SIZE[pair[0]]
+            parts = [_typemap.basic(pair[0], value), _typemap.basic("i", 4)]
+            self._layout = _typemap.from_blocks(
+                [(0, 1, parts[0]), (value, 1, parts[1])], skip_empty=True,
+                bounds=(0, self._extent))
+            self._layout.true_ub = _PAIR_TRUE_UB.get(pair, size)
+        else:
+            if align is None and kind == "complex":
+                align = size // 2
+            self._layout = _typemap.basic(self._id, size, align)
+        _DATATYPE_BY_HANDLE[self._id] = self
+        return self
+
+    @classmethod
+    def _derived(cls, layout, combiner, ints=(), aints=(), counts=(), types=(),
+                 like=None, predefined=False):
+        """A new user datatype of `layout`, made by `combiner` from `types`
+        (kept as copies, so freeing the caller's handles leaves it intact)."""
+        self = object.__new__(cls)
+        self._id = next(_datatype_ids)
+        self._name = ""
+        self._layout = layout
+        self._size = layout.size
+        self._extent = layout.extent
+        self._char = self._str = None
+        # MPICH's predefined operations take predefined datatypes only: a
+        # user type has no element kind they accept (MPI_ERR_OP).
+        self._kind = self._code = self._pair = None
+        if like is not None:
+            # What a duplicate or a Fortran type keeps of its original's codes.
+            self._char, self._str = like._char, like._str
+            if predefined:
+                self._kind, self._code, self._pair = like._kind, like._code, like._pair
+        self._named = False
+        self._predefined = predefined
+        self._envelope = (combiner, list(ints), list(aints), list(counts),
+                          [Datatype(t) for t in types])
+        self._committed = predefined
+        _DATATYPE_BY_HANDLE[self._id] = self
         return self
 
     def __eq__(self, other):
@@ -425,71 +498,462 @@ class Datatype:
 
     def __reduce__(self):
         if self._named or self._id == 0:
-            return _DATATYPE_NAMES[self._id]
-        raise ValueError(f"cannot serialize '{__name__}.Datatype' instance")
+            name = _DATATYPE_NAMES[self._id]
+            if globals()[name] is self:
+                return name
+            return (Datatype, (globals()[name],))
+        basetype, combiner, params = self.decode()
+        return (_datatype_create, (basetype, combiner, params, True))
+
+    @property
+    def handle(self):
+        """MPI handle."""
+        return self._id
+
+    @classmethod
+    def fromhandle(cls, handle):
+        """Create object from MPI handle."""
+        try:
+            return Datatype(_DATATYPE_BY_HANDLE[_index(handle)])
+        except KeyError:
+            raise ValueError(f"invalid datatype handle {handle}") from None
+
+    def free(self):
+        """Call `Free` if not null or predefined."""
+        if self and not self._predefined:
+            self.Free()
+
+    def _live(self, call):
+        if self._id == 0:
+            raise _error(ERR_TYPE, call, "Datatype for argument datatype is a null datatype")
 
     # Size and extent
     # ---------------
 
     def Get_size(self):
         """Return the number of bytes occupied by entries in the datatype."""
+        self._live("internal_Type_size_c")
         return self._size
 
     def Get_extent(self):
         """Return lower bound and extent of datatype."""
-        return (0, self._extent)
+        self._live("internal_Type_get_extent_c")
+        return (self._layout.lb, self._extent)
 
     def Get_true_extent(self):
         """Return the true lower bound and extent of a datatype."""
-        return (0, self._size)
+        self._live("internal_Type_get_true_extent_c")
+        layout = self._layout
+        return (layout.true_lb, layout.true_ub - layout.true_lb)
 
-    size = property(Get_size, doc="Size (in bytes).")
+    size = property(lambda self: self.Get_size(), doc="Size (in bytes).")
     extent = property(lambda self: self._extent, doc="Extent.")
-    lb = property(lambda self: 0, doc="Lower bound.")
-    ub = property(lambda self: self._extent, doc="Upper bound.")
-    true_extent = property(lambda self: self._size, doc="True extent.")
-    true_lb = property(lambda self: 0, doc="True lower bound.")
-    true_ub = property(lambda self: self._size, doc="True upper bound.")
+    lb = property(lambda self: self._layout.lb, doc="Lower bound.")
+    ub = property(lambda self: self._layout.ub, doc="Upper bound.")
+    true_extent = property(lambda self: self.Get_true_extent()[1], doc="True extent.")
+    true_lb = property(lambda self: self._layout.true_lb, doc="True lower bound.")
+    true_ub = property(lambda self: self._layout.true_ub, doc="True upper bound.")
 
     # Constructors
     # ------------
 
+    def _checked(self, call):
+        self._live(call)
+        return self._layout
+
     def Dup(self):
         """Duplicate a datatype."""
-        new = Datatype(self)
-        new._id = next(_datatype_ids)
-        new._name = ""
-        new._named = False
+        layout = self._checked("internal_Type_dup")
+        new = Datatype._derived(layout, COMBINER_DUP, types=[self], like=self)
+        new._committed = self._committed
         return new
 
     Create_dup = Dup
 
+    @staticmethod
+    def _counted(call, *values):
+        """MPICH's check of counts and block lengths: none negative."""
+        for value in values:
+            if value < 0:
+                raise _error(ERR_COUNT, call, f"Negative count, value is {value}")
+
     def Create_contiguous(self, count):
         """Create a contiguous datatype."""
+        count = _index(count)
         if count < 0:
             raise _error(ERR_COUNT, "MPI_Type_contiguous", f"Negative count, value is {count}")
-        new = self.Dup()
-        new._size = self._size * count
-        new._extent = self._extent * count
-        new._char = new._str = None
-        new._pair = None
+        layout = _typemap.contiguous(self._checked("MPI_Type_contiguous"), count)
+        return Datatype._derived(layout, COMBINER_CONTIGUOUS, counts=[count], types=[self])
+
+    def Create_vector(self, count, blocklength, stride):
+        """Create a vector (strided) datatype."""
+        count, blocklength, stride = _index(count), _index(blocklength), _index(stride)
+        old = self._checked("MPI_Type_vector")
+        self._counted("MPI_Type_vector", count, blocklength)
+        layout = _typemap.hvector(old, count, blocklength, stride * old.extent)
+        return Datatype._derived(layout, COMBINER_VECTOR,
+                                 counts=[count, blocklength, stride], types=[self])
+
+    def Create_hvector(self, count, blocklength, stride):
+        """Create a vector (strided) datatype with stride in bytes."""
+        count, blocklength, stride = _index(count), _index(blocklength), _index(stride)
+        self._counted("MPI_Type_create_hvector", count, blocklength)
+        layout = _typemap.hvector(self._checked("MPI_Type_create_hvector"), count, blocklength, stride)
+        return Datatype._derived(layout, COMBINER_HVECTOR,
+                                 counts=[count, blocklength, stride], types=[self])
+
+    def Create_indexed(self, blocklengths, displacements):
+        """Create an indexed datatype."""
+        blocklengths = _counts(blocklengths, "blocklengths")
+        displacements = _counts(displacements, "displacements", len(blocklengths))
+        old = self._checked("MPI_Type_indexed")
+        self._counted("MPI_Type_indexed", *blocklengths)
+        layout = _typemap.hindexed(old, blocklengths, [d * old.extent for d in displacements])
+        return Datatype._derived(layout, COMBINER_INDEXED, types=[self],
+                                 counts=[len(blocklengths), *blocklengths, *displacements])
+
+    def Create_hindexed(self, blocklengths, displacements):
+        """Create an indexed datatype with displacements in bytes."""
+        blocklengths = _counts(blocklengths, "blocklengths")
+        displacements = _counts(displacements, "displacements", len(blocklengths))
+        self._counted("MPI_Type_create_hindexed", *blocklengths)
+        layout = _typemap.hindexed(self._checked("MPI_Type_create_hindexed"), blocklengths, displacements)
+        return Datatype._derived(layout, COMBINER_HINDEXED, types=[self],
+                                 counts=[len(blocklengths), *blocklengths, *displacements])
+
+    def Create_indexed_block(self, blocklength, displacements):
+        """Create an indexed datatype with constant-sized blocks."""
+        blocklength = _index(blocklength)
+        displacements = _counts(displacements, "displacements")
+        old = self._checked("MPI_Type_create_indexed_block")
+        self._counted("MPI_Type_create_indexed_block", blocklength)
+        layout = _typemap.hindexed_block(old, blocklength, [d * old.extent for d in displacements])
+        return Datatype._derived(layout, COMBINER_INDEXED_BLOCK, types=[self],
+                                 counts=[len(displacements), blocklength, *displacements])
+
+    def Create_hindexed_block(self, blocklength, displacements):
+        """Create an indexed datatype with constant-sized blocks, displacements in bytes."""
+        blocklength = _index(blocklength)
+        displacements = _counts(displacements, "displacements")
+        self._counted("MPI_Type_create_hindexed_block", blocklength)
+        layout = _typemap.hindexed_block(self._checked("MPI_Type_create_hindexed_block"),
+                                         blocklength, displacements)
+        return Datatype._derived(layout, COMBINER_HINDEXED_BLOCK, types=[self],
+                                 counts=[len(displacements), blocklength, *displacements])
+
+    @classmethod
+    def Create_struct(cls, blocklengths, displacements, datatypes):
+        """Create a general composite (struct) datatype."""
+        blocklengths = _counts(blocklengths, "blocklengths")
+        displacements = _counts(displacements, "displacements", len(blocklengths))
+        datatypes = list(datatypes)
+        if len(datatypes) != len(blocklengths):
+            raise ValueError(f"expecting {len(blocklengths)} items, got {len(datatypes)}")
+        for t in datatypes:
+            if not isinstance(t, Datatype):
+                raise TypeError(f"expected Datatype, got {type(t).__name__}")
+            t._live("MPI_Type_create_struct")
+        Datatype._counted("MPI_Type_create_struct", *blocklengths)
+        layout = _typemap.struct(blocklengths, displacements, [t._layout for t in datatypes])
+        return Datatype._derived(layout, COMBINER_STRUCT, types=datatypes,
+                                 counts=[len(blocklengths), *blocklengths, *displacements])
+
+    def Create_subarray(self, sizes, subsizes, starts, order=ORDER_C):
+        """Create a datatype for a subarray of a multidimensional array."""
+        sizes = _counts(sizes, "sizes")
+        subsizes = _counts(subsizes, "subsizes", len(sizes))
+        starts = _counts(starts, "starts", len(sizes))
+        order = _index(order)
+        call = "MPI_Type_create_subarray"
+        old = self._checked(call)
+        for n, (size, sub, start) in enumerate(zip(sizes, subsizes, starts)):
+            if size <= 0:
+                raise _error(ERR_ARG, call, f"Invalid value in array_of_sizes[{n}]={size}")
+            if sub <= 0 or sub > size:
+                raise _error(ERR_ARG, call, f"Invalid value in array_of_subsizes[{n}]={sub}")
+            if start < 0 or start > size - sub:
+                raise _error(ERR_ARG, call, f"Invalid value in array_of_starts[{n}]={start}")
+        if order not in (ORDER_C, ORDER_FORTRAN):
+            raise _error(ERR_ARG, call, f"Invalid order argument {order}")
+        layout = _typemap.subarray(old, sizes, subsizes, starts, order == ORDER_FORTRAN)
+        return Datatype._derived(layout, COMBINER_SUBARRAY, types=[self],
+                                 ints=[len(sizes), order], counts=[*sizes, *subsizes, *starts])
+
+    def Create_darray(self, size, rank, gsizes, distribs, dargs, psizes, order=ORDER_C):
+        """Create a datatype for a distributed array on a Cartesian process grid."""
+        size, rank, order = _index(size), _index(rank), _index(order)
+        gsizes = _counts(gsizes, "gsizes")
+        ndims = len(gsizes)
+        distribs = _counts(distribs, "distribs", ndims)
+        dargs = _counts(dargs, "dargs", ndims)
+        psizes = _counts(psizes, "psizes", ndims)
+        call = "MPI_Type_create_darray"
+        old = self._checked(call)
+        grid = 1
+        for p in psizes:
+            grid *= p
+        if grid != size:
+            raise _error(ERR_ARG, call, f"Invalid argument, product of psizes {grid} is not size {size}")
+        if not 0 <= rank < size:
+            raise _error(ERR_ARG, call, f"Invalid rank {rank}")
+        if order not in (ORDER_C, ORDER_FORTRAN):
+            raise _error(ERR_ARG, call, f"Invalid order argument {order}")
+        for g, dist, darg, p in zip(gsizes, distribs, dargs, psizes):
+            if dist == DISTRIBUTE_BLOCK and darg != DISTRIBUTE_DFLT_DARG and darg * p < g:
+                raise _error(ERR_ARG, call,
+                             f"m * nprocs is {darg * p} but must equal the array size {g} "
+                             f"and is not valid for block(m) distr")
+        layout = _typemap.darray(old, size, rank, gsizes, distribs, dargs, psizes,
+                                 order == ORDER_FORTRAN)
+        return Datatype._derived(layout, COMBINER_DARRAY, types=[self], counts=gsizes,
+                                 ints=[size, rank, ndims, *distribs, *dargs, *psizes, order])
+
+    def Create_resized(self, lb, extent):
+        """Create a datatype with a new lower bound and extent."""
+        lb, extent = _index(lb), _index(extent)
+        layout = _typemap.resized(self._checked("MPI_Type_create_resized"), lb, extent)
+        return Datatype._derived(layout, COMBINER_RESIZED, counts=[lb, extent], types=[self])
+
+    Resized = Create_resized
+
+    @classmethod
+    def Get_value_index(cls, value, index):
+        """Return a predefined type for a (value, index) pair, or the null datatype."""
+        for t in (value, index):
+            if not isinstance(t, Datatype):
+                raise TypeError(f"expected Datatype, got {type(t).__name__}")
+            t._live("MPI_Type_get_value_index")
+        if index != INT:
+            return DATATYPE_NULL
+        return _VALUE_INDEX.get(value._id, DATATYPE_NULL)
+
+    @classmethod
+    def _fortran(cls, typechar, typestr, size, combiner, ints):
+        base = _typedict[typechar]
+        new = cls._derived(base._layout, combiner, ints=ints, like=base, predefined=True)
+        new._str = typestr
         return new
+
+    @classmethod
+    def Create_f90_integer(cls, r):
+        """Return a bounded integer datatype."""
+        r = _index(r)
+        for digits, size in ((2, 1), (4, 2), (9, 4), (18, 8)):
+            if r <= digits:
+                return cls._fortran(_INT_BY_SIZE[True, size]._char, f"i{size}", size,
+                                    COMBINER_F90_INTEGER, [r])
+        raise _error(ERR_OTHER, f" MPI_Type_create_f90_int (range={r})",
+                     f" No integer type with {r} digits of range is available")
+
+    @classmethod
+    def _f90_float(cls, p, r, kind, combiner, call):
+        p, r = _index(p), _index(r)
+        for digits, exponent, size in ((6, 37, 4), (15, 307, 8)):
+            if p <= digits and r <= exponent:
+                if kind == "f":
+                    return cls._fortran("f" if size == 4 else "d", f"f{size}", size, combiner, [p, r])
+                return cls._fortran("F" if size == 4 else "D", f"c{2 * size}", 2 * size, combiner, [p, r])
+        raise _error(ERR_OTHER, f"{call} (precision={p}, range={r})",
+                     f" No real type with both {p} digits of precision and "
+                     f"an exponent range of {r} is available")
+
+    @classmethod
+    def Create_f90_real(cls, p, r):
+        """Return a bounded real datatype."""
+        return cls._f90_float(p, r, "f", COMBINER_F90_REAL, "MPI_Type_create_f90_real")
+
+    @classmethod
+    def Create_f90_complex(cls, p, r):
+        """Return a bounded complex datatype."""
+        return cls._f90_float(p, r, "c", COMBINER_F90_COMPLEX, "MPI_Type_create_f90_complex")
+
+    @classmethod
+    def Match_size(cls, typeclass, size):
+        """Find a datatype matching a specified size in bytes."""
+        typeclass, size = _index(typeclass), _index(size)
+        names = {
+            TYPECLASS_INTEGER: ("INTEGER", {1: INTEGER1, 2: INTEGER2, 4: INTEGER4, 8: INTEGER8}),
+            TYPECLASS_REAL: ("REAL", {4: REAL4, 8: REAL8, 16: REAL16}),
+            TYPECLASS_COMPLEX: ("COMPLEX", {8: COMPLEX8, 16: COMPLEX16, 32: COMPLEX32}),
+            TYPECLASS_LOGICAL: ("LOGICAL", {4: LOGICAL}),
+        }
+        if typeclass not in names:
+            raise _error(ERR_ARG, f"internal_Type_match_size(65)..: MPI_Type_match_size(typeclass={typeclass}, size={size})",
+                         f"Invalid typeclass {typeclass}")
+        name, table = names[typeclass]
+        if size not in table:
+            raise _error(
+                ERR_ARG,
+                f"internal_Type_match_size(65)..: MPI_Type_match_size(typeclass={typeclass}, size={size})",
+                f"MPIR_Type_match_size_impl(367): No MPI datatype available for typeclass "
+                f"MPI_TYPECLASS_{name} and size {size}")
+        return table[size]
 
     def Commit(self):
         """Commit the datatype."""
+        self._live("MPI_Type_commit")
+        self._committed = True
         return self
 
     def Free(self):
         """Free the datatype."""
-        if self._named:
+        if self._predefined and self._envelope is None or self._id == 0:
             raise _error(ERR_TYPE, "MPI_Type_free", "Cannot free permanent data type")
         for slot in Datatype.__slots__:
             setattr(self, slot, getattr(DATATYPE_NULL, slot))
 
-    def free(self):
-        """Call `Free` if not null or predefined."""
-        if self and not self._named:
-            self.Free()
+    # Decoding
+    # --------
+
+    def Get_envelope(self):
+        """Return the number of input arguments used to create a datatype."""
+        self._live("internal_Type_get_envelope_c(237): MPI_Type_get_envelope_c(MPI_DATATYPE_NULL)")
+        if self._envelope is None:
+            return (0, 0, 0, 0, COMBINER_NAMED)
+        combiner, ints, aints, counts, types = self._envelope
+        return (len(ints), len(aints), len(counts), len(types), combiner)
+
+    envelope = property(Get_envelope, doc="Datatype envelope.")
+    combiner = property(lambda self: self.Get_envelope()[-1], doc="Datatype combiner.")
+
+    def Get_contents(self):
+        """Return the input arguments used to create a datatype."""
+        self._live("MPI_Type_get_contents_c")
+        if self._envelope is None:
+            raise _error(ERR_ARG, "MPI_Type_get_contents_c", "Invalid argument, datatype is a named datatype")
+        _combiner, ints, aints, counts, types = self._envelope
+        copies = [t if t._named else Datatype(t) for t in types]
+        return (list(ints), list(aints), list(counts), copies)
+
+    contents = property(Get_contents, doc="Datatype contents.")
+
+    def decode(self):
+        """Convenience method for decoding a datatype."""
+        combiner = self.Get_envelope()[-1]
+        if combiner == COMBINER_NAMED:
+            return (self, "NAMED", {})
+        i, _a, c, d = self.Get_contents()
+        params = {}
+        if combiner in (COMBINER_CONTIGUOUS,):
+            params = {"count": c[0]}
+        elif combiner in (COMBINER_VECTOR, COMBINER_HVECTOR):
+            params = {"count": c[0], "blocklength": c[1], "stride": c[2]}
+        elif combiner in (COMBINER_INDEXED, COMBINER_HINDEXED):
+            params = {"blocklengths": c[1:1 + c[0]], "displacements": c[1 + c[0]:1 + 2 * c[0]]}
+        elif combiner in (COMBINER_INDEXED_BLOCK, COMBINER_HINDEXED_BLOCK):
+            params = {"blocklength": c[1], "displacements": c[2:2 + c[0]]}
+        elif combiner == COMBINER_STRUCT:
+            params = {"blocklengths": c[1:1 + c[0]], "displacements": c[1 + c[0]:1 + 2 * c[0]],
+                      "datatypes": d}
+        elif combiner == COMBINER_SUBARRAY:
+            n = i[0]
+            params = {"sizes": c[:n], "subsizes": c[n:2 * n], "starts": c[2 * n:3 * n], "order": i[1]}
+        elif combiner == COMBINER_DARRAY:
+            n = i[2]
+            params = {"size": i[0], "rank": i[1], "gsizes": c[:n], "distribs": i[3:3 + n],
+                      "dargs": i[3 + n:3 + 2 * n], "psizes": i[3 + 2 * n:3 + 3 * n],
+                      "order": i[3 + 3 * n]}
+        elif combiner == COMBINER_RESIZED:
+            params = {"lb": c[0], "extent": c[1]}
+        elif combiner == COMBINER_F90_INTEGER:
+            params = {"r": i[0]}
+        elif combiner in (COMBINER_F90_REAL, COMBINER_F90_COMPLEX):
+            params = {"p": i[0], "r": i[1]}
+        oldtype = d[0] if len(d) == 1 else DATATYPE_NULL
+        return (oldtype, _COMBINER_NAMES[combiner], params)
+
+    @property
+    def is_named(self):
+        """Is a named datatype."""
+        return self.Get_envelope()[-1] == COMBINER_NAMED
+
+    @property
+    def is_predefined(self):
+        """Is a predefined datatype."""
+        return self._predefined or self._id == 0
+
+    # Pack and Unpack
+    # ---------------
+
+    def _pack_into(self, inbuf, outbuf, position, call, external=False):
+        self._live(call)
+        if not self._committed:
+            raise _error(ERR_TYPE, call, "Datatype has not been committed ")
+        source = memoryview(inbuf).cast("B") if not hasattr(inbuf, "_mpi_buffer") \
+            else inbuf._mpi_buffer(False)[0].cast("B")
+        out = _writable_bytes(outbuf)
+        position = _index(position)
+        extent = self._extent
+        count = len(source) // extent if extent > 0 else 0
+        view = _typed_view(source, self, count)
+        data = view.tobytes()
+        if external:
+            data = _external32(self, data, True)
+        if position < 0 or position + len(data) > len(out):
+            raise _error(ERR_TRUNCATE, call,
+                         f"Message truncated; {len(data)} bytes packed at {position} "
+                         f"but buffer size is {len(out)}")
+        out[position:position + len(data)] = data
+        return position + len(data)
+
+    def _unpack_from(self, inbuf, position, outbuf, call, external=False):
+        self._live(call)
+        if not self._committed:
+            raise _error(ERR_TYPE, call, "Datatype has not been committed ")
+        source = memoryview(inbuf).cast("B") if not hasattr(inbuf, "_mpi_buffer") \
+            else inbuf._mpi_buffer(False)[0].cast("B")
+        out = _writable_bytes(outbuf)
+        position = _index(position)
+        extent = self._extent
+        count = len(out) // extent if extent > 0 else 0
+        view = _typed_view(out, self, count)
+        nbytes = len(view) if not external else self.Pack_external_size("external32", count)
+        if position < 0 or position + nbytes > len(source):
+            raise _error(ERR_TRUNCATE, call,
+                         f"Message truncated; {nbytes} bytes to unpack at {position} "
+                         f"but buffer size is {len(source)}")
+        data = source[position:position + nbytes].tobytes()
+        if external:
+            data = _external32(self, data, False)
+        view[:len(view)] = data
+        return position + nbytes
+
+    def Pack(self, inbuf, outbuf, position, comm):
+        """Pack into contiguous memory according to datatype."""
+        return self._pack_into(inbuf, outbuf, position, "MPI_Pack_c")
+
+    def Unpack(self, inbuf, position, outbuf, comm):
+        """Unpack from contiguous memory according to datatype."""
+        return self._unpack_from(inbuf, position, outbuf, "MPI_Unpack_c")
+
+    def Pack_size(self, count, comm):
+        """Determine the amount of space needed to pack a message."""
+        count = _index(count)
+        call = f"internal_Pack_size_c: MPI_Pack_size_c(incount={count})"
+        self._live(call)
+        if not self._committed:
+            raise _error(ERR_TYPE, call, "Datatype has not been committed ")
+        return count * self._size
+
+    def Pack_external(self, datarep, inbuf, outbuf, position):
+        """Pack into contiguous memory according to datatype (external32)."""
+        str(datarep)
+        return self._pack_into(inbuf, outbuf, position, "MPI_Pack_external_c", True)
+
+    def Unpack_external(self, datarep, inbuf, position, outbuf):
+        """Unpack from contiguous memory according to datatype (external32)."""
+        str(datarep)
+        return self._unpack_from(inbuf, position, outbuf, "MPI_Unpack_external_c", True)
+
+    def Pack_external_size(self, datarep, count):
+        """Determine the amount of space needed to pack a message (external32)."""
+        str(datarep)
+        count = _index(count)
+        self._live("MPI_Pack_external_size_c")
+        per = 0
+        for key, size, n in self._layout.elements():
+            per += n * _external_size(key, size)
+        return count * per
 
     # Names and codes
     # ---------------
@@ -504,43 +968,85 @@ class Datatype:
 
     name = property(Get_name, Set_name, doc="Print name.")
 
-    @property
-    def is_named(self):
-        """Is a named datatype."""
-        return self._named
-
-    @property
-    def is_predefined(self):
-        """Is a predefined datatype."""
-        return self._named or self._id == 0
-
     def tocode(self):
         """Get character code or type string from predefined MPI datatype."""
-        if self._char is None:
+        t = self
+        while t._envelope is not None and t._envelope[0] == COMBINER_DUP:
+            t = t._envelope[4][0]
+        if t._char is None or t._id == 0:
             raise ValueError("cannot map to character code or type string")
-        return self._char
+        if t._envelope is not None or t._id in _CODE_IS_TYPESTR:
+            return t._str
+        return t._char
 
     @classmethod
     def fromcode(cls, code):
         """Get predefined MPI datatype from character code or type string."""
-        return _lookup_datatype(code)
+        try:
+            return _typedict[code]
+        except KeyError:
+            raise ValueError(f"cannot map code {code!r} to MPI datatype") from None
 
     @property
     def typechar(self):
         """Character code."""
-        return self.tocode()
+        if self._id == 0:
+            return ""
+        return self._char if self._char is not None else "V"
 
     @property
     def typestr(self):
         """Type string."""
-        if self._str is None:
-            raise ValueError("cannot map to character code or type string")
-        return self._str
+        if self._id == 0:
+            return ""
+        return self._str if self._str is not None else f"V{self._extent}"
 
-    @property
-    def handle(self):
-        """MPI handle."""
-        return self._id
+
+def _datatype_create(datatype, combiner, params, free=False):
+    """Create datatype from base datatype, combiner name, and parameters
+    (what unpickling a derived datatype calls)."""
+    datatypes = params.get("datatypes", [datatype])
+    try:
+        factory = getattr(datatype, f"Create_{combiner.lower()}")
+        return factory(**params).Commit()
+    finally:
+        if free:
+            for t in datatypes:
+                t.free()
+
+
+def _datatype_decode(datatype, mark=False):
+    """Decode datatype to base datatype, combiner name, and parameters."""
+    return datatype.decode()
+
+
+def _writable_bytes(buf):
+    if hasattr(buf, "_mpi_buffer"):
+        return buf._mpi_buffer(True)[0].cast("B")
+    view = memoryview(buf)
+    if view.readonly:
+        raise BufferError("Object is not writable.")
+    return view.cast("B")
+
+
+def _typed_view(mem, dtype, count, origin=0):
+    """`count` instances of `dtype` in the byte view `mem` from `origin`: the
+    bytes as they are for a dense type, else a packing view. Refuses what
+    would reach outside the buffer (MPI would read or write there)."""
+    layout = dtype._layout
+    if dtype._envelope is None or layout.dense:
+        nbytes = count * dtype._size
+        if origin + nbytes > len(mem):
+            raise ValueError(f"message: buffer too small: {nbytes} bytes needed, {len(mem) - origin} given")
+        return mem[origin:origin + nbytes]
+    if count > 0 and layout.size > 0:
+        last = (count - 1) * layout.extent
+        low = origin + min(layout.true_lb, last + layout.true_lb)
+        high = origin + max(layout.true_ub, last + layout.true_ub)
+        if low < 0 or high > len(mem):
+            raise ValueError(
+                f"message: datatype reaches bytes {low} to {high} of a buffer of {len(mem)} bytes")
+    return _typemap.Packed(mem, origin, layout, count)
 
 
 def _predefined(name, size, char, typestr, kind, **extra):
@@ -551,13 +1057,15 @@ _LONG_SIZE = _struct.calcsize("l")
 
 DATATYPE_NULL = Datatype._make("MPI_DATATYPE_NULL", 0)
 DATATYPE_NULL._id = 0
-PACKED = _predefined("PACKED", 1, "B", "B", None)
+DATATYPE_NULL._committed = False
+_DATATYPE_BY_HANDLE[0] = _DATATYPE_BY_HANDLE.pop(1)
+PACKED = _predefined("PACKED", 1, "B", "u1", None)
 BYTE = _predefined("BYTE", 1, "B", "u1", "byte")
-AINT = _predefined("AINT", 8, "p", "p", "int")
-OFFSET = _predefined("OFFSET", 8, "p", "p", "int")
-COUNT = _predefined("COUNT", 8, "p", "p", "int")
+AINT = _predefined("AINT", 8, "p", "i8", "int")
+OFFSET = _predefined("OFFSET", 8, "p", "i8", "int")
+COUNT = _predefined("COUNT", 8, "p", "i8", "int")
 CHAR = _predefined("CHAR", 1, "c", "S1", "int")
-WCHAR = _predefined("WCHAR", 4, "U", "U", None)
+WCHAR = _predefined("WCHAR", 4, "U", "U1", None)
 SIGNED_CHAR = _predefined("SIGNED_CHAR", 1, "b", "i1", "int")
 SHORT = _predefined("SHORT", 2, "h", "i2", "int")
 INT = _predefined("INT", 4, "i", "i4", "int")
@@ -575,14 +1083,14 @@ C_BOOL = _predefined("C_BOOL", 1, "?", "b1", "bool")
 INT8_T = _predefined("INT8_T", 1, "b", "i1", "int")
 INT16_T = _predefined("INT16_T", 2, "h", "i2", "int")
 INT32_T = _predefined("INT32_T", 4, "i", "i4", "int")
-INT64_T = _predefined("INT64_T", 8, "q", "i8", "int")
+INT64_T = _predefined("INT64_T", 8, "l", "i8", "int")
 UINT8_T = _predefined("UINT8_T", 1, "B", "u1", "uint")
 UINT16_T = _predefined("UINT16_T", 2, "H", "u2", "uint")
 UINT32_T = _predefined("UINT32_T", 4, "I", "u4", "uint")
-UINT64_T = _predefined("UINT64_T", 8, "Q", "u8", "uint")
+UINT64_T = _predefined("UINT64_T", 8, "L", "u8", "uint")
 C_FLOAT_COMPLEX = _predefined("C_COMPLEX", 8, "F", "c8", "complex")
 C_DOUBLE_COMPLEX = _predefined("C_DOUBLE_COMPLEX", 16, "D", "c16", "complex")
-CXX_BOOL = _predefined("CXX_BOOL", 1, "?", "?", "bool")
+CXX_BOOL = _predefined("CXX_BOOL", 1, "?", "b1", "bool")
 C_LONG_DOUBLE_COMPLEX = _predefined("C_LONG_DOUBLE_COMPLEX", 32, "G", "c32", "complex")
 CXX_FLOAT_COMPLEX = _predefined("CXX_FLOAT_COMPLEX", 8, "F", "c8", "complex")
 CXX_DOUBLE_COMPLEX = _predefined("CXX_DOUBLE_COMPLEX", 16, "D", "c16", "complex")
@@ -597,16 +1105,16 @@ REAL = _predefined("REAL", 4, "f", "f4", "float")
 DOUBLE_PRECISION = _predefined("DOUBLE_PRECISION", 8, "d", "f8", "float")
 COMPLEX = _predefined("COMPLEX", 8, "F", "c8", "complex")
 DOUBLE_COMPLEX = _predefined("DOUBLE_COMPLEX", 16, "D", "c16", "complex")
-INTEGER1 = _predefined("INTEGER1", 1, "i1", "i1", "int")
-INTEGER2 = _predefined("INTEGER2", 2, "i2", "i2", "int")
-INTEGER4 = _predefined("INTEGER4", 4, "i4", "i4", "int")
-INTEGER8 = _predefined("INTEGER8", 8, "i8", "i8", "int")
-REAL4 = _predefined("REAL4", 4, "f4", "f4", "float")
-REAL8 = _predefined("REAL8", 8, "f8", "f8", "float")
-REAL16 = _predefined("REAL16", 16, "f16", "f16", "float")
-COMPLEX8 = _predefined("COMPLEX8", 8, "c8", "c8", "complex")
-COMPLEX16 = _predefined("COMPLEX16", 16, "c16", "c16", "complex")
-COMPLEX32 = _predefined("COMPLEX32", 32, "c32", "c32", "complex")
+INTEGER1 = _predefined("INTEGER1", 1, "b", "i1", "int")
+INTEGER2 = _predefined("INTEGER2", 2, "h", "i2", "int")
+INTEGER4 = _predefined("INTEGER4", 4, "i", "i4", "int")
+INTEGER8 = _predefined("INTEGER8", 8, "l", "i8", "int")
+REAL4 = _predefined("REAL4", 4, "f", "f4", "float")
+REAL8 = _predefined("REAL8", 8, "d", "f8", "float")
+REAL16 = _predefined("REAL16", 16, "g", "f16", "float")
+COMPLEX8 = _predefined("COMPLEX8", 8, "F", "c8", "complex")
+COMPLEX16 = _predefined("COMPLEX16", 16, "D", "c16", "complex")
+COMPLEX32 = _predefined("COMPLEX32", 32, "G", "c32", "complex")
 # Value-index pairs for MAXLOC and MINLOC, laid out as C structs.
 SHORT_INT = _predefined("SHORT_INT", 6, None, None, "pair", extent=8, pair="hi")
 TWOINT = _predefined("2INT", 8, None, None, "pair", pair="ii")
@@ -614,6 +1122,12 @@ LONG_INT = _predefined("LONG_INT", 12, None, None, "pair", extent=16, pair="li")
 FLOAT_INT = _predefined("FLOAT_INT", 8, None, None, "pair", pair="fi")
 DOUBLE_INT = _predefined("DOUBLE_INT", 12, None, None, "pair", extent=16, pair="di")
 LONG_DOUBLE_INT = _predefined("LONG_DOUBLE_INT", 20, None, None, "pair", extent=32, pair="gi")
+
+# `tocode` gives these types' type string rather than their character code.
+_CODE_IS_TYPESTR = {t._id for t in (
+    C_BOOL, INT8_T, INT16_T, INT32_T, INT64_T, UINT8_T, UINT16_T, UINT32_T, UINT64_T,
+    INTEGER1, INTEGER2, INTEGER4, INTEGER8, REAL4, REAL8, REAL16,
+    COMPLEX8, COMPLEX16, COMPLEX32)}
 
 # Types MPICH 4.0.2 does not provide: the null datatype, as in mpi4py there.
 BFLOAT16_T = COMPLEX4 = INTEGER16 = REAL2 = DATATYPE_NULL
@@ -634,26 +1148,29 @@ SINT32_T = INT32_T
 SINT64_T = INT64_T
 FLOAT32_T = FLOAT
 FLOAT64_T = DOUBLE
-F_BOOL = C_BOOL
-F_INT = INT
-F_FLOAT = FLOAT
-F_DOUBLE = DOUBLE
+F_BOOL = LOGICAL
+F_INT = INTEGER
+F_FLOAT = REAL
+F_DOUBLE = DOUBLE_PRECISION
 F_COMPLEX = F_FLOAT_COMPLEX = COMPLEX
 F_DOUBLE_COMPLEX = DOUBLE_COMPLEX
 
 # Buffer format characters and type strings -> datatype (mpi4py's _typedict).
 _typedict = {
-    "?": C_BOOL, "c": CHAR, "b": SIGNED_CHAR, "h": SHORT, "i": INT, "l": LONG,
-    "q": LONG_LONG, "B": UNSIGNED_CHAR, "H": UNSIGNED_SHORT, "I": UNSIGNED,
-    "L": UNSIGNED_LONG, "Q": UNSIGNED_LONG_LONG, "f": FLOAT, "d": DOUBLE,
-    "g": LONG_DOUBLE, "F": C_FLOAT_COMPLEX, "D": C_DOUBLE_COMPLEX,
-    "Zf": C_FLOAT_COMPLEX, "Zd": C_DOUBLE_COMPLEX,
+    "?": C_BOOL, "b1": C_BOOL, "c": CHAR, "S": CHAR, "S1": CHAR, "1s": CHAR, "a": CHAR,
+    "s": CHAR, "U": WCHAR, "U1": WCHAR, "w": WCHAR, "1w": WCHAR,
+    "b": SIGNED_CHAR, "h": SHORT, "i": INT, "l": LONG, "q": LONG_LONG,
+    "B": UNSIGNED_CHAR, "H": UNSIGNED_SHORT, "I": UNSIGNED, "L": UNSIGNED_LONG,
+    "Q": UNSIGNED_LONG_LONG, "e": FLOAT16_T, "f": FLOAT, "d": DOUBLE, "g": LONG_DOUBLE,
+    "F": C_FLOAT_COMPLEX, "D": C_DOUBLE_COMPLEX, "G": C_LONG_DOUBLE_COMPLEX,
+    "Zf": C_FLOAT_COMPLEX, "Zd": C_DOUBLE_COMPLEX, "Zg": C_LONG_DOUBLE_COMPLEX,
     "n": COUNT, "N": UNSIGNED_LONG, "p": AINT, "P": UNSIGNED_LONG,
     "i1": INT8_T, "i2": INT16_T, "i4": INT32_T, "i8": INT64_T,
-    "u1": UINT8_T, "u2": UINT16_T, "u4": UINT32_T, "u8": UINT64_T,
-    "f4": FLOAT, "f8": DOUBLE, "f16": LONG_DOUBLE, "c8": C_FLOAT_COMPLEX,
-    "c16": C_DOUBLE_COMPLEX, "b1": C_BOOL,
-    "a": CHAR, "s": CHAR, "S": CHAR, "S1": CHAR, "1s": CHAR,
+    "u1": UINT8_T, "u2": UINT16_T, "u4": UINT32_T, "u8": UINT64_T, "u": UINT16_T, "1u": UINT16_T,
+    "f2": FLOAT16_T, "f4": FLOAT, "f8": DOUBLE, "f16": LONG_DOUBLE,
+    "c8": C_FLOAT_COMPLEX, "c16": C_DOUBLE_COMPLEX, "c32": C_LONG_DOUBLE_COMPLEX,
+    # NumPy's datetime64 and timedelta64 travel as 64-bit integers.
+    "m": INT64_T, "m8": INT64_T, "M": INT64_T, "M8": INT64_T,
 }
 
 
@@ -669,6 +1186,95 @@ for _name, _value in list(globals().items()):
     if isinstance(_value, Datatype) and _value._id not in _DATATYPE_NAMES:
         _DATATYPE_NAMES[_value._id] = _name
 del _name, _value
+
+# Get_value_index: the predefined (value, int) pairs MPICH 4.0.2 has.
+_VALUE_INDEX = {
+    SHORT._id: SHORT_INT, INT._id: TWOINT, LONG._id: LONG_INT,
+    FLOAT._id: FLOAT_INT, DOUBLE._id: DOUBLE_INT, LONG_DOUBLE._id: LONG_DOUBLE_INT,
+}
+
+# external32 (Pack_external): each basic type's size there and how its
+# values convert, as MPICH 4.0.2 packs them: big-endian, C long as 4 bytes,
+# long double as IEEE binary128. Types MPICH gives no external32 size keep 0.
+_EXTERNAL32 = {}
+for _t, _rule in (
+    (CHAR, "B"), (SIGNED_CHAR, "b"), (UNSIGNED_CHAR, "B"), (BYTE, "B"), (PACKED, "B"),
+    (C_BOOL, "B"), (CXX_BOOL, "B"), (INT8_T, "b"), (UINT8_T, "B"), (CHARACTER, "B"),
+    (WCHAR, "H"), (SHORT, "h"), (UNSIGNED_SHORT, "H"), (INT16_T, "h"), (UINT16_T, "H"),
+    (INT, "i"), (UNSIGNED, "I"), (INT32_T, "i"), (UINT32_T, "I"), (INTEGER, "i"), (LOGICAL, "i"),
+    (LONG, "l>i"), (UNSIGNED_LONG, "L>I"),
+    (LONG_LONG, "q"), (UNSIGNED_LONG_LONG, "Q"), (INT64_T, "q"), (UINT64_T, "Q"),
+    (AINT, "q"), (OFFSET, "q"), (COUNT, "q"),
+    (FLOAT, "f"), (DOUBLE, "d"), (REAL, "f"), (DOUBLE_PRECISION, "d"),
+    (C_FLOAT_COMPLEX, "ff"), (C_DOUBLE_COMPLEX, "dd"), (CXX_FLOAT_COMPLEX, "ff"),
+    (CXX_DOUBLE_COMPLEX, "dd"), (COMPLEX, "ff"), (DOUBLE_COMPLEX, "dd"),
+    (LONG_DOUBLE, "g"), (C_LONG_DOUBLE_COMPLEX, "gg"), (CXX_LONG_DOUBLE_COMPLEX, "gg"),
+    (INTEGER1, "b"), (INTEGER2, "h"), (INTEGER4, "i"), (INTEGER8, "q"),
+    (REAL4, "f"), (REAL8, "d"), (REAL16, "g"),
+    (COMPLEX8, "ff"), (COMPLEX16, "dd"), (COMPLEX32, "gg"),
+):
+    _EXTERNAL32[_t._id] = _rule
+del _t, _rule
+
+
+def _external_size(key, size):
+    rule = _EXTERNAL32.get(key)
+    if rule is None:
+        return 0
+    if ">" in rule:
+        return _struct.calcsize(rule.split(">")[1])
+    return sum(16 if c == "g" else _struct.calcsize(c) for c in rule)
+
+
+def _x87_to_quad(raw):
+    """An x86 80-bit extended float (16 bytes, little-endian) as IEEE binary128, big-endian."""
+    mantissa = int.from_bytes(raw[:8], "little")
+    sign_exp = int.from_bytes(raw[8:10], "little")
+    fraction = (mantissa & ((1 << 63) - 1)) << 49
+    return ((sign_exp << 112) | fraction).to_bytes(16, "big")
+
+
+def _quad_to_x87(raw):
+    bits = int.from_bytes(raw, "big")
+    sign_exp = bits >> 112
+    fraction = bits & ((1 << 112) - 1)
+    exponent = sign_exp & 0x7FFF
+    integer = 0 if exponent == 0 else 1 << 63
+    mantissa = integer | (fraction >> 49)
+    return mantissa.to_bytes(8, "little") + sign_exp.to_bytes(2, "little") + bytes(6)
+
+
+def _external32(dtype, data, to_external):
+    """Convert packed native bytes of `dtype` to external32, or back."""
+    out = bytearray()
+    position = 0
+    elements = dtype._layout.elements()
+    per = sum(n * _external_size(k, s) for k, s, n in elements)
+    native = dtype._size if to_external else per
+    if not native:
+        return bytes(out)
+    for _ in range(len(data) // native):
+        for key, size, n in elements:
+            rule = _EXTERNAL32.get(key)
+            for _k in range(n):
+                if rule is None:
+                    position += size if to_external else 0
+                    continue
+                native_fmt, _, ext_fmt = rule.partition(">")
+                ext_fmt = ext_fmt or native_fmt
+                if native_fmt in ("g", "gg"):
+                    for _half in native_fmt:
+                        if to_external:
+                            out += _x87_to_quad(data[position:position + 16])
+                        else:
+                            out += _quad_to_x87(data[position:position + 16])
+                        position += 16
+                    continue
+                src, dst = ("@" + native_fmt, ">" + ext_fmt) if to_external else (">" + ext_fmt, "@" + native_fmt)
+                step = _struct.calcsize(src)
+                out += _struct.pack(dst, *_struct.unpack(src, data[position:position + step]))
+                position += step
+    return bytes(out)
 
 
 def _lookup_datatype(key):
@@ -794,6 +1400,13 @@ def _message(msg, writable, blocks=0):
             count //= blocks
     else:
         count = 0
+    if dtype._envelope is not None and not dtype._layout.dense:
+        # A derived type with gaps (or bounds that are not its bytes): the
+        # message is its packed bytes, gathered from and scattered to the buffer.
+        if not dtype._committed:
+            raise _error(ERR_TYPE, "MPI message", "Datatype has not been committed ")
+        view = _typed_view(view, dtype, count * max(blocks, 1), offset)
+        return view, count * dtype._size, dtype
     nbytes = count * extent
     total = nbytes * blocks if blocks > 1 else nbytes
     if total > length:
@@ -837,7 +1450,9 @@ def _vector(msg, writable, size):
     else:
         buf = msg
     view, nbytes, dtype = _message([buf, dtype] if dtype is not None else buf, writable)
-    extent = dtype._extent
+    # Positions in the message: packed bytes (each entry `size` long) for a
+    # type with gaps, else the buffer's own (each entry `extent` apart).
+    extent = dtype._size if isinstance(view, _typemap.Packed) else dtype._extent
     if counts is None:
         entries = nbytes // extent if extent else 0
         if entries % size:
@@ -996,11 +1611,27 @@ class Status:
         count, rest = divmod(self._count, size)
         return UNDEFINED if rest else count
 
-    Get_elements = Get_count
+    def Get_elements(self, datatype):
+        """Get the number of basic elements in a status."""
+        if datatype._envelope is None:
+            return self.Get_count(datatype)
+        return _typemap.elements_in(datatype._layout, self._count)
 
     def Set_elements(self, datatype, count):
         """Set the number of elements in a status."""
-        self._count = _index(count) * datatype._size
+        count = _index(count)
+        if datatype._envelope is None:
+            self._count = count * datatype._size
+            return
+        items = datatype._layout.elements()
+        per = sum(n for _key, _size, n in items)
+        full, rest = divmod(count, per) if per else (0, 0)
+        nbytes = full * datatype._size
+        for _key, size, n in items:
+            take = min(n, rest)
+            nbytes += take * size
+            rest -= take
+        self._count = nbytes
 
     def Is_cancelled(self):
         """Test to see if a request was cancelled."""
@@ -2798,7 +3429,7 @@ class Comm:
         size = _mpi.size(h)
         me = _mpi.rank(h)
         view, nbytes, dtype = _message(recvbuf, True)
-        extent = dtype._extent
+        extent = dtype._size if isinstance(view, _typemap.Packed) else dtype._extent
         if recvcounts is None:
             recvcounts = _mpi.allgather(h, _struct.pack("@q", nbytes // extent))
             recvcounts = [_struct.unpack("@q", c)[0] for c in recvcounts]
@@ -3070,7 +3701,9 @@ class Exception(RuntimeError):
 
     def Get_error_string(self):
         """Error string."""
-        return Get_error_string(self.args[0])
+        # MPICH's code for a failed call carries the call's error stack.
+        message = getattr(self, "_message", None)
+        return message if message is not None else Get_error_string(self.args[0])
 
     error_code = property(Get_error_code, doc="Error code.")
     error_class = property(Get_error_class, doc="Error class.")
@@ -3230,8 +3863,13 @@ def Get_library_version():
 
 
 def get_vendor():
-    """Information about the underlying MPI implementation."""
-    return ("mpi-playground", (0, 1, 0))
+    """Information about the underlying MPI implementation.
+
+    The playground behaves as MPICH 4.0.2 does (names, sizes, error classes,
+    quirks), so code that adapts to its MPI, mpi4py's test suite among it,
+    should adapt as to that; `Get_library_version` says what runs.
+    """
+    return ("MPICH", (4, 0, 2))
 
 
 def Get_processor_name():
