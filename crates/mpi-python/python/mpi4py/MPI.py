@@ -1331,7 +1331,7 @@ def _message(msg, writable, blocks=0):
     if buf is None or buf is BOTTOM:
         if count:
             raise ValueError(f"message: buffer is None but count is {count}")
-        view = memoryview(b"")
+        view = memoryview(bytearray())
     elif hasattr(buf, "_mpi_buffer"):
         # A NumPy array: its memory in order (C or Fortran), and its type
         # code, as mpi4py reads arrays (through DLPack, with its errors).
@@ -1492,7 +1492,8 @@ def _store(view, data, call, source=ANY_SOURCE, tag=ANY_TAG):
     n = len(data)
     if n > len(view):
         raise _truncated(call, data, len(view), source, tag)
-    view[:n] = data
+    if n:
+        view[:n] = data
 
 
 # ---------------------------------------------------------------------------
@@ -1686,12 +1687,13 @@ class Request:
     reporting them), then the request becomes `REQUEST_NULL`.
     """
 
-    __slots__ = ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled")
+    # `_pid` and `_starter`: a persistent request's handle and how it starts.
+    __slots__ = ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled", "_pid", "_starter")
 
     def __new__(cls, request=None):
         self = object.__new__(cls)
         if request is None:
-            self._req = self._done = self._buf = None
+            self._req = self._done = self._buf = self._pid = self._starter = None
             self._kind = _SEND
             self._limit = 0
             self._cancelled = False
@@ -1709,6 +1711,8 @@ class Request:
             return NotImplemented
         if not self or not other:
             return not self and not other
+        if self._pid is not None or other._pid is not None:
+            return self._pid == other._pid
         return self is other or (self._req is not None and self._req == other._req)
 
     def __ne__(self, other):
@@ -1718,12 +1722,32 @@ class Request:
     __hash__ = None
 
     def __bool__(self):
-        return self._req is not None or self._done is not None
+        return self._req is not None or self._done is not None or self._pid is not None
 
     @property
     def handle(self):
         """MPI handle."""
+        if self._pid is not None:
+            return self._pid
         return 0 if self._req is None else self._req
+
+    @classmethod
+    def fromhandle(cls, handle):
+        """Create object from MPI handle."""
+        handle = _index(handle)
+        if handle == 0:
+            return cls()
+        persistent = _PERSISTENT.get(handle)
+        if persistent is None:
+            raise ValueError(f"invalid request handle {handle}")
+        return cls(persistent)
+
+    def toint(self):
+        """Translate object to integer."""
+        return self.handle
+
+    py2f = toint
+    fromint = f2py = fromhandle
 
     # Completion
     # ----------
@@ -1883,18 +1907,22 @@ class Request:
             return False, None
         return True, Request._waitall(requests, statuses)
 
+    def _active(self):
+        # Started and not yet reported (an inactive persistent request is not).
+        return self._req is not None or self._done is not None
+
     @staticmethod
     def _some(requests, statuses, block):
         requests = list(requests)
-        if not any(requests):
+        if not any(q._active() for q in requests):
             return None, None
-        ready = [i for i, q in enumerate(requests) if q and q._poll()]
+        ready = [i for i, q in enumerate(requests) if q._active() and q._poll()]
         if not ready and block:
             active = [i for i, q in enumerate(requests) if q._req is not None]
             k, done = _mpi.waitany([requests[i]._req for i in active])
             q = requests[active[k]]
             q._done, q._req = done, None
-            ready = [i for i, q in enumerate(requests) if q and q._poll()]
+            ready = [i for i, q in enumerate(requests) if q._active() and q._poll()]
         if statuses is not None and len(statuses) < len(ready) and isinstance(statuses, list):
             statuses += [Status() for _ in range(len(statuses), len(ready))]
         objects = []
@@ -2022,6 +2050,54 @@ def _request(req, kind, buf=None, limit=0):
 
 
 REQUEST_NULL = Request()
+
+
+class Prequest(Request):
+    """Persistent request handler.
+
+    Made inactive by `Comm.Send_init`, `Recv_init` and the other ``*_init``
+    methods; each `Start` begins the operation anew (reading the send buffer
+    then), and completing it makes the request inactive again, not null,
+    until it is freed.
+    """
+
+    __slots__ = ()
+
+    def Start(self):
+        """Initiate a request with a persistent request."""
+        if self._starter is None:
+            raise _error(ERR_REQUEST, "MPI_Start", "Invalid MPI_Request")
+        if self._active():
+            raise _error(ERR_REQUEST, "MPI_Start", "Request is already active")
+        self._req, self._kind, self._buf, self._limit = self._starter()
+        self._done = None
+        self._cancelled = False
+
+    @classmethod
+    def Startall(cls, requests):
+        """Start a collection of persistent requests."""
+        for request in requests:
+            request.Start()
+
+    def Free(self):
+        """Free a persistent request (a started operation still completes)."""
+        Request.Free(self)
+        _PERSISTENT.pop(self._pid, None)
+        self._starter = self._pid = None
+
+
+# Live persistent requests by handle (`Request.fromhandle`); numbered apart
+# from the native ids of ordinary requests.
+_PERSISTENT = {}
+_persistent_ids = iter(range(1 << 40, 1 << 62))
+
+
+def _persistent(starter):
+    request = Prequest()
+    request._starter = starter
+    request._pid = next(_persistent_ids)
+    _PERSISTENT[request._pid] = request
+    return request
 
 
 # ---------------------------------------------------------------------------
@@ -3197,6 +3273,45 @@ class Comm:
         view = _message(buf, True)[0] if source != PROC_NULL else None
         return _request(_mpi.irecv(self._h, source, tag), _BUFFER, view)
 
+    # Persistent requests: each Start begins the operation with the buffer's
+    # contents at that moment.
+
+    def _send_init(self, buf, dest, tag, sync, call):
+        h = self._h
+        _message(buf, False) if dest != PROC_NULL else None
+
+        def start():
+            data = _send_bytes(buf) if dest != PROC_NULL else b""
+            if call == "MPI_Bsend_init":
+                _check_bsend(data, call)
+            return _mpi.isend(h, data, dest, tag, sync), _SEND, None, 0
+        return _persistent(start)
+
+    def Send_init(self, buf, dest, tag=0):
+        """Create a persistent request for a standard send."""
+        return self._send_init(buf, dest, tag, False, "MPI_Send_init")
+
+    def Bsend_init(self, buf, dest, tag=0):
+        """Persistent request for a send in buffered mode."""
+        return self._send_init(buf, dest, tag, False, "MPI_Bsend_init")
+
+    def Ssend_init(self, buf, dest, tag=0):
+        """Persistent request for a send in synchronous mode."""
+        return self._send_init(buf, dest, tag, True, "MPI_Ssend_init")
+
+    def Rsend_init(self, buf, dest, tag=0):
+        """Persistent request for a send in ready mode."""
+        return self._send_init(buf, dest, tag, False, "MPI_Rsend_init")
+
+    def Recv_init(self, buf, source=ANY_SOURCE, tag=ANY_TAG):
+        """Create a persistent request for a receive."""
+        h = self._h
+        view = _message(buf, True)[0] if source != PROC_NULL else None
+
+        def start():
+            return _mpi.irecv(h, source, tag), _BUFFER, view, 0
+        return _persistent(start)
+
     def Probe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Blocking test for a message."""
         return self.probe(source, tag, status)
@@ -3303,7 +3418,8 @@ class Comm:
             view, nbytes, _ = _message(sendbuf, False, _mpi.size(h))
             parts = [view[i * nbytes:(i + 1) * nbytes].tobytes() for i in range(_mpi.size(h))]
         data = _mpi.scatter(h, parts, root)
-        if recvbuf is not IN_PLACE:
+        # A root's None receive buffer keeps its part where it is (as IN_PLACE).
+        if recvbuf is not IN_PLACE and not (recvbuf is None and parts is not None):
             _store(_message(recvbuf, True)[0], data, "MPI_Scatter")
 
     def Scatterv(self, sendbuf, recvbuf, root=0):
@@ -3314,7 +3430,8 @@ class Comm:
             view, blocks, _ = _vector(sendbuf, False, _mpi.size(h))
             parts = [view[start:start + n].tobytes() for start, n in blocks]
         data = _mpi.scatter(h, parts, root)
-        if recvbuf is not IN_PLACE:
+        # A root's None receive buffer keeps its part where it is (as IN_PLACE).
+        if recvbuf is not IN_PLACE and not (recvbuf is None and parts is not None):
             _store(_message(recvbuf, True)[0], data, "MPI_Scatterv")
 
     def Allgather(self, sendbuf, recvbuf):
@@ -3438,8 +3555,10 @@ class Comm:
         start = sum(recvcounts[:me]) * extent
         total = sum(recvcounts) * extent
         if sendbuf is IN_PLACE:
-            raise ValueError("Reduce_scatter with IN_PLACE is not supported by mpi-playground")
-        send, sbytes, dtype = _message(sendbuf, False)
+            # The input is the receive buffer's first sum(recvcounts) entries.
+            send, sbytes = view, nbytes
+        else:
+            send, sbytes, dtype = _message(sendbuf, False)
         if sbytes < total:
             raise ValueError(f"mismatch in send count {sbytes // extent} and receive counts {total // extent}")
         result = _mpi.allreduce(h, send[:total].tobytes(), _buffer_op(op, dtype, "MPI_Reduce_scatter"))
