@@ -235,6 +235,13 @@ pub(crate) mod _mpi {
         with_rank(|r| r.host.clock())
     }
 
+    /// The address of a buffer's first byte (`MPI.Get_address`): what a C
+    /// program's `&x` would be, for absolute displacements from MPI.BOTTOM.
+    #[pyfunction]
+    fn address(data: ArgBytesLike) -> usize {
+        data.borrow_buf().as_ptr() as usize
+    }
+
     #[pyfunction]
     fn processor_name() -> String {
         with_rank(|r| r.host.processor_name())

@@ -404,6 +404,12 @@ def _counts(values, argname, expected=None):
     """A sequence of integers (mpi4py's getarray/chkarray)."""
     if isinstance(values, int):
         values = [values]
+    try:
+        len(values)
+    except TypeError:
+        cls = type(values)
+        name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+        raise TypeError(f"object of type '{name}' has no len()") from None
     items = [_index(v) for v in values]
     if expected is not None and len(items) != expected:
         raise ValueError(f"expecting {expected} items, got {len(items)}")
@@ -1002,6 +1008,73 @@ class Datatype:
         return self._str if self._str is not None else f"V{self._extent}"
 
 
+class _AddressSpace:
+    """Memory addressed absolutely, from MPI.BOTTOM: the bytes of the buffers
+    whose address `Get_address` gave (the way a C program takes `&x` before
+    building a struct type of absolute displacements). An address in no such
+    buffer is refused, never dereferenced."""
+
+    LIMIT = 4096
+
+    def __init__(self):
+        self._buffers = {}
+
+    def register(self, address, view):
+        buffers = self._buffers
+        buffers.pop(address, None)
+        buffers[address] = view
+        while len(buffers) > self.LIMIT:
+            del buffers[next(iter(buffers))]
+
+    def _find(self, start, stop):
+        for base, view in reversed(self._buffers.items()):
+            if base <= start and stop <= base + len(view):
+                return view, start - base
+        raise ValueError(
+            f"message: bytes at address {start:#x} to {stop:#x} are in no buffer "
+            f"whose address MPI.Get_address gave")
+
+    def __getitem__(self, key):
+        view, offset = self._find(key.start, key.stop)
+        return view[offset:offset + key.stop - key.start]
+
+    def __setitem__(self, key, data):
+        view, offset = self._find(key.start, key.stop)
+        if view.readonly:
+            raise BufferError("Object is not writable.")
+        view[offset:offset + key.stop - key.start] = data
+
+
+_ADDRESSES = _AddressSpace()
+
+
+def Get_address(location):
+    """Get the address of a location in memory."""
+    if location is None or location is BOTTOM:
+        return 0
+    if hasattr(location, "_mpi_buffer"):
+        try:
+            view = location._mpi_buffer(True)[0]
+        except (BufferError, ValueError):
+            view = location._mpi_buffer(False)[0]
+    else:
+        view = memoryview(location)
+    view = view.cast("B") if view.ndim != 1 or view.format != "B" else view
+    address = _mpi.address(view)
+    _ADDRESSES.register(address, view)
+    return address
+
+
+def Aint_add(base, disp):
+    """Return the sum of base address and displacement."""
+    return _index(base) + _index(disp)
+
+
+def Aint_diff(addr1, addr2):
+    """Return the difference between absolute addresses."""
+    return _index(addr1) - _index(addr2)
+
+
 def _datatype_create(datatype, combiner, params, free=False):
     """Create datatype from base datatype, combiner name, and parameters
     (what unpickling a derived datatype calls)."""
@@ -1034,6 +1107,8 @@ def _typed_view(mem, dtype, count, origin=0):
     bytes as they are for a dense type, else a packing view. Refuses what
     would reach outside the buffer (MPI would read or write there)."""
     layout = dtype._layout
+    if mem is _ADDRESSES:
+        return _typemap.Packed(mem, origin, layout, count)
     if dtype._envelope is None or layout.dense:
         nbytes = count * dtype._size
         if origin + nbytes > len(mem):
@@ -1328,6 +1403,12 @@ def _message(msg, writable, blocks=0):
     else:
         buf = msg
     fmt = itemsize = None
+    if buf is BOTTOM and count and dtype is not None:
+        # Absolute displacements: the datatype says where the data is.
+        if not isinstance(dtype, Datatype):
+            dtype = _lookup_datatype(dtype)
+        count = _index(count)
+        return _typed_view(_ADDRESSES, dtype, count * max(blocks, 1)), count * dtype._size, dtype
     if buf is None or buf is BOTTOM:
         if count:
             raise ValueError(f"message: buffer is None but count is {count}")
@@ -1478,6 +1559,44 @@ def _vector(msg, writable, size):
         if start < 0 or n < 0 or start + n > len(view):
             raise ValueError(f"message: block of {n} bytes at {start} outside a buffer of {len(view)} bytes")
     return view, blocks, dtype
+
+
+def _vector_w(msg, writable, size):
+    """Resolve a general vector specification (Alltoallw): ``(buf, datatypes)``,
+    ``(buf, (counts, displs), datatypes)`` or ``(buf, counts, displs,
+    datatypes)``, displacements in bytes. Returns one view per peer."""
+    nargs = len(msg)
+    if nargs == 2:
+        buf, types = msg
+        counts = displs = None
+    elif nargs == 3:
+        buf, (counts, displs), types = msg
+    elif nargs == 4:
+        buf, counts, displs, types = msg
+    else:
+        raise ValueError("message: expecting 2 to 4 items")
+    if buf is BOTTOM:
+        mem = _ADDRESSES
+    elif writable:
+        mem = _writable_bytes(buf)
+    elif hasattr(buf, "_mpi_buffer"):
+        mem = buf._mpi_buffer(False)[0].cast("B")
+    else:
+        mem = memoryview(buf).cast("B")
+    if counts is None and displs is None:
+        counts, displs = [1] * size, [0] * size
+    else:
+        counts = _counts(counts, "counts", size)
+        displs = _counts(displs, "displs", size)
+    types = list(types)
+    if len(types) != size:
+        raise ValueError(f"expecting {size} items, got {len(types)}")
+    views = []
+    for count, displ, dtype in zip(counts, displs, types):
+        if count and not dtype._committed:
+            raise _error(ERR_TYPE, "MPI_Alltoallw", "Datatype has not been committed ")
+        views.append(_typed_view(mem, dtype, count, displ))
+    return views
 
 
 def _truncated(call, data, capacity, source, tag):
@@ -3483,6 +3602,19 @@ class Comm:
         parts = [source[start:start + n].tobytes() for start, n in sblocks]
         for (start, n), part in zip(rblocks, _mpi.alltoall(h, parts)):
             _store(view[start:start + n], part, "MPI_Alltoallv")
+
+    def Alltoallw(self, sendbuf, recvbuf):
+        """All to All Scatter/Gather General: a count, a byte displacement and a
+        datatype per peer."""
+        h = self._h
+        size = _mpi.size(h)
+        rviews = _vector_w(recvbuf, True, size)
+        if sendbuf is IN_PLACE:
+            parts = [v.tobytes() for v in rviews]
+        else:
+            parts = [v.tobytes() for v in _vector_w(sendbuf, False, size)]
+        for view, part in zip(rviews, _mpi.alltoall(h, parts)):
+            _store(view, part, "MPI_Alltoallw")
 
     def _reduction(self, sendbuf, recvbuf, op, call):
         """(receive view or None, send bytes, native op) for a reduction."""
