@@ -49,6 +49,35 @@ impl Endpoint {
         Ok(self.wait_as(id, op)?.data.unwrap_or_default())
     }
 
+    /// Starts one message of a nonblocking collective: to member `to` of
+    /// `comm`, in the collective context under `tag`. The Python layer
+    /// numbers each nonblocking collective of a communicator (tags from 1;
+    /// the blocking ones use 0), so a message matches only the receive of
+    /// the same collective, whatever else is in flight.
+    pub fn icoll_send(&mut self, comm: u32, to: i32, tag: i32, data: Vec<u8>) -> Result<ReqId> {
+        let m = self.members(comm)?;
+        let to = Self::member(&m, to, "MPI_Icollective")?;
+        Ok(self.start_send(m.group[to], m.wire, tag, data, false))
+    }
+
+    /// Starts the receive of one message of a nonblocking collective.
+    pub fn icoll_recv(&mut self, comm: u32, from: i32, tag: i32) -> Result<ReqId> {
+        let m = self.members(comm)?;
+        let from = Self::member(&m, from, "MPI_Icollective")?;
+        Ok(self.start_recv(m.wire, Some(m.group[from]), Some(tag), comm))
+    }
+
+    fn member(m: &Members, rank: i32, call: &str) -> Result<usize> {
+        if rank < 0 || rank as usize >= m.group.len() {
+            return Err(MpiError::new(
+                ErrorClass::Rank,
+                call,
+                format_args!("Invalid rank has value {rank} but must be nonnegative and less than {}", m.group.len()),
+            ));
+        }
+        Ok(rank as usize)
+    }
+
     fn wait_sends(&mut self, sends: Vec<ReqId>, op: BlockedOp) -> Result<()> {
         for id in sends {
             self.wait_as(id, op)?;

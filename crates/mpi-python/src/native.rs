@@ -277,6 +277,19 @@ pub(crate) mod _mpi {
         with_ep(vm, |ep| ep.irecv(comm, source, tag))
     }
 
+    /// One message of a nonblocking collective (`coll_isend`, `coll_irecv`):
+    /// member ranks of `comm`, the collective context, the collective's tag.
+    #[pyfunction]
+    fn coll_isend(comm: u32, dest: i32, tag: i32, data: ArgBytesLike, vm: &VirtualMachine) -> PyResult<u32> {
+        let data = data.borrow_buf().to_vec();
+        with_ep(vm, |ep| ep.icoll_send(comm, dest, tag, data))
+    }
+
+    #[pyfunction]
+    fn coll_irecv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.icoll_recv(comm, source, tag))
+    }
+
     #[pyfunction]
     fn test(req: u32, vm: &VirtualMachine) -> PyResult<Option<PyTupleRef>> {
         with_ep(vm, |ep| ep.test(req)).map(|c| c.map(|c| completion(vm, c)))

@@ -1807,12 +1807,14 @@ class Request:
     """
 
     # `_pid` and `_starter`: a persistent request's handle and how it starts.
-    __slots__ = ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled", "_pid", "_starter")
+    # `_coll`: a nonblocking collective's state (`_Collective`), else None.
+    __slots__ = ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled", "_pid", "_starter",
+                 "_coll")
 
     def __new__(cls, request=None):
         self = object.__new__(cls)
         if request is None:
-            self._req = self._done = self._buf = self._pid = self._starter = None
+            self._req = self._done = self._buf = self._pid = self._starter = self._coll = None
             self._kind = _SEND
             self._limit = 0
             self._cancelled = False
@@ -1841,7 +1843,7 @@ class Request:
     __hash__ = None
 
     def __bool__(self):
-        return self._req is not None or self._done is not None or self._pid is not None
+        return self._active() or self._pid is not None
 
     @property
     def handle(self):
@@ -1873,6 +1875,12 @@ class Request:
 
     def _poll(self):
         """Complete natively without blocking; True once complete."""
+        if self._coll is not None:
+            for req in self._coll.natives():
+                done = _mpi.test(req)
+                if done is not None:
+                    self._absorb(req, done)
+            return self._coll is None
         if self._done is None and self._req is not None:
             done = _mpi.test(self._req)
             if done is None:
@@ -1882,6 +1890,7 @@ class Request:
 
     def _take(self, status):
         """Report the completion: fill `status`, return the received object."""
+        self._complete_collective()
         done = self._done
         if done is None:
             # An inactive request completes at once with an empty status.
@@ -1904,6 +1913,11 @@ class Request:
             _store(self._buf, data, "MPI_Wait", source, tag)
             self._buf = None
         return None
+
+    def _complete_collective(self):
+        while self._coll is not None:
+            req = self._coll.natives()[0]
+            self._absorb(req, _mpi.wait(req))
 
     def _wait(self, status):
         if self._done is None and self._req is not None:
@@ -1948,7 +1962,7 @@ class Request:
     get_status = Get_status
 
     def Cancel(self):
-        """Cancel a request."""
+        """Cancel a request (not a nonblocking collective's)."""
         if self._req is not None:
             _mpi.cancel(self._req)
             self._cancelled = True
@@ -1957,9 +1971,9 @@ class Request:
 
     def Free(self):
         """Free a communication request (a started send still completes)."""
-        if self._req is not None:
-            _mpi.request_free(self._req)
-        self._req = self._done = self._buf = None
+        for req in self._natives():
+            _mpi.request_free(req)
+        self._req = self._done = self._buf = self._coll = None
 
     def free(self):
         """Call `Free` if not null."""
@@ -1984,28 +1998,50 @@ class Request:
             results.append(q._take(status))
         return results
 
+    def _natives(self):
+        """The native requests this request waits on."""
+        if self._coll is not None:
+            return self._coll.natives()
+        return [] if self._req is None else [self._req]
+
+    def _absorb(self, req, done):
+        """Record the completion of one of its native requests."""
+        if self._coll is None:
+            self._done, self._req = done, None
+        elif self._coll.absorb(req, done):
+            self._coll = None
+            self._done = (None, ANY_SOURCE, ANY_TAG)
+
+    @staticmethod
+    def _wait_one(requests):
+        """Block until one more native request of `requests` completes;
+        False if none is pending."""
+        pending = [(q, req) for q in requests for req in q._natives()]
+        if not pending:
+            return False
+        k, done = _mpi.waitany([req for _q, req in pending])
+        q, req = pending[k]
+        q._absorb(req, done)
+        return True
+
     @staticmethod
     def _waitany(requests, status):
         requests = list(requests)
-        for i, q in enumerate(requests):
-            if q._done is not None:
-                return i, q._take(status)
-        active = [i for i, q in enumerate(requests) if q._req is not None]
-        if not active:
-            if status is not None:
-                _set_status(status, ANY_SOURCE, ANY_TAG, 0)
-            return UNDEFINED, None
-        k, done = _mpi.waitany([requests[i]._req for i in active])
-        q = requests[active[k]]
-        q._done, q._req = done, None
-        return active[k], q._take(status)
+        while True:
+            for i, q in enumerate(requests):
+                if q._done is not None:
+                    return i, q._take(status)
+            if not Request._wait_one(requests):
+                if status is not None:
+                    _set_status(status, ANY_SOURCE, ANY_TAG, 0)
+                return UNDEFINED, None
 
     @staticmethod
     def _testany(requests, status):
         requests = list(requests)
         active = False
         for i, q in enumerate(requests):
-            if q._done is not None or q._req is not None:
+            if q._active():
                 active = True
                 if q._poll():
                     return i, True, q._take(status)
@@ -2028,7 +2064,7 @@ class Request:
 
     def _active(self):
         # Started and not yet reported (an inactive persistent request is not).
-        return self._req is not None or self._done is not None
+        return self._req is not None or self._done is not None or self._coll is not None
 
     @staticmethod
     def _some(requests, statuses, block):
@@ -2036,11 +2072,7 @@ class Request:
         if not any(q._active() for q in requests):
             return None, None
         ready = [i for i, q in enumerate(requests) if q._active() and q._poll()]
-        if not ready and block:
-            active = [i for i, q in enumerate(requests) if q._req is not None]
-            k, done = _mpi.waitany([requests[i]._req for i in active])
-            q = requests[active[k]]
-            q._done, q._req = done, None
+        while not ready and block and Request._wait_one(requests):
             ready = [i for i, q in enumerate(requests) if q._active() and q._poll()]
         if statuses is not None and len(statuses) < len(ready) and isinstance(statuses, list):
             statuses += [Status() for _ in range(len(statuses), len(ready))]
@@ -2159,6 +2191,7 @@ class Request:
 
 def _request(req, kind, buf=None, limit=0):
     self = object.__new__(Request)
+    self._pid = self._starter = self._coll = None
     self._req = req
     self._done = None
     self._kind = kind
@@ -2217,6 +2250,84 @@ def _persistent(starter):
     request._pid = next(_persistent_ids)
     _PERSISTENT[request._pid] = request
     return request
+
+
+# ---------------------------------------------------------------------------
+# Nonblocking collectives
+# ---------------------------------------------------------------------------
+# Each is one step: at the call a rank starts every message it sends and
+# every receive it needs (linear algorithms, in the collective context under
+# the collective's own tag), and when the receives are in, it finishes
+# locally (stores, combines). Sends never wait for receives here, so no rank
+# has to call into MPI for another's collective to make progress.
+
+# Nonblocking collectives started per communicator handle: their tags.
+_NBC_SEQ = {}
+
+
+def _nbc_tag(h):
+    seq = _NBC_SEQ.get(h, 0) + 1
+    _NBC_SEQ[h] = seq
+    return 1 + seq % (1 << 30)
+
+
+class _Collective:
+    """A nonblocking collective in flight: its native sends and receives,
+    and what to do with the received bytes once they are all in."""
+
+    __slots__ = ("sends", "recvs", "got", "finish")
+
+    def natives(self):
+        return [req for req in self.sends if req is not None] + \
+               [req for req in self.recvs if req is not None]
+
+    def absorb(self, req, done):
+        """Record one completion; True once the collective has finished."""
+        if req in self.sends:
+            self.sends[self.sends.index(req)] = None
+        else:
+            k = self.recvs.index(req)
+            self.recvs[k] = None
+            self.got[k] = done[0] or b""
+        return self.done()
+
+    def done(self):
+        if self.natives():
+            return False
+        if self.finish is not None:
+            finish, self.finish = self.finish, None
+            finish(self.got)
+        return True
+
+
+def _icollective(h, sends, recvs, finish):
+    """Start a nonblocking collective on communicator handle `h`: `sends`
+    [(rank, bytes)], `recvs` [rank]; `finish(received)` gets the received
+    bytes in the order of `recvs`."""
+    tag = _nbc_tag(h)
+    state = _Collective()
+    state.sends = [_mpi.coll_isend(h, rank, tag, data) for rank, data in sends]
+    state.recvs = [_mpi.coll_irecv(h, rank, tag) for rank in recvs]
+    state.got = [b""] * len(recvs)
+    state.finish = finish
+    request = _request(None, _SEND)
+    if state.done():
+        request._done = (None, ANY_SOURCE, ANY_TAG)
+    else:
+        request._coll = state
+    return request
+
+
+def _fold(parts, combine):
+    """parts[0] op parts[1] op ... in rank order."""
+    result = parts[0]
+    for part in parts[1:]:
+        result = combine(result, part)
+    return result
+
+
+def _combiner(nop):
+    return nop if callable(nop) else _local_op(*nop)
 
 
 # ---------------------------------------------------------------------------
@@ -3124,6 +3235,7 @@ class Comm:
             raise _error(ERR_COMM, "MPI_Comm_free(comm=MPI_COMM_NULL)", "Null communicator")
         _mpi.comm_free(self._h)
         _comm_names.pop(self._h, None)
+        _NBC_SEQ.pop(self._h, None)
         self._h = _NULL
 
     def free(self):
@@ -3653,8 +3765,8 @@ class Comm:
         view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Allreduce")
         _store(view, _mpi.allreduce(self._h, data, nop), "MPI_Allreduce")
 
-    def Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM):
-        """Reduce-scatter (block size)."""
+    def _reduce_scatter_block(self, sendbuf, recvbuf, op, call):
+        """(send bytes, op, finish(result)) of a reduce-scatter with blocks."""
         h = self._h
         size = _mpi.size(h)
         if sendbuf is IN_PLACE:
@@ -3668,12 +3780,19 @@ class Comm:
                 raise ValueError(f"mismatch in send count {sbytes // dtype._extent} "
                                  f"and receive count {nbytes // dtype._extent}")
             data = send.tobytes()
-        result = _mpi.allreduce(h, data, _buffer_op(op, dtype, "MPI_Reduce_scatter_block"))
         me = _mpi.rank(h)
-        _store(view, result[me * nbytes:(me + 1) * nbytes], "MPI_Reduce_scatter_block")
 
-    def Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM):
-        """Reduce-scatter (vector version)."""
+        def finish(result):
+            _store(view, result[me * nbytes:(me + 1) * nbytes], call)
+        return data, _buffer_op(op, dtype, call), finish
+
+    def Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM):
+        """Reduce-scatter (block size)."""
+        data, nop, finish = self._reduce_scatter_block(sendbuf, recvbuf, op, "MPI_Reduce_scatter_block")
+        finish(_mpi.allreduce(self._h, data, nop))
+
+    def _reduce_scatter(self, sendbuf, recvbuf, recvcounts, op, call):
+        """(send bytes, op, finish(result)) of a reduce-scatter with counts."""
         h = self._h
         size = _mpi.size(h)
         me = _mpi.rank(h)
@@ -3693,8 +3812,206 @@ class Comm:
             send, sbytes, dtype = _message(sendbuf, False)
         if sbytes < total:
             raise ValueError(f"mismatch in send count {sbytes // extent} and receive counts {total // extent}")
-        result = _mpi.allreduce(h, send[:total].tobytes(), _buffer_op(op, dtype, "MPI_Reduce_scatter"))
-        _store(view, result[start:start + recvcounts[me] * extent], "MPI_Reduce_scatter")
+
+        def finish(result):
+            _store(view, result[start:start + recvcounts[me] * extent], call)
+        return send[:total].tobytes(), _buffer_op(op, dtype, call), finish
+
+    def Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM):
+        """Reduce-scatter (vector version)."""
+        data, nop, finish = self._reduce_scatter(sendbuf, recvbuf, recvcounts, op, "MPI_Reduce_scatter")
+        finish(_mpi.allreduce(self._h, data, nop))
+
+    # Nonblocking collectives (see `_icollective`)
+    # ---------------------------------------
+
+    def _members(self):
+        h = self._h
+        size, me = _mpi.size(h), _mpi.rank(h)
+        return h, size, me, [r for r in range(size) if r != me]
+
+    def _root(self, root, size, call):
+        root = _index(root)
+        if not 0 <= root < size:
+            raise _error(ERR_ROOT, call, f"Invalid root (value given was {root}, communicator size {size})")
+        return root
+
+    def Ibarrier(self):
+        """Nonblocking Barrier."""
+        h, _size, _me, others = self._members()
+        return _icollective(h, [(r, b"") for r in others], others, lambda got: None)
+
+    def Ibcast(self, buf, root=0):
+        """Nonblocking Broadcast."""
+        h, size, me, others = self._members()
+        root = self._root(root, size, "MPI_Ibcast")
+        view = _message(buf, me != root)[0]
+        if me == root:
+            data = view.tobytes()
+            return _icollective(h, [(r, data) for r in others], [], lambda got: None)
+        return _icollective(h, [], [root], lambda got: _store(view, got[0], "MPI_Ibcast"))
+
+    def _igather(self, sendbuf, recvbuf, root, call, blocks_of):
+        h, size, me, others = self._members()
+        root = self._root(root, size, call)
+        if me != root:
+            return _icollective(h, [(root, _send_bytes(sendbuf))], [], lambda got: None)
+        view, blocks = blocks_of(recvbuf, size)
+        own = None if sendbuf is IN_PLACE else _send_bytes(sendbuf)
+
+        def finish(got):
+            parts = dict(zip(others, got))
+            if own is not None:
+                parts[me] = own
+            for r, part in parts.items():
+                start, n = blocks[r]
+                _store(view[start:start + n], part, call)
+        return _icollective(h, [], others, finish)
+
+    def Igather(self, sendbuf, recvbuf, root=0):
+        """Nonblocking Gather."""
+        return self._igather(sendbuf, recvbuf, root, "MPI_Igather", _even_blocks)
+
+    def Igatherv(self, sendbuf, recvbuf, root=0):
+        """Nonblocking Gather Vector."""
+        return self._igather(sendbuf, recvbuf, root, "MPI_Igatherv", _vector_blocks)
+
+    def _iscatter(self, sendbuf, recvbuf, root, call, blocks_of):
+        h, size, me, others = self._members()
+        root = self._root(root, size, call)
+
+        def store(got):
+            if recvbuf is not IN_PLACE and not (recvbuf is None and me == root):
+                _store(_message(recvbuf, True)[0], got[0], call)
+        if me != root:
+            return _icollective(h, [], [root], store)
+        view, blocks = blocks_of(sendbuf, size, False)
+        parts = [view[start:start + n].tobytes() for start, n in blocks]
+        return _icollective(h, [(r, parts[r]) for r in others], [],
+                            lambda got: store([parts[me]]))
+
+    def Iscatter(self, sendbuf, recvbuf, root=0):
+        """Nonblocking Scatter."""
+        return self._iscatter(sendbuf, recvbuf, root, "MPI_Iscatter", _even_blocks)
+
+    def Iscatterv(self, sendbuf, recvbuf, root=0):
+        """Nonblocking Scatter Vector."""
+        return self._iscatter(sendbuf, recvbuf, root, "MPI_Iscatterv", _vector_blocks)
+
+    def _iallgather(self, sendbuf, recvbuf, call, blocks_of):
+        h, size, me, others = self._members()
+        view, blocks = blocks_of(recvbuf, size)
+        start, n = blocks[me]
+        own = view[start:start + n].tobytes() if sendbuf is IN_PLACE else _send_bytes(sendbuf)
+
+        def finish(got):
+            for r, part in list(zip(others, got)) + [(me, own)]:
+                start, n = blocks[r]
+                _store(view[start:start + n], part, call)
+        return _icollective(h, [(r, own) for r in others], others, finish)
+
+    def Iallgather(self, sendbuf, recvbuf):
+        """Nonblocking Gather to All."""
+        return self._iallgather(sendbuf, recvbuf, "MPI_Iallgather", _even_blocks)
+
+    def Iallgatherv(self, sendbuf, recvbuf):
+        """Nonblocking Gather to All Vector."""
+        return self._iallgather(sendbuf, recvbuf, "MPI_Iallgatherv", _vector_blocks)
+
+    def _ialltoall(self, rviews, sparts, call):
+        h, _size, me, others = self._members()
+
+        def finish(got):
+            for r, part in list(zip(others, got)) + [(me, sparts[me])]:
+                _store(rviews[r], part, call)
+        return _icollective(h, [(r, sparts[r]) for r in others], others, finish)
+
+    def Ialltoall(self, sendbuf, recvbuf):
+        """Nonblocking All to All Scatter/Gather."""
+        size = _mpi.size(self._h)
+        view, blocks = _even_blocks(recvbuf, size)
+        rviews = [view[start:start + n] for start, n in blocks]
+        if sendbuf is IN_PLACE:
+            sparts = [v.tobytes() for v in rviews]
+        else:
+            sview, sblocks = _even_blocks(sendbuf, size, False)
+            sparts = [sview[start:start + n].tobytes() for start, n in sblocks]
+        return self._ialltoall(rviews, sparts, "MPI_Ialltoall")
+
+    def Ialltoallv(self, sendbuf, recvbuf):
+        """Nonblocking All to All Scatter/Gather Vector."""
+        size = _mpi.size(self._h)
+        view, blocks = _vector_blocks(recvbuf, size)
+        rviews = [view[start:start + n] for start, n in blocks]
+        if sendbuf is IN_PLACE:
+            sparts = [v.tobytes() for v in rviews]
+        else:
+            sview, sblocks = _vector_blocks(sendbuf, size, False)
+            sparts = [sview[start:start + n].tobytes() for start, n in sblocks]
+        return self._ialltoall(rviews, sparts, "MPI_Ialltoallv")
+
+    def Ialltoallw(self, sendbuf, recvbuf):
+        """Nonblocking All to All Scatter/Gather General."""
+        size = _mpi.size(self._h)
+        rviews = _vector_w(recvbuf, True, size)
+        source = rviews if sendbuf is IN_PLACE else _vector_w(sendbuf, False, size)
+        return self._ialltoall(rviews, [v.tobytes() for v in source], "MPI_Ialltoallw")
+
+    def Ireduce(self, sendbuf, recvbuf, op=SUM, root=0):
+        """Nonblocking Reduce to Root."""
+        h, size, me, others = self._members()
+        root = self._root(root, size, "MPI_Ireduce")
+        view, data, nop = self._reduction(sendbuf, recvbuf if me == root else None, op, "MPI_Ireduce")
+        if me != root:
+            return _icollective(h, [(root, data)], [], lambda got: None)
+
+        def finish(got):
+            parts = dict(zip(others, got))
+            parts[me] = data
+            _store(view, _fold([parts[r] for r in range(size)], _combiner(nop)), "MPI_Ireduce")
+        return _icollective(h, [], others, finish)
+
+    def Iallreduce(self, sendbuf, recvbuf, op=SUM):
+        """Nonblocking Reduce to All."""
+        h, size, me, others = self._members()
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Iallreduce")
+
+        def finish(got):
+            parts = dict(zip(others, got))
+            parts[me] = data
+            _store(view, _fold([parts[r] for r in range(size)], _combiner(nop)), "MPI_Iallreduce")
+        return _icollective(h, [(r, data) for r in others], others, finish)
+
+    def _ireduce_scatter(self, data, nop, finish_with):
+        h, size, me, others = self._members()
+
+        def finish(got):
+            parts = dict(zip(others, got))
+            parts[me] = data
+            finish_with(_fold([parts[r] for r in range(size)], _combiner(nop)))
+        return _icollective(h, [(r, data) for r in others], others, finish)
+
+    def Ireduce_scatter_block(self, sendbuf, recvbuf, op=SUM):
+        """Nonblocking Reduce-scatter (block size)."""
+        return self._ireduce_scatter(*self._reduce_scatter_block(
+            sendbuf, recvbuf, op, "MPI_Ireduce_scatter_block"))
+
+    def Ireduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM):
+        """Nonblocking Reduce-scatter (vector version)."""
+        return self._ireduce_scatter(*self._reduce_scatter(
+            sendbuf, recvbuf, recvcounts, op, "MPI_Ireduce_scatter"))
+
+
+def _even_blocks(msg, size, writable=True):
+    """(view, [(start, nbytes)] * size): a buffer in `size` equal blocks."""
+    view, nbytes, _ = _message(msg, writable, size)
+    return view, [(r * nbytes, nbytes) for r in range(size)]
+
+
+def _vector_blocks(msg, size, writable=True):
+    """(view, [(start, nbytes)] * size) of a vector specification."""
+    view, blocks, _ = _vector(msg, writable, size)
+    return view, blocks
 
 
 def _expecting(sequence, n):
@@ -3739,6 +4056,25 @@ class Intracomm(Comm):
         result = _mpi.exscan(self._h, data, nop)
         if result is not None:
             _store(view, result, "MPI_Exscan")
+
+    def _iscan(self, sendbuf, recvbuf, op, call, inclusive):
+        h, size, me, _others = self._members()
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, call)
+        lower = list(range(me))
+
+        def finish(got):
+            parts = got + [data] if inclusive else got
+            if parts:
+                _store(view, _fold(parts, _combiner(nop)), call)
+        return _icollective(h, [(r, data) for r in range(me + 1, size)], lower, finish)
+
+    def Iscan(self, sendbuf, recvbuf, op=SUM):
+        """Inclusive Scan."""
+        return self._iscan(sendbuf, recvbuf, op, "MPI_Iscan", True)
+
+    def Iexscan(self, sendbuf, recvbuf, op=SUM):
+        """Exclusive Scan."""
+        return self._iscan(sendbuf, recvbuf, op, "MPI_Iexscan", False)
 
     def scan(self, sendobj, op=SUM):
         """Inclusive Scan."""
