@@ -2221,9 +2221,9 @@ class Prequest(Request):
             raise _error(ERR_REQUEST, "MPI_Start", "Invalid MPI_Request")
         if self._active():
             raise _error(ERR_REQUEST, "MPI_Start", "Request is already active")
-        self._req, self._kind, self._buf, self._limit = self._starter()
-        self._done = None
-        self._cancelled = False
+        started = self._starter()
+        for slot in ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled", "_coll"):
+            setattr(self, slot, getattr(started, slot))
 
     @classmethod
     def Startall(cls, requests):
@@ -3515,7 +3515,7 @@ class Comm:
             data = _send_bytes(buf) if dest != PROC_NULL else b""
             if call == "MPI_Bsend_init":
                 _check_bsend(data, call)
-            return _mpi.isend(h, data, dest, tag, sync), _SEND, None, 0
+            return _request(_mpi.isend(h, data, dest, tag, sync), _SEND)
         return _persistent(start)
 
     def Send_init(self, buf, dest, tag=0):
@@ -3540,7 +3540,7 @@ class Comm:
         view = _message(buf, True)[0] if source != PROC_NULL else None
 
         def start():
-            return _mpi.irecv(h, source, tag), _BUFFER, view, 0
+            return _request(_mpi.irecv(h, source, tag), _BUFFER, view)
         return _persistent(start)
 
     def Probe(self, source=ANY_SOURCE, tag=ANY_TAG, status=None):
@@ -4001,6 +4001,71 @@ class Comm:
         return self._ireduce_scatter(*self._reduce_scatter(
             sendbuf, recvbuf, recvcounts, op, "MPI_Ireduce_scatter"))
 
+    # Persistent collectives: each Start runs the nonblocking collective anew
+    # (members start their persistent collectives in the same order, as MPI
+    # requires, so the collectives' tags agree).
+    # ---------------------------------------
+
+    def Barrier_init(self, info=INFO_NULL):
+        """Persistent Barrier."""
+        return _persistent(lambda: self.Ibarrier())
+
+    def Bcast_init(self, buf, root=0, info=INFO_NULL):
+        """Persistent Broadcast."""
+        return _persistent(lambda: self.Ibcast(buf, root))
+
+    def Gather_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL):
+        """Persistent Gather."""
+        return _persistent(lambda: self.Igather(sendbuf, recvbuf, root))
+
+    def Gatherv_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL):
+        """Persistent Gather Vector."""
+        return _persistent(lambda: self.Igatherv(sendbuf, recvbuf, root))
+
+    def Scatter_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL):
+        """Persistent Scatter."""
+        return _persistent(lambda: self.Iscatter(sendbuf, recvbuf, root))
+
+    def Scatterv_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL):
+        """Persistent Scatter Vector."""
+        return _persistent(lambda: self.Iscatterv(sendbuf, recvbuf, root))
+
+    def Allgather_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Gather to All."""
+        return _persistent(lambda: self.Iallgather(sendbuf, recvbuf))
+
+    def Allgatherv_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Gather to All Vector."""
+        return _persistent(lambda: self.Iallgatherv(sendbuf, recvbuf))
+
+    def Alltoall_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent All to All Scatter/Gather."""
+        return _persistent(lambda: self.Ialltoall(sendbuf, recvbuf))
+
+    def Alltoallv_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent All to All Scatter/Gather Vector."""
+        return _persistent(lambda: self.Ialltoallv(sendbuf, recvbuf))
+
+    def Alltoallw_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent All to All Scatter/Gather General."""
+        return _persistent(lambda: self.Ialltoallw(sendbuf, recvbuf))
+
+    def Reduce_init(self, sendbuf, recvbuf, op=SUM, root=0, info=INFO_NULL):
+        """Persistent Reduce to Root."""
+        return _persistent(lambda: self.Ireduce(sendbuf, recvbuf, op, root))
+
+    def Allreduce_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL):
+        """Persistent Reduce to All."""
+        return _persistent(lambda: self.Iallreduce(sendbuf, recvbuf, op))
+
+    def Reduce_scatter_block_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL):
+        """Persistent Reduce-scatter (block size)."""
+        return _persistent(lambda: self.Ireduce_scatter_block(sendbuf, recvbuf, op))
+
+    def Reduce_scatter_init(self, sendbuf, recvbuf, recvcounts=None, op=SUM, info=INFO_NULL):
+        """Persistent Reduce-scatter (vector version)."""
+        return _persistent(lambda: self.Ireduce_scatter(sendbuf, recvbuf, recvcounts, op))
+
 
 def _even_blocks(msg, size, writable=True):
     """(view, [(start, nbytes)] * size): a buffer in `size` equal blocks."""
@@ -4075,6 +4140,14 @@ class Intracomm(Comm):
     def Iexscan(self, sendbuf, recvbuf, op=SUM):
         """Exclusive Scan."""
         return self._iscan(sendbuf, recvbuf, op, "MPI_Iexscan", False)
+
+    def Scan_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL):
+        """Persistent Inclusive Scan."""
+        return _persistent(lambda: self.Iscan(sendbuf, recvbuf, op))
+
+    def Exscan_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL):
+        """Persistent Exclusive Scan."""
+        return _persistent(lambda: self.Iexscan(sendbuf, recvbuf, op))
 
     def scan(self, sendobj, op=SUM):
         """Inclusive Scan."""
