@@ -335,6 +335,27 @@ class BufferAutomaticType(int):
 
 
 BOTTOM = BottomType()
+
+
+class _WeightsType(int):
+    """Type of `UNWEIGHTED` and `WEIGHTS_EMPTY`, the special weight arrays."""
+
+    def __new__(cls, name, value):
+        self = int.__new__(cls, value)
+        self._name = name
+        return self
+
+    def __repr__(self):
+        return self._name
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return self._name
+
+
+UNWEIGHTED = _WeightsType("UNWEIGHTED", 1)
+WEIGHTS_EMPTY = _WeightsType("WEIGHTS_EMPTY", 2)
 IN_PLACE = InPlaceType()
 BUFFER_AUTOMATIC = BufferAutomaticType()
 
@@ -3139,7 +3160,23 @@ class Comm:
     @classmethod
     def fromhandle(cls, handle):
         """Create object from MPI handle."""
+        handle = _index(handle)
+        if cls is Comm and handle != _NULL:
+            cls = _comm_class(handle)
         return cls._of(handle)
+
+    def toint(self):
+        """Translate object to integer."""
+        return self._h
+
+    py2f = toint
+
+    @classmethod
+    def fromint(cls, arg):
+        """Translate integer to object."""
+        return cls.fromhandle(arg)
+
+    f2py = fromint
 
     # Group and size
     # --------------
@@ -3180,7 +3217,10 @@ class Comm:
 
     def Dup(self, info=None):
         """Duplicate a communicator (topology included)."""
-        return type(self)._of(_mpi.comm_dup(self._h))
+        new = type(self)._of(_mpi.comm_dup(self._h))
+        if self._h in _GRAPHS:
+            _GRAPHS[new._h] = _GRAPHS[self._h]
+        return new
 
     def Dup_with_info(self, info):
         """Duplicate a communicator with hints."""
@@ -3236,6 +3276,7 @@ class Comm:
         _mpi.comm_free(self._h)
         _comm_names.pop(self._h, None)
         _NBC_SEQ.pop(self._h, None)
+        _GRAPHS.pop(self._h, None)
         self._h = _NULL
 
     def free(self):
@@ -3290,14 +3331,15 @@ class Comm:
 
     def Get_topology(self):
         """Return the type of topology (if any) associated with a communicator."""
-        return _mpi.topo(self._h)
+        graph = _GRAPHS.get(self._h)
+        return _mpi.topo(self._h) if graph is None else graph[0]
 
     topology = property(Get_topology, doc="Topology type.")
 
     @property
     def is_topo(self):
         """Is a topology."""
-        return _mpi.topo(self._h) != UNDEFINED
+        return self.Get_topology() != UNDEFINED
 
     def Is_inter(self):
         """Return whether the communicator is an intercommunicator."""
@@ -4110,6 +4152,96 @@ class Intracomm(Comm):
         periods = [bool(p) for p in _expecting(periods, len(dims))]
         return Cartcomm._of(_mpi.cart_create(self._h, dims, periods, bool(reorder)))
 
+    def Cart_map(self, dims, periods=None):
+        """Return an optimal placement for the calling process on the physical machine."""
+        dims = [_index(d) for d in dims]
+        total = 1
+        for d in dims:
+            total *= d
+        rank = self.Get_rank()
+        return rank if rank < total else UNDEFINED
+
+    @staticmethod
+    def _graph_args(index, edges):
+        index = _counts(index, "index")
+        edges = _counts(edges, "edges")
+        # mpi4py's extension: 'standard' adjacency arrays with a leading 0.
+        if index and index[0] == 0 and index[-1] == len(edges):
+            index = index[1:]
+        return index, edges
+
+    def Graph_map(self, index, edges):
+        """Return an optimal placement for the calling process on the physical machine."""
+        index, _edges = self._graph_args(index, edges)
+        rank = self.Get_rank()
+        return rank if rank < len(index) else UNDEFINED
+
+    def Create_graph(self, index, edges, reorder=False):
+        """Create graph communicator."""
+        index, edges = self._graph_args(index, edges)
+        size = self.Get_size()
+        call = "MPI_Graph_create"
+        if len(index) > size:
+            raise _error(ERR_ARG, call, f"Invalid argument, nnodes {len(index)} is larger than "
+                         f"the communicator size {size}")
+        for e in edges:
+            if not 0 <= e < len(index):
+                raise _error(ERR_ARG, call, f"Invalid argument, edge {e} is not a node")
+        rank = self.Get_rank()
+        new = Graphcomm._of(_mpi.comm_split(self._h, 0 if rank < len(index) else UNDEFINED, rank))
+        if new._h != _NULL:
+            _GRAPHS[new._h] = (GRAPH, index, edges)
+        return new
+
+    def Create_dist_graph_adjacent(self, sources, destinations, sourceweights=None,
+                                   destweights=None, info=INFO_NULL, reorder=False):
+        """Create distributed graph communicator."""
+        sources = [] if sources is None else _counts(sources, "sources")
+        destinations = [] if destinations is None else _counts(destinations, "destinations")
+        sw = _weights(sourceweights, len(sources), "MPI_Dist_graph_create_adjacent")
+        dw = _weights(destweights, len(destinations), "MPI_Dist_graph_create_adjacent")
+        if (sw is None) != (dw is None) and (sources and destinations):
+            raise ValueError("weights: both or neither of sourceweights and destweights")
+        if sw is None or dw is None:
+            sw = dw = None
+        new = Distgraphcomm._of(_mpi.comm_dup(self._h))
+        _GRAPHS[new._h] = (DIST_GRAPH, sources, sw, destinations, dw)
+        return new
+
+    def Create_dist_graph(self, sources, degrees, destinations, weights=None,
+                          info=INFO_NULL, reorder=False):
+        """Create distributed graph communicator."""
+        sources = _counts(sources, "sources")
+        degrees = _counts(degrees, "degrees", len(sources))
+        destinations = _counts(destinations, "destinations", sum(degrees))
+        weighted = _weights(weights, len(destinations), "MPI_Dist_graph_create")
+        # Each edge (source -> destination) given anywhere is told to both ends.
+        size, me = self.Get_size(), self.Get_rank()
+        edges = []
+        position = 0
+        for source, degree in zip(sources, degrees):
+            for k in range(degree):
+                weight = weighted[position] if weighted is not None else 1
+                edges.append((source, destinations[position], weight))
+                position += 1
+        told = [[] for _ in range(size)]
+        for edge in edges:
+            told[edge[0]].append(edge)
+            if edge[1] != edge[0]:
+                told[edge[1]].append(edge)
+        known = []
+        for data in _mpi.alltoall(self._h, [_dumps(t, _PROTOCOL) for t in told]):
+            known.extend(_loads(data))
+        ins = [(s, w) for s, d, w in known if d == me]
+        outs = [(d, w) for s, d, w in known if s == me]
+        flags = _mpi.allgather(self._h, b"1" if weighted is not None else b"0")
+        any_weights = any(f == b"1" for f in flags)
+        new = Distgraphcomm._of(_mpi.comm_dup(self._h))
+        _GRAPHS[new._h] = (DIST_GRAPH, [s for s, _w in ins],
+                           [w for _s, w in ins] if any_weights else None,
+                           [d for d, _w in outs], [w for _d, w in outs] if any_weights else None)
+        return new
+
     def Scan(self, sendbuf, recvbuf, op=SUM):
         """Inclusive Scan."""
         view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Scan")
@@ -4164,55 +4296,195 @@ class Topocomm(Intracomm):
 
     __slots__ = ()
 
+    _kind = None
+
     def __new__(cls, comm=None):
         self = Comm.__new__(cls, comm)
-        if self._h != _NULL and _mpi.topo(self._h) == UNDEFINED:
-            raise TypeError("expecting a topology communicator")
+        if self._h != _NULL:
+            kind = self.Get_topology()
+            if kind == UNDEFINED:
+                raise TypeError("expecting a topology communicator")
+            if cls._kind is not None and kind != cls._kind:
+                raise TypeError(f"expecting a {cls._description} communicator")
         return self
 
-    def _neighbors(self):
-        edges = []
-        for direction in range(len(_mpi.cart_get(self._h)[0])):
-            edges.extend(_mpi.cart_shift(self._h, direction, 1))
-        return edges
+    def _inout(self):
+        """(sources, destinations): the neighbors in MPI's order (a Cartesian
+        topology: each dimension's -1 then +1 neighbor, PROC_NULL included)."""
+        graph = _GRAPHS.get(self._h)
+        if graph is None:
+            edges = []
+            for direction in range(len(_mpi.cart_get(self._h)[0])):
+                edges.extend(_mpi.cart_shift(self._h, direction, 1))
+            return edges, list(edges)
+        if graph[0] == GRAPH:
+            neighbors = _graph_neighbors(graph, _mpi.rank(self._h))
+            return neighbors, list(neighbors)
+        return list(graph[1]), list(graph[3])
 
     @property
     def degrees(self):
         """Number of incoming and outgoing neighbors."""
-        n = len(self._neighbors())
-        return (n, n)
+        sources, destinations = self._inout()
+        return (len(sources), len(destinations))
 
     @property
     def indegree(self):
         """Number of incoming neighbors."""
-        return len(self._neighbors())
+        return len(self._inout()[0])
 
     @property
     def outdegree(self):
         """Number of outgoing neighbors."""
-        return len(self._neighbors())
+        return len(self._inout()[1])
 
     @property
     def inoutedges(self):
         """Incoming and outgoing neighbors."""
-        edges = self._neighbors()
-        return (edges, list(edges))
+        return self._inout()
 
     @property
     def inedges(self):
         """Incoming neighbors."""
-        return self._neighbors()
+        return self._inout()[0]
 
     @property
     def outedges(self):
         """Outgoing neighbors."""
-        return self._neighbors()
+        return self._inout()[1]
+
+    # Neighborhood collectives: a message to each destination, one from each
+    # source (PROC_NULL neighbors of a Cartesian topology send and receive
+    # nothing), run as nonblocking collectives.
+
+    def _ineighbor(self, sparts, rviews, call):
+        sources, destinations = self._inout()
+        sends = [(d, part) for d, part in zip(destinations, sparts) if d != PROC_NULL]
+        live = [(k, src) for k, src in enumerate(sources) if src != PROC_NULL]
+
+        def finish(got):
+            for (k, _src), part in zip(live, got):
+                _store(rviews[k], part, call)
+        return _icollective(self._h, sends, [src for _k, src in live], finish)
+
+    def _neighbor_allgather(self, sendbuf, recvbuf, blocks_of, call):
+        sources, destinations = self._inout()
+        data = _send_bytes(sendbuf)
+        view, blocks = blocks_of(recvbuf, len(sources))
+        rviews = [view[start:start + n] for start, n in blocks]
+        return self._ineighbor([data] * len(destinations), rviews, call)
+
+    def _neighbor_alltoall(self, sendbuf, recvbuf, blocks_of, call):
+        sources, destinations = self._inout()
+        sview, sblocks = blocks_of(sendbuf, len(destinations), False)
+        view, blocks = blocks_of(recvbuf, len(sources))
+        return self._ineighbor([sview[a:a + n].tobytes() for a, n in sblocks],
+                               [view[a:a + n] for a, n in blocks], call)
+
+    def Ineighbor_allgather(self, sendbuf, recvbuf):
+        """Nonblocking Neighbor Gather to All."""
+        return self._neighbor_allgather(sendbuf, recvbuf, _even_blocks, "MPI_Ineighbor_allgather")
+
+    def Ineighbor_allgatherv(self, sendbuf, recvbuf):
+        """Nonblocking Neighbor Gather to All Vector."""
+        return self._neighbor_allgather(sendbuf, recvbuf, _vector_blocks, "MPI_Ineighbor_allgatherv")
+
+    def Ineighbor_alltoall(self, sendbuf, recvbuf):
+        """Nonblocking Neighbor All to All."""
+        return self._neighbor_alltoall(sendbuf, recvbuf, _even_blocks, "MPI_Ineighbor_alltoall")
+
+    def Ineighbor_alltoallv(self, sendbuf, recvbuf):
+        """Nonblocking Neighbor All to All Vector."""
+        return self._neighbor_alltoall(sendbuf, recvbuf, _vector_blocks, "MPI_Ineighbor_alltoallv")
+
+    def Ineighbor_alltoallw(self, sendbuf, recvbuf):
+        """Nonblocking Neighbor All to All General."""
+        sources, destinations = self._inout()
+        sviews = _vector_w(sendbuf, False, len(destinations))
+        rviews = _vector_w(recvbuf, True, len(sources))
+        return self._ineighbor([v.tobytes() for v in sviews], rviews, "MPI_Ineighbor_alltoallw")
+
+    def Neighbor_allgather(self, sendbuf, recvbuf):
+        """Neighbor Gather to All."""
+        self.Ineighbor_allgather(sendbuf, recvbuf).Wait()
+
+    def Neighbor_allgatherv(self, sendbuf, recvbuf):
+        """Neighbor Gather to All Vector."""
+        self.Ineighbor_allgatherv(sendbuf, recvbuf).Wait()
+
+    def Neighbor_alltoall(self, sendbuf, recvbuf):
+        """Neighbor All to All."""
+        self.Ineighbor_alltoall(sendbuf, recvbuf).Wait()
+
+    def Neighbor_alltoallv(self, sendbuf, recvbuf):
+        """Neighbor All to All Vector."""
+        self.Ineighbor_alltoallv(sendbuf, recvbuf).Wait()
+
+    def Neighbor_alltoallw(self, sendbuf, recvbuf):
+        """Neighbor All to All General."""
+        self.Ineighbor_alltoallw(sendbuf, recvbuf).Wait()
+
+    def Neighbor_allgather_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Neighbor Gather to All."""
+        return _persistent(lambda: self.Ineighbor_allgather(sendbuf, recvbuf))
+
+    def Neighbor_allgatherv_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Neighbor Gather to All Vector."""
+        return _persistent(lambda: self.Ineighbor_allgatherv(sendbuf, recvbuf))
+
+    def Neighbor_alltoall_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Neighbor All to All."""
+        return _persistent(lambda: self.Ineighbor_alltoall(sendbuf, recvbuf))
+
+    def Neighbor_alltoallv_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Neighbor All to All Vector."""
+        return _persistent(lambda: self.Ineighbor_alltoallv(sendbuf, recvbuf))
+
+    def Neighbor_alltoallw_init(self, sendbuf, recvbuf, info=INFO_NULL):
+        """Persistent Neighbor All to All General."""
+        return _persistent(lambda: self.Ineighbor_alltoallw(sendbuf, recvbuf))
+
+    def _neighbor_objects(self, parts):
+        sources, destinations = self._inout()
+        received = [None] * len(sources)
+        rviews = [_Slot(received, k) for k in range(len(sources))]
+        self._ineighbor(parts, rviews, "neighbor").Wait()
+        return [None if item is None else _loads(item) for item in received]
+
+    def neighbor_allgather(self, sendobj):
+        """Neighbor Gather to All (Python objects)."""
+        data = _dumps(sendobj, _PROTOCOL)
+        return self._neighbor_objects([data] * self.outdegree)
+
+    def neighbor_alltoall(self, sendobj):
+        """Neighbor All to All (Python objects)."""
+        items = _expecting(sendobj, self.outdegree)
+        return self._neighbor_objects([_dumps(item, _PROTOCOL) for item in items])
+
+
+class _Slot:
+    """Where `_store` puts one received message of a lowercase neighborhood
+    collective: an item of a list, as bytes."""
+
+    __slots__ = ("_items", "_k")
+
+    def __init__(self, items, k):
+        self._items, self._k = items, k
+
+    def __len__(self):
+        return 1 << 62
+
+    def __setitem__(self, key, data):
+        self._items[self._k] = bytes(data)
 
 
 class Cartcomm(Topocomm):
     """Cartesian topology intracommunicator."""
 
     __slots__ = ()
+
+    _kind = CART
+    _description = "Cartesian"
 
     def __new__(cls, comm=None):
         self = Topocomm.__new__(cls, comm)
@@ -4257,15 +4529,92 @@ class Cartcomm(Topocomm):
 
 
 class Graphcomm(Topocomm):
-    """General graph topology intracommunicator (not offered by the playground)."""
+    """General graph topology intracommunicator."""
 
     __slots__ = ()
+
+    _kind = GRAPH
+    _description = "graph"
+
+    def Get_dims(self):
+        """Return the number of nodes and edges."""
+        _kind, index, edges = _GRAPHS[self._h]
+        return (len(index), len(edges))
+
+    dims = property(Get_dims, doc="Number of nodes and edges.")
+    nnodes = property(lambda self: self.Get_dims()[0], doc="Number of nodes.")
+    nedges = property(lambda self: self.Get_dims()[1], doc="Number of edges.")
+
+    def Get_topo(self):
+        """Return index and edges."""
+        _kind, index, edges = _GRAPHS[self._h]
+        return (list(index), list(edges))
+
+    topo = property(Get_topo, doc="Topology information.")
+    index = property(lambda self: self.Get_topo()[0], doc="Index.")
+    edges = property(lambda self: self.Get_topo()[1], doc="Edges.")
+
+    def Get_neighbors_count(self, rank):
+        """Return number of neighbors of a process."""
+        return len(self.Get_neighbors(rank))
+
+    def Get_neighbors(self, rank):
+        """Return list of neighbors of a process."""
+        graph = _GRAPHS[self._h]
+        rank = _index(rank)
+        if not 0 <= rank < len(graph[1]):
+            raise _error(ERR_RANK, "MPI_Graph_neighbors", f"Invalid rank has value {rank} "
+                         f"but must be nonnegative and less than {len(graph[1])}")
+        return _graph_neighbors(graph, rank)
+
+    nneighbors = property(lambda self: len(self.neighbors), doc="Number of neighbors.")
+    neighbors = property(lambda self: self.Get_neighbors(self.Get_rank()), doc="Neighbors.")
+
+
+def _graph_neighbors(graph, rank):
+    _kind, index, edges = graph
+    return list(edges[index[rank - 1] if rank else 0:index[rank]])
 
 
 class Distgraphcomm(Topocomm):
-    """Distributed graph topology intracommunicator (not offered by the playground)."""
+    """Distributed graph topology intracommunicator."""
 
     __slots__ = ()
+
+    _kind = DIST_GRAPH
+    _description = "distributed graph"
+
+    def Get_dist_neighbors_count(self):
+        """Return adjacency information for a distributed graph topology."""
+        _kind, sources, sweights, destinations, dweights = _GRAPHS[self._h]
+        return (len(sources), len(destinations), sweights is not None)
+
+    def Get_dist_neighbors(self):
+        """Return adjacency information for a distributed graph topology."""
+        _kind, sources, sweights, destinations, dweights = _GRAPHS[self._h]
+        weights = None if sweights is None else (list(sweights), list(dweights))
+        return (list(sources), list(destinations), weights)
+
+
+# Graph and distributed graph topologies, by communicator handle:
+# (GRAPH, index, edges) or (DIST_GRAPH, sources, weights, destinations, weights).
+_GRAPHS = {}
+
+
+def _comm_class(handle):
+    kind = _GRAPHS[handle][0] if handle in _GRAPHS else _mpi.topo(handle)
+    return {CART: Cartcomm, GRAPH: Graphcomm, DIST_GRAPH: Distgraphcomm}.get(kind, Intracomm)
+
+
+def _weights(weights, degree, call):
+    """A weight array: None when unweighted, else a list of `degree` ints."""
+    if weights is None or weights is UNWEIGHTED:
+        return None
+    if weights is WEIGHTS_EMPTY:
+        if degree:
+            raise ValueError(f"expecting {degree} items, got 0")
+        return []
+    return _counts(weights, "weights", degree)
 
 
 class Intercomm(Comm):
