@@ -174,6 +174,13 @@ time.process_time_ns = time.thread_time_ns = time.monotonic_ns
 /// script sees the same `ModuleNotFoundError` in `mpiplay` as in the page
 /// (and code that falls back without ctypes, as mpi4py's tests do, falls back).
 #[cfg(not(target_arch = "wasm32"))]
+/// What CPython's `site` adds to builtins and a script may call: `help`
+/// (pydoc; a rank's output is no terminal, so it prints without a pager).
+const SITE_BUILTINS: &str = r#"
+import builtins, _sitebuiltins
+builtins.help = _sitebuiltins._Helper()
+"#;
+
 const NO_CTYPES: &str = r#"
 import sys
 
@@ -333,6 +340,7 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     let sys_path = vm.sys_module.get_attr("path", vm)?;
     vm.call_method(&sys_path, "insert", (0, folder))?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
+    vm.run_string(vm.new_scope_with_builtins(), SITE_BUILTINS, "<mpi-playground site>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
     #[cfg(not(target_arch = "wasm32"))]
