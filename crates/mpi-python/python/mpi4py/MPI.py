@@ -1829,13 +1829,15 @@ class Request:
 
     # `_pid` and `_starter`: a persistent request's handle and how it starts.
     # `_coll`: a nonblocking collective's state (`_Collective`), else None.
+    # `_greq`: a generalized request's state (`_GrequestState`), else None.
     __slots__ = ("_req", "_done", "_kind", "_buf", "_limit", "_cancelled", "_pid", "_starter",
-                 "_coll")
+                 "_coll", "_greq")
 
     def __new__(cls, request=None):
         self = object.__new__(cls)
         if request is None:
             self._req = self._done = self._buf = self._pid = self._starter = self._coll = None
+            self._greq = None
             self._kind = _SEND
             self._limit = 0
             self._cancelled = False
@@ -1896,6 +1898,8 @@ class Request:
 
     def _poll(self):
         """Complete natively without blocking; True once complete."""
+        if self._greq is not None:
+            return self._greq.completed.is_set()
         if self._coll is not None:
             for req in self._coll.natives():
                 done = _mpi.test(req)
@@ -1911,6 +1915,8 @@ class Request:
 
     def _take(self, status):
         """Report the completion: fill `status`, return the received object."""
+        if self._greq is not None:
+            return self._greq.take(self, status)
         self._complete_collective()
         done = self._done
         if done is None:
@@ -1984,6 +1990,8 @@ class Request:
 
     def Cancel(self):
         """Cancel a request (not a nonblocking collective's)."""
+        if self._greq is not None:
+            self._greq.cancel()
         if self._req is not None:
             _mpi.cancel(self._req)
             self._cancelled = True
@@ -1994,7 +2002,9 @@ class Request:
         """Free a communication request (a started send still completes)."""
         for req in self._natives():
             _mpi.request_free(req)
-        self._req = self._done = self._buf = self._coll = None
+        if self._greq is not None:
+            self._greq.free()
+        self._req = self._done = self._buf = self._coll = self._greq = None
 
     def free(self):
         """Call `Free` if not null."""
@@ -2050,7 +2060,7 @@ class Request:
         requests = list(requests)
         while True:
             for i, q in enumerate(requests):
-                if q._done is not None:
+                if q._done is not None or (q._greq is not None and q._poll()):
                     return i, q._take(status)
             if not Request._wait_one(requests):
                 if status is not None:
@@ -2085,7 +2095,8 @@ class Request:
 
     def _active(self):
         # Started and not yet reported (an inactive persistent request is not).
-        return self._req is not None or self._done is not None or self._coll is not None
+        return (self._req is not None or self._done is not None or self._coll is not None
+                or self._greq is not None)
 
     @staticmethod
     def _some(requests, statuses, block):
@@ -2212,7 +2223,7 @@ class Request:
 
 def _request(req, kind, buf=None, limit=0):
     self = object.__new__(Request)
-    self._pid = self._starter = self._coll = None
+    self._pid = self._starter = self._coll = self._greq = None
     self._req = req
     self._done = None
     self._kind = kind
@@ -2235,6 +2246,11 @@ class Prequest(Request):
     """
 
     __slots__ = ()
+
+    def __new__(cls, request=None):
+        if isinstance(request, Grequest):
+            raise TypeError("expecting a persistent request")
+        return Request.__new__(cls, request)
 
     def Start(self):
         """Initiate a request with a persistent request."""
@@ -2263,6 +2279,98 @@ class Prequest(Request):
 # from the native ids of ordinary requests.
 _PERSISTENT = {}
 _persistent_ids = iter(range(1 << 40, 1 << 62))
+
+
+class Grequest(Request):
+    """Generalized request handler: an operation the program itself carries
+    out and marks done with `Complete`."""
+
+    __slots__ = ()
+
+    def __new__(cls, request=None):
+        if isinstance(request, Prequest):
+            raise TypeError("expecting a generalized request")
+        return Request.__new__(cls, request)
+
+    @classmethod
+    def Start(cls, query_fn=None, free_fn=None, cancel_fn=None, args=None, kwargs=None):
+        """Create and return a user-defined request."""
+        request = cls()
+        request._greq = _GrequestState(query_fn, free_fn, cancel_fn, args or (), kwargs or {})
+        request._pid = next(_persistent_ids)
+        _PERSISTENT[request._pid] = request
+        return request
+
+    def Complete(self, obj=None):
+        """Notify that a user-defined request is complete."""
+        if self._greq is None:
+            raise _error(ERR_REQUEST, "MPI_Grequest_complete", "Invalid MPI_Request")
+        self._greq.result = obj
+        self._greq.completed.set()
+
+    def complete(self, obj=None):
+        """Notify that a user-defined request is complete."""
+        self.Complete(obj)
+
+
+class _GrequestState:
+    """The callbacks of a generalized request, its completion and result."""
+
+    __slots__ = ("query_fn", "free_fn", "cancel_fn", "args", "kwargs", "completed",
+                 "cancelled", "result")
+
+    def __init__(self, query_fn, free_fn, cancel_fn, args, kwargs):
+        import threading
+        self.query_fn, self.free_fn, self.cancel_fn = query_fn, free_fn, cancel_fn
+        self.args, self.kwargs = tuple(args), dict(kwargs)
+        self.completed = threading.Event()
+        self.cancelled = False
+        self.result = None
+
+    def _call(self, fn, *head):
+        """Run a callback as MPI would: an exception in it becomes the call's
+        MPI error (its traceback printed to stderr, as mpi4py does)."""
+        import builtins
+        try:
+            fn(*head, *self.args, **self.kwargs)
+        except builtins.Exception as exc:
+            import traceback
+            traceback.print_exc()
+            # `Exception` here is MPI.Exception.
+            code = exc.Get_error_class() if isinstance(exc, Exception) else ERR_OTHER
+            raise Exception(code) from None
+
+    def cancel(self):
+        if self.cancel_fn is not None:
+            self._call(self.cancel_fn, self.completed.is_set())
+
+    def free(self):
+        if self.free_fn is not None:
+            fn, self.free_fn = self.free_fn, None
+            self._call(fn)
+
+    def take(self, request, status):
+        self.completed.wait()
+        query = Status()
+        _set_status(query, ANY_SOURCE, ANY_TAG, 0)
+        try:
+            if self.query_fn is not None:
+                self._call(self.query_fn, query)
+        finally:
+            request._greq = None
+            try:
+                self.free()
+            finally:
+                _PERSISTENT.pop(request._pid, None)
+                request._pid = None
+        if status is not None:
+            status.Set_source(query.Get_source())
+            status.Set_tag(query.Get_tag())
+            status.Set_error(query.Get_error())
+            status._count = query._count
+            status.Set_cancelled(query.Is_cancelled())
+        result, self.result = self.result, None
+        return result
 
 
 def _persistent(starter):
