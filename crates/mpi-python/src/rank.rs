@@ -168,12 +168,6 @@ time.process_time = time.thread_time = _mpi.clock
 time.process_time_ns = time.thread_time_ns = time.monotonic_ns
 "#;
 
-/// Natively RustPython could load `_ctypes`, which calls into the host's
-/// shared libraries; the browser has none, and RustPython has no C API for
-/// `ctypes.pythonapi` anyway. A rank has no `_ctypes` natively either, so a
-/// script sees the same `ModuleNotFoundError` in `mpiplay` as in the page
-/// (and code that falls back without ctypes, as mpi4py's tests do, falls back).
-#[cfg(not(target_arch = "wasm32"))]
 /// What CPython's `site` adds to builtins and a script may call: `help`
 /// (pydoc; a rank's output is no terminal, so it prints without a pager).
 const SITE_BUILTINS: &str = r#"
@@ -181,6 +175,12 @@ import builtins, _sitebuiltins
 builtins.help = _sitebuiltins._Helper()
 "#;
 
+/// Natively RustPython could load `_ctypes`, which calls into the host's
+/// shared libraries; the browser has none, and RustPython has no C API for
+/// `ctypes.pythonapi` anyway. A rank has no `_ctypes` natively either, so a
+/// script sees the same `ModuleNotFoundError` in `mpiplay` as in the page
+/// (and code that falls back without ctypes, as mpi4py's tests do, falls back).
+#[cfg(not(target_arch = "wasm32"))]
 const NO_CTYPES: &str = r#"
 import sys
 

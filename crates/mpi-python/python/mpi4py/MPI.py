@@ -375,6 +375,8 @@ def _new_handle(cls, other, base, argname, null):
             f"Argument '{argname}' has incorrect type "
             f"(expected mpi4py.MPI.{base.__name__}, got {type(other).__name__})")
     for slot in base.__slots__:
+        if slot == "__weakref__":
+            continue
         setattr(self, slot, other[slot] if isinstance(other, dict) else getattr(other, slot))
     return self
 
@@ -1059,6 +1061,9 @@ class _AddressSpace:
         view, offset = self._find(key.start, key.stop)
         return view[offset:offset + key.stop - key.start]
 
+    def __len__(self):
+        return 1 << 62
+
     def __setitem__(self, key, data):
         view, offset = self._find(key.start, key.stop)
         if view.readonly:
@@ -1067,6 +1072,179 @@ class _AddressSpace:
 
 
 _ADDRESSES = _AddressSpace()
+
+
+class buffer:
+    """Buffer: a window of bytes over another object's memory, as mpi4py's
+    `MPI.buffer` (what `Alloc_mem` returns and user reduction functions get).
+    Its address is that memory's; `fromaddress` accepts the address of a
+    buffer this rank knows (from `Get_address` or another `buffer`), never
+    an arbitrary one."""
+
+    __slots__ = ("_view", "_obj", "_readonly")
+
+    def __init__(self, *args):
+        if args:
+            obj = args[0]
+            view = _bytes_view(obj)
+            self._set(obj, view, view.readonly)
+        else:
+            self._set(None, memoryview(bytearray()), False)
+
+    def _set(self, obj, view, readonly):
+        self._obj, self._view, self._readonly = obj, view, bool(readonly)
+
+    @staticmethod
+    def allocate(nbytes, clear=False):
+        """Buffer allocation."""
+        nbytes = _index(nbytes)
+        if nbytes < 0:
+            raise ValueError("expecting non-negative size")
+        new = buffer.__new__(buffer)
+        memory = bytearray(nbytes)
+        new._set(memory, memoryview(memory), False)
+        return new
+
+    @staticmethod
+    def frombuffer(obj, readonly=False):
+        """Buffer from buffer-like object."""
+        view = _bytes_view(obj)
+        if not readonly and view.readonly:
+            raise BufferError("Object is not writable.")
+        new = buffer.__new__(buffer)
+        new._set(obj, view, readonly)
+        return new
+
+    @staticmethod
+    def fromaddress(address, nbytes, readonly=False):
+        """Buffer from address and size in bytes."""
+        address, nbytes = _index(address), _index(nbytes)
+        if nbytes < 0:
+            raise ValueError("expecting non-negative buffer length")
+        if nbytes > 0 and address == 0:
+            raise ValueError("expecting non-NULL address")
+        new = buffer.__new__(buffer)
+        try:
+            view = _ADDRESSES[address:address + nbytes] if nbytes else memoryview(bytearray())
+        except ValueError:
+            raise ValueError(
+                f"fromaddress: {nbytes} bytes at {address:#x} are in no buffer this rank knows; "
+                f"the playground reaches memory only through buffers "
+                f"(MPI.Get_address and MPI.buffer give their addresses)") from None
+        new._set(None, view, readonly or view.readonly)
+        return new
+
+    @property
+    def address(self):
+        """Buffer address (from then on, `fromaddress` finds it)."""
+        if self._obj is None and not len(self._view):
+            return 0
+        address = _mpi.address(self._view)
+        if len(self._view):
+            _ADDRESSES.register(address, self._view)
+        return address
+
+    obj = property(lambda self: self._obj, doc="Object exposing buffer.")
+    nbytes = property(lambda self: len(self._view), doc="Buffer size (in bytes).")
+    readonly = property(lambda self: self._readonly, doc="Buffer is read-only.")
+    format = property(lambda self: "B", doc="Format of each element.")
+    itemsize = property(lambda self: 1, doc="Size (in bytes) of each element.")
+
+    def cast(self, format, shape=...):
+        """Cast to a `memoryview` with new format or shape."""
+        view = memoryview(self)
+        return view.cast(format) if shape is ... else view.cast(format, shape)
+
+    def tobytes(self, order=None):
+        """Return the data in the buffer as a byte string."""
+        return self._view.tobytes()
+
+    def toreadonly(self):
+        """Return a readonly version of the buffer object."""
+        new = buffer.__new__(buffer)
+        new._set(self._obj if self._obj is not None else self, self._view, True)
+        return new
+
+    def release(self):
+        """Release the underlying buffer exposed by the buffer object."""
+        self._set(None, memoryview(bytearray()), False)
+
+    def __buffer__(self, flags):
+        return self._view.toreadonly() if self._readonly else self._view
+
+    def __len__(self):
+        return len(self._view)
+
+    def _span(self, item):
+        if isinstance(item, slice):
+            start, stop, step = item.indices(len(self._view))
+            if step != 1:
+                raise IndexError("slice with step not supported")
+            return start, max(start, stop)
+        raise TypeError("index must be integer or slice")
+
+    def _position(self, item):
+        n = len(self._view)
+        k = item.__index__()
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("index out of range")
+        return k
+
+    def __getitem__(self, item):
+        if hasattr(item, "__index__"):
+            return self._view[self._position(item)]
+        start, stop = self._span(item)
+        new = buffer.__new__(buffer)
+        new._set(self._obj, self._view[start:stop], self._readonly)
+        return new
+
+    def __setitem__(self, item, value):
+        if self._readonly:
+            raise TypeError("buffer is read-only")
+        if hasattr(item, "__index__"):
+            self._view[self._position(item)] = value & 0xFF
+            return
+        start, stop = self._span(item)
+        if hasattr(value, "__index__"):
+            self._view[start:stop] = bytes([value & 0xFF]) * (stop - start)
+            return
+        data = _bytes_view(value)
+        if len(data) != stop - start:
+            raise ValueError("slice length does not match buffer")
+        self._view[start:stop] = data
+
+    def __delitem__(self, item):
+        raise NotImplementedError("Subscript deletion not supported by mpi4py.MPI.buffer")
+
+
+memory = buffer  # mpi4py's older name
+
+
+def _bytes_view(obj):
+    """A flat byte view of any buffer-like object (TypeError otherwise)."""
+    if hasattr(obj, "_mpi_buffer"):
+        try:
+            view = obj._mpi_buffer(True)[0]
+        except (BufferError, ValueError):
+            view = obj._mpi_buffer(False)[0]
+    else:
+        view = memoryview(obj)
+    return view.cast("B") if view.ndim != 1 or view.format != "B" else view
+
+
+def Alloc_mem(size, info=None):
+    """Allocate memory for message passing and remote memory access."""
+    size = _index(size)
+    if size < 0:
+        raise _error(ERR_ARG, "MPI_Alloc_mem", f"Invalid argument, size is negative ({size})")
+    return buffer.allocate(size, True)
+
+
+def Free_mem(mem):
+    """Free memory allocated with `Alloc_mem`."""
+    mem.release()
 
 
 def Get_address(location):
@@ -2620,10 +2798,16 @@ def _op_NO_OP(x, y):
 _op_ids = iter(range(1, 1 << 30))
 
 
+# Live user-defined operations: mpi4py has room for 32 at a time.
+_MAX_USER_OPS = 32
+_USER_OPS = set()
+_OP_BY_HANDLE = {}
+
+
 class Op:
     """Reduction operation."""
 
-    __slots__ = ("_id", "_name", "_fn", "_user", "_commute", "_objop")
+    __slots__ = ("_id", "_name", "_fn", "_user", "_commute", "_objop", "__weakref__")
 
     def __new__(cls, op=None):
         return _new_handle(cls, op, Op, "op", OP_NULL)
@@ -2637,6 +2821,7 @@ class Op:
         self._user = None
         self._commute = commute
         self._objop = _object_op(fn) if fn is not None else None
+        _OP_BY_HANDLE[self._id] = self
         return self
 
     def __call__(self, x, y):
@@ -2662,11 +2847,13 @@ class Op:
         return self._id != 0
 
     def __reduce__(self):
-        if self._name is not None:
-            return self._name
-        if self._id == 0:
-            return "OP_NULL"
-        if self._user is None:
+        if self._name is not None or self._id == 0:
+            name = self._name or "OP_NULL"
+            if globals()[name] is self:
+                return name
+            return (Op, (globals()[name],))
+        if self._user is None or _OP_BY_HANDLE.get(self._id) is not self:
+            # Only the operation `Create` made pickles, not copies of its handle.
             raise ValueError("cannot pickle user-defined reduction operation")
         return (type(self).Create, (self._user, self._commute))
 
@@ -2680,8 +2867,15 @@ class Op:
         """
         if not callable(function):
             raise AttributeError(f"'{type(function).__name__}' object has no attribute '__call__'")
+        if len(_USER_OPS) >= _MAX_USER_OPS:
+            raise RuntimeError("cannot create too many user-defined reduction operations")
         self = object.__new__(cls)
         self._id = next(_op_ids)
+        # A slot of mpi4py's 32 for user functions, until freed or collected.
+        _USER_OPS.add(self._id)
+        _OP_BY_HANDLE[self._id] = self
+        import weakref
+        weakref.finalize(self, _USER_OPS.discard, self._id)
         self._name = None
         self._fn = None
         self._user = function
@@ -2689,11 +2883,33 @@ class Op:
         self._objop = _object_op(self)
         return self
 
+    @property
+    def handle(self):
+        """MPI handle."""
+        return self._id
+
+    @classmethod
+    def fromhandle(cls, handle):
+        """Create object from MPI handle."""
+        op = _OP_BY_HANDLE.get(_index(handle))
+        if op is None:
+            raise ValueError(f"invalid op handle {handle}")
+        return cls(op)
+
+    def toint(self):
+        """Translate object to integer."""
+        return self._id
+
+    py2f = toint
+    fromint = f2py = fromhandle
+
     def Free(self):
         """Free a user-defined reduction operation."""
         if self._name is not None:
             raise _error(ERR_OP, "MPI_Op_free", "Cannot free permanent MPI_Op ")
-        for slot in Op.__slots__:
+        _USER_OPS.discard(self._id)
+        _OP_BY_HANDLE.pop(self._id, None)
+        for slot in ("_id", "_name", "_fn", "_user", "_commute", "_objop"):
             setattr(self, slot, getattr(OP_NULL, slot))
 
     def free(self):
@@ -2753,7 +2969,7 @@ def _buffer_op(op, dtype, call):
         def combine(a, b):
             # MPI's user function: inoutvec = invec (lower ranks) op inoutvec.
             inout = bytearray(b)
-            function(memoryview(a), memoryview(inout), dtype)
+            function(buffer.frombuffer(a, True), buffer(inout), dtype)
             return bytes(inout)
         return combine
     name = op._name
@@ -3385,6 +3601,7 @@ class Comm:
         _comm_names.pop(self._h, None)
         _NBC_SEQ.pop(self._h, None)
         _GRAPHS.pop(self._h, None)
+        _COMM_LOCKS.pop(self._h, None)
         self._h = _NULL
 
     def free(self):
@@ -4229,6 +4446,38 @@ def _vector_blocks(msg, size, writable=True):
     return view, blocks
 
 
+# mpi4py's communicator locks: threads of a rank calling the same lowercase
+# collective on one communicator take turns.
+_COMM_LOCKS = {}
+
+
+def _comm_lock_table(comm):
+    """Internal communicator lock table."""
+    return _COMM_LOCKS.setdefault(comm._h, {})
+
+
+def _comm_lock(comm, key=None):
+    """Create/get communicator lock."""
+    import threading
+    table = _comm_lock_table(comm)
+    lock = table.get(key)
+    if lock is None:
+        lock = table.setdefault(key, threading.Lock())
+    return lock
+
+
+def _locked(name):
+    import functools
+
+    def wrap(method):
+        @functools.wraps(method)
+        def locked(self, *args, **kwargs):
+            with _comm_lock(self, name):
+                return method(self, *args, **kwargs)
+        return locked
+    return wrap
+
+
 def _expecting(sequence, n):
     """`sequence` as a list of `n` items (mpi4py's check of array arguments)."""
     items = list(sequence)
@@ -4568,6 +4817,13 @@ class Topocomm(Intracomm):
         """Neighbor All to All (Python objects)."""
         items = _expecting(sendobj, self.outdegree)
         return self._neighbor_objects([_dumps(item, _PROTOCOL) for item in items])
+
+
+for _cls, _names in ((Comm, ("bcast", "gather", "scatter", "allgather", "alltoall")),
+                     (Topocomm, ("neighbor_allgather", "neighbor_alltoall"))):
+    for _name in _names:
+        setattr(_cls, _name, _locked(_name)(getattr(_cls, _name)))
+del _cls, _names, _name
 
 
 class _Slot:
@@ -5012,6 +5268,8 @@ _bsend_buffer = None
 def Attach_buffer(buf):
     """Attach a user-provided buffer for sending in buffered mode."""
     global _bsend_buffer
+    if buf is not BUFFER_AUTOMATIC and _bytes_view(buf).readonly:
+        raise BufferError("Object is not writable.")
     if _bsend_buffer is not None:
         raise _error(ERR_BUFFER, "MPI_Buffer_attach", "Buffer is already attached")
     _bsend_buffer = buf
@@ -5022,6 +5280,16 @@ def Detach_buffer():
     global _bsend_buffer
     buf, _bsend_buffer = _bsend_buffer, None
     return BUFFER_AUTOMATIC if buf is None else buf
+
+
+def Flush_buffer():
+    """Block until all buffered messages have been transmitted (MPI 4.1)."""
+    raise NotImplementedError("MPI_Buffer_flush is MPI 4.1; MPICH 4.0.2 has none")
+
+
+def Iflush_buffer():
+    """Nonblocking flush for buffered messages (MPI 4.1)."""
+    raise NotImplementedError("MPI_Buffer_iflush is MPI 4.1; MPICH 4.0.2 has none")
 
 
 def _check_bsend(data, call):
