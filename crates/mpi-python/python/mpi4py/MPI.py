@@ -1062,7 +1062,7 @@ class _AddressSpace:
         return view[offset:offset + key.stop - key.start]
 
     def __len__(self):
-        return 1 << 62
+        return _sys.maxsize
 
     def __setitem__(self, key, data):
         view, offset = self._find(key.start, key.stop)
@@ -4836,7 +4836,7 @@ class _Slot:
         self._items, self._k = items, k
 
     def __len__(self):
-        return 1 << 62
+        return _sys.maxsize
 
     def __setitem__(self, key, data):
         self._items[self._k] = bytes(data)

@@ -20,7 +20,7 @@ class Layout:
     """One instance of a datatype. Immutable once built."""
 
     __slots__ = ("size", "lb", "ub", "true_lb", "true_ub", "align",
-                 "blocks", "basic", "_segments", "_elements")
+                 "_blocks", "basic", "_segments", "_elements")
 
     def __init__(self, size, lb, ub, true_lb, true_ub, align, blocks=None, basic=None):
         self.size = size
@@ -30,12 +30,19 @@ class Layout:
         self.true_ub = true_ub
         self.align = align
         # [(byte displacement, count, child Layout)]: `count` consecutive
-        # copies of the child, one child extent apart. None for a basic type.
-        self.blocks = blocks
+        # copies of the child, one child extent apart. None for a basic type;
+        # a function that makes them for an array type (made when needed).
+        self._blocks = blocks
         # For a basic type: the key of the predefined datatype it is.
         self.basic = basic
         self._segments = None
         self._elements = None
+
+    @property
+    def blocks(self):
+        if callable(self._blocks):
+            self._blocks = self._blocks()
+        return self._blocks
 
     @property
     def extent(self):
@@ -198,8 +205,11 @@ def _runs(indices):
 
 def _array_of(child, gsizes, owned, fortran):
     """The elements `owned[d]` (increasing indices per dimension) of an array
-    of `gsizes` children in C or Fortran order, as blocks along the fastest
-    dimension; bounds are the whole array's, from 0."""
+    of `gsizes` children in C or Fortran order; bounds are the whole
+    array's, from 0. Size and true bounds come from the first and last
+    element; the blocks (runs along the fastest dimension) are made only
+    when the type is packed, since the test suites build these by the
+    thousand and pack few."""
     ndim = len(gsizes)
     dims = list(range(ndim))
     if fortran:
@@ -210,26 +220,39 @@ def _array_of(child, gsizes, owned, fortran):
     for d in reversed(dims):
         strides[d] = step
         step *= gsizes[d]
+    total = step
     ext = child.extent
     fast = dims[-1]
-    runs = _runs(owned[fast])
-    blocks = []
+    count = 1
+    for indices in owned:
+        count *= len(indices)
 
-    def walk(level, offset):
-        if level == ndim - 1:
-            for first, length in runs:
-                blocks.append(((offset + first * strides[fast]) * ext, length, child))
-            return
-        d = dims[level]
-        for i in owned[d]:
-            walk(level + 1, offset + i * strides[d])
+    def blocks():
+        runs = _runs(owned[fast])
+        made = []
 
-    if all(owned):
-        walk(0, 0)
-    total = 1
-    for g in gsizes:
-        total *= g
-    return from_blocks(blocks, skip_empty=True, bounds=(0, total * ext))
+        def walk(level, offset):
+            if level == ndim - 1:
+                for first, length in runs:
+                    made.append(((offset + first * strides[fast]) * ext, length, child))
+                return
+            d = dims[level]
+            for i in owned[d]:
+                walk(level + 1, offset + i * strides[d])
+
+        if count:
+            walk(0, 0)
+        return made
+
+    if count:
+        first = sum(indices[0] * strides[d] for d, indices in enumerate(owned)) * ext
+        last = sum(indices[-1] * strides[d] for d, indices in enumerate(owned)) * ext
+        lows = (first + child.true_lb, last + child.true_lb)
+        highs = (first + child.true_ub, last + child.true_ub)
+        true_lb, true_ub = min(lows), max(highs)
+    else:
+        true_lb = true_ub = 0
+    return Layout(count * child.size, 0, total * ext, true_lb, true_ub, child.align, blocks=blocks)
 
 
 def subarray(child, sizes, subsizes, starts, fortran):
