@@ -10,7 +10,8 @@ import math as _math
 
 from . import _dtypes
 from ._dtypes import (
-    bool_, complex128, complexfloating, dtype, False_, float32, float64, floating, generic, inexact, int8,
+    bool_, clongdouble, complex64, complex128, complexfloating, dtype, False_, float16, float32, float64,
+    floating, generic, inexact, int8, longdouble,
     int16, int32, int64, integer, number, signedinteger, True_, uint8, uint16, uint32, uint64,
     unsignedinteger,
 )
@@ -47,9 +48,13 @@ short = int16
 ushort = uint16
 byte = int8
 ubyte = uint8
+half = float16
 single = float32
 double = float64
+csingle = complex64
 cdouble = complex128
+float128 = longdouble
+complex256 = clongdouble
 complex_ = None
 del complex_
 
@@ -216,7 +221,9 @@ def iinfo(dt):
 class _FInfo:
     def __init__(self, d):
         self.dtype = d
-        if d.name == "float32":
+        if d.name == "float16":
+            self.eps, self.max, self.tiny, self.bits, self.precision = 0.0009765625, 65504.0, 6.103515625e-05, 16, 3
+        elif d.name == "float32":
             self.eps, self.max, self.tiny, self.bits, self.precision = 1.1920929e-07, 3.4028235e38, 1.1754944e-38, 32, 6
         else:
             self.eps, self.max, self.tiny, self.bits, self.precision = 2.220446049250313e-16, 1.7976931348623157e308, 2.2250738585072014e-308, 64, 15
