@@ -162,7 +162,9 @@ pub fn binary(op: BinOp, ct: DType, a: &Column, b: &Column) -> Result<Column> {
         }
         (Column::Complex(x), Column::Complex(y)) => Column::Complex(complex_op(op, x, y)?),
         (Column::Long(x), Column::Long(y)) => Column::Long(long_kernels::binary(op, x, y)),
-        (Column::LongComplex(x), Column::LongComplex(y)) => Column::LongComplex(long_kernels::binary_complex(op, x, y)?),
+        (Column::LongComplex(x), Column::LongComplex(y)) => {
+            Column::LongComplex(long_kernels::binary_complex(op, x, y)?)
+        }
         _ => unreachable!("both operands are cast to one compute type first"),
     })
 }
@@ -231,12 +233,8 @@ pub fn arange_bytes(dtype: DType, start: Scalar, step: Scalar, n: usize) -> Opti
     }
     macro_rules! int {
         ($t:ty) => {
-            fill!(
-                $t,
-                as_i64(start) as $t,
-                as_i64(start).wrapping_add(as_i64(step)) as $t,
-                |f: $t, s: $t, i: usize| f.wrapping_add((i as $t).wrapping_mul(s.wrapping_sub(f)))
-            )
+            fill!($t, as_i64(start) as $t, as_i64(start).wrapping_add(as_i64(step)) as $t, |f: $t, s: $t, i: usize| f
+                .wrapping_add((i as $t).wrapping_mul(s.wrapping_sub(f))))
         };
     }
     let (x0, dx) = (as_f64(start), as_f64(step));
@@ -273,10 +271,7 @@ pub fn arange_bytes(dtype: DType, start: Scalar, step: Scalar, n: usize) -> Opti
             }
             out
         }
-        DType::Bool
-        | DType::Complex64
-        | DType::Complex128
-        | DType::CLongDouble => return None,
+        DType::Bool | DType::Complex64 | DType::Complex128 | DType::CLongDouble => return None,
     })
 }
 
@@ -780,7 +775,9 @@ pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
             Square => Column::Complex(x.iter().map(|&(a, b)| (a * a - b * b, 2.0 * a * b)).collect()),
             Sqrt => Column::Complex(x.iter().map(|&z| complex_pow(z, (0.5, 0.0))).collect()),
             Exp => Column::Complex(
-                x.iter().map(|&(a, b)| (libc_math::exp(a) * libc_math::cos(b), libc_math::exp(a) * libc_math::sin(b))).collect(),
+                x.iter()
+                    .map(|&(a, b)| (libc_math::exp(a) * libc_math::cos(b), libc_math::exp(a) * libc_math::sin(b)))
+                    .collect(),
             ),
             Log => Column::Complex(
                 x.iter().map(|&(a, b)| (libc_math::log(libc_math::hypot(a, b)), libc_math::atan2(b, a))).collect(),
@@ -1078,13 +1075,15 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
                 })
                 .collect(),
         ),
-        (Prod, Column::Long(x)) => Column::Long(
-            (0..groups).map(|g| x[group(g)].iter().fold(Ld::from_f64(1.0), |p, &v| p * v)).collect(),
-        ),
+        (Prod, Column::Long(x)) => {
+            Column::Long((0..groups).map(|g| x[group(g)].iter().fold(Ld::from_f64(1.0), |p, &v| p * v)).collect())
+        }
         (Prod, Column::LongComplex(x)) => Column::LongComplex(
             (0..groups)
                 .map(|g| {
-                    x[group(g)].iter().fold((Ld::from_f64(1.0), Ld::ZERO), |(a, b), &(c, d)| (a * c - b * d, a * d + b * c))
+                    x[group(g)]
+                        .iter()
+                        .fold((Ld::from_f64(1.0), Ld::ZERO), |(a, b), &(c, d)| (a * c - b * d, a * d + b * c))
                 })
                 .collect(),
         ),
@@ -1261,7 +1260,8 @@ mod tests {
 
     #[test]
     fn arange_fills_like_numpy() {
-        let f64s = |b: Vec<u8>| b.chunks_exact(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect::<Vec<_>>();
+        let f64s =
+            |b: Vec<u8>| b.chunks_exact(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect::<Vec<_>>();
         // NumPy 2.4.6: np.arange(0.5, 3.3, 0.7).tolist() == [0.5, 1.2, 1.9, 2.5999999999999996].
         let x = f64s(arange_bytes(DType::Float64, Scalar::Float(0.5), Scalar::Float(0.7), 4).unwrap());
         assert_eq!(x, [0.5, 1.2, 1.9, 2.5999999999999996]);

@@ -68,8 +68,24 @@ pub fn binary(op: BinOp, x: &[Ld], y: &[Ld]) -> Vec<Ld> {
         FloorDiv => zip(x, y, |p, q| divmod(p, q).0),
         Mod => zip(x, y, |p, q| divmod(p, q).1),
         // maximum/minimum propagate NaN.
-        Maximum => zip(x, y, |p, q| if p.is_nan() || q.is_nan() { Ld::NAN } else if q > p { q } else { p }),
-        Minimum => zip(x, y, |p, q| if p.is_nan() || q.is_nan() { Ld::NAN } else if q < p { q } else { p }),
+        Maximum => zip(x, y, |p, q| {
+            if p.is_nan() || q.is_nan() {
+                Ld::NAN
+            } else if q > p {
+                q
+            } else {
+                p
+            }
+        }),
+        Minimum => zip(x, y, |p, q| {
+            if p.is_nan() || q.is_nan() {
+                Ld::NAN
+            } else if q < p {
+                q
+            } else {
+                p
+            }
+        }),
         Pow => zip(x, y, via_f64(libc_math::pow)),
         Arctan2 => zip(x, y, via_f64(libc_math::atan2)),
         Hypot => zip(x, y, via_f64(libc_math::hypot)),
@@ -144,7 +160,11 @@ pub fn unary(op: UnaryOp, x: &[Ld]) -> Column {
         Invert => unreachable!("rejected by unary_types"),
         // The math functions, through f64 (see the module header).
         _ => {
-            let Column::Float(out) = crate::kernels::unary(op, crate::dtype::DType::Float64, &Column::Float(x.iter().map(|v| v.to_f64()).collect())) else {
+            let Column::Float(out) = crate::kernels::unary(
+                op,
+                crate::dtype::DType::Float64,
+                &Column::Float(x.iter().map(|v| v.to_f64()).collect()),
+            ) else {
                 unreachable!("a float op gives floats")
             };
             Column::Long(out.into_iter().map(Ld::from_f64).collect())
@@ -163,7 +183,9 @@ pub fn unary_complex(op: UnaryOp, x: &[(Ld, Ld)]) -> Column {
         Isinf => test(&|a, b| a.is_infinite() || b.is_infinite()),
         Isfinite => test(&|a, b| a.is_finite() && b.is_finite()),
         LogicalNot => test(&|a, b| a.is_zero() && b.is_zero()),
-        Absolute => Column::Long(x.iter().map(|&(a, b)| Ld::from_f64(libc_math::hypot(a.to_f64(), b.to_f64()))).collect()),
+        Absolute => {
+            Column::Long(x.iter().map(|&(a, b)| Ld::from_f64(libc_math::hypot(a.to_f64(), b.to_f64()))).collect())
+        }
         // sqrt, exp, log and sign through complex128 (see the module header).
         _ => {
             let wide = Column::Complex(x.iter().map(|&(a, b)| (a.to_f64(), b.to_f64())).collect());

@@ -6,8 +6,8 @@
 //! `rustc_apfloat` (LLVM's APFloat), so they are correctly rounded on every
 //! target, wasm included, where there is no `long double` hardware.
 
-use rustc_apfloat::{Float, FloatConvert};
 use rustc_apfloat::ieee::{Double, X87DoubleExtended};
+use rustc_apfloat::{Float, FloatConvert};
 
 /// One longdouble value.
 pub type X87 = X87DoubleExtended;
@@ -352,7 +352,10 @@ mod tests {
         assert_eq!(shortest(from_f64(0.1)), ("10000000000000000555".to_owned(), 0));
         assert_eq!(exact(from_f64(0.5)), ("5".to_owned(), 0));
         assert_eq!(exact(from_f64(1024.0)), ("1024".to_owned(), 4));
-        assert_eq!(exact(from_f64(0.1)).0, format!("{:.60e}", 0.1).replace('.', "").split('e').next().unwrap().trim_end_matches('0'));
+        assert_eq!(
+            exact(from_f64(0.1)).0,
+            format!("{:.60e}", 0.1).replace('.', "").split('e').next().unwrap().trim_end_matches('0')
+        );
         // NumPy 2.4.6: repr(np.longdouble('1e-4000')) == "np.longdouble('1e-4000')".
         assert_eq!(shortest(parse("1e-4000").unwrap()), ("1".to_owned(), -3999));
         assert_eq!(shortest(parse("1e4000").unwrap()), ("1".to_owned(), 4001));

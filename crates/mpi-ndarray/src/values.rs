@@ -116,9 +116,9 @@ pub fn decode(bytes: &[u8], dtype: DType) -> Column {
         DType::UInt16 => ints!(u16, Int, i64),
         DType::UInt32 => ints!(u32, Int, i64),
         DType::UInt64 => ints!(u64, UInt, u64),
-        DType::Float16 => Column::Float(
-            bytes.chunks_exact(2).map(|c| f16_value(u16::from_ne_bytes([c[0], c[1]]))).collect(),
-        ),
+        DType::Float16 => {
+            Column::Float(bytes.chunks_exact(2).map(|c| f16_value(u16::from_ne_bytes([c[0], c[1]]))).collect())
+        }
         DType::Float32 => ints!(f32, Float, f64),
         DType::Float64 => ints!(f64, Float, f64),
         DType::LongDouble => Column::Long(bytes.chunks_exact(longdouble::SIZE).map(Ld::from_bytes).collect()),
@@ -132,7 +132,10 @@ pub fn decode(bytes: &[u8], dtype: DType) -> Column {
                 .collect(),
         ),
         DType::CLongDouble => Column::LongComplex(
-            bytes.chunks_exact(2 * longdouble::SIZE).map(|c| (Ld::from_bytes(&c[..16]), Ld::from_bytes(&c[16..]))).collect(),
+            bytes
+                .chunks_exact(2 * longdouble::SIZE)
+                .map(|c| (Ld::from_bytes(&c[..16]), Ld::from_bytes(&c[16..])))
+                .collect(),
         ),
         DType::Complex128 => Column::Complex(
             bytes
@@ -380,7 +383,10 @@ mod tests {
         // even significand: 2049 -> 2048, 2051 -> 2052.
         assert_eq!(f16s(vec![2049.0, 2051.0, 2049.0001]), Column::Float(vec![2048.0, 2052.0, 2050.0]));
         // 65504 is the largest; from 65520 on it overflows to infinity.
-        assert_eq!(f16s(vec![65504.0, 65519.0, 65520.0, -1e6]), Column::Float(vec![65504.0, 65504.0, f64::INFINITY, f64::NEG_INFINITY]));
+        assert_eq!(
+            f16s(vec![65504.0, 65519.0, 65520.0, -1e6]),
+            Column::Float(vec![65504.0, 65504.0, f64::INFINITY, f64::NEG_INFINITY])
+        );
         // NumPy 2.4.6: float(np.float16(0.1)) == 0.0999755859375.
         assert_eq!(f16s(vec![0.1, 1e-8]), Column::Float(vec![0.0999755859375, 0.0]));
         assert_eq!(cast(&Column::Float(vec![2.7, -65504.0]), DType::Int16), Column::Int(vec![2, 32]));
