@@ -566,12 +566,39 @@ fn complex_div((a, b): (f64, f64), (c, d): (f64, f64)) -> (f64, f64) {
     }
 }
 
-fn complex_pow(base: (f64, f64), exp: (f64, f64)) -> (f64, f64) {
+pub(crate) fn complex_pow(base: (f64, f64), exp: (f64, f64)) -> (f64, f64) {
     if exp == (0.0, 0.0) {
         return (1.0, 0.0);
     }
     if base == (0.0, 0.0) {
         return (0.0, 0.0);
+    }
+    // Small integer powers by repeated squaring, as NumPy's `nc_pow` does
+    // (so that (1j)**2 is exactly -1).
+    let (c, d) = exp;
+    if d == 0.0 && c == c.trunc() && c.abs() < 100.0 {
+        let mul = |(a, b): (f64, f64), (p, q): (f64, f64)| (a * p - b * q, a * q + b * p);
+        let n = c.abs() as u32;
+        let (mut acc, mut p, mut mask) = ((1.0, 0.0), base, 1u32);
+        if n == 1 {
+            acc = base;
+        } else if n == 2 {
+            acc = mul(base, base);
+        } else if n == 3 {
+            acc = mul(base, mul(base, base));
+        } else {
+            loop {
+                if n & mask != 0 {
+                    acc = mul(acc, p);
+                }
+                mask <<= 1;
+                if n < mask {
+                    break;
+                }
+                p = mul(p, p);
+            }
+        }
+        return if c < 0.0 { complex_div((1.0, 0.0), acc) } else { acc };
     }
     let (r, theta) = (libc_math::hypot(base.0, base.1), libc_math::atan2(base.1, base.0));
     let (c, d) = exp;
@@ -1007,7 +1034,16 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
                     .map(|g| {
                         let r = &x32[group(g)];
                         // NumPy adds the pairwise sum to the identity, 0.0.
-                        (if pairwise { 0.0 + pairwise_sum_f32(r) } else { r.iter().fold(0.0f32, |s, v| s + v) }) as f64
+                        if pairwise {
+                            (0.0 + pairwise_sum_f32(r)) as f64
+                        } else if ct == DType::Float16 {
+                            // Across outer axes NumPy adds into the float16
+                            // result, rounding after every row.
+                            let h = |v: f64| crate::values::f16_value(crate::values::f16_bits(v));
+                            r.iter().fold(0.0f64, |s, &v| h(s + v as f64))
+                        } else {
+                            r.iter().fold(0.0f32, |s, v| s + v) as f64
+                        }
                     })
                     .collect(),
             )

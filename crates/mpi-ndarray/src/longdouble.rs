@@ -271,6 +271,36 @@ impl Ld {
     pub fn rint(self) -> Ld {
         self.round(rustc_apfloat::Round::NearestTiesToEven)
     }
+    /// The correctly rounded square root (APFloat has none): the integer
+    /// square root of the 64-bit significand, widened to 128 bits so that
+    /// the root has 64, rounded by its remainder (a root is never a tie).
+    pub fn sqrt(self) -> Ld {
+        let x = self.0;
+        if x.is_nan() || (x.is_negative() && !x.is_zero()) {
+            return Ld::NAN;
+        }
+        if x.is_zero() || x.is_infinite() {
+            return self;
+        }
+        let bits = x.to_bits();
+        let mut m = (bits & u64::MAX as u128) as u64;
+        let biased = ((bits >> 64) & 0x7fff) as i32;
+        let mut e = biased.max(1) - 16383 - 63;
+        // Denormals: normalise the significand first.
+        let shift = m.leading_zeros() as i32;
+        m <<= shift;
+        e -= shift;
+        // x = m * 2**e = wide * 2**(e - s), with e - s even.
+        let s = if e.rem_euclid(2) == 0 { 64 } else { 63 };
+        let wide = (m as u128) << s;
+        let mut root = wide.isqrt();
+        if wide - root * root > root {
+            root += 1;
+        }
+        let r = X87::from_u128(root).value;
+        Ld(r.scalbn((e - s) / 2))
+    }
+
     /// C's `fmod`: the remainder of truncated division, exact.
     pub fn fmod(self, rhs: Ld) -> Ld {
         Ld(self.0.c_fmod(rhs.0).value)
@@ -372,5 +402,11 @@ mod tests {
         assert_eq!(big.to_u64(), (1 << 63) + 1);
         assert!((Ld::from_f64(0.0) / Ld::from_f64(0.0)).is_nan());
         assert_eq!(Ld::from_f64(-2.5).rint().to_f64(), -2.0);
+        // NumPy 2.4.6: np.sqrt(np.longdouble(2)) == np.longdouble('1.4142135623730950488').
+        assert_eq!(Ld::from_f64(2.0).sqrt().0.to_bits(), parse("1.4142135623730950488").unwrap().to_bits());
+        assert_eq!(Ld::from_f64(0.25).sqrt().to_f64(), 0.5);
+        let tiny = parse("1e-4940").unwrap();
+        let r = Ld(tiny).sqrt();
+        assert!((r * r).0.to_bits().abs_diff(tiny.to_bits()) <= 1);
     }
 }

@@ -220,9 +220,18 @@ def iinfo(dt):
 
 class _FInfo:
     def __init__(self, d):
+        if d.kind == "c":
+            # A complex type's limits are its parts'.
+            from ._dtypes import _COMPONENT, _by_name
+            d = _by_name[_COMPONENT[d.name]]
         self.dtype = d
         if d.name == "float16":
-            self.eps, self.max, self.tiny, self.bits, self.precision = 0.0009765625, 65504.0, 6.103515625e-05, 16, 3
+            self.eps, self.max, self.tiny = (float16(v) for v in (0.0009765625, 65504.0, 6.103515625e-05))
+            self.bits, self.precision = 16, 3
+        elif d.name == "float128":
+            self.eps, self.max, self.tiny = (longdouble(v) for v in (
+                "1.084202172485504434e-19", "1.189731495357231765e+4932", "3.3621031431120935063e-4932"))
+            self.bits, self.precision = 128, 18
         elif d.name == "float32":
             self.eps, self.max, self.tiny, self.bits, self.precision = 1.1920929e-07, 3.4028235e38, 1.1754944e-38, 32, 6
         else:
