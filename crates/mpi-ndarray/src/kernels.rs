@@ -517,6 +517,15 @@ fn complex64_op(op: BinOp, x: &[(f64, f64)], y: &[(f64, f64)]) -> Result<Vec<(f6
     }
 }
 
+/// One complex64 `+` or `*` of widened values in float32, for products and
+/// cumulative sums: NumPy's accumulating loops multiply without fused
+/// operations (`re = a*c - b*d`), unlike its elementwise SIMD loop.
+fn complex64_step(op: BinOp, p: (f64, f64), q: (f64, f64)) -> (f64, f64) {
+    let ((a, b), (c, d)) = ((p.0 as f32, p.1 as f32), (q.0 as f32, q.1 as f32));
+    let (re, im) = if op == BinOp::Add { (a + c, b + d) } else { (a * c - b * d, a * d + b * c) };
+    (re as f64, im as f64)
+}
+
 /// NumPy's complex float32 division (Smith's method with a reciprocal).
 fn complex64_div((a, b): (f32, f32), (c, d): (f32, f32)) -> (f32, f32) {
     let (ac, ad) = (c.abs(), d.abs());
@@ -1151,6 +1160,11 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
         (Prod, Column::UInt(x)) => {
             Column::UInt((0..groups).map(|g| x[group(g)].iter().fold(1u64, |s, v| s.wrapping_mul(*v))).collect())
         }
+        (Prod, Column::Complex(x)) if ct == DType::Complex64 => Column::Complex(
+            (0..groups)
+                .map(|g| x[group(g)].iter().fold((1.0, 0.0), |p, &v| complex64_step(BinOp::Mul, p, v)))
+                .collect(),
+        ),
         (Prod, Column::Complex(x)) => Column::Complex(
             (0..groups)
                 .map(|g| x[group(g)].iter().fold((1.0, 0.0), |(a, b), &(c, d)| (a * c - b * d, a * d + b * c)))
@@ -1243,6 +1257,12 @@ fn cumulate(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usize)
         Column::Float(x) => Column::Float(scan!(x, 0.0f64, 1.0f64, |a: f64, v| a + v, |a: f64, v| a * v)),
         Column::Int(x) => Column::Int(scan!(x, 0i64, 1i64, i64::wrapping_add, i64::wrapping_mul)),
         Column::UInt(x) => Column::UInt(scan!(x, 0u64, 1u64, u64::wrapping_add, u64::wrapping_mul)),
+        // complex64 stores each partial result, in float32.
+        Column::Complex(x) if ct == DType::Complex64 => {
+            Column::Complex(scan!(x, (0.0, 0.0), (1.0, 0.0), |p, v| complex64_step(BinOp::Add, p, v), |p, v| {
+                complex64_step(BinOp::Mul, p, v)
+            }))
+        }
         Column::Complex(x) => Column::Complex(scan!(
             x,
             (0.0, 0.0),
