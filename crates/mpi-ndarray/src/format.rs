@@ -1,6 +1,6 @@
 //! Float digits as NumPy prints them: the digit generation behind
 //! `np.format_float_positional` / `np.format_float_scientific` (NumPy's
-//! "Dragon4"), for float64 and float32 values.
+//! "Dragon4"), for float16, float32, float64 and longdouble values.
 //!
 //! NumPy starts from the shortest digits that read back as the same float
 //! (of the value's own width: a float32 gets float32's shortest digits),
@@ -52,8 +52,6 @@ impl Trim {
 /// `unique` arguments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Digits {
-    /// The value is a float32 (given widened, exactly, as `f64`).
-    pub single: bool,
     /// At most this many digits after the point (positional) or after the
     /// first digit (scientific); `None` for no limit (only with `unique`).
     pub precision: Option<usize>,
@@ -63,6 +61,85 @@ pub struct Digits {
     /// value rounded at `precision`, which must then be given.
     pub unique: bool,
     pub trim: Trim,
+}
+
+/// A float of one of NumPy's widths, as the digit generation sees it: its
+/// shortest round-trip digits (at its own precision), its exact digits and
+/// its sign. `f64` is a float64; the others wrap their value.
+pub trait Real: Copy {
+    fn shortest(self) -> (String, i32);
+    fn exact(self) -> (String, i32);
+    fn negative(self) -> bool;
+}
+
+/// A float32, widened exactly to f64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Single(pub f64);
+
+/// A float16, widened exactly to f64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Half(pub f64);
+
+impl Real for f64 {
+    fn shortest(self) -> (String, i32) {
+        shortest(self, false)
+    }
+    fn exact(self) -> (String, i32) {
+        exact(self)
+    }
+    fn negative(self) -> bool {
+        self.is_sign_negative()
+    }
+}
+
+impl Real for Single {
+    fn shortest(self) -> (String, i32) {
+        shortest(self.0, true)
+    }
+    fn exact(self) -> (String, i32) {
+        exact(self.0)
+    }
+    fn negative(self) -> bool {
+        self.0.is_sign_negative()
+    }
+}
+
+impl Real for Half {
+    /// The correctly rounded digits of 1, 2, ... places until they read back
+    /// as the same float16 (at most 5 are needed).
+    fn shortest(self) -> (String, i32) {
+        let bits = crate::values::f16_bits(self.0.abs());
+        if self.0 == 0.0 {
+            return (String::new(), 0);
+        }
+        for n in 1..=5 {
+            let (digits, pos) = round_significant(self.0, n);
+            let back = format!("0.{digits}e{pos}").parse::<f64>().map(crate::values::f16_bits);
+            if back == Ok(bits) {
+                return (digits, pos);
+            }
+        }
+        exact(self.0)
+    }
+    fn exact(self) -> (String, i32) {
+        exact(self.0)
+    }
+    fn negative(self) -> bool {
+        self.0.is_sign_negative()
+    }
+}
+
+impl Real for crate::longdouble::X87 {
+    fn shortest(self) -> (String, i32) {
+        use rustc_apfloat::Float;
+        if self.is_zero() { (String::new(), 0) } else { crate::longdouble::shortest(self) }
+    }
+    fn exact(self) -> (String, i32) {
+        crate::longdouble::exact(self)
+    }
+    fn negative(self) -> bool {
+        rustc_apfloat::Float::is_negative(self)
+    }
 }
 
 /// Splits Rust's `{:e}` output (`"1.25e-3"`) into `(digits, pos)` without
@@ -120,8 +197,8 @@ pub fn exact(x: f64) -> (String, i32) {
 /// before it) and rounded half to even, the way Dragon4 leaves the digits:
 /// rounding down keeps the zeros up to the cut, rounding up drops the zeros
 /// of the carry, and an exact value keeps only its own digits.
-fn cut(x: f64, keep_from_pos: impl Fn(i32) -> i64) -> (String, i32) {
-    let (digits, pos) = exact(x);
+fn cut(x: impl Real, keep_from_pos: impl Fn(i32) -> i64) -> (String, i32) {
+    let (digits, pos) = x.exact();
     if digits.is_empty() {
         return (digits, 0);
     }
@@ -166,25 +243,25 @@ fn cut(x: f64, keep_from_pos: impl Fn(i32) -> i64) -> (String, i32) {
 }
 
 /// `|x|` rounded half to even to `n` digits after the decimal point.
-pub fn round_fractional(x: f64, n: usize) -> (String, i32) {
+pub fn round_fractional<R: Real>(x: R, n: usize) -> (String, i32) {
     cut(x, |pos| pos as i64 + n as i64)
 }
 
 /// `|x|` rounded half to even to `n` significant digits (`n >= 1`).
-pub fn round_significant(x: f64, n: usize) -> (String, i32) {
+pub fn round_significant<R: Real>(x: R, n: usize) -> (String, i32) {
     cut(x, |_| n as i64)
 }
 
 /// The digits to print, the length to zero-pad the fraction to in `'k'`
 /// mode, and whether `min_digits` lengthened the shortest digits.
-fn generate(
-    x: f64,
+fn generate<R: Real>(
+    x: R,
     d: &Digits,
-    round: impl Fn(f64, usize) -> (String, i32),
+    round: impl Fn(R, usize) -> (String, i32),
     nfrac: impl Fn(&str, i32) -> usize,
 ) -> (String, i32, usize, bool) {
     let Some(precision) = d.precision.filter(|_| !d.unique) else {
-        let (digits, pos) = shortest(x, d.single);
+        let (digits, pos) = x.shortest();
         let have = nfrac(&digits, pos);
         if d.precision.is_some_and(|p| have > p) {
             let (digits, pos) = round(x, d.precision.unwrap_or(0));
@@ -215,13 +292,13 @@ fn trimmed(frac: &str, pad: usize, trim: Trim, keep_dot: bool) -> String {
     }
 }
 
-fn minus(x: f64) -> &'static str {
-    if x.is_sign_negative() { "-" } else { "" }
+fn minus(x: impl Real) -> &'static str {
+    if x.negative() { "-" } else { "" }
 }
 
 /// `x` (finite) in positional notation, as `np.format_float_positional`
 /// without `sign`, `pad_left` and `pad_right`.
-pub fn positional(x: f64, d: &Digits) -> String {
+pub fn positional<R: Real>(x: R, d: &Digits) -> String {
     let nfrac = |digits: &str, pos: i32| (digits.len() as i64 - pos as i64).max(0) as usize;
     let (digits, pos, pad, _) = generate(x, d, round_fractional, nfrac);
     let (whole, frac) = if pos <= 0 {
@@ -240,7 +317,7 @@ pub fn positional(x: f64, d: &Digits) -> String {
 /// `x` (finite) in scientific notation, as `np.format_float_scientific`
 /// without `sign` and `pad_left`; the exponent has at least `exp_digits`
 /// digits.
-pub fn scientific(x: f64, d: &Digits, exp_digits: usize) -> String {
+pub fn scientific<R: Real>(x: R, d: &Digits, exp_digits: usize) -> String {
     let nfrac = |digits: &str, _pos: i32| digits.len().saturating_sub(1);
     let (mut digits, mut pos, pad, longer) = generate(x, d, |x, n| round_significant(x, n + 1), nfrac);
     if digits.is_empty() {
@@ -268,8 +345,8 @@ mod tests {
     //! vectors in `cases` agree with tests/fixtures/numpy-print/_numpy.py.
     use super::*;
 
-    fn digits(single: bool, precision: Option<usize>, min_digits: usize, unique: bool, trim: char) -> Digits {
-        Digits { single, precision, min_digits, unique, trim: Trim::from_char(trim).unwrap() }
+    fn digits(precision: Option<usize>, min_digits: usize, unique: bool, trim: char) -> Digits {
+        Digits { precision, min_digits, unique, trim: Trim::from_char(trim).unwrap() }
     }
 
     #[test]
@@ -323,7 +400,9 @@ mod tests {
             (f64::from(1.0f32 / 3.0), true, Some(8), 0, true, '.', "0.33333334"),
         ];
         for &(x, single, p, m, unique, trim, want) in cases {
-            assert_eq!(positional(x, &digits(single, p, m, unique, trim)), want, "{x}");
+            let d = digits(p, m, unique, trim);
+            let got = if single { positional(Single(x), &d) } else { positional(x, &d) };
+            assert_eq!(got, want, "{x}");
         }
         let sci: &[(f64, bool, Option<usize>, usize, bool, char, usize, &str)] = &[
             (1.0, false, None, 0, true, '.', 2, "1.e+00"),
@@ -339,7 +418,22 @@ mod tests {
             (1e16, false, None, 0, true, '-', 2, "1e+16"),
         ];
         for &(x, single, p, m, unique, trim, e, want) in sci {
-            assert_eq!(scientific(x, &digits(single, p, m, unique, trim), e), want, "{x}");
+            let d = digits(p, m, unique, trim);
+            let got = if single { scientific(Single(x), &d, e) } else { scientific(x, &d, e) };
+            assert_eq!(got, want, "{x}");
         }
+    }
+
+    #[test]
+    fn half_and_longdouble_digits() {
+        // NumPy 2.4.6: str(np.float16(0.1)) == '0.1', str(np.float16(1/3))
+        // == '0.3333', str(np.float16(65504)) == '65500.0'.
+        let unique = digits(None, 0, true, '0');
+        assert_eq!(positional(Half(0.0999755859375), &unique), "0.1");
+        assert_eq!(positional(Half(0.333251953125), &unique), "0.3333");
+        assert_eq!(positional(Half(65504.0), &unique), "65500.0");
+        let third = (crate::longdouble::from_f64(1.0) / crate::longdouble::from_f64(3.0)).value;
+        assert_eq!(positional(third, &unique), "0.33333333333333333334");
+        assert_eq!(scientific(-third, &digits(None, 0, true, '-'), 2), "-3.3333333333333333334e-01");
     }
 }

@@ -5,6 +5,8 @@
 
 use crate::dtype::{DType, Kind};
 use crate::libc_math;
+use crate::long_kernels;
+use crate::longdouble::Ld;
 use crate::values::{Column, Scalar, as_complex, as_f64, as_i64, cast, truthy};
 
 /// Why an operation cannot run; the binding raises it as the Python type named.
@@ -154,13 +156,26 @@ pub fn binary(op: BinOp, ct: DType, a: &Column, b: &Column) -> Result<Column> {
         },
         (Column::Int(x), Column::Int(y)) => Column::Int(int_op(op, x, y)?),
         (Column::UInt(x), Column::UInt(y)) => Column::UInt(uint_op(op, x, y)?),
-        (Column::Float(x), Column::Float(y)) => {
-            let out = float_op(op, x, y);
-            if ct == DType::Float32 { cast(&Column::Float(out), DType::Float32) } else { Column::Float(out) }
+        (Column::Float(x), Column::Float(y)) => round_to(ct, Column::Float(float_op(op, x, y))),
+        (Column::Complex(x), Column::Complex(y)) if ct == DType::Complex64 => {
+            round_to(ct, Column::Complex(complex64_op(op, x, y)?))
         }
         (Column::Complex(x), Column::Complex(y)) => Column::Complex(complex_op(op, x, y)?),
+        (Column::Long(x), Column::Long(y)) => Column::Long(long_kernels::binary(op, x, y)),
+        (Column::LongComplex(x), Column::LongComplex(y)) => {
+            Column::LongComplex(long_kernels::binary_complex(op, x, y)?)
+        }
         _ => unreachable!("both operands are cast to one compute type first"),
     })
+}
+
+/// `out`, computed in f64, rounded to the narrower float type `ct` it
+/// stands for (float16, float32, complex64); other types are kept.
+fn round_to(ct: DType, out: Column) -> Column {
+    match ct {
+        DType::Float16 | DType::Float32 | DType::Complex64 => cast(&out, ct),
+        _ => out,
+    }
 }
 
 /// `op` (`+ - * /`) over float64 operands held as native-endian bytes, in
@@ -202,7 +217,8 @@ pub fn float64_arith_bytes(op: BinOp, x: &[u8], y: &[u8]) -> Option<Vec<u8>> {
 /// NumPy, the first two values are `start` and `start + step` in the dtype,
 /// and the dtype's `fill` steps the rest by their difference,
 /// `start + i * delta`, in the dtype's own arithmetic (float32 in f32,
-/// integers wrapping). `None` for bool and complex dtypes.
+/// integers wrapping, float16 in f32, longdouble in its own). `None` for
+/// bool and complex dtypes.
 pub fn arange_bytes(dtype: DType, start: Scalar, step: Scalar, n: usize) -> Option<Vec<u8>> {
     macro_rules! fill {
         ($t:ty, $first:expr, $second:expr, $at:expr) => {{
@@ -217,12 +233,8 @@ pub fn arange_bytes(dtype: DType, start: Scalar, step: Scalar, n: usize) -> Opti
     }
     macro_rules! int {
         ($t:ty) => {
-            fill!(
-                $t,
-                as_i64(start) as $t,
-                as_i64(start).wrapping_add(as_i64(step)) as $t,
-                |f: $t, s: $t, i: usize| f.wrapping_add((i as $t).wrapping_mul(s.wrapping_sub(f)))
-            )
+            fill!($t, as_i64(start) as $t, as_i64(start).wrapping_add(as_i64(step)) as $t, |f: $t, s: $t, i: usize| f
+                .wrapping_add((i as $t).wrapping_mul(s.wrapping_sub(f))))
         };
     }
     let (x0, dx) = (as_f64(start), as_f64(step));
@@ -237,7 +249,29 @@ pub fn arange_bytes(dtype: DType, start: Scalar, step: Scalar, n: usize) -> Opti
         DType::UInt64 => int!(u64),
         DType::Float32 => fill!(f32, x0 as f32, (x0 + dx) as f32, |f: f32, s: f32, i: usize| f + i as f32 * (s - f)),
         DType::Float64 => fill!(f64, x0, x0 + dx, |f: f64, s: f64, i: usize| f + i as f64 * (s - f)),
-        DType::Bool | DType::Complex128 => return None,
+        // NumPy fills float16 in float32 arithmetic, rounding each value.
+        DType::Float16 => {
+            let half = |v: f32| half::f16::from_f32(v);
+            let (first, second) = (half(x0 as f32).to_f32(), half((x0 + dx) as f32).to_f32());
+            let mut out = Vec::with_capacity(n * 2);
+            for i in 0..n {
+                let v = if i == 1 { second } else { first + i as f32 * (second - first) };
+                out.extend_from_slice(&half(v).to_bits().to_ne_bytes());
+            }
+            out
+        }
+        // longdouble steps in its own arithmetic.
+        DType::LongDouble => {
+            let first = crate::values::as_ld(start);
+            let second = first + crate::values::as_ld(step);
+            let mut out = Vec::with_capacity(n * 16);
+            for i in 0..n {
+                let v = if i == 1 { second } else { first + Ld::from_u64(i as u64) * (second - first) };
+                out.extend_from_slice(&v.to_bytes());
+            }
+            out
+        }
+        DType::Bool | DType::Complex64 | DType::Complex128 | DType::CLongDouble => return None,
     })
 }
 
@@ -265,6 +299,21 @@ fn compare(op: BinOp, a: &Column, b: &Column) -> Vec<bool> {
         (Column::Int(x), Column::Int(y)) => cmp(op, x, y, |v| v != 0),
         (Column::UInt(x), Column::UInt(y)) => cmp(op, x, y, |v| v != 0),
         (Column::Float(x), Column::Float(y)) => cmp(op, x, y, |v| v != 0.0),
+        (Column::Long(x), Column::Long(y)) => cmp(op, x, y, |v| !v.is_zero()),
+        (Column::LongComplex(x), Column::LongComplex(y)) => {
+            let truth = |(a, b): (Ld, Ld)| !a.is_zero() || !b.is_zero();
+            zip(x, y, |p, q| match op {
+                Eq => p == q,
+                Ne => p != q,
+                Lt => p < q,
+                Le => p <= q,
+                Gt => p > q,
+                Ge => p >= q,
+                LogicalAnd => truth(p) && truth(q),
+                LogicalOr => truth(p) || truth(q),
+                _ => truth(p) != truth(q),
+            })
+        }
         (Column::Complex(x), Column::Complex(y)) => {
             // NumPy orders complex numbers lexicographically.
             let key = |v: (f64, f64)| (v.0, v.1);
@@ -444,6 +493,72 @@ fn complex_op(op: BinOp, x: &[(f64, f64)], y: &[(f64, f64)]) -> Result<Vec<(f64,
     }))
 }
 
+/// complex64 `op` in float32 arithmetic, as NumPy's loops on x86-64 run
+/// it: the product with fused multiply-adds (`re = fma(a, c, -(b*d))`,
+/// `im = fma(a, d, b*c)`, which the SIMD loops use), the quotient by
+/// Smith's method through the reciprocal of the denominator. Values come
+/// and go widened to f64.
+fn complex64_op(op: BinOp, x: &[(f64, f64)], y: &[(f64, f64)]) -> Result<Vec<(f64, f64)>> {
+    use BinOp::*;
+    let narrow = |(a, b): (f64, f64)| (a as f32, b as f32);
+    let wide = |(a, b): (f32, f32)| (a as f64, b as f64);
+    match op {
+        Add | Sub | Mul | TrueDiv => Ok(zip(x, y, |p, q| {
+            let ((a, b), (c, d)) = (narrow(p), narrow(q));
+            wide(match op {
+                Add => (a + c, b + d),
+                Sub => (a - c, b - d),
+                Mul => (a.mul_add(c, -(b * d)), a.mul_add(d, b * c)),
+                _ => complex64_div((a, b), (c, d)),
+            })
+        })),
+        // The rest compute in f64 and round once.
+        _ => complex_op(op, x, y),
+    }
+}
+
+/// One complex64 `+` or `*` of widened values in float32, for products and
+/// cumulative sums: NumPy's accumulating loops multiply without fused
+/// operations (`re = a*c - b*d`), unlike its elementwise SIMD loop.
+fn complex64_step(op: BinOp, p: (f64, f64), q: (f64, f64)) -> (f64, f64) {
+    let ((a, b), (c, d)) = ((p.0 as f32, p.1 as f32), (q.0 as f32, q.1 as f32));
+    let (re, im) = if op == BinOp::Add { (a + c, b + d) } else { (a * c - b * d, a * d + b * c) };
+    (re as f64, im as f64)
+}
+
+/// NumPy's complex float32 division (Smith's method with a reciprocal).
+fn complex64_div((a, b): (f32, f32), (c, d): (f32, f32)) -> (f32, f32) {
+    let (ac, ad) = (c.abs(), d.abs());
+    if ac >= ad {
+        if ac == 0.0 && ad == 0.0 {
+            return (a / ac, b / ac);
+        }
+        let rat = d / c;
+        let scl = 1.0 / (c + d * rat);
+        ((a + b * rat) * scl, (b - a * rat) * scl)
+    } else {
+        let rat = c / d;
+        let scl = 1.0 / (d + c * rat);
+        ((a * rat + b) * scl, (b * rat - a) * scl)
+    }
+}
+
+/// NumPy's `abs` of a complex64 in float32: the larger part times
+/// `sqrt(1 + r*r)` with `r` the ratio of the smaller to the larger (the
+/// sum fused), which NumPy's SIMD loop computes instead of `hypotf`.
+fn complex64_abs(re: f64, im: f64) -> f64 {
+    let (a, b) = ((re as f32).abs(), (im as f32).abs());
+    if a.is_nan() || b.is_nan() {
+        return if a.is_infinite() || b.is_infinite() { f64::INFINITY } else { f64::NAN };
+    }
+    let (big, small) = if a >= b { (a, b) } else { (b, a) };
+    if big == 0.0 || big.is_infinite() {
+        return big as f64;
+    }
+    let r = small / big;
+    (big * r.mul_add(r, 1.0).sqrt()) as f64
+}
+
 /// Smith's algorithm, as NumPy and CPython divide complex numbers.
 fn complex_div((a, b): (f64, f64), (c, d): (f64, f64)) -> (f64, f64) {
     if c.abs() >= d.abs() {
@@ -460,12 +575,39 @@ fn complex_div((a, b): (f64, f64), (c, d): (f64, f64)) -> (f64, f64) {
     }
 }
 
-fn complex_pow(base: (f64, f64), exp: (f64, f64)) -> (f64, f64) {
+pub(crate) fn complex_pow(base: (f64, f64), exp: (f64, f64)) -> (f64, f64) {
     if exp == (0.0, 0.0) {
         return (1.0, 0.0);
     }
     if base == (0.0, 0.0) {
         return (0.0, 0.0);
+    }
+    // Small integer powers by repeated squaring, as NumPy's `nc_pow` does
+    // (so that (1j)**2 is exactly -1).
+    let (c, d) = exp;
+    if d == 0.0 && c == c.trunc() && c.abs() < 100.0 {
+        let mul = |(a, b): (f64, f64), (p, q): (f64, f64)| (a * p - b * q, a * q + b * p);
+        let n = c.abs() as u32;
+        let (mut acc, mut p, mut mask) = ((1.0, 0.0), base, 1u32);
+        if n == 1 {
+            acc = base;
+        } else if n == 2 {
+            acc = mul(base, base);
+        } else if n == 3 {
+            acc = mul(base, mul(base, base));
+        } else {
+            loop {
+                if n & mask != 0 {
+                    acc = mul(acc, p);
+                }
+                mask <<= 1;
+                if n < mask {
+                    break;
+                }
+                p = mul(p, p);
+            }
+        }
+        return if c < 0.0 { complex_div((1.0, 0.0), acc) } else { acc };
     }
     let (r, theta) = (libc_math::hypot(base.0, base.1), libc_math::atan2(base.1, base.0));
     let (c, d) = exp;
@@ -595,7 +737,7 @@ pub fn unary_types(op: UnaryOp, dtype: DType, name: &str) -> Result<(DType, DTyp
         }
         Isnan | Isinf | Isfinite | LogicalNot => (dtype, DType::Bool),
         Invert if matches!(kind, Kind::Float | Kind::Complex) => return unsupported(),
-        Absolute if kind == Kind::Complex => (dtype, DType::Float64),
+        Absolute if kind == Kind::Complex => (dtype, dtype.component()),
         Floor | Ceil | Trunc | Rint if kind == Kind::Complex => return unsupported(),
         Floor | Ceil | Trunc if kind != Kind::Float => (dtype, dtype),
         _ if op.is_math() || matches!(op, Floor | Ceil | Trunc | Rint) => {
@@ -651,11 +793,15 @@ pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
             Isfinite => Column::Bool(x.iter().map(|v| v.is_finite()).collect()),
             LogicalNot => Column::Bool(x.iter().map(|v| *v == 0.0).collect()),
             _ => {
-                let single = ct == DType::Float32;
+                // NumPy's float16 loops compute in float32 too.
+                let single = matches!(ct, DType::Float32 | DType::Float16);
                 Column::Float(x.iter().map(|&v| float_unary(op, v, single)).collect())
             }
         },
         Column::Complex(x) => match op {
+            Absolute if ct == DType::Complex64 => {
+                Column::Float(x.iter().map(|&(re, im)| complex64_abs(re, im)).collect())
+            }
             Absolute => Column::Float(x.iter().map(|&(re, im)| libc_math::hypot(re, im)).collect()),
             Negative => Column::Complex(x.iter().map(|(re, im)| (-re, -im)).collect()),
             Isnan => Column::Bool(x.iter().map(|(re, im)| re.is_nan() || im.is_nan()).collect()),
@@ -665,15 +811,26 @@ pub fn unary(op: UnaryOp, ct: DType, a: &Column) -> Column {
             Square => Column::Complex(x.iter().map(|&(a, b)| (a * a - b * b, 2.0 * a * b)).collect()),
             Sqrt => Column::Complex(x.iter().map(|&z| complex_pow(z, (0.5, 0.0))).collect()),
             Exp => Column::Complex(
-                x.iter().map(|&(a, b)| (libc_math::exp(a) * libc_math::cos(b), libc_math::exp(a) * libc_math::sin(b))).collect(),
+                x.iter()
+                    .map(|&(a, b)| (libc_math::exp(a) * libc_math::cos(b), libc_math::exp(a) * libc_math::sin(b)))
+                    .collect(),
             ),
             Log => Column::Complex(
                 x.iter().map(|&(a, b)| (libc_math::log(libc_math::hypot(a, b)), libc_math::atan2(b, a))).collect(),
             ),
             _ => Column::Complex(x.clone()),
         },
+        Column::Long(x) => long_kernels::unary(op, x),
+        Column::LongComplex(x) => long_kernels::unary_complex(op, x),
     };
-    if ct == DType::Float32 && matches!(out, Column::Float(_)) { cast(&out, DType::Float32) } else { out }
+    // Narrow types computed in f64 round once (complex64's transcendental
+    // functions, which NumPy computes in float32, may differ in the last bit).
+    match (ct, &out) {
+        (DType::Float16 | DType::Float32, Column::Float(_)) => cast(&out, ct),
+        (DType::Complex64, Column::Complex(_)) => cast(&out, ct),
+        (DType::Complex64, Column::Float(_)) => cast(&out, DType::Float32),
+        _ => out,
+    }
 }
 
 /// One float through a unary op. float32 math functions round through f32,
@@ -750,6 +907,34 @@ fn pairwise_sum<T: Copy + std::ops::Add<Output = T>>(x: &[T], negative_zero: T) 
     } else {
         let half = (n / 2) & !7;
         pairwise_sum(&x[..half], negative_zero) + pairwise_sum(&x[half..], negative_zero)
+    }
+}
+
+/// NumPy's pairwise summation of complex values: the same scheme over the
+/// interleaved parts, so four values per block of eight accumulators (the
+/// plain loop under four values, halves above 64).
+fn pairwise_sum_complex<T: Copy + std::ops::Add<Output = T>>(x: &[(T, T)], negative_zero: T) -> (T, T) {
+    let n = x.len();
+    if n < 4 {
+        x.iter().fold((negative_zero, negative_zero), |(a, b), &(c, d)| (a + c, b + d))
+    } else if n <= 64 {
+        let mut r = [x[0], x[1], x[2], x[3]];
+        let mut i = 4;
+        while i + 4 <= n {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc = (acc.0 + x[i + j].0, acc.1 + x[i + j].1);
+            }
+            i += 4;
+        }
+        let re = (r[0].0 + r[1].0) + (r[2].0 + r[3].0);
+        let im = (r[0].1 + r[1].1) + (r[2].1 + r[3].1);
+        x[i..].iter().fold((re, im), |(a, b), &(c, d)| (a + c, b + d))
+    } else {
+        // NumPy splits the interleaved length at a multiple of 8.
+        let half = ((2 * n / 2) & !7) / 2;
+        let (a, b) = pairwise_sum_complex(&x[..half], negative_zero);
+        let (c, d) = pairwise_sum_complex(&x[half..], negative_zero);
+        (a + c, b + d)
     }
 }
 
@@ -849,14 +1034,25 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
             let is_max = op == ArgMax;
             Column::Int((0..groups).map(|g| arg_extreme(values, group(g), is_max) as i64).collect())
         }
-        (Sum, Column::Float(x)) if ct == DType::Float32 => {
+        // float16 sums run in float32 too (NumPy's half loops accumulate in
+        // float and round once at the end, when the result is stored).
+        (Sum, Column::Float(x)) if matches!(ct, DType::Float32 | DType::Float16) => {
             let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
             Column::Float(
                 (0..groups)
                     .map(|g| {
                         let r = &x32[group(g)];
                         // NumPy adds the pairwise sum to the identity, 0.0.
-                        (if pairwise { 0.0 + pairwise_sum_f32(r) } else { r.iter().fold(0.0f32, |s, v| s + v) }) as f64
+                        if pairwise {
+                            (0.0 + pairwise_sum_f32(r)) as f64
+                        } else if ct == DType::Float16 {
+                            // Across outer axes NumPy adds into the float16
+                            // result, rounding after every row.
+                            let h = |v: f64| crate::values::f16_value(crate::values::f16_bits(v));
+                            r.iter().fold(0.0f64, |s, &v| h(s + v as f64))
+                        } else {
+                            r.iter().fold(0.0f32, |s, v| s + v) as f64
+                        }
                     })
                     .collect(),
             )
@@ -869,8 +1065,72 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
                 })
                 .collect(),
         ),
+        (Sum, Column::Complex(x)) if ct == DType::Complex64 => {
+            let x32: Vec<(f32, f32)> = x.iter().map(|&(a, b)| (a as f32, b as f32)).collect();
+            Column::Complex(
+                (0..groups)
+                    .map(|g| {
+                        let r = &x32[group(g)];
+                        let (re, im) = if pairwise {
+                            let (re, im) = pairwise_sum_complex(r, -0.0f32);
+                            (0.0 + re, 0.0 + im)
+                        } else {
+                            r.iter().fold((0.0f32, 0.0f32), |(a, b), (c, d)| (a + c, b + d))
+                        };
+                        (re as f64, im as f64)
+                    })
+                    .collect(),
+            )
+        }
         (Sum, Column::Complex(x)) => Column::Complex(
-            (0..groups).map(|g| x[group(g)].iter().fold((0.0, 0.0), |(a, b), (c, d)| (a + c, b + d))).collect(),
+            (0..groups)
+                .map(|g| {
+                    let r = &x[group(g)];
+                    if pairwise {
+                        let (re, im) = pairwise_sum_complex(r, -0.0f64);
+                        (0.0 + re, 0.0 + im)
+                    } else {
+                        r.iter().fold((0.0, 0.0), |(a, b), (c, d)| (a + c, b + d))
+                    }
+                })
+                .collect(),
+        ),
+        (Sum, Column::Long(x)) => Column::Long(
+            (0..groups)
+                .map(|g| {
+                    let r = &x[group(g)];
+                    if pairwise {
+                        Ld::ZERO + pairwise_sum(r, -Ld::ZERO)
+                    } else {
+                        r.iter().fold(Ld::ZERO, |s, &v| s + v)
+                    }
+                })
+                .collect(),
+        ),
+        (Sum, Column::LongComplex(x)) => Column::LongComplex(
+            (0..groups)
+                .map(|g| {
+                    let r = &x[group(g)];
+                    if pairwise {
+                        let (re, im) = pairwise_sum_complex(r, -Ld::ZERO);
+                        (Ld::ZERO + re, Ld::ZERO + im)
+                    } else {
+                        r.iter().fold((Ld::ZERO, Ld::ZERO), |(a, b), &(c, d)| (a + c, b + d))
+                    }
+                })
+                .collect(),
+        ),
+        (Prod, Column::Long(x)) => {
+            Column::Long((0..groups).map(|g| x[group(g)].iter().fold(Ld::from_f64(1.0), |p, &v| p * v)).collect())
+        }
+        (Prod, Column::LongComplex(x)) => Column::LongComplex(
+            (0..groups)
+                .map(|g| {
+                    x[group(g)]
+                        .iter()
+                        .fold((Ld::from_f64(1.0), Ld::ZERO), |(a, b), &(c, d)| (a * c - b * d, a * d + b * c))
+                })
+                .collect(),
         ),
         (Sum, Column::Int(x)) => {
             Column::Int((0..groups).map(|g| x[group(g)].iter().fold(0i64, |s, v| s.wrapping_add(*v))).collect())
@@ -883,7 +1143,11 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
                 .map(|g| {
                     let mut p = 1.0f64;
                     for &v in &x[group(g)] {
-                        p = if ct == DType::Float32 { ((p as f32) * (v as f32)) as f64 } else { p * v };
+                        p = if matches!(ct, DType::Float32 | DType::Float16) {
+                            ((p as f32) * (v as f32)) as f64
+                        } else {
+                            p * v
+                        };
                     }
                     p
                 })
@@ -896,6 +1160,11 @@ pub fn reduce(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usiz
         (Prod, Column::UInt(x)) => {
             Column::UInt((0..groups).map(|g| x[group(g)].iter().fold(1u64, |s, v| s.wrapping_mul(*v))).collect())
         }
+        (Prod, Column::Complex(x)) if ct == DType::Complex64 => Column::Complex(
+            (0..groups)
+                .map(|g| x[group(g)].iter().fold((1.0, 0.0), |p, &v| complex64_step(BinOp::Mul, p, v)))
+                .collect(),
+        ),
         (Prod, Column::Complex(x)) => Column::Complex(
             (0..groups)
                 .map(|g| x[group(g)].iter().fold((1.0, 0.0), |(a, b), &(c, d)| (a * c - b * d, a * d + b * c)))
@@ -939,6 +1208,8 @@ fn is_nan(s: Scalar) -> bool {
     match s {
         Scalar::Float(x) => x.is_nan(),
         Scalar::Complex(re, im) => re.is_nan() || im.is_nan(),
+        Scalar::Long(x) => x.is_nan(),
+        Scalar::LongComplex(re, im) => re.is_nan() || im.is_nan(),
         _ => false,
     }
 }
@@ -948,6 +1219,8 @@ fn greater(a: Scalar, b: Scalar) -> bool {
         (Scalar::Bool(x), Scalar::Bool(y)) => x & !y,
         (Scalar::Int(x), Scalar::Int(y)) => x > y,
         (Scalar::UInt(x), Scalar::UInt(y)) => x > y,
+        (Scalar::Long(x), Scalar::Long(y)) => x > y,
+        (Scalar::LongComplex(p, q), Scalar::LongComplex(r, s)) => (p, q) > (r, s),
         (Scalar::Complex(..), _) | (_, Scalar::Complex(..)) => as_complex(a) > as_complex(b),
         _ => as_f64(a) > as_f64(b),
     }
@@ -969,6 +1242,11 @@ fn cumulate(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usize)
         }};
     }
     match values {
+        // Each partial result is stored, so float16 rounds at every step.
+        Column::Float(x) if ct == DType::Float16 => {
+            let h = |v: f64| crate::values::f16_value(crate::values::f16_bits(v));
+            Column::Float(scan!(x, 0.0f64, 1.0f64, |a: f64, v: f64| h(a + v), |a: f64, v: f64| h(a * v)))
+        }
         Column::Float(x) if ct == DType::Float32 => Column::Float(scan!(
             x,
             0.0f64,
@@ -979,12 +1257,26 @@ fn cumulate(op: ReduceOp, ct: DType, values: &Column, groups: usize, len: usize)
         Column::Float(x) => Column::Float(scan!(x, 0.0f64, 1.0f64, |a: f64, v| a + v, |a: f64, v| a * v)),
         Column::Int(x) => Column::Int(scan!(x, 0i64, 1i64, i64::wrapping_add, i64::wrapping_mul)),
         Column::UInt(x) => Column::UInt(scan!(x, 0u64, 1u64, u64::wrapping_add, u64::wrapping_mul)),
+        // complex64 stores each partial result, in float32.
+        Column::Complex(x) if ct == DType::Complex64 => {
+            Column::Complex(scan!(x, (0.0, 0.0), (1.0, 0.0), |p, v| complex64_step(BinOp::Add, p, v), |p, v| {
+                complex64_step(BinOp::Mul, p, v)
+            }))
+        }
         Column::Complex(x) => Column::Complex(scan!(
             x,
             (0.0, 0.0),
             (1.0, 0.0),
             |(a, b): (f64, f64), (c, d): (f64, f64)| (a + c, b + d),
             |(a, b): (f64, f64), (c, d): (f64, f64)| (a * c - b * d, a * d + b * c)
+        )),
+        Column::Long(x) => Column::Long(scan!(x, Ld::ZERO, Ld::from_f64(1.0), |a: Ld, v| a + v, |a: Ld, v| a * v)),
+        Column::LongComplex(x) => Column::LongComplex(scan!(
+            x,
+            (Ld::ZERO, Ld::ZERO),
+            (Ld::from_f64(1.0), Ld::ZERO),
+            |(a, b): (Ld, Ld), (c, d): (Ld, Ld)| (a + c, b + d),
+            |(a, b): (Ld, Ld), (c, d): (Ld, Ld)| (a * c - b * d, a * d + b * c)
         )),
         Column::Bool(_) => unreachable!("bool cumsums are cast to int64 first"),
     }
@@ -1024,7 +1316,8 @@ mod tests {
 
     #[test]
     fn arange_fills_like_numpy() {
-        let f64s = |b: Vec<u8>| b.chunks_exact(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect::<Vec<_>>();
+        let f64s =
+            |b: Vec<u8>| b.chunks_exact(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect::<Vec<_>>();
         // NumPy 2.4.6: np.arange(0.5, 3.3, 0.7).tolist() == [0.5, 1.2, 1.9, 2.5999999999999996].
         let x = f64s(arange_bytes(DType::Float64, Scalar::Float(0.5), Scalar::Float(0.7), 4).unwrap());
         assert_eq!(x, [0.5, 1.2, 1.9, 2.5999999999999996]);

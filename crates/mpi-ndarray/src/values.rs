@@ -1,14 +1,18 @@
 //! Element values decoded for computing: every integer type up to 32 bits
 //! (and int64) computes as i64, uint64 as u64, floats as f64, complex as
 //! (re, im) pairs. Encoding back to a dtype applies NumPy's C casts: integers
-//! wrap, floats truncate toward zero, float32 rounds to nearest.
+//! wrap, floats truncate toward zero, float32 and float16 round to nearest
+//! (ties to even), overflowing to infinity.
 //!
-//! Computing float32 in f64 and rounding once is exact for `+ - * /` and
-//! `sqrt` (f64 has more than twice float32's precision plus two bits), so
-//! results match NumPy's float32 loops bit for bit; sums are the exception
-//! and run in f32 (`kernels::sum`).
+//! Computing float32 or float16 in f64 and rounding once is exact for
+//! `+ - * /` and `sqrt` (f64 has more than twice their precision plus two
+//! bits), so results match NumPy's loops bit for bit; sums are the exception
+//! and run in f32 (`kernels::sum`). longdouble and clongdouble compute in
+//! their own 80-bit format (`longdouble::Ld`).
 
 use crate::dtype::{DType, Kind};
+use crate::longdouble::{self, Ld};
+use half::f16;
 
 /// A run of values of one compute kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +22,8 @@ pub enum Column {
     UInt(Vec<u64>),
     Float(Vec<f64>),
     Complex(Vec<(f64, f64)>),
+    Long(Vec<Ld>),
+    LongComplex(Vec<(Ld, Ld)>),
 }
 
 /// One value of a compute kind (a scalar operand, a reduction's result).
@@ -28,6 +34,8 @@ pub enum Scalar {
     UInt(u64),
     Float(f64),
     Complex(f64, f64),
+    Long(Ld),
+    LongComplex(Ld, Ld),
 }
 
 impl Column {
@@ -38,6 +46,8 @@ impl Column {
             Column::UInt(v) => v.len(),
             Column::Float(v) => v.len(),
             Column::Complex(v) => v.len(),
+            Column::Long(v) => v.len(),
+            Column::LongComplex(v) => v.len(),
         }
     }
 
@@ -53,6 +63,8 @@ impl Column {
             Scalar::UInt(x) => Column::UInt(vec![x; n]),
             Scalar::Float(x) => Column::Float(vec![x; n]),
             Scalar::Complex(re, im) => Column::Complex(vec![(re, im); n]),
+            Scalar::Long(x) => Column::Long(vec![x; n]),
+            Scalar::LongComplex(re, im) => Column::LongComplex(vec![(re, im); n]),
         }
     }
 
@@ -63,6 +75,8 @@ impl Column {
             Column::UInt(v) => Scalar::UInt(v[i]),
             Column::Float(v) => Scalar::Float(v[i]),
             Column::Complex(v) => Scalar::Complex(v[i].0, v[i].1),
+            Column::Long(v) => Scalar::Long(v[i]),
+            Column::LongComplex(v) => Scalar::LongComplex(v[i].0, v[i].1),
         }
     }
 
@@ -74,6 +88,8 @@ impl Column {
             Column::UInt(v) => Column::UInt(indices.iter().map(|&i| v[i]).collect()),
             Column::Float(v) => Column::Float(indices.iter().map(|&i| v[i]).collect()),
             Column::Complex(v) => Column::Complex(indices.iter().map(|&i| v[i]).collect()),
+            Column::Long(v) => Column::Long(indices.iter().map(|&i| v[i]).collect()),
+            Column::LongComplex(v) => Column::LongComplex(indices.iter().map(|&i| v[i]).collect()),
         }
     }
 }
@@ -100,8 +116,27 @@ pub fn decode(bytes: &[u8], dtype: DType) -> Column {
         DType::UInt16 => ints!(u16, Int, i64),
         DType::UInt32 => ints!(u32, Int, i64),
         DType::UInt64 => ints!(u64, UInt, u64),
+        DType::Float16 => {
+            Column::Float(bytes.chunks_exact(2).map(|c| f16_value(u16::from_ne_bytes([c[0], c[1]]))).collect())
+        }
         DType::Float32 => ints!(f32, Float, f64),
         DType::Float64 => ints!(f64, Float, f64),
+        DType::LongDouble => Column::Long(bytes.chunks_exact(longdouble::SIZE).map(Ld::from_bytes).collect()),
+        DType::Complex64 => Column::Complex(
+            bytes
+                .chunks_exact(8)
+                .map(|c| {
+                    let part = |b: &[u8]| f32::from_ne_bytes(b.try_into().unwrap()) as f64;
+                    (part(&c[..4]), part(&c[4..]))
+                })
+                .collect(),
+        ),
+        DType::CLongDouble => Column::LongComplex(
+            bytes
+                .chunks_exact(2 * longdouble::SIZE)
+                .map(|c| (Ld::from_bytes(&c[..16]), Ld::from_bytes(&c[16..])))
+                .collect(),
+        ),
         DType::Complex128 => Column::Complex(
             bytes
                 .chunks_exact(16)
@@ -138,8 +173,28 @@ pub fn encode(column: &Column, dtype: DType) -> Vec<u8> {
         DType::UInt16 => put!(|s| as_i64(s) as u16),
         DType::UInt32 => put!(|s| as_i64(s) as u32),
         DType::UInt64 => put!(as_u64),
+        DType::Float16 => put!(|s| f16_bits(as_f64(s))),
         DType::Float32 => put!(|s| as_f64(s) as f32),
         DType::Float64 => put!(as_f64),
+        DType::LongDouble => {
+            for i in 0..column.len() {
+                out.extend_from_slice(&as_ld(column.get(i)).to_bytes());
+            }
+        }
+        DType::Complex64 => {
+            for i in 0..column.len() {
+                let (re, im) = as_complex(column.get(i));
+                out.extend_from_slice(&(re as f32).to_ne_bytes());
+                out.extend_from_slice(&(im as f32).to_ne_bytes());
+            }
+        }
+        DType::CLongDouble => {
+            for i in 0..column.len() {
+                let (re, im) = as_ld_complex(column.get(i));
+                out.extend_from_slice(&re.to_bytes());
+                out.extend_from_slice(&im.to_bytes());
+            }
+        }
         DType::Complex128 => {
             for i in 0..column.len() {
                 let (re, im) = as_complex(column.get(i));
@@ -151,10 +206,26 @@ pub fn encode(column: &Column, dtype: DType) -> Vec<u8> {
     out
 }
 
+/// The float16 nearest `x` (ties to even, overflowing to infinity), as
+/// NumPy's double-to-half cast. `half`'s own `f16::from_f64` drops the low
+/// half of the double's significand before rounding, which misrounds values
+/// just past a tie (2049.0001 gives 2048), so the conversion is APFloat's.
+pub fn f16_bits(x: f64) -> u16 {
+    use rustc_apfloat::{Float, FloatConvert, ieee};
+    let mut loses = false;
+    let h: ieee::Half = ieee::Double::from_bits(x.to_bits() as u128).convert(&mut loses).value;
+    h.to_bits() as u16
+}
+
+/// float16 bits as the f64 they stand for (exact).
+pub fn f16_value(bits: u16) -> f64 {
+    f16::from_bits(bits).to_f64()
+}
+
 /// `column` as the values `dtype` would hold (wrapped, truncated, rounded),
 /// in `dtype`'s compute kind.
 pub fn cast(column: &Column, dtype: DType) -> Column {
-    if natural_kind(column) == compute_kind(dtype) && exact_in(column, dtype) {
+    if same_variant(column, &compute_column(dtype)) && exact_in(column, dtype) {
         return column.clone();
     }
     decode(&encode(column, dtype), dtype)
@@ -170,28 +241,43 @@ fn exact_in(column: &Column, dtype: DType) -> bool {
             | (Column::UInt(_), DType::UInt64)
             | (Column::Float(_), DType::Float64)
             | (Column::Complex(_), DType::Complex128)
+            | (Column::Long(_), DType::LongDouble)
+            | (Column::LongComplex(_), DType::CLongDouble)
     )
 }
 
-/// The compute kind `dtype` decodes to.
-pub fn compute_kind(dtype: DType) -> Kind {
+/// The column `dtype` decodes to (`Column` variants have no payload to
+/// compare, so the kind is told by a column of no values).
+fn compute_column(dtype: DType) -> Column {
     match dtype {
-        DType::UInt64 => Kind::UInt,
+        DType::UInt64 => Column::UInt(vec![]),
+        DType::LongDouble => Column::Long(vec![]),
+        DType::CLongDouble => Column::LongComplex(vec![]),
         other => match other.kind() {
-            Kind::UInt => Kind::Int,
-            k => k,
+            Kind::Bool => Column::Bool(vec![]),
+            Kind::UInt | Kind::Int => Column::Int(vec![]),
+            Kind::Float => Column::Float(vec![]),
+            Kind::Complex => Column::Complex(vec![]),
         },
     }
 }
 
-fn natural_kind(column: &Column) -> Kind {
-    match column {
-        Column::Bool(_) => Kind::Bool,
-        Column::Int(_) => Kind::Int,
-        Column::UInt(_) => Kind::UInt,
-        Column::Float(_) => Kind::Float,
-        Column::Complex(_) => Kind::Complex,
-    }
+/// The values `items`, cast to `dtype`, as the column it computes in.
+pub fn column_of(items: &[Scalar], dtype: DType) -> Column {
+    let col = match compute_column(dtype) {
+        Column::Bool(_) => Column::Bool(items.iter().map(|&s| truthy(s)).collect()),
+        Column::Int(_) => Column::Int(items.iter().map(|&s| as_i64(s)).collect()),
+        Column::UInt(_) => Column::UInt(items.iter().map(|&s| as_u64(s)).collect()),
+        Column::Float(_) => Column::Float(items.iter().map(|&s| as_f64(s)).collect()),
+        Column::Complex(_) => Column::Complex(items.iter().map(|&s| as_complex(s)).collect()),
+        Column::Long(_) => Column::Long(items.iter().map(|&s| as_ld(s)).collect()),
+        Column::LongComplex(_) => Column::LongComplex(items.iter().map(|&s| as_ld_complex(s)).collect()),
+    };
+    cast(&col, dtype)
+}
+
+fn same_variant(a: &Column, b: &Column) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
 pub fn truthy(s: Scalar) -> bool {
@@ -201,6 +287,8 @@ pub fn truthy(s: Scalar) -> bool {
         Scalar::UInt(x) => x != 0,
         Scalar::Float(x) => x != 0.0,
         Scalar::Complex(re, im) => re != 0.0 || im != 0.0,
+        Scalar::Long(x) => !x.is_zero(),
+        Scalar::LongComplex(re, im) => !re.is_zero() || !im.is_zero(),
     }
 }
 
@@ -211,6 +299,7 @@ pub fn as_i64(s: Scalar) -> i64 {
         Scalar::UInt(x) => x as i64,
         Scalar::Float(x) => float_to_i64(x),
         Scalar::Complex(re, _) => float_to_i64(re),
+        Scalar::Long(x) | Scalar::LongComplex(x, _) => x.to_i64(),
     }
 }
 
@@ -222,6 +311,7 @@ pub fn as_u64(s: Scalar) -> u64 {
         Scalar::Float(x) if x < 0.0 => float_to_i64(x) as u64,
         Scalar::Float(x) => x as u64,
         Scalar::Complex(re, _) => as_u64(Scalar::Float(re)),
+        Scalar::Long(x) | Scalar::LongComplex(x, _) => x.to_u64(),
     }
 }
 
@@ -242,13 +332,34 @@ pub fn as_f64(s: Scalar) -> f64 {
         Scalar::UInt(x) => x as f64,
         Scalar::Float(x) => x,
         Scalar::Complex(re, _) => re,
+        Scalar::Long(x) | Scalar::LongComplex(x, _) => x.to_f64(),
     }
 }
 
 pub fn as_complex(s: Scalar) -> (f64, f64) {
     match s {
         Scalar::Complex(re, im) => (re, im),
+        Scalar::LongComplex(re, im) => (re.to_f64(), im.to_f64()),
         other => (as_f64(other), 0.0),
+    }
+}
+
+/// A value as a longdouble (exactly, from any integer or double).
+pub fn as_ld(s: Scalar) -> Ld {
+    match s {
+        Scalar::Bool(b) => Ld::from_i64(b as i64),
+        Scalar::Int(x) => Ld::from_i64(x),
+        Scalar::UInt(x) => Ld::from_u64(x),
+        Scalar::Float(x) | Scalar::Complex(x, _) => Ld::from_f64(x),
+        Scalar::Long(x) | Scalar::LongComplex(x, _) => x,
+    }
+}
+
+pub fn as_ld_complex(s: Scalar) -> (Ld, Ld) {
+    match s {
+        Scalar::Complex(re, im) => (Ld::from_f64(re), Ld::from_f64(im)),
+        Scalar::LongComplex(re, im) => (re, im),
+        other => (as_ld(other), Ld::ZERO),
     }
 }
 
@@ -263,5 +374,27 @@ mod tests {
         let f = Column::Float(vec![-2.7, 2.7]);
         assert_eq!(cast(&f, DType::Int32), Column::Int(vec![-2, 2]));
         assert_eq!(cast(&Column::Float(vec![0.1]), DType::Float32), Column::Float(vec![0.1f32 as f64]));
+    }
+
+    #[test]
+    fn float16_rounds_to_nearest_even() {
+        let f16s = |v: Vec<f64>| cast(&Column::Float(v), DType::Float16);
+        // Between 2048 and 2050 (float16's step there is 2) ties go to the
+        // even significand: 2049 -> 2048, 2051 -> 2052.
+        assert_eq!(f16s(vec![2049.0, 2051.0, 2049.0001]), Column::Float(vec![2048.0, 2052.0, 2050.0]));
+        // 65504 is the largest; from 65520 on it overflows to infinity.
+        assert_eq!(
+            f16s(vec![65504.0, 65519.0, 65520.0, -1e6]),
+            Column::Float(vec![65504.0, 65504.0, f64::INFINITY, f64::NEG_INFINITY])
+        );
+        // NumPy 2.4.6: float(np.float16(0.1)) == 0.0999755859375.
+        assert_eq!(f16s(vec![0.1, 1e-8]), Column::Float(vec![0.0999755859375, 0.0]));
+        assert_eq!(cast(&Column::Float(vec![2.7, -65504.0]), DType::Int16), Column::Int(vec![2, 32]));
+    }
+
+    #[test]
+    fn complex64_rounds_each_part() {
+        let c = cast(&Column::Complex(vec![(0.1, -1e300)]), DType::Complex64);
+        assert_eq!(c, Column::Complex(vec![(0.1f32 as f64, f64::NEG_INFINITY)]));
     }
 }

@@ -18,10 +18,11 @@ pub(crate) mod _numpy {
     use mpi_ndarray::dtype::{DType, Weak};
     use mpi_ndarray::kernels::{self, BinOp, KernelError, ReduceOp, UnaryOp};
     use mpi_ndarray::layout::{self, Layout};
+    use mpi_ndarray::longdouble::Ld;
     use mpi_ndarray::values::{self, Column, Scalar};
     use rustpython_vm::{
         AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine,
-        builtins::{PyBaseExceptionRef, PyBytesRef, PyComplex, PyFloat, PyInt, PyList, PyTupleRef, PyTypeRef},
+        builtins::{PyBaseExceptionRef, PyBytes, PyBytesRef, PyComplex, PyFloat, PyInt, PyList, PyTupleRef, PyTypeRef},
         common::lock::{PyRwLock, PyRwLockReadGuard, PyRwLockWriteGuard},
         function::{ArgBytesLike, OptionalArg},
         protocol::{BufferDescriptor, BufferFlags, BufferMethods, PyBuffer},
@@ -149,9 +150,12 @@ pub(crate) mod _numpy {
     }
 
     /// A Python scalar for one value of `dtype` (the Python layer wraps it in
-    /// NumPy's scalar type).
+    /// NumPy's scalar type). A longdouble (clongdouble) is its 16 (32) bytes,
+    /// which no Python number could hold.
     fn scalar_to_py(vm: &VirtualMachine, s: Scalar) -> PyObjectRef {
         match s {
+            Scalar::Long(x) => vm.ctx.new_bytes(x.to_bytes().to_vec()).into(),
+            Scalar::LongComplex(re, im) => vm.ctx.new_bytes([re.to_bytes(), im.to_bytes()].concat()).into(),
             Scalar::Bool(b) => vm.ctx.new_bool(b).into(),
             Scalar::Int(x) => vm.ctx.new_int(x).into(),
             Scalar::UInt(x) => vm.ctx.new_int(x).into(),
@@ -160,9 +164,18 @@ pub(crate) mod _numpy {
         }
     }
 
-    /// A Python bool, int, float or complex as a value; ints beyond 64 bits
-    /// raise OverflowError as NumPy's conversions do.
+    /// A Python bool, int, float or complex as a value (or the bytes of a
+    /// longdouble or clongdouble, as `scalar_to_py` gives them); ints beyond
+    /// 64 bits raise OverflowError as NumPy's conversions do.
     fn py_to_scalar(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Scalar> {
+        if let Some(b) = obj.downcast_ref::<PyBytes>() {
+            let b = b.as_bytes();
+            match b.len() {
+                16 => return Ok(Scalar::Long(Ld::from_bytes(b))),
+                32 => return Ok(Scalar::LongComplex(Ld::from_bytes(&b[..16]), Ld::from_bytes(&b[16..]))),
+                _ => {}
+            }
+        }
         if obj.class().is(vm.ctx.types.bool_type) {
             return Ok(Scalar::Bool(obj.is(&vm.ctx.true_value)));
         }
@@ -182,20 +195,17 @@ pub(crate) mod _numpy {
             let z = c.to_complex();
             return Ok(Scalar::Complex(z.re, z.im));
         }
+        // A longdouble or clongdouble scalar: its bytes.
+        if let Ok(bits) = obj.get_attr("_bits", vm)
+            && bits.downcast_ref::<PyBytes>().is_some()
+        {
+            return py_to_scalar(vm, &bits);
+        }
         Err(vm.new_type_error(format!("cannot convert '{}' object to a number", obj.class().name())))
     }
 
     fn column_from_scalars(items: &[Scalar], dtype: DType) -> Column {
-        let kind = values::compute_kind(dtype);
-        use mpi_ndarray::dtype::Kind;
-        let col = match kind {
-            Kind::Bool => Column::Bool(items.iter().map(|&s| values::truthy(s)).collect()),
-            Kind::Int => Column::Int(items.iter().map(|&s| values::as_i64(s)).collect()),
-            Kind::UInt => Column::UInt(items.iter().map(|&s| values::as_u64(s)).collect()),
-            Kind::Float => Column::Float(items.iter().map(|&s| values::as_f64(s)).collect()),
-            Kind::Complex => Column::Complex(items.iter().map(|&s| values::as_complex(s)).collect()),
-        };
-        values::cast(&col, dtype)
+        values::column_of(items, dtype)
     }
 
     /// A new zero-filled array of `cls` (`numpy.empty`/`zeros`: both zeroed).
@@ -282,8 +292,8 @@ pub(crate) mod _numpy {
                     big_unsigned = true;
                     1
                 }
-                Scalar::Float(_) => 2,
-                Scalar::Complex(..) => 3,
+                Scalar::Float(_) | Scalar::Long(_) => 2,
+                Scalar::Complex(..) | Scalar::LongComplex(..) => 3,
             };
             rank = rank.max(r);
         }
@@ -681,6 +691,8 @@ pub(crate) mod _numpy {
                         (Column::UInt(c), Scalar::UInt(x)) => c[i] = x,
                         (Column::Float(c), Scalar::Float(x)) => c[i] = x,
                         (Column::Complex(c), Scalar::Complex(re, im)) => c[i] = (re, im),
+                        (Column::Long(c), Scalar::Long(x)) => c[i] = x,
+                        (Column::LongComplex(c), Scalar::LongComplex(re, im)) => c[i] = (re, im),
                         _ => {}
                     }
                 }
@@ -808,7 +820,11 @@ pub(crate) mod _numpy {
     fn sort_key_cmp(a: Scalar, b: Scalar) -> std::cmp::Ordering {
         use std::cmp::Ordering;
         // NaN sorts last, as in NumPy.
-        let nan = |s: Scalar| matches!(s, Scalar::Float(x) if x.is_nan());
+        let nan = |s: Scalar| match s {
+            Scalar::Float(x) => x.is_nan(),
+            Scalar::Long(x) => x.is_nan(),
+            _ => false,
+        };
         match (nan(a), nan(b)) {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Greater,
@@ -817,6 +833,10 @@ pub(crate) mod _numpy {
                 (Scalar::Int(x), Scalar::Int(y)) => x.cmp(&y),
                 (Scalar::UInt(x), Scalar::UInt(y)) => x.cmp(&y),
                 (Scalar::Bool(x), Scalar::Bool(y)) => x.cmp(&y),
+                (Scalar::Long(x), Scalar::Long(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                (Scalar::LongComplex(p, q), Scalar::LongComplex(r, t)) => {
+                    (p, q).partial_cmp(&(r, t)).unwrap_or(Ordering::Equal)
+                }
                 (Scalar::Complex(..), _) | (_, Scalar::Complex(..)) => {
                     values::as_complex(a).partial_cmp(&values::as_complex(b)).unwrap_or(Ordering::Equal)
                 }

@@ -10,7 +10,8 @@ import math as _math
 
 from . import _dtypes
 from ._dtypes import (
-    bool_, complex128, complexfloating, dtype, False_, float32, float64, floating, generic, inexact, int8,
+    bool_, clongdouble, complex64, complex128, complexfloating, dtype, False_, float16, float32, float64,
+    floating, generic, inexact, int8, longdouble,
     int16, int32, int64, integer, number, signedinteger, True_, uint8, uint16, uint32, uint64,
     unsignedinteger,
 )
@@ -47,9 +48,13 @@ short = int16
 ushort = uint16
 byte = int8
 ubyte = uint8
+half = float16
 single = float32
 double = float64
+csingle = complex64
 cdouble = complex128
+float128 = longdouble
+complex256 = clongdouble
 complex_ = None
 del complex_
 
@@ -215,8 +220,19 @@ def iinfo(dt):
 
 class _FInfo:
     def __init__(self, d):
+        if d.kind == "c":
+            # A complex type's limits are its parts'.
+            from ._dtypes import _COMPONENT, _by_name
+            d = _by_name[_COMPONENT[d.name]]
         self.dtype = d
-        if d.name == "float32":
+        if d.name == "float16":
+            self.eps, self.max, self.tiny = (float16(v) for v in (0.0009765625, 65504.0, 6.103515625e-05))
+            self.bits, self.precision = 16, 3
+        elif d.name == "float128":
+            self.eps, self.max, self.tiny = (longdouble(v) for v in (
+                "1.084202172485504434e-19", "1.189731495357231765e+4932", "3.3621031431120935063e-4932"))
+            self.bits, self.precision = 128, 18
+        elif d.name == "float32":
             self.eps, self.max, self.tiny, self.bits, self.precision = 1.1920929e-07, 3.4028235e38, 1.1754944e-38, 32, 6
         else:
             self.eps, self.max, self.tiny, self.bits, self.precision = 2.220446049250313e-16, 1.7976931348623157e308, 2.2250738585072014e-308, 64, 15

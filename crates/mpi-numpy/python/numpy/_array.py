@@ -13,7 +13,7 @@ _builtin_type = type
 import _numpy
 
 from . import _dtypes
-from ._dtypes import _by_name, _resolve, _scalar, bool_, generic
+from ._dtypes import _COMPONENT, _by_name, _resolve, _scalar, bool_, generic
 
 newaxis = None
 
@@ -108,13 +108,16 @@ class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
     @property
     def real(self):
         if self.dtype.kind == "c":
-            return self._view(self._offset, list(self.shape), list(self.strides), "float64")._keep(self)
+            part = _COMPONENT[self._dtype_name]
+            return self._view(self._offset, list(self.shape), list(self.strides), part)._keep(self)
         return self
 
     @property
     def imag(self):
         if self.dtype.kind == "c":
-            return self._view(self._offset + 8, list(self.shape), list(self.strides), "float64")._keep(self)
+            part = _COMPONENT[self._dtype_name]
+            offset = self._offset + self.itemsize // 2
+            return self._view(offset, list(self.shape), list(self.strides), part)._keep(self)
         return zeros_like(self)
 
     @property
@@ -132,6 +135,14 @@ class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
         """The element of a 0-d array as a NumPy scalar."""
         return _scalar(self._dtype_name, self._first())
 
+    def _first(self):
+        # A longdouble's value comes as its bytes, which only its NumPy
+        # scalar can stand for (NumPy's item() and tolist() give that too).
+        value = super()._first()
+        if type(value) is bytes:
+            return _scalar(self._dtype_name, value)
+        return value
+
     def item(self, *args):
         if len(args) == 1:
             return self.ravel()[args[0]].item()
@@ -143,6 +154,8 @@ class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
 
     def tolist(self):
         flat = self._flat_values()
+        if self.dtype.char in "gG":
+            flat = [_scalar(self._dtype_name, b) for b in flat]
         shape = self.shape
         if not shape:
             return flat[0]

@@ -149,11 +149,56 @@ def _as_f32(x):
         return math.inf if x > 0 else -math.inf
 
 
+def _as_width(x, width):
+    """x rounded to the float of `width` bytes it is compared in (float16
+    and float32; wider floats compare as Python floats)."""
+    if width == 4:
+        return _as_f32(x)
+    if width == 2:
+        try:
+            return struct.unpack('<e', struct.pack('<e', x))[0]
+        except OverflowError:
+            return math.inf if x > 0 else -math.inf
+    return x
+
+
+# The smallest magnitude an array prints in exponent form, by float width:
+# NumPy's float16 and float32 arrays switch earlier than float64's 1e8.
+_ARRAY_EXP_FROM = {2: 1e3, 4: 1e6, 8: 1e8, 16: 1e8}
+
+# The same for scalars' str (float16 1e3, float32 1e6, else 1e16).
+_SCALAR_EXP_FROM = {2: 1e3, 4: 1e6, 8: 1e16, 16: 1e16}
+
+
+def _finite(x):
+    """math.isfinite, also for a longdouble past a double's range."""
+    bits = getattr(x, '_bits', None)
+    if bits is None:
+        return math.isfinite(x)
+    return (bits[9] & 0x7f, bits[8]) != (0x7f, 0xff)
+
+
+def _is_zero(x):
+    """x == 0, also for a longdouble too small for a double."""
+    bits = getattr(x, '_bits', None)
+    if bits is None:
+        return x == 0
+    return not any(bits[:9]) and not bits[9] & 0x7f
+
+
+def _digit_arg(x):
+    """What `_numpy.format_*` takes for a value: a Python float, or a
+    longdouble's bytes (its full precision)."""
+    bits = getattr(x, '_bits', None)
+    return float(x) if bits is None else bits
+
+
 class _FloatFormat:
     """Formats the floats of one array alike (NumPy's FloatingFormat)."""
 
-    def __init__(self, values, f32, precision, floatmode, suppress, sign):
-        self.f32 = f32
+    def __init__(self, values, width, precision, floatmode, suppress, sign):
+        # The float's size in bytes (2, 4, 8 or 16).
+        self.width = width
         self.floatmode = floatmode
         self.precision = None if floatmode == 'unique' else precision
         if self.precision is not None and self.precision < 0:
@@ -163,31 +208,33 @@ class _FloatFormat:
         self._fill(values)
 
     def _wants_exp(self, values, suppress):
-        nonzero = [abs(v) for v in values if math.isfinite(v) and v != 0]
+        # A longdouble decides by its nearest double.
+        nonzero = [abs(float(v)) for v in values if _finite(v) and v != 0]
         if not nonzero:
             return False
         big, small = max(nonzero), min(nonzero)
-        if self.f32:
-            # NumPy compares in float32: the Python constants become float32.
-            ratio = _as_f32(big / small)
-            return (big >= 1e6 or not suppress and
-                    (small < _as_f32(1e-4) or ratio > 1000.0))
+        if self.width <= 4:
+            # NumPy compares in the array's type: the Python constants become
+            # float32 (float16).
+            ratio = _as_width(big / small, self.width)
+            return (big >= _ARRAY_EXP_FROM[self.width] or not suppress and
+                    (small < _as_width(1e-4, self.width) or ratio > 1000.0))
         ratio = big / small if small else math.inf
         return big >= 1e8 or not suppress and (small < 1e-4 or ratio > 1000.0)
 
     def _digits(self, x, precision, min_digits, unique, trim, exp_digits=2):
         if self.exp_format:
-            s = _numpy.format_scientific(x, self.f32, precision, min_digits,
-                                         unique, trim, exp_digits)
+            s = _numpy.format_scientific(_digit_arg(x), self.width, precision,
+                                         min_digits, unique, trim, exp_digits)
         else:
-            s = _numpy.format_positional(x, self.f32, precision, min_digits,
-                                         unique, trim)
+            s = _numpy.format_positional(_digit_arg(x), self.width, precision,
+                                         min_digits, unique, trim)
         if self.sign == '+' and not _negative(x):
             s = '+' + s
         return s
 
     def _fill(self, values):
-        finite = [v for v in values if math.isfinite(v)]
+        finite = [v for v in values if _finite(v)]
         fixed = self.floatmode == 'fixed'
         unique, trim = (False, 'k') if fixed else (True, '.')
         self.pad_left = self.pad_right = 0
@@ -222,7 +269,7 @@ class _FloatFormat:
                                 len(_options['infstr']) + neginf - offset)
 
     def __call__(self, x):
-        if not math.isfinite(x):
+        if not _finite(x):
             if x != x:
                 word = ('+' if self.sign == '+' else '') + _options['nanstr']
             else:
@@ -242,10 +289,10 @@ class _FloatFormat:
 class _ComplexFormat:
     """Real parts and imaginary parts each formatted alike."""
 
-    def __init__(self, values, precision, floatmode, suppress, sign):
-        self.real = _FloatFormat([v.real for v in values], False, precision,
+    def __init__(self, values, width, precision, floatmode, suppress, sign):
+        self.real = _FloatFormat([v.real for v in values], width, precision,
                                  floatmode, suppress, sign)
-        self.imag = _FloatFormat([v.imag for v in values], False, precision,
+        self.imag = _FloatFormat([v.imag for v in values], width, precision,
                                  floatmode, suppress, '+')
 
     def __call__(self, x):
@@ -303,9 +350,9 @@ def _element_formatter(dtype, values, zero_d, opts):
     if kind in 'iu':
         return _IntFormat(values, opts['sign'])
     if kind == 'c':
-        return _ComplexFormat(values, opts['precision'], opts['floatmode'],
-                              opts['suppress'], opts['sign'])
-    return _FloatFormat(values, dtype.name == 'float32', opts['precision'],
+        return _ComplexFormat(values, dtype.itemsize // 2, opts['precision'],
+                              opts['floatmode'], opts['suppress'], opts['sign'])
+    return _FloatFormat(values, dtype.itemsize, opts['precision'],
                         opts['floatmode'], opts['suppress'], opts['sign'])
 
 
@@ -440,48 +487,48 @@ def array_format(a, spec):
 
 # --------------------------------------------------------------- scalars
 
-def _float_str(x, f32):
-    """str of a NumPy float scalar: Python's float repr rules."""
-    if x != x:
-        return 'nan'
-    if math.isinf(x):
-        return '-inf' if x < 0 else 'inf'
-    big = 1e6 if f32 else 1e16
-    if x == 0 or 1e-4 <= abs(x) < big:
-        return _numpy.format_positional(x, f32, None, 0, True, '0')
-    return _numpy.format_scientific(x, f32, None, 0, True, '-', 2)
+def _float_str(x, width, trim='0'):
+    """str of a NumPy float scalar of `width` bytes: Python's float repr
+    rules, switching to exponent form earlier for float16 and float32."""
+    f = float(x)
+    if not _finite(x):
+        return 'nan' if f != f else '-inf' if f < 0 else 'inf'
+    # A longdouble below a double's range has f == 0 but is not zero.
+    if _is_zero(x) or (f != 0 and 1e-4 <= abs(f) < _SCALAR_EXP_FROM[width]):
+        return _numpy.format_positional(_digit_arg(x), width, None, 0, True, trim)
+    return _numpy.format_scientific(_digit_arg(x), width, None, 0, True, '-', 2)
 
 
-def _complex_part(x):
-    if x != x:
-        return 'nan'
-    if math.isinf(x):
-        return '-inf' if x < 0 else 'inf'
-    if x == 0 or 1e-4 <= abs(x) < 1e16:
-        return _numpy.format_positional(x, False, None, 0, True, '-')
-    return _numpy.format_scientific(x, False, None, 0, True, '-', 2)
-
-
-def _complex_str(z):
-    """str of a complex128 scalar, as Python's complex repr."""
+def _complex_str(z, width):
+    """str of a complex scalar, as Python's complex repr (with the parts'
+    own digits for complex64 and clongdouble)."""
     re, im = z.real, z.imag
-    imag = _complex_part(im)
-    if re == 0 and not _negative(re):
+    imag = _float_str(im, width, '-')
+    if float(re) == 0 and not _negative(float(re)):
         return imag + 'j'
     if not imag.startswith('-'):
         imag = '+' + imag
-    return '(' + _complex_part(re) + imag + 'j)'
+    return '(' + _float_str(re, width, '-') + imag + 'j)'
+
+
+_WIDTHS = {'float16': 2, 'float32': 4, 'float64': 8, 'float128': 16,
+           'complex64': 4, 'complex128': 8, 'complex256': 16}
 
 
 def scalar_str(value, dtype_name):
     """str of a NumPy scalar of dtype `dtype_name` holding `value`."""
     if dtype_name == 'bool':
         return 'True' if value else 'False'
-    if dtype_name in ('float64', 'float32'):
-        return _float_str(float(value), dtype_name == 'float32')
+    if dtype_name.startswith('float'):
+        return _float_str(value, _WIDTHS[dtype_name])
     if dtype_name.startswith('complex'):
-        return _complex_str(complex(value))
+        if dtype_name != 'complex256':
+            value = complex(value)
+        return _complex_str(value, _WIDTHS[dtype_name])
     return str(int(value))
+
+
+_LONG_NAMES = {'float128': 'longdouble', 'complex256': 'clongdouble'}
 
 
 def scalar_format(value, dtype_name, spec):
@@ -490,8 +537,10 @@ def scalar_format(value, dtype_name, spec):
     A float32 is widened first, so f'{np.float32(0.1)}' shows the float64
     digits (0.10000000149011612) although str() shows 0.1.
     """
-    if dtype_name == 'float32':
+    if dtype_name in ('float16', 'float32'):
         return format(float(value), spec)
+    if dtype_name == 'complex64':
+        return format(complex(value), spec)
     if spec == '':
         return scalar_str(value, dtype_name)
     return format(value, spec)
@@ -504,4 +553,7 @@ def scalar_repr(value, dtype_name):
     text = scalar_str(value, dtype_name)
     if dtype_name.startswith('complex') and text.startswith('('):
         text = text[1:-1]
+    if dtype_name in _LONG_NAMES:
+        # Quoted: a Python float literal would lose the extra digits.
+        return f"np.{_LONG_NAMES[dtype_name]}('{text}')"
     return f'np.{dtype_name}({text})'

@@ -25,6 +25,10 @@ _INFO = {
     "float32": ("f", "f", 4, "<f4"),
     "float64": ("f", "d", 8, "<f8"),
     "complex128": ("c", "D", 16, "<c16"),
+    "float16": ("f", "e", 2, "<f2"),
+    "float128": ("f", "g", 16, "<f16"),
+    "complex64": ("c", "F", 8, "<c8"),
+    "complex256": ("c", "G", 32, "<c32"),
 }
 
 # Every string spelling NumPy accepts for the types above.
@@ -44,14 +48,14 @@ _SPELLINGS = {
     "d": "float64", "f8": "float64", "float64": "float64", "float": "float64", "double": "float64",
     "D": "complex128", "c16": "complex128", "complex128": "complex128", "complex": "complex128",
     "cdouble": "complex128",
+    "e": "float16", "f2": "float16", "float16": "float16", "half": "float16",
+    "g": "float128", "f16": "float128", "float128": "float128", "longdouble": "float128",
+    "F": "complex64", "c8": "complex64", "complex64": "complex64", "csingle": "complex64",
+    "G": "complex256", "c32": "complex256", "complex256": "complex256", "clongdouble": "complex256",
 }
 
 # Spellings NumPy knows for types this runtime lacks.
 _MISSING = {
-    "e": "float16", "f2": "float16", "float16": "float16", "half": "float16",
-    "g": "longdouble", "f16": "longdouble", "longdouble": "longdouble", "float128": "longdouble",
-    "F": "complex64", "c8": "complex64", "complex64": "complex64", "csingle": "complex64",
-    "G": "clongdouble", "c32": "clongdouble", "complex256": "clongdouble",
     "U": "str", "S": "bytes", "O": "object", "V": "void", "M": "datetime64", "m": "timedelta64",
 }
 
@@ -77,7 +81,8 @@ class dtype:
 
     @property
     def alignment(self):
-        return self.itemsize if self.kind != "c" else 8
+        # A complex number aligns as its parts.
+        return self.itemsize if self.kind != "c" else min(self.itemsize // 2, 16)
 
     @property
     def descr(self):
@@ -142,7 +147,8 @@ _CLASS_NAMES = {
     "bool": "BoolDType", "int8": "Int8DType", "int16": "Int16DType", "int32": "Int32DType",
     "int64": "Int64DType", "uint8": "UInt8DType", "uint16": "UInt16DType", "uint32": "UInt32DType",
     "uint64": "UInt64DType", "float32": "Float32DType", "float64": "Float64DType",
-    "complex128": "Complex128DType",
+    "complex128": "Complex128DType", "float16": "Float16DType", "float128": "LongDoubleDType",
+    "complex64": "Complex64DType", "complex256": "CLongDoubleDType",
 }
 
 
@@ -205,7 +211,7 @@ def _resolve(obj):
             lacking = _MISSING.get(key, "string")
             raise NotImplementedError(
                 f"dtype {obj!r} ({lacking}): this numpy implements a subset of NumPy "
-                "(bool, int8-64, uint8-64, float32, float64, complex128)")
+                "(bool, int8-64, uint8-64, float16-64, longdouble, complex64-128, clongdouble)")
         raise _not_understood(obj)
     d = getattr(obj, "dtype", None)
     if isinstance(d, dtype):
@@ -281,7 +287,8 @@ class generic(metaclass=_CType):
         return self._py()
 
     def astype(self, dt):
-        return _scalar(_resolve(dt).name, self._py())
+        from ._array import asarray
+        return asarray(self).astype(dt)._scalar_at()
 
     def __repr__(self):
         from ._arrayprint import scalar_repr
@@ -461,13 +468,17 @@ class complexfloating(inexact):
     def _py(self):
         return complex(self)
 
+    def __float__(self):
+        # NumPy gives the real part (with a ComplexWarning).
+        return complex(self).real
+
     @property
     def real(self):
-        return _scalar("float64", complex(self).real)
+        return _scalar(_COMPONENT[self._dtype_name], complex(self).real)
 
     @property
     def imag(self):
-        return _scalar("float64", complex(self).imag)
+        return _scalar(_COMPONENT[self._dtype_name], complex(self).imag)
 
 
 def _int_type(name, base):
@@ -509,6 +520,134 @@ uint64 = _int_type("uint64", unsignedinteger)
 float32 = _float_type("float32", floating, float)
 float64 = _float_type("float64", floating, float)
 complex128 = _float_type("complex128", complexfloating, complex)
+float16 = _float_type("float16", floating, float)
+complex64 = _float_type("complex64", complexfloating, complex)
+
+class longdouble(floating):
+    """x86-64's `long double` (80-bit extended precision), as NumPy's
+    longdouble: it holds its 16 bytes, since a Python float cannot hold the
+    value, and computes through 0-d arrays like every scalar."""
+
+    __slots__ = ("_bits",)
+    __module__ = "numpy"
+    _dtype_name = "float128"
+
+    def __new__(cls, value=0.0):
+        from ._array import asarray
+        if isinstance(value, bytes):
+            value = value.decode()
+        if isinstance(value, str):
+            # Parsed at full precision: np.longdouble('0.1') is nearer 0.1
+            # than the double 0.1.
+            return _scalar("float128", _numpy.parse_longdouble(value))
+        v = asarray(value, "float128")
+        if v.ndim:
+            return v
+        return v._first()
+
+    def _py(self):
+        return self._bits
+
+    def item(self):
+        return self
+
+    def tolist(self):
+        return self
+
+    def _as(self, name):
+        from ._array import asarray
+        return asarray(self).astype(name)._first()
+
+    def __float__(self):
+        return self._as("float64")
+
+    def __int__(self):
+        f = float(self)
+        if abs(f) < 2.0 ** 63:
+            return int(self._as("int64"))
+        return int(f)
+
+    __trunc__ = __int__
+
+    def __complex__(self):
+        return complex(float(self))
+
+    def __bool__(self):
+        return bool(self._as("bool"))
+
+    def __hash__(self):
+        return hash(float(self))
+
+    def __repr__(self):
+        from ._arrayprint import scalar_repr
+        return scalar_repr(self, "float128")
+
+    def __str__(self):
+        from ._arrayprint import scalar_str
+        return scalar_str(self, "float128")
+
+    def __format__(self, spec):
+        return format(float(self), spec)
+
+
+class clongdouble(complexfloating):
+    """Two longdoubles (NumPy's clongdouble), held as their 32 bytes."""
+
+    __slots__ = ("_bits",)
+    __module__ = "numpy"
+    _dtype_name = "complex256"
+
+    def __new__(cls, real=0.0, imag=None):
+        from ._array import asarray
+        value = real if imag is None else complex(real, imag)
+        v = asarray(value, "complex256")
+        if v.ndim:
+            return v
+        return v._first()
+
+    def _py(self):
+        return self._bits
+
+    def item(self):
+        return self
+
+    def tolist(self):
+        return self
+
+    @property
+    def real(self):
+        return _scalar("float128", self._bits[:16])
+
+    @property
+    def imag(self):
+        return _scalar("float128", self._bits[16:])
+
+    def __complex__(self):
+        return complex(float(self.real), float(self.imag))
+
+    def __float__(self):
+        return float(self.real)
+
+    def __bool__(self):
+        return bool(self.real) or bool(self.imag)
+
+    def __hash__(self):
+        return hash(complex(self))
+
+    def __repr__(self):
+        from ._arrayprint import scalar_repr
+        return scalar_repr(self, "complex256")
+
+    def __str__(self):
+        from ._arrayprint import scalar_str
+        return scalar_str(self, "complex256")
+
+    def __format__(self, spec):
+        return format(complex(self), spec)
+
+
+# The real type of each complex type's parts.
+_COMPONENT = {"complex64": "float32", "complex128": "float64", "complex256": "float128"}
 
 
 class bool_(generic):
@@ -559,6 +698,7 @@ _SCALAR_TYPES = {
     "bool": bool_, "int8": int8, "int16": int16, "int32": int32, "int64": int64,
     "uint8": uint8, "uint16": uint16, "uint32": uint32, "uint64": uint64,
     "float32": float32, "float64": float64, "complex128": complex128,
+    "float16": float16, "complex64": complex64, "float128": longdouble, "complex256": clongdouble,
 }
 for _n, _t in _SCALAR_TYPES.items():
     _by_name[_n].type = _t
@@ -575,6 +715,12 @@ def _scalar(name, value):
     t = _SCALAR_TYPES[name]
     if t is bool_:
         return _TRUE if value else _FALSE
+    if t is longdouble or t is clongdouble:
+        if type(value) is t:
+            return value
+        obj = object.__new__(t)
+        obj._bits = value
+        return obj
     if name.startswith("complex"):
         return complex.__new__(t, value)
     if name.startswith("float"):

@@ -220,10 +220,14 @@ def tofile(a, fid, sep="", format="%s"):
 
 
 def _float_arg(x):
-    from ._dtypes import float32
-    if not math.isfinite(float(x)):
-        return None, isinstance(x, float32)
-    return float(x), isinstance(x, float32)
+    """The value to format and its float's width in bytes; None for inf
+    and nan."""
+    from ._dtypes import generic
+    from ._arrayprint import _digit_arg, _finite
+    width = x.dtype.itemsize if isinstance(x, generic) and x.dtype.kind == "f" else 8
+    if not _finite(x):
+        return None, width
+    return _digit_arg(x), width
 
 
 def _pad_sign(text, x, sign, pad_left, pad_right=None):
