@@ -4293,29 +4293,24 @@ class Comm:
                 _store(rviews[r], part, call)
         return _icollective(h, [(r, sparts[r]) for r in others], others, finish)
 
-    def Ialltoall(self, sendbuf, recvbuf):
-        """Nonblocking All to All Scatter/Gather."""
+    def _ialltoall_blocks(self, sendbuf, recvbuf, blocks_of, call):
         size = _mpi.size(self._h)
-        view, blocks = _even_blocks(recvbuf, size)
+        view, blocks = blocks_of(recvbuf, size)
         rviews = [view[start:start + n] for start, n in blocks]
         if sendbuf is IN_PLACE:
             sparts = [v.tobytes() for v in rviews]
         else:
-            sview, sblocks = _even_blocks(sendbuf, size, False)
+            sview, sblocks = blocks_of(sendbuf, size, False)
             sparts = [sview[start:start + n].tobytes() for start, n in sblocks]
-        return self._ialltoall(rviews, sparts, "MPI_Ialltoall")
+        return self._ialltoall(rviews, sparts, call)
+
+    def Ialltoall(self, sendbuf, recvbuf):
+        """Nonblocking All to All Scatter/Gather."""
+        return self._ialltoall_blocks(sendbuf, recvbuf, _even_blocks, "MPI_Ialltoall")
 
     def Ialltoallv(self, sendbuf, recvbuf):
         """Nonblocking All to All Scatter/Gather Vector."""
-        size = _mpi.size(self._h)
-        view, blocks = _vector_blocks(recvbuf, size)
-        rviews = [view[start:start + n] for start, n in blocks]
-        if sendbuf is IN_PLACE:
-            sparts = [v.tobytes() for v in rviews]
-        else:
-            sview, sblocks = _vector_blocks(sendbuf, size, False)
-            sparts = [sview[start:start + n].tobytes() for start, n in sblocks]
-        return self._ialltoall(rviews, sparts, "MPI_Ialltoallv")
+        return self._ialltoall_blocks(sendbuf, recvbuf, _vector_blocks, "MPI_Ialltoallv")
 
     def Ialltoallw(self, sendbuf, recvbuf):
         """Nonblocking All to All Scatter/Gather General."""
