@@ -301,18 +301,7 @@ fn compare(op: BinOp, a: &Column, b: &Column) -> Vec<bool> {
         (Column::Float(x), Column::Float(y)) => cmp(op, x, y, |v| v != 0.0),
         (Column::Long(x), Column::Long(y)) => cmp(op, x, y, |v| !v.is_zero()),
         (Column::LongComplex(x), Column::LongComplex(y)) => {
-            let truth = |(a, b): (Ld, Ld)| !a.is_zero() || !b.is_zero();
-            zip(x, y, |p, q| match op {
-                Eq => p == q,
-                Ne => p != q,
-                Lt => p < q,
-                Le => p <= q,
-                Gt => p > q,
-                Ge => p >= q,
-                LogicalAnd => truth(p) && truth(q),
-                LogicalOr => truth(p) || truth(q),
-                _ => truth(p) != truth(q),
-            })
+            cmp(op, x, y, |(a, b): (Ld, Ld)| !a.is_zero() || !b.is_zero())
         }
         (Column::Complex(x), Column::Complex(y)) => {
             // NumPy orders complex numbers lexicographically.

@@ -523,7 +523,32 @@ complex128 = _float_type("complex128", complexfloating, complex)
 float16 = _float_type("float16", floating, float)
 complex64 = _float_type("complex64", complexfloating, complex)
 
-class longdouble(floating):
+class _HeldBytes:
+    """What longdouble and clongdouble share: no Python number can hold their
+    value, so they keep their bytes, are their own item, and print through
+    their dtype's name."""
+
+    __slots__ = ()
+
+    def _py(self):
+        return self._bits
+
+    def item(self):
+        return self
+
+    def tolist(self):
+        return self
+
+    def __repr__(self):
+        from ._arrayprint import scalar_repr
+        return scalar_repr(self, self._dtype_name)
+
+    def __str__(self):
+        from ._arrayprint import scalar_str
+        return scalar_str(self, self._dtype_name)
+
+
+class longdouble(_HeldBytes, floating):
     """x86-64's `long double` (80-bit extended precision), as NumPy's
     longdouble: it holds its 16 bytes, since a Python float cannot hold the
     value, and computes through 0-d arrays like every scalar."""
@@ -544,15 +569,6 @@ class longdouble(floating):
         if v.ndim:
             return v
         return v._first()
-
-    def _py(self):
-        return self._bits
-
-    def item(self):
-        return self
-
-    def tolist(self):
-        return self
 
     def _as(self, name):
         from ._array import asarray
@@ -578,19 +594,11 @@ class longdouble(floating):
     def __hash__(self):
         return hash(float(self))
 
-    def __repr__(self):
-        from ._arrayprint import scalar_repr
-        return scalar_repr(self, "float128")
-
-    def __str__(self):
-        from ._arrayprint import scalar_str
-        return scalar_str(self, "float128")
-
     def __format__(self, spec):
         return format(float(self), spec)
 
 
-class clongdouble(complexfloating):
+class clongdouble(_HeldBytes, complexfloating):
     """Two longdoubles (NumPy's clongdouble), held as their 32 bytes."""
 
     __slots__ = ("_bits",)
@@ -604,15 +612,6 @@ class clongdouble(complexfloating):
         if v.ndim:
             return v
         return v._first()
-
-    def _py(self):
-        return self._bits
-
-    def item(self):
-        return self
-
-    def tolist(self):
-        return self
 
     @property
     def real(self):
@@ -633,14 +632,6 @@ class clongdouble(complexfloating):
 
     def __hash__(self):
         return hash(complex(self))
-
-    def __repr__(self):
-        from ._arrayprint import scalar_repr
-        return scalar_repr(self, "complex256")
-
-    def __str__(self):
-        from ._arrayprint import scalar_str
-        return scalar_str(self, "complex256")
 
     def __format__(self, spec):
         return format(complex(self), spec)
