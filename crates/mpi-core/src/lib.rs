@@ -22,6 +22,7 @@ pub mod outcome;
 pub mod process;
 pub mod state;
 pub mod sync;
+mod window;
 pub mod world;
 
 pub use comm::{COMM_NULL, Cart, Communicator, SELF_CTX, WORLD_CTX, compute_dims};

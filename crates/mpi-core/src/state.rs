@@ -71,6 +71,8 @@ pub enum BlockedOp {
     EventWait,
     ConditionWait,
     BarrierWait,
+    // RMA: a window's lock, held by another rank.
+    WinLock,
 }
 
 impl BlockedOp {
@@ -101,7 +103,7 @@ impl BlockedOp {
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
-    pub const MP: [BlockedOp; 12] = [
+    pub const MP: [BlockedOp; 13] = [
         BlockedOp::ProcessJoin,
         BlockedOp::PoolTask,
         BlockedOp::PoolResult,
@@ -114,6 +116,7 @@ impl BlockedOp {
         BlockedOp::EventWait,
         BlockedOp::ConditionWait,
         BlockedOp::BarrierWait,
+        BlockedOp::WinLock,
     ];
 
     /// A `multiprocessing` call by name.
@@ -162,6 +165,7 @@ impl BlockedOp {
             BlockedOp::EventWait => "Event.wait",
             BlockedOp::ConditionWait => "Condition.wait",
             BlockedOp::BarrierWait => "Barrier.wait",
+            BlockedOp::WinLock => "Win.Lock",
         }
     }
 

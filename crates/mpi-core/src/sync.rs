@@ -46,14 +46,19 @@ mod pipe {
 
 impl World {
     /// Takes `nbytes` zeroed bytes of the heap (8-aligned); their offset.
+    /// A block given back by [`World::heap_free`] is reused first (first fit).
     pub fn heap_alloc(&self, nbytes: usize) -> SyncResult<usize> {
-        let size = nbytes.max(4).div_ceil(8) * 8;
+        let size = Self::heap_block(nbytes);
+        if let Some(offset) = self.take_free_block(size) {
+            self.mem.write_bytes(self.layout.heap_offset() + offset, &vec![0; size]);
+            return Ok(offset);
+        }
         let heap = self.layout.heap_bytes as usize;
         let mut used = self.mem.load(hdr::HEAP_USED) as usize;
         loop {
             if used + size > heap {
                 return Err(SyncError::Full(format!(
-                    "the run's shared memory for multiprocessing objects is full ({} MiB)",
+                    "the run's shared memory (multiprocessing objects and RMA windows) is full ({} MiB)",
                     heap >> 20
                 )));
             }
@@ -62,6 +67,69 @@ impl World {
                 Err(now) => used = now as usize,
             }
         }
+    }
+
+    /// Gives back a block `heap_alloc(nbytes)` returned. Only RMA windows are
+    /// freed: the objects of `multiprocessing` live as long as the run.
+    pub fn heap_free(&self, offset: usize, nbytes: usize) -> SyncResult<()> {
+        let size = Self::heap_block(nbytes);
+        if offset % 8 != 0 {
+            return Err(SyncError::Value(format!("no shared object at offset {offset}")));
+        }
+        self.check_heap(offset, size)?;
+        let node = (self.layout.heap_offset() + offset) / 4;
+        self.with_free_list(|| {
+            self.mem.store(node, size as u32);
+            self.mem.store(node + 1, self.mem.load(hdr::HEAP_FREE));
+            self.mem.store(hdr::HEAP_FREE, offset as u32 + 1);
+        });
+        Ok(())
+    }
+
+    /// The bytes a request of `nbytes` takes: at least a free-list node (two
+    /// words), a multiple of 8.
+    fn heap_block(nbytes: usize) -> usize {
+        nbytes.max(8).div_ceil(8) * 8
+    }
+
+    /// Unlinks the first free block of at least `size` bytes; a larger block
+    /// keeps its front in the list and gives its tail.
+    fn take_free_block(&self, size: usize) -> Option<usize> {
+        if self.mem.load(hdr::HEAP_FREE) == 0 {
+            return None;
+        }
+        self.with_free_list(|| {
+            let base = self.layout.heap_offset() / 4;
+            let mut link = hdr::HEAP_FREE;
+            loop {
+                let at = self.mem.load(link) as usize;
+                if at == 0 {
+                    return None;
+                }
+                let node = base + (at - 1) / 4;
+                let have = self.mem.load(node) as usize;
+                if have >= size + 8 {
+                    self.mem.store(node, (have - size) as u32);
+                    return Some(at - 1 + have - size);
+                }
+                if have >= size {
+                    self.mem.store(link, self.mem.load(node + 1));
+                    return Some(at - 1);
+                }
+                link = node + 1;
+            }
+        })
+    }
+
+    /// Runs `f` holding the free list's lock. Holders only walk a list, so
+    /// waiters spin instead of sleeping.
+    fn with_free_list<T>(&self, f: impl FnOnce() -> T) -> T {
+        while self.mem.compare_exchange(hdr::HEAP_LOCK, 0, 1).is_err() {
+            std::hint::spin_loop();
+        }
+        let out = f();
+        self.mem.store(hdr::HEAP_LOCK, 0);
+        out
     }
 
     fn check_heap(&self, offset: usize, len: usize) -> SyncResult<()> {
@@ -73,7 +141,7 @@ impl World {
     }
 
     /// A word of the heap, checked to lie in allocated memory.
-    fn heap_word(&self, offset: usize) -> SyncResult<usize> {
+    pub(crate) fn heap_word(&self, offset: usize) -> SyncResult<usize> {
         if offset % 4 != 0 {
             return Err(SyncError::Value(format!("no shared object at offset {offset}")));
         }
@@ -94,7 +162,7 @@ impl World {
     }
 
     /// Rings every slot that waits for the object at `offset`.
-    fn wake_waiters(&self, offset: usize) {
+    pub(crate) fn wake_waiters(&self, offset: usize) {
         self.bump_generation();
         let mark = offset as u32 + 1;
         for s in 0..self.slots() {
@@ -125,10 +193,21 @@ impl Endpoint {
         deadline: Option<&Deadline>,
         done: impl FnMut(&mut Self) -> bool,
     ) -> SyncResult<bool> {
+        let on = BlockedOn { op, peer: None, tag: None, ctx: MP_COMM };
+        self.wait_for_object_as(object, on, deadline, done)
+    }
+
+    /// [`Self::wait_for_object`], published as `on`.
+    pub(crate) fn wait_for_object_as(
+        &mut self,
+        object: usize,
+        on: BlockedOn,
+        deadline: Option<&Deadline>,
+        done: impl FnMut(&mut Self) -> bool,
+    ) -> SyncResult<bool> {
         let mark = self.world.layout.rank_word(self.me, rank::SYNC_WAIT);
         // Published before the first look: a change after that look rings us.
         self.world.mem.store(mark, object as u32 + 1);
-        let on = BlockedOn { op, peer: None, tag: None, ctx: MP_COMM };
         let got = self.block_until_timed(done, |_| on, deadline);
         self.world.mem.store(mark, 0);
         Ok(got?)

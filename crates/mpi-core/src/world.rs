@@ -33,6 +33,10 @@ pub(crate) mod hdr {
     /// Shared heap size and its bump pointer (bytes handed out).
     pub const HEAP_BYTES: usize = 10;
     pub const HEAP_USED: usize = 11;
+    /// Blocks given back to the heap (RMA windows are freed): offset + 1 of the
+    /// first, 0 for none; and the spin lock that guards the list.
+    pub const HEAP_FREE: usize = 12;
+    pub const HEAP_LOCK: usize = 13;
     pub const LEN: usize = 16;
 }
 
@@ -101,7 +105,7 @@ pub struct Layout {
     pub processes: u32,
     /// Inbox ring capacity per slot, a power of two.
     pub ring_bytes: u32,
-    /// Bytes of shared heap (locks, queues, shared values).
+    /// Bytes of shared heap (locks, queues, shared values, RMA windows).
     pub heap_bytes: u32,
 }
 
@@ -112,8 +116,9 @@ impl Layout {
     /// Process slots a run offers: every process a script starts in one run
     /// takes one (slots are not reused). Memory is committed only when touched.
     pub const DEFAULT_PROCESSES: u32 = 32;
-    /// The shared heap: room for dozens of queues and pipes.
-    pub const DEFAULT_HEAP_BYTES: u32 = 8 << 20;
+    /// The shared heap: room for dozens of queues and pipes, and the public
+    /// copies of RMA windows. Memory is committed only when touched.
+    pub const DEFAULT_HEAP_BYTES: u32 = 32 << 20;
 
     pub fn new(ranks: u32) -> Self {
         Self::with_ring_bytes(ranks, Self::DEFAULT_RING_BYTES)

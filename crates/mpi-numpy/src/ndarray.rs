@@ -23,7 +23,10 @@ pub(crate) mod _numpy {
     use rustpython_vm::{
         AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine,
         builtins::{PyBaseExceptionRef, PyBytes, PyBytesRef, PyComplex, PyFloat, PyInt, PyList, PyTupleRef, PyTypeRef},
-        common::lock::{PyRwLock, PyRwLockReadGuard, PyRwLockWriteGuard},
+        common::{
+            borrow::{BorrowedValue, BorrowedValueMut},
+            lock::{PyRwLock, PyRwLockReadGuard, PyRwLockWriteGuard},
+        },
         function::{ArgBytesLike, OptionalArg},
         protocol::{BufferDescriptor, BufferFlags, BufferMethods, PyBuffer},
         types::AsBuffer,
@@ -31,8 +34,38 @@ pub(crate) mod _numpy {
 
     /// The bytes views share. Never resized, so a view's layout stays valid.
     #[derive(Debug)]
-    struct Storage {
-        bytes: PyRwLock<Vec<u8>>,
+    enum Storage {
+        /// Memory the array owns.
+        Owned(PyRwLock<Vec<u8>>),
+        /// Another object's memory (`frombuffer`, `ndarray(buffer=...)`), as
+        /// NumPy shares it: stores through the array change the object. The
+        /// export keeps the object alive and unresizable.
+        Borrowed(PyBuffer),
+    }
+
+    impl Storage {
+        fn owned(bytes: Vec<u8>) -> Rc<Storage> {
+            Rc::new(Storage::Owned(PyRwLock::new(bytes)))
+        }
+
+        fn read(&self) -> BorrowedValue<'_, [u8]> {
+            match self {
+                Storage::Owned(bytes) => PyRwLockReadGuard::map(bytes.read(), |v| v.as_slice()).into(),
+                // Checked contiguous when borrowed.
+                Storage::Borrowed(buffer) => unsafe { buffer.contiguous_unchecked() },
+            }
+        }
+
+        /// Only reached for writeable arrays: a borrowed read-only buffer makes
+        /// a read-only array.
+        fn write(&self) -> BorrowedValueMut<'_, [u8]> {
+            match self {
+                Storage::Owned(bytes) => PyRwLockWriteGuard::map(bytes.write(), |v| v.as_mut_slice()).into(),
+                Storage::Borrowed(buffer) => {
+                    buffer.as_contiguous_mut().expect("a read-only borrowed buffer makes a read-only array")
+                }
+            }
+        }
     }
 
     #[pyattr]
@@ -95,7 +128,7 @@ pub(crate) mod _numpy {
     impl PyNdArray {
         fn new_owned(bytes: Vec<u8>, dtype: DType, shape: &[usize]) -> PyNdArray {
             PyNdArray {
-                storage: Rc::new(Storage { bytes: PyRwLock::new(bytes) }),
+                storage: Storage::owned(bytes),
                 dtype,
                 layout: Layout::c_contiguous(shape, dtype.itemsize()),
                 writeable: std::cell::Cell::new(true),
@@ -108,12 +141,12 @@ pub(crate) mod _numpy {
 
         /// The elements, packed in C order.
         fn packed(&self) -> Vec<u8> {
-            let bytes = self.storage.bytes.read();
+            let bytes = self.storage.read();
             layout::gather(&bytes, &self.layout, self.dtype.itemsize()).into_owned()
         }
 
         fn column(&self) -> Column {
-            let bytes = self.storage.bytes.read();
+            let bytes = self.storage.read();
             values::decode(&layout::gather(&bytes, &self.layout, self.dtype.itemsize()), self.dtype)
         }
 
@@ -126,7 +159,7 @@ pub(crate) mod _numpy {
             if !self.writeable.get() {
                 return Err(vm.new_value_error("assignment destination is read-only".to_owned()));
             }
-            let mut bytes = self.storage.bytes.write();
+            let mut bytes = self.storage.write();
             layout::scatter(&mut bytes, &self.layout, self.dtype.itemsize(), packed);
             Ok(())
         }
@@ -141,7 +174,7 @@ pub(crate) mod _numpy {
         if !fits(a) || !fits(b) {
             return None;
         }
-        let (ga, gb) = (a.storage.bytes.read(), b.storage.bytes.read());
+        let (ga, gb) = (a.storage.read(), b.storage.read());
         let range = |x: &PyNdArray| {
             let start = usize::try_from(x.layout.offset).ok()?;
             Some(start..start + x.layout.size() * W)
@@ -238,6 +271,54 @@ pub(crate) mod _numpy {
             )));
         }
         PyNdArray::new_owned(bytes, dtype, &shape).into_instance(cls, vm)
+    }
+
+    /// A 1-d array of `cls` over `obj`'s memory (NumPy's `frombuffer`): `count`
+    /// elements of `dtype` from byte `offset`, all that fit when `count` < 0.
+    /// Writeable when the buffer is.
+    #[pyfunction]
+    fn from_buffer(
+        cls: PyTypeRef,
+        obj: PyObjectRef,
+        dtype: String,
+        count: isize,
+        offset: isize,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        let dtype = parse_dtype(vm, &dtype)?;
+        let (buffer, writeable) = match PyBuffer::from_object(vm, &obj, BufferFlags::FULL) {
+            Ok(buffer) => (buffer, true),
+            Err(_) => (PyBuffer::from_object(vm, &obj, BufferFlags::FULL_RO)?, false),
+        };
+        if !buffer.desc.is_contiguous() {
+            return Err(vm.new_value_error("ndarray is not contiguous".to_owned()));
+        }
+        let len = buffer.desc.len as isize;
+        if offset < 0 || offset > len {
+            return Err(vm.new_value_error(format!(
+                "offset must be non-negative and no greater than buffer length ({len})"
+            )));
+        }
+        let itemsize = dtype.itemsize() as isize;
+        let available = len - offset;
+        let n = if count < 0 {
+            if available % itemsize != 0 {
+                return Err(vm.new_value_error("buffer size must be a multiple of element size".to_owned()));
+            }
+            available / itemsize
+        } else {
+            if count * itemsize > available {
+                return Err(vm.new_value_error("buffer is smaller than requested size".to_owned()));
+            }
+            count
+        };
+        let array = PyNdArray {
+            storage: Rc::new(Storage::Borrowed(buffer)),
+            dtype,
+            layout: Layout { offset, shape: vec![n as usize], strides: vec![itemsize] },
+            writeable: std::cell::Cell::new(writeable),
+        };
+        array.into_instance(cls, vm)
     }
 
     /// An array of `cls` from a flat list of Python bool/int/float/complex
@@ -411,7 +492,7 @@ pub(crate) mod _numpy {
                 writeable: std::cell::Cell::new(zelf.writeable.get()),
             };
             // A view must stay inside the storage, whatever the caller computed.
-            let len = zelf.storage.bytes.read().len() as isize;
+            let len = zelf.storage.read().len() as isize;
             let mut ok = true;
             if view.layout.size() > 0 {
                 let (mut lo, mut hi) = (offset, offset);
@@ -458,7 +539,7 @@ pub(crate) mod _numpy {
             if zelf.layout.size() == 0 {
                 return Err(vm.new_index_error("index 0 is out of bounds for size 0".to_owned()));
             }
-            let bytes = zelf.storage.bytes.read();
+            let bytes = zelf.storage.read();
             let at = zelf.layout.offset as usize;
             let one = &bytes[at..at + zelf.dtype.itemsize()];
             Ok(scalar_to_py(vm, values::decode(one, zelf.dtype).get(0)))
@@ -469,7 +550,7 @@ pub(crate) mod _numpy {
         #[pymethod]
         fn _item_at(zelf: &Py<Self>, offset: usize, vm: &VirtualMachine) -> PyResult {
             let size = zelf.dtype.itemsize();
-            let bytes = zelf.storage.bytes.read();
+            let bytes = zelf.storage.read();
             let one = bytes
                 .get(offset..offset + size)
                 .ok_or_else(|| vm.new_index_error("index outside the array's memory".to_owned()))?;
@@ -485,7 +566,7 @@ pub(crate) mod _numpy {
             }
             let s = py_to_scalar(vm, &value)?;
             let encoded = values::encode(&column_from_scalars(&[s], zelf.dtype), zelf.dtype);
-            let mut bytes = zelf.storage.bytes.write();
+            let mut bytes = zelf.storage.write();
             let slot = bytes
                 .get_mut(offset..offset + encoded.len())
                 .ok_or_else(|| vm.new_index_error("index outside the array's memory".to_owned()))?;
@@ -505,7 +586,7 @@ pub(crate) mod _numpy {
                 )));
             };
             let packed = {
-                let bytes = src.storage.bytes.read();
+                let bytes = src.storage.read();
                 layout::gather(&bytes, &layout, src.dtype.itemsize()).into_owned()
             };
             let packed = if src.dtype == zelf.dtype {
@@ -626,7 +707,7 @@ pub(crate) mod _numpy {
                 }
             };
             let col = {
-                let bytes = zelf.storage.bytes.read();
+                let bytes = zelf.storage.read();
                 values::decode(&layout::gather(&bytes, &moved, zelf.dtype.itemsize()), zelf.dtype)
             };
             let input = match op {
@@ -860,7 +941,7 @@ pub(crate) mod _numpy {
     /// `arr`'s values broadcast to `shape`, in C order.
     fn broadcast_column(arr: &PyNdArray, shape: &[usize]) -> Column {
         let layout = arr.layout.broadcast_to(shape).expect("shapes were checked to broadcast");
-        let bytes = arr.storage.bytes.read();
+        let bytes = arr.storage.read();
         values::decode(&layout::gather(&bytes, &layout, arr.dtype.itemsize()), arr.dtype)
     }
 
@@ -927,11 +1008,11 @@ pub(crate) mod _numpy {
     static BUFFER_METHODS: BufferMethods = BufferMethods {
         obj_bytes: |buffer| {
             let arr = buffer.obj_as::<PyNdArray>();
-            PyRwLockReadGuard::map(arr.storage.bytes.read(), |v| v.as_slice()).into()
+            arr.storage.read()
         },
         obj_bytes_mut: |buffer| {
             let arr = buffer.obj_as::<PyNdArray>();
-            PyRwLockWriteGuard::map(arr.storage.bytes.write(), |v| v.as_mut_slice()).into()
+            arr.storage.write()
         },
         release: |_| {},
         retain: |_| {},

@@ -133,6 +133,18 @@ def pipe_put(offset: int, data: bytes, op: str) -> None: ...                 # i
 def pipe_get(offset: int, timeout: Optional[float], op: str) -> Optional[bytes]: ...   # the next whole item; None on timeout
 def pipe_count(offset: int) -> int: ...          # items put and not yet taken
 
+# RMA windows (MPI.Win): each window's memory has a public copy in the shared
+# heap that other ranks put into and get from; the owner's own copy is brought
+# in step at synchronisation points.
+def shm_free(offset: int, nbytes: int) -> None: ...   # gives back a block shm_alloc(nbytes) returned
+def shm_sync(offset: int, private: bytearray, snapshot: bytearray) -> None: ...
+                                                 # bytes of `private` that differ from `snapshot` go to the heap, the
+                                                 # others take the heap's; then snapshot = private (same lengths)
+def shm_read_into(offset: int, into: bytearray) -> None: ...   # len(into) heap bytes at offset, into a writable buffer
+def win_lock(offset: int, exclusive: bool) -> None: ...   # 8 heap bytes: waits while held incompatibly ("Win.Lock")
+def win_unlock(offset: int) -> None: ...
+def combine(opname: str, typecode: str, acc: bytes, other: bytes) -> bytes: ...   # acc op other, elementwise (a predefined op)
+
 # Output of this rank, line-buffered by the host (fd 1 stdout, 2 stderr).
 def write(fd: int, text: str) -> None: ...
 def flush(fd: int) -> None: ...                  # lines stay whole: a partial line waits for its newline

@@ -14,6 +14,7 @@ mod browser_os;
 mod native;
 mod processes;
 mod rank;
+mod windows;
 
 pub use mpi_core::RankOutcome;
 pub use rank::{RankHost, RankRuntime, Script, Stream};

@@ -138,8 +138,9 @@ fn reduce_with<T>(
 }
 
 use crate::processes::_mpi_processes;
+use crate::windows::_mpi_windows;
 
-#[rustpython_vm::pymodule(with(_mpi_processes))]
+#[rustpython_vm::pymodule(with(_mpi_processes, _mpi_windows))]
 pub(crate) mod _mpi {
     use super::*;
     use rustpython_vm::builtins::PyDictRef;

@@ -45,7 +45,7 @@ fn with_deadline<T>(
     f(&mut ep, deadline.as_ref()).map_err(|e| sync_error(vm, e))
 }
 
-fn with_endpoint<T>(vm: &VirtualMachine, f: impl FnOnce(&mut Endpoint) -> Result<T, SyncError>) -> PyResult<T> {
+pub(crate) fn with_endpoint<T>(vm: &VirtualMachine, f: impl FnOnce(&mut Endpoint) -> Result<T, SyncError>) -> PyResult<T> {
     with_deadline(vm, None, |ep, _| f(ep))
 }
 
@@ -63,7 +63,7 @@ fn tag_arg(tag: i32) -> Option<i32> {
     (tag >= 0).then_some(tag)
 }
 
-fn offset_arg(vm: &VirtualMachine, offset: i64) -> PyResult<usize> {
+pub(crate) fn offset_arg(vm: &VirtualMachine, offset: i64) -> PyResult<usize> {
     usize::try_from(offset).map_err(|_| vm.new_value_error(format!("no shared object at offset {offset}")))
 }
 

@@ -69,7 +69,18 @@ class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
             shape = (shape,)
         d = _resolve(dtype)
         if buffer is not None:
-            return frombuffer(buffer, d, offset=offset).reshape(shape)
+            # The buffer's memory, shared: as many elements as the shape needs.
+            shape = [operator.index(s) for s in shape]
+            n = 1
+            for s in shape:
+                n *= s
+            try:
+                flat = frombuffer(buffer, d, count=n, offset=offset)
+            except ValueError as e:
+                if "smaller" in str(e):
+                    raise TypeError("buffer is too small for requested array") from None
+                raise
+            return flat.reshape(shape)
         return _numpy.new(cls, [operator.index(s) for s in shape], d.name)
 
     # -- attributes ---------------------------------------------------------
@@ -1205,21 +1216,26 @@ def ascontiguousarray(a, dtype=None):
 
 
 def frombuffer(buffer, dtype=float, count=-1, offset=0, like=None):
+    """A 1-d array over `buffer`'s memory, shared as NumPy shares it."""
     d = _resolve(dtype)
-    view = memoryview(buffer).cast("B")
-    data = bytes(view[offset:])
-    if count >= 0:
-        need = count * d.itemsize
-        if need > len(data):
+    count, offset = operator.index(count), operator.index(offset)
+    if isinstance(buffer, ndarray):
+        # An array's own storage, viewed again (not exported to itself).
+        if not buffer.flags.c_contiguous:
+            raise ValueError("ndarray is not C-contiguous")
+        flat = buffer.reshape(-1).view(_by_name["uint8"])
+        if offset < 0 or offset > flat.size:
+            raise ValueError(
+                f"offset must be non-negative and no greater than buffer length ({flat.size})")
+        available = flat.size - offset
+        if count < 0:
+            if available % d.itemsize:
+                raise ValueError("buffer size must be a multiple of element size")
+            count = available // d.itemsize
+        elif count * d.itemsize > available:
             raise ValueError("buffer is smaller than requested size")
-        data = data[:need]
-    elif len(data) % d.itemsize:
-        raise ValueError("buffer size must be a multiple of element size")
-    n = len(data) // d.itemsize
-    out = _numpy.from_bytes(ndarray, data, d.name, [n])
-    if memoryview(buffer).readonly:
-        out._set_readonly()
-    return out
+        return flat[offset:offset + count * d.itemsize].view(d)
+    return _numpy.from_buffer(ndarray, buffer, d.name, count, offset)
 
 
 def _shape_arg(shape):

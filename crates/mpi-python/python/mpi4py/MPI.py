@@ -5387,3 +5387,7 @@ def _install_pickle(p):
 
 
 pickle = Pickle()
+
+
+# One-sided communication lives in its own module (it needs everything above).
+from mpi4py._rma import Win, WIN_NULL  # noqa: E402
