@@ -1251,6 +1251,8 @@ def Get_address(location):
     """Get the address of a location in memory."""
     if location is None or location is BOTTOM:
         return 0
+    if type(location) is buffer and location._obj is None and not len(location._view):
+        return 0  # mpi4py's empty buffer has no memory: a NULL address
     if hasattr(location, "_mpi_buffer"):
         try:
             view = location._mpi_buffer(True)[0]
@@ -2980,8 +2982,24 @@ def _buffer_op(op, dtype, call):
     if dtype._pair is not None:
         return _pair_op(op._fn, dtype)
     if dtype._code is None:
+        if dtype._char in _NUMPY_REDUCED and name in _NUMPY_UFUNCS:
+            return _numpy_op(name, dtype._char)
         raise _error(ERR_TYPE, call, f"Reductions on {dtype._name} are not supported by mpi-playground")
     return (name, dtype._code)
+
+
+# Types the native reductions do not cover (complex numbers, the 80-bit long
+# double) reduce through NumPy's ufuncs, which compute them as C does.
+_NUMPY_REDUCED = frozenset("gFDG")
+_NUMPY_UFUNCS = {"SUM": "add", "PROD": "multiply", "MAX": "maximum", "MIN": "minimum"}
+
+
+def _numpy_op(name, char):
+    def combine(a, b):
+        import numpy
+        ufunc = getattr(numpy, _NUMPY_UFUNCS[name])
+        return ufunc(numpy.frombuffer(a, char), numpy.frombuffer(b, char)).tobytes()
+    return combine
 
 
 def _pair_op(pick, dtype):

@@ -92,7 +92,9 @@ class _Window:
         self.shared = {}                # rank -> mirror of its segment (Shared_query)
         self.attached = {}              # address -> (view, mirror, nbytes)
         self.blocks = []                # (offset, nbytes) this rank allocated
-        self.fence = False              # a fence epoch is open
+        # A fence epoch is open: RMA calls may follow. A lock, start or post
+        # ends it instead, as MPICH lets them follow a fence.
+        self.fence = False
         self.started = None             # world... comm ranks of a Start epoch
         self.posted = None              # comm ranks of a Post epoch
         self.locks = {}                 # target -> lock type
@@ -687,7 +689,10 @@ class Win:
 
     def _accumulate(self, window, rank, pieces, data, ttype, op, call):
         """target = target op data under the target's accumulate mutex; the
-        target's bytes before."""
+        target's bytes before. Nothing to combine is no call at all, whatever
+        the op (as in MPICH)."""
+        if not pieces:
+            return b""
         combine = _combiner(op, ttype, call)
         mutex = window.acc_mutex(rank)
         _mpi.sem_acquire(mutex, True, None, "Lock.acquire")
@@ -822,8 +827,9 @@ class Win:
     def Start(self, group, assertion=0):
         """Start an RMA access epoch for MPI."""
         window = self._state("MPI_Win_start")
-        if window.started is not None or window.fence:
+        if window.started is not None:
             raise _err(_MPI.ERR_RMA_SYNC, "MPI_Win_start", "Wrong synchronization of RMA calls ")
+        window.fence = False
         targets = _comm_ranks(window, group)
         for rank in targets:
             _mpi.recv(window.h, rank, _TAG_POST)
@@ -844,6 +850,7 @@ class Win:
         if window.posted is not None:
             raise _err(_MPI.ERR_RMA_SYNC, "MPI_Win_post", "Wrong synchronization of RMA calls ")
         origins = _comm_ranks(window, group)
+        window.fence = False
         window.sync()
         for rank in origins:
             window.sends.append(_mpi.isend(window.h, b"", rank, _TAG_POST, False))
@@ -885,8 +892,9 @@ class Win:
         if rank == _MPI.PROC_NULL:
             return
         window.check_target(rank, "MPI_Win_lock")
-        if rank in window.locks or window.lock_all or window.fence or window.started is not None:
+        if rank in window.locks or window.lock_all or window.started is not None:
             raise _err(_MPI.ERR_RMA_SYNC, "MPI_Win_lock", "Wrong synchronization of RMA calls ")
+        window.fence = False
         _mpi.win_lock(window.table[rank][0], lock_type == _MPI.LOCK_EXCLUSIVE)
         window.locks[rank] = lock_type
         window.sync()
@@ -907,8 +915,9 @@ class Win:
     def Lock_all(self, assertion=0):
         """Begin an RMA access epoch at all processes."""
         window = self._state("MPI_Win_lock_all")
-        if window.locks or window.lock_all or window.fence or window.started is not None:
+        if window.locks or window.lock_all or window.started is not None:
             raise _err(_MPI.ERR_RMA_SYNC, "MPI_Win_lock_all", "Wrong synchronization of RMA calls ")
+        window.fence = False
         for rank in range(window.size):
             _mpi.win_lock(window.table[rank][0], False)
         window.lock_all = True
