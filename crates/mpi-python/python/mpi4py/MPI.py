@@ -2048,6 +2048,15 @@ class Request:
     def __bool__(self):
         return self._active() or self._pid is not None
 
+    def __reduce__(self):
+        # REQUEST_NULL pickles by name, a null copy as a new null request, a
+        # live request not at all (as in mpi4py).
+        if self is REQUEST_NULL:
+            return "REQUEST_NULL"
+        if not self:
+            return (type(self), (REQUEST_NULL,))
+        raise ValueError(f"cannot serialize '{__name__}.{type(self).__name__}' instance")
+
     @property
     def handle(self):
         """MPI handle."""
@@ -2220,8 +2229,8 @@ class Request:
         if self._coll is None:
             self._done, self._req = done, None
         elif self._coll.absorb(req, done):
-            self._coll = None
-            self._done = (None, ANY_SOURCE, ANY_TAG)
+            status, self._coll = self._coll.status, None
+            self._done = (None, ANY_SOURCE, ANY_TAG) if status is None else status
 
     @staticmethod
     def _wait_one(requests):
@@ -2584,7 +2593,9 @@ class _Collective:
     """A nonblocking collective in flight: its native sends and receives,
     and what to do with the received bytes once they are all in."""
 
-    __slots__ = ("sends", "recvs", "got", "finish")
+    # `status`: None, or for a send-receive (`Isendrecv`) the receive's
+    # completion once in, which the request reports as MPI does.
+    __slots__ = ("sends", "recvs", "got", "finish", "status")
 
     def natives(self):
         return [req for req in self.sends if req is not None] + \
@@ -2598,6 +2609,8 @@ class _Collective:
             k = self.recvs.index(req)
             self.recvs[k] = None
             self.got[k] = done[0] or b""
+            if self.status is not None:
+                self.status = done
         return self.done()
 
     def done(self):
@@ -2619,6 +2632,7 @@ def _icollective(h, sends, recvs, finish):
     state.recvs = [_mpi.coll_irecv(h, rank, tag) for rank in recvs]
     state.got = [b""] * len(recvs)
     state.finish = finish
+    state.status = None
     request = _request(None, _SEND)
     if state.done():
         request._done = (None, ANY_SOURCE, ANY_TAG)
@@ -2655,6 +2669,17 @@ class Message:
     def __new__(cls, message=None):
         null = {"_comm": None, "_source": PROC_NULL, "_tag": ANY_TAG}
         return _new_handle(cls, message, Message, "message", null)
+
+    def __reduce__(self):
+        # The predefined messages pickle by name, a copy of one as a new copy
+        # of it, a matched message not at all (as in mpi4py).
+        for name in ("MESSAGE_NULL", "MESSAGE_NO_PROC"):
+            constant = globals()[name]
+            if self is constant:
+                return name
+            if self == constant:
+                return (type(self), (constant,))
+        raise ValueError(f"cannot serialize '{__name__}.{type(self).__name__}' instance")
 
     @classmethod
     def _of(cls, comm, source, tag):
@@ -3796,6 +3821,9 @@ class Comm:
             _set_status(status, *found)
         return Message._found(self, found[0], found[1])
 
+    Mprobe = mprobe
+    Improbe = improbe
+
     def bsend(self, obj, dest, tag=0):
         """Send in buffered mode (needs `MPI.Attach_buffer`, as in MPI)."""
         data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
@@ -3854,6 +3882,36 @@ class Comm:
             _set_status(status, source, tag, 0 if data is None else len(data))
         if data is not None:
             _store(view, data, "MPI_Sendrecv", source, tag)
+
+    def Isendrecv(self, sendbuf, dest, sendtag=0, recvbuf=None,
+                  source=ANY_SOURCE, recvtag=ANY_TAG):
+        """Nonblocking send and receive."""
+        data = _send_bytes(sendbuf) if dest != PROC_NULL else b""
+        view = _message(recvbuf, True)[0] if source != PROC_NULL else None
+        return self._isendrecv(data, dest, sendtag, view, source, recvtag, "MPI_Isendrecv")
+
+    def Isendrecv_replace(self, buf, dest, sendtag=0, source=ANY_SOURCE, recvtag=ANY_TAG):
+        """Nonblocking send and receive, replacing the buffer's contents."""
+        view = _message(buf, True)[0]
+        data = view.tobytes() if dest != PROC_NULL else b""
+        return self._isendrecv(data, dest, sendtag, view, source, recvtag, "MPI_Isendrecv_replace")
+
+    def _isendrecv(self, data, dest, sendtag, view, source, recvtag, call):
+        # A send and a receive under one request, which reports the receive.
+        state = _Collective()
+        state.sends = [_mpi.isend(self._h, data, dest, sendtag, False)]
+        state.recvs = [_mpi.irecv(self._h, source, recvtag)]
+        state.got = [b""]
+        state.status = (None, ANY_SOURCE, ANY_TAG)
+
+        def finish(got):
+            done = state.status
+            if done[0] is not None:
+                _store(view, done[0], call, done[1], done[2])
+        state.finish = finish
+        request = _request(None, _SEND)
+        request._coll = state
+        return request
 
     def Sendrecv_replace(self, buf, dest, sendtag=0, source=ANY_SOURCE,
                          recvtag=ANY_TAG, status=None):
@@ -5306,7 +5364,7 @@ def Iflush_buffer():
 
 
 def _check_bsend(data, call):
-    size = 0 if _bsend_buffer is None else len(memoryview(_bsend_buffer).cast("B"))
+    size = 0 if _bsend_buffer is None else len(_bytes_view(_bsend_buffer))
     if len(data) + BSEND_OVERHEAD > size:
         raise _error(ERR_BUFFER, call,
                      f"Insufficient space in Bsend buffer; requested {len(data)}; total buffer size is {size}")
