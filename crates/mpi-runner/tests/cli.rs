@@ -307,3 +307,49 @@ if __name__ == '__main__':
     assert_eq!(r.status, 0, "{}", r.context());
     assert_eq!(r.stdout, "alive True\nexitcode -15 False\n", "{}", r.context());
 }
+
+#[test]
+fn rma_outside_an_epoch_raises_err_rma_sync() {
+    // MPICH 4.0.2 does not check this (its Put goes through or hangs later);
+    // the playground names the mistake where it happens.
+    let src = "\
+from mpi4py import MPI
+import numpy as np
+comm = MPI.COMM_WORLD
+win = MPI.Win.Create(np.zeros(2), 8, comm=comm)
+try:
+    win.Put(np.ones(1), 0)
+except MPI.Exception as e:
+    print(e.Get_error_class() == MPI.ERR_RMA_SYNC, e.Get_error_string().splitlines()[0])
+win.Fence()
+win.Put(np.ones(1), 0)
+win.Fence()
+win.Free()
+";
+    let r = run(&["-n", "2"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    assert_eq!(r.stdout, "True Wrong synchronization of RMA calls , error stack:\n".repeat(2), "{}", r.context());
+}
+
+#[test]
+fn a_window_lock_held_by_a_waiting_rank_is_a_reported_deadlock() {
+    let src = "\
+from mpi4py import MPI
+import numpy as np
+comm = MPI.COMM_WORLD
+win = MPI.Win.Create(np.zeros(2), 8, comm=comm)
+if comm.rank == 0:
+    win.Lock(0)
+    comm.barrier()
+    comm.recv(source=1)
+else:
+    comm.barrier()
+    win.Lock(0)
+    comm.send('never', dest=0)
+";
+    let r = run(&["-n", "2"], src, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    assert!(r.stderr.contains("rank 0 is blocked in recv(source=1"), "{}", r.context());
+    assert!(r.stderr.contains("rank 1 is blocked in Win.Lock, waiting for rank 0"), "{}", r.context());
+    assert!(r.stderr.contains("wait-for cycle: rank 0 -> rank 1 -> rank 0"), "{}", r.context());
+}
