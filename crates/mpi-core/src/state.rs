@@ -58,6 +58,9 @@ pub enum BlockedOp {
     CommDup,
     CartCreate,
     CartSub,
+    IntercommCreate,
+    IntercommMerge,
+    CommCreateGroup,
     // multiprocessing: named as the Python call a user wrote.
     ProcessJoin,
     PoolTask,
@@ -75,7 +78,7 @@ pub enum BlockedOp {
 
 impl BlockedOp {
     /// The MPI calls.
-    const MPI: [BlockedOp; 22] = [
+    const MPI: [BlockedOp; 25] = [
         BlockedOp::Recv,
         BlockedOp::Send,
         BlockedOp::Ssend,
@@ -98,6 +101,9 @@ impl BlockedOp {
         BlockedOp::CommDup,
         BlockedOp::CartCreate,
         BlockedOp::CartSub,
+        BlockedOp::IntercommCreate,
+        BlockedOp::IntercommMerge,
+        BlockedOp::CommCreateGroup,
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
@@ -150,6 +156,9 @@ impl BlockedOp {
             BlockedOp::CommDup => "Dup",
             BlockedOp::CartCreate => "Create_cart",
             BlockedOp::CartSub => "Sub",
+            BlockedOp::IntercommCreate => "Create_intercomm",
+            BlockedOp::IntercommMerge => "Merge",
+            BlockedOp::CommCreateGroup => "Create_group",
             BlockedOp::ProcessJoin => "Process.join",
             BlockedOp::PoolTask => "Pool task",
             BlockedOp::PoolResult => "Pool result",
@@ -167,7 +176,7 @@ impl BlockedOp {
 
     /// Collectives and communicator constructors: every member must call them.
     pub fn is_collective(self) -> bool {
-        (BlockedOp::Barrier as u32..=BlockedOp::CartSub as u32).contains(&(self as u32))
+        (BlockedOp::Barrier as u32..=BlockedOp::CommCreateGroup as u32).contains(&(self as u32))
     }
 
     fn is_multiprocessing(self) -> bool {
@@ -399,6 +408,7 @@ pub fn comm_name(ctx: u32) -> String {
         0 => "COMM_WORLD".into(),
         1 => "COMM_SELF".into(),
         crate::process::MP_COMM => "multiprocessing".into(),
+        crate::intercomm::GROUP_COMM => "the group of a Create_from_group(s)".into(),
         n => format!("communicator #{n}"),
     }
 }
