@@ -3622,9 +3622,19 @@ class Comm:
         """Split communicator by split type.
 
         Every rank of the playground shares one memory node, so
-        ``COMM_TYPE_SHARED`` keeps the whole communicator.
+        ``COMM_TYPE_SHARED`` keeps the whole communicator, as does
+        ``COMM_TYPE_HW_GUIDED`` asked for ``mpi_shared_memory``; any other
+        hardware resource, and ``COMM_TYPE_HW_UNGUIDED``, find no smaller
+        level and give COMM_NULL (as MPICH on one node).
         """
-        color = UNDEFINED if split_type == UNDEFINED else 0
+        if split_type == COMM_TYPE_HW_GUIDED:
+            items = info._items if info is not None and info._items is not None else {}
+            shared = items.get("mpi_hw_resource_type") == "mpi_shared_memory"
+            color = 0 if shared else UNDEFINED
+        elif split_type in (UNDEFINED, COMM_TYPE_HW_UNGUIDED):
+            color = UNDEFINED
+        else:
+            color = 0
         return self._made_class()._of(_mpi.comm_split(self._h, color, key))
 
     def Free(self):
@@ -3844,6 +3854,15 @@ class Comm:
     def Detach_buffer(self):
         """Remove an existing attached buffer."""
         return Detach_buffer()
+
+    def Flush_buffer(self):
+        """Block until all buffered messages have been transmitted (MPI 4.1,
+        which MPICH 4.0 lacks: NotImplementedError, as under mpi4py)."""
+        raise NotImplementedError
+
+    def Iflush_buffer(self):
+        """Nonblocking flush for buffered messages (MPI 4.1: NotImplementedError)."""
+        raise NotImplementedError
 
     def Ssend(self, buf, dest, tag=0):
         """Blocking send in synchronous mode."""
