@@ -5204,19 +5204,10 @@ class Intercomm(Comm):
             _view, data, nop = self._reduction(sendbuf, None, op, "MPI_Reduce")
             _mpi.reduce(h, data, nop, root)
 
-    def _reduce_scatter_block(self, sendbuf, recvbuf, op, call):
-        # The send buffer holds one block per member of the remote group;
-        # the reduction of the remote group's buffers is scattered here.
-        view, nbytes, dtype = _message(recvbuf, True)
-        send, sbytes, _ = _message(sendbuf, False, self.Get_remote_size())
-        if sbytes != nbytes:
-            raise ValueError(f"mismatch in send count {sbytes // dtype._extent} "
-                             f"and receive count {nbytes // dtype._extent}")
-        me = _mpi.rank(self._h)
-
-        def finish(result):
-            _store(view, result[me * nbytes:(me + 1) * nbytes], call)
-        return send.tobytes(), _buffer_op(op, dtype, call), finish
+    # Reduce_scatter_block works as on an intracommunicator: each group's
+    # send buffers hold (local size) blocks, and the reduction of the remote
+    # group's buffers, as long as the two groups agree on the total, is
+    # scattered over the local group. Reduce_scatter needs its counts given.
 
     def _reduce_scatter(self, sendbuf, recvbuf, recvcounts, op, call):
         h = self._h
