@@ -134,7 +134,13 @@ impl Endpoint {
         self.bcast_in(&m, data, root, op)
     }
 
-    pub(crate) fn bcast_in(&mut self, m: &Members, data: Option<Vec<u8>>, root: usize, op: BlockedOp) -> Result<Vec<u8>> {
+    pub(crate) fn bcast_in(
+        &mut self,
+        m: &Members,
+        data: Option<Vec<u8>>,
+        root: usize,
+        op: BlockedOp,
+    ) -> Result<Vec<u8>> {
         if m.rank == root {
             let data = data.unwrap_or_default();
             let sends =
@@ -327,6 +333,16 @@ impl Endpoint {
     }
 }
 
+/// The error of members that called different collectives in the same
+/// order slot: each found the other's bytes where its own were due.
+pub(crate) fn mismatch(op: BlockedOp) -> MpiError {
+    MpiError::new(
+        ErrorClass::Other,
+        op.name(),
+        "Collective mismatch: the members of the communicator called different collectives",
+    )
+}
+
 /// Packs a list of byte strings into one: a count, the lengths, the bytes.
 pub(crate) fn pack(items: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + items.len() * 4 + items.iter().map(Vec::len).sum::<usize>());
@@ -341,17 +357,22 @@ pub(crate) fn pack(items: &[Vec<u8>]) -> Vec<u8> {
 }
 
 pub(crate) fn unpack(b: &[u8]) -> Vec<Vec<u8>> {
-    let word = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes")) as usize;
-    let n = word(0);
-    let mut at = 4 + n * 4;
-    (0..n)
-        .map(|i| {
-            let len = word(1 + i);
-            let item = b[at..at + len].to_vec();
-            at += len;
-            item
-        })
-        .collect()
+    try_unpack(b).expect("bytes packed by `pack`")
+}
+
+/// [`unpack`] of bytes that may not come from `pack` (a member that called
+/// another collective): None when they do not parse.
+pub(crate) fn try_unpack(b: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let word = |i: usize| Some(u32::from_le_bytes(b.get(i * 4..i * 4 + 4)?.try_into().ok()?) as usize);
+    let n = word(0)?;
+    let mut at = 4usize.checked_add(n.checked_mul(4)?)?;
+    let mut out = Vec::with_capacity(n.min(b.len()));
+    for i in 0..n {
+        let len = word(1 + i)?;
+        out.push(b.get(at..at.checked_add(len)?)?.to_vec());
+        at += len;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -360,5 +381,7 @@ mod tests {
     fn pack_round_trips() {
         let items = vec![b"ab".to_vec(), Vec::new(), vec![7; 1000]];
         assert_eq!(super::unpack(&super::pack(&items)), items);
+        assert_eq!(super::try_unpack(&[9, 0, 0, 0, 1]), None);
+        assert_eq!(super::try_unpack(&[]), None);
     }
 }

@@ -328,6 +328,11 @@ impl Endpoint {
             mine.extend_from_slice(&v.to_le_bytes());
         }
         let all = self.allgather_as(comm, mine, op)?;
+        // Members that called different collectives leave each other's bytes
+        // here: an error, not a crash of the rank.
+        if all.iter().any(|b| b.len() != 12) {
+            return Err(crate::collectives::mismatch(op));
+        }
         let parent = self.comm(comm)?.group.clone();
         let word = |b: &[u8], i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
         let ctx = all.iter().map(|b| word(b, 2)).max().expect("a communicator has members");

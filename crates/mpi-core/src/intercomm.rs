@@ -17,7 +17,7 @@
 //! derived from the string tag) so that concurrent creations over
 //! overlapping groups do not meet.
 
-use crate::collectives::{COLL_TAG, Members, pack, unpack};
+use crate::collectives::{COLL_TAG, Members, mismatch, pack, try_unpack};
 use crate::comm::Communicator;
 use crate::endpoint::Endpoint;
 use crate::error::{ErrorClass, MpiError, Result};
@@ -30,6 +30,15 @@ pub const GROUP_COMM: u32 = 0x7fff_ffe0;
 
 fn words(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect()
+}
+
+/// The members' agreement payloads of `width` words each, or the error of
+/// members that called different collectives.
+fn agreed(items: &[Vec<u8>], width: usize, op: BlockedOp) -> Result<Vec<Vec<u32>>> {
+    if items.is_empty() || items.iter().any(|b| b.len() != width * 4) {
+        return Err(mismatch(op));
+    }
+    Ok(items.iter().map(|b| words(b)).collect())
 }
 
 fn bytes(w: &[u32]) -> Vec<u8> {
@@ -106,7 +115,12 @@ impl Endpoint {
     /// Every member's `data`, of both groups: (the local group's, the remote
     /// group's), each in rank order. Gathers to each leader (rank 0), swaps
     /// between the leaders, broadcasts in each group.
-    pub(crate) fn both_sides(&mut self, comm: u32, data: Vec<u8>, op: BlockedOp) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+    pub(crate) fn both_sides(
+        &mut self,
+        comm: u32,
+        data: Vec<u8>,
+        op: BlockedOp,
+    ) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
         let (local, remote) = self.inter_members(comm)?;
         let gathered = self.gather_in(&local, data, 0, op)?;
         let packed = match gathered {
@@ -119,8 +133,12 @@ impl Endpoint {
             }
             None => None,
         };
-        let both = unpack(&self.bcast_in(&local, packed, 0, op)?);
-        Ok((unpack(&both[0]), unpack(&both[1])))
+        let both = self.bcast_in(&local, packed, 0, op)?;
+        let parsed = try_unpack(&both).and_then(|both| match &both[..] {
+            [mine, theirs] => Some((try_unpack(mine)?, try_unpack(theirs)?)),
+            _ => None,
+        });
+        parsed.ok_or_else(|| mismatch(op))
     }
 
     /// Registers a new intercommunicator under the agreed context `ctx`.
@@ -168,14 +186,14 @@ impl Endpoint {
         let gathered = self.gather_in(&local, bytes(&[self.next_ctx]), leader, op)?;
         let packed = match gathered {
             Some(items) => {
-                let most = items.iter().map(|b| words(b)[0]).max().expect("a group has members");
+                let most = agreed(&items, 1, op)?.iter().map(|w| w[0]).max().expect("a group has members");
                 let mut msg = vec![most];
                 msg.extend(&local.group);
                 let s = self.isend(peer_comm, remote_leader, tag, bytes(&msg), false)?;
                 let r = self.irecv(peer_comm, remote_leader, tag)?;
                 let theirs = words(&self.wait_as(r, op)?.data.unwrap_or_default());
                 self.wait_as(s, op)?;
-                let (their_most, their_group) = theirs.split_first().expect("a leader's message");
+                let Some((their_most, their_group)) = theirs.split_first() else { return Err(mismatch(op)) };
                 let mut out = vec![most.max(*their_most)];
                 out.extend(their_group);
                 Some(bytes(&out))
@@ -183,7 +201,8 @@ impl Endpoint {
             None => None,
         };
         let got = words(&self.bcast_in(&local, packed, leader, op)?);
-        Ok(self.add_inter(got[0], local.group, got[1..].to_vec()))
+        let Some((ctx, remote)) = got.split_first() else { return Err(mismatch(op)) };
+        Ok(self.add_inter(*ctx, local.group, remote.to_vec()))
     }
 
     /// MPI_Intercomm_create_from_groups: as `intercomm_create`, among the
@@ -204,16 +223,16 @@ impl Endpoint {
         let gathered = self.gather_in(&m, bytes(&[self.next_ctx]), leader, op)?;
         let packed = match gathered {
             Some(items) => {
-                let most = items.iter().map(|b| words(b)[0]).max().expect("a group has members");
+                let most = agreed(&items, 1, op)?.iter().map(|w| w[0]).max().expect("a group has members");
                 let peer = Members { wire: m.wire, tag, group: remote.clone(), rank: usize::MAX };
                 let s = self.coll_isend(&peer, their_leader, bytes(&[most]));
-                let theirs = words(&self.coll_recv(&peer, their_leader, op)?)[0];
+                let theirs = agreed(&[self.coll_recv(&peer, their_leader, op)?], 1, op)?[0][0];
                 self.wait_as(s, op)?;
                 Some(bytes(&[most.max(theirs)]))
             }
             None => None,
         };
-        let ctx = words(&self.bcast_in(&m, packed, leader, op)?)[0];
+        let ctx = agreed(&[self.bcast_in(&m, packed, leader, op)?], 1, op)?[0][0];
         Ok(self.add_inter(ctx, m.group, remote))
     }
 
@@ -238,9 +257,11 @@ impl Endpoint {
 
     /// Agrees on a context among `m` alone and makes it an intracommunicator.
     fn create_among(&mut self, m: Members, op: BlockedOp) -> Result<u32> {
-        let gathered = self.gather_in(&m, bytes(&[self.next_ctx]), 0, op)?;
-        let most = gathered.map(|items| bytes(&[items.iter().map(|b| words(b)[0]).max().expect("members")]));
-        let ctx = words(&self.bcast_in(&m, most, 0, op)?)[0];
+        let most = match self.gather_in(&m, bytes(&[self.next_ctx]), 0, op)? {
+            Some(items) => Some(bytes(&[agreed(&items, 1, op)?.iter().map(|w| w[0]).max().expect("members")])),
+            None => None,
+        };
+        let ctx = agreed(&[self.bcast_in(&m, most, 0, op)?], 1, op)?[0][0];
         Ok(self.add_intra(ctx, m.group))
     }
 
@@ -269,9 +290,10 @@ impl Endpoint {
 
     /// MPI_Comm_dup of an intercommunicator.
     pub(crate) fn inter_dup(&mut self, comm: u32) -> Result<u32> {
-        let (local, remote) =
-            self.both_sides(comm, bytes(&[self.next_ctx]), BlockedOp::CommDup)?;
-        let ctx = local.iter().chain(&remote).map(|b| words(b)[0]).max().expect("members");
+        let op = BlockedOp::CommDup;
+        let (local, remote) = self.both_sides(comm, bytes(&[self.next_ctx]), op)?;
+        let (local, remote) = (agreed(&local, 1, op)?, agreed(&remote, 1, op)?);
+        let ctx = local.iter().chain(&remote).map(|w| w[0]).max().expect("members");
         let c = self.comm(comm)?.clone();
         Ok(self.add_inter(ctx, c.group, c.remote.expect("an intercommunicator")))
     }
@@ -281,21 +303,18 @@ impl Endpoint {
     /// a color with no remote members gets no communicator.
     pub(crate) fn inter_split(&mut self, comm: u32, color: i32, key: i32) -> Result<Option<u32>> {
         let mine = bytes(&[color as u32, key as u32, self.next_ctx]);
-        let (local, remote) = self.both_sides(comm, mine, BlockedOp::CommSplit)?;
-        let ctx = local.iter().chain(&remote).map(|b| words(b)[2]).max().expect("members");
+        let op = BlockedOp::CommSplit;
+        let (local, remote) = self.both_sides(comm, mine, op)?;
+        let (local, remote) = (agreed(&local, 3, op)?, agreed(&remote, 3, op)?);
+        let ctx = local.iter().chain(&remote).map(|w| w[2]).max().expect("members");
         self.next_ctx = self.next_ctx.max(ctx + 1);
         if color == UNDEFINED {
             return Ok(None);
         }
         let c = self.comm(comm)?.clone();
-        let pick = |items: &[Vec<u8>], ranks: &[u32]| {
-            let mut chosen: Vec<(i32, usize)> = items
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (words(b), i))
-                .filter(|(w, _)| w[0] as i32 == color)
-                .map(|(w, i)| (w[1] as i32, i))
-                .collect();
+        let pick = |items: &[Vec<u32>], ranks: &[u32]| {
+            let mut chosen: Vec<(i32, usize)> =
+                items.iter().enumerate().filter(|(_, w)| w[0] as i32 == color).map(|(i, w)| (w[1] as i32, i)).collect();
             chosen.sort();
             chosen.into_iter().map(|(_, i)| ranks[i]).collect::<Vec<u32>>()
         };
@@ -315,10 +334,11 @@ impl Endpoint {
         let Some(far) = c.remote.clone() else {
             return Err(MpiError::new(ErrorClass::Comm, "MPI_Intercomm_merge", "Intracommunicator is not allowed"));
         };
-        let (local, remote) =
-            self.both_sides(comm, bytes(&[high as u32, self.next_ctx]), BlockedOp::IntercommMerge)?;
-        let ctx = local.iter().chain(&remote).map(|b| words(b)[1]).max().expect("members");
-        let (my_high, their_high) = (words(&local[0])[0] != 0, words(&remote[0])[0] != 0);
+        let op = BlockedOp::IntercommMerge;
+        let (local, remote) = self.both_sides(comm, bytes(&[high as u32, self.next_ctx]), op)?;
+        let (local, remote) = (agreed(&local, 2, op)?, agreed(&remote, 2, op)?);
+        let ctx = local.iter().chain(&remote).map(|w| w[1]).max().expect("members");
+        let (my_high, their_high) = (local[0][0] != 0, remote[0][0] != 0);
         let low = if my_high != their_high { !my_high } else { c.group[0] < far[0] };
         let group = if low { [c.group, far].concat() } else { [far, c.group].concat() };
         Ok(self.add_intra(ctx, group))
@@ -357,7 +377,9 @@ impl Endpoint {
     ) -> Result<Option<Vec<Vec<u8>>>> {
         let (_, remote) = self.inter_members(comm)?;
         match self.side(comm, root, "MPI_Gather")? {
-            Side::Root => (0..remote.group.len()).map(|r| self.coll_recv(&remote, r, op)).collect::<Result<_>>().map(Some),
+            Side::Root => {
+                (0..remote.group.len()).map(|r| self.coll_recv(&remote, r, op)).collect::<Result<_>>().map(Some)
+            }
             Side::Idle => Ok(None),
             Side::Peer(r) => {
                 let s = self.coll_isend(&remote, r, data);
