@@ -5204,6 +5204,116 @@ class Intercomm(Comm):
             _view, data, nop = self._reduction(sendbuf, None, op, "MPI_Reduce")
             _mpi.reduce(h, data, nop, root)
 
+    # Nonblocking collectives: every message goes to or comes from the
+    # remote group (`_members` lists it as the peers), so a barrier is a
+    # message to and from every remote member.
+
+    def _members(self):
+        h = self._h
+        rsize = self.Get_remote_size()
+        return h, rsize, _mpi.rank(h), list(range(rsize))
+
+    def _root(self, root, size, call):
+        root = _index(root)
+        if root not in (ROOT, PROC_NULL) and not 0 <= root < size:
+            raise _error(ERR_ROOT, call, f"Invalid root (value given was {root}, remote group size {size})")
+        return root
+
+    def Ibcast(self, buf, root=0):
+        """Nonblocking Broadcast."""
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, "MPI_Ibcast")
+        if root == ROOT:
+            data = _send_bytes(buf)
+            return _icollective(h, [(r, data) for r in remote], [], lambda got: None)
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        view = _message(buf, True)[0]
+        return _icollective(h, [], [root], lambda got: _store(view, got[0], "MPI_Ibcast"))
+
+    def _igather(self, sendbuf, recvbuf, root, call, blocks_of):
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, call)
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        if root != ROOT:
+            return _icollective(h, [(root, _send_bytes(sendbuf))], [], lambda got: None)
+        view, blocks = blocks_of(recvbuf, rsize)
+
+        def finish(got):
+            for (start, n), part in zip(blocks, got):
+                _store(view[start:start + n], part, call)
+        return _icollective(h, [], remote, finish)
+
+    def _iscatter(self, sendbuf, recvbuf, root, call, blocks_of):
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, call)
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        if root != ROOT:
+            return _icollective(h, [], [root], lambda got: _store(_message(recvbuf, True)[0], got[0], call))
+        view, blocks = blocks_of(sendbuf, rsize, False)
+        return _icollective(h, [(r, view[start:start + n].tobytes()) for r, (start, n) in enumerate(blocks)],
+                            [], lambda got: None)
+
+    def _iallgather(self, sendbuf, recvbuf, call, blocks_of):
+        h, rsize, _me, remote = self._members()
+        view, blocks = blocks_of(recvbuf, rsize)
+        own = _send_bytes(sendbuf)
+
+        def finish(got):
+            for (start, n), part in zip(blocks, got):
+                _store(view[start:start + n], part, call)
+        return _icollective(h, [(r, own) for r in remote], remote, finish)
+
+    def _ialltoall(self, rviews, sparts, call):
+        h, _rsize, _me, remote = self._members()
+
+        def finish(got):
+            for view, part in zip(rviews, got):
+                _store(view, part, call)
+        return _icollective(h, [(r, sparts[r]) for r in remote], remote, finish)
+
+    def _ialltoall_blocks(self, sendbuf, recvbuf, blocks_of, call):
+        rsize = self.Get_remote_size()
+        view, blocks = blocks_of(recvbuf, rsize)
+        sview, sblocks = blocks_of(sendbuf, rsize, False)
+        return self._ialltoall([view[start:start + n] for start, n in blocks],
+                               [sview[start:start + n].tobytes() for start, n in sblocks], call)
+
+    def Ialltoallw(self, sendbuf, recvbuf):
+        """Nonblocking All to All Scatter/Gather General."""
+        rsize = self.Get_remote_size()
+        rviews = _vector_w(recvbuf, True, rsize)
+        sparts = [v.tobytes() for v in _vector_w(sendbuf, False, rsize)]
+        return self._ialltoall(rviews, sparts, "MPI_Ialltoallw")
+
+    def Ireduce(self, sendbuf, recvbuf, op=SUM, root=0):
+        """Nonblocking Reduce to Root."""
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, "MPI_Ireduce")
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        if root != ROOT:
+            _view, data, _nop = self._reduction(sendbuf, None, op, "MPI_Ireduce")
+            return _icollective(h, [(root, data)], [], lambda got: None)
+        view, _nbytes, dtype = _message(recvbuf, True)
+        nop = _buffer_op(op, dtype, "MPI_Ireduce")
+        return _icollective(h, [], remote,
+                            lambda got: _store(view, _fold(got, _combiner(nop)), "MPI_Ireduce"))
+
+    def Iallreduce(self, sendbuf, recvbuf, op=SUM):
+        """Nonblocking Reduce to All."""
+        h, _rsize, _me, remote = self._members()
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Iallreduce")
+        return _icollective(h, [(r, data) for r in remote], remote,
+                            lambda got: _store(view, _fold(got, _combiner(nop)), "MPI_Iallreduce"))
+
+    def _ireduce_scatter(self, data, nop, finish_with):
+        h, _rsize, _me, remote = self._members()
+        return _icollective(h, [(r, data) for r in remote], remote,
+                            lambda got: finish_with(_fold(got, _combiner(nop))))
+
     # Reduce_scatter_block works as on an intracommunicator: each group's
     # send buffers hold (local size) blocks, and the reduction of the remote
     # group's buffers, as long as the two groups agree on the total, is
