@@ -109,14 +109,14 @@ impl Endpoint {
     pub(crate) fn barrier_in(&mut self, m: &Members, op: BlockedOp) -> Result<()> {
         if m.rank == 0 {
             for r in 1..m.group.len() {
-                self.coll_recv(&m, r, op)?;
+                self.coll_recv(m, r, op)?;
             }
-            let sends = (1..m.group.len()).map(|r| self.coll_isend(&m, r, Vec::new())).collect();
+            let sends = (1..m.group.len()).map(|r| self.coll_isend(m, r, Vec::new())).collect();
             self.wait_sends(sends, op)
         } else {
-            let s = self.coll_isend(&m, 0, Vec::new());
+            let s = self.coll_isend(m, 0, Vec::new());
             self.wait_as(s, op)?;
-            self.coll_recv(&m, 0, op).map(drop)
+            self.coll_recv(m, 0, op).map(drop)
         }
     }
 
@@ -144,11 +144,11 @@ impl Endpoint {
         if m.rank == root {
             let data = data.unwrap_or_default();
             let sends =
-                (0..m.group.len()).filter(|r| *r != root).map(|r| self.coll_isend(&m, r, data.clone())).collect();
+                (0..m.group.len()).filter(|r| *r != root).map(|r| self.coll_isend(m, r, data.clone())).collect();
             self.wait_sends(sends, op)?;
             Ok(data)
         } else {
-            self.coll_recv(&m, root, op)
+            self.coll_recv(m, root, op)
         }
     }
 
@@ -177,11 +177,11 @@ impl Endpoint {
             let mut out = Vec::with_capacity(m.group.len());
             let mut own = Some(data);
             for r in 0..m.group.len() {
-                out.push(if r == root { own.take().expect("once") } else { self.coll_recv(&m, r, op)? });
+                out.push(if r == root { own.take().expect("once") } else { self.coll_recv(m, r, op)? });
             }
             Ok(Some(out))
         } else {
-            let s = self.coll_isend(&m, root, data);
+            let s = self.coll_isend(m, root, data);
             self.wait_as(s, op)?;
             Ok(None)
         }
