@@ -107,7 +107,8 @@ impl Endpoint {
             r => Err(MpiError::new(
                 ErrorClass::Root,
                 call,
-                format_args!("Invalid root (value given was {r}, remote group size {rsize})"),
+                // MPICH names only the value on an intercommunicator.
+                format_args!("Invalid root (value given was {r})"),
             )),
         }
     }
@@ -275,7 +276,7 @@ impl Endpoint {
             return Err(MpiError::new(
                 ErrorClass::Tag,
                 call,
-                format_args!("Invalid tag, value is {tag} (must be between 0 and {})", crate::TAG_UB),
+                format_args!("Invalid tag, value is {tag}"),
             ));
         }
         let m = self.group_members(group, wire, -2 - tag, call)?;
@@ -376,7 +377,8 @@ impl Endpoint {
         op: BlockedOp,
     ) -> Result<Option<Vec<Vec<u8>>>> {
         let (_, remote) = self.inter_members(comm)?;
-        match self.side(comm, root, "MPI_Gather")? {
+        let call = if op == BlockedOp::Reduce { "MPI_Reduce" } else { "MPI_Gather" };
+        match self.side(comm, root, call)? {
             Side::Root => {
                 (0..remote.group.len()).map(|r| self.coll_recv(&remote, r, op)).collect::<Result<_>>().map(Some)
             }

@@ -5216,7 +5216,7 @@ class Intercomm(Comm):
     def _root(self, root, size, call):
         root = _index(root)
         if root not in (ROOT, PROC_NULL) and not 0 <= root < size:
-            raise _error(ERR_ROOT, call, f"Invalid root (value given was {root}, remote group size {size})")
+            raise _error(ERR_ROOT, call, f"Invalid root (value given was {root})")
         return root
 
     def Ibcast(self, buf, root=0):
