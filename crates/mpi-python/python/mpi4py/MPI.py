@@ -5336,6 +5336,13 @@ class Intercomm(Comm):
         return send[:total].tobytes(), _buffer_op(op, dtype, call), finish
 
 
+# The lowercase collectives Intercomm redefines take the same per-communicator
+# locks as Comm's.
+for _name in ("bcast", "scatter", "alltoall"):
+    setattr(Intercomm, _name, _locked(_name)(getattr(Intercomm, _name)))
+del _name
+
+
 # The hints `Set_info` gave each communicator, by handle.
 _comm_infos = {}
 
