@@ -217,7 +217,7 @@ impl Endpoint {
         tag: i32,
     ) -> Result<u32> {
         let call = "MPI_Intercomm_create_from_groups";
-        let op = BlockedOp::IntercommCreate;
+        let op = BlockedOp::IntercommFromGroups;
         let m = self.group_members(local, GROUP_COMM * 2 + 1, tag, call)?;
         let leader = Self::leader(local_leader, m.group.len(), call)?;
         let their_leader = Self::leader(remote_leader, remote.len(), call)?;
@@ -273,11 +273,7 @@ impl Endpoint {
         self.intra_only(comm, call)?;
         let wire = self.comm(comm)?.ctx * 2 + 1;
         if !(0..=crate::TAG_UB).contains(&tag) {
-            return Err(MpiError::new(
-                ErrorClass::Tag,
-                call,
-                format_args!("Invalid tag, value is {tag}"),
-            ));
+            return Err(MpiError::new(ErrorClass::Tag, call, format_args!("Invalid tag, value is {tag}")));
         }
         let m = self.group_members(group, wire, -2 - tag, call)?;
         self.create_among(m, BlockedOp::CommCreateGroup)
@@ -286,7 +282,7 @@ impl Endpoint {
     /// MPI_Comm_create_from_group: the members of `group`, with no parent.
     pub fn comm_from_group(&mut self, group: Vec<u32>, tag: i32) -> Result<u32> {
         let m = self.group_members(group, GROUP_COMM * 2 + 1, tag, "MPI_Comm_create_from_group")?;
-        self.create_among(m, BlockedOp::CommCreateGroup)
+        self.create_among(m, BlockedOp::CommFromGroup)
     }
 
     /// MPI_Comm_dup of an intercommunicator.

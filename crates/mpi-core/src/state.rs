@@ -61,6 +61,8 @@ pub enum BlockedOp {
     IntercommCreate,
     IntercommMerge,
     CommCreateGroup,
+    CommFromGroup,
+    IntercommFromGroups,
     // multiprocessing: named as the Python call a user wrote.
     ProcessJoin,
     PoolTask,
@@ -78,7 +80,7 @@ pub enum BlockedOp {
 
 impl BlockedOp {
     /// The MPI calls.
-    const MPI: [BlockedOp; 25] = [
+    const MPI: [BlockedOp; 27] = [
         BlockedOp::Recv,
         BlockedOp::Send,
         BlockedOp::Ssend,
@@ -104,6 +106,8 @@ impl BlockedOp {
         BlockedOp::IntercommCreate,
         BlockedOp::IntercommMerge,
         BlockedOp::CommCreateGroup,
+        BlockedOp::CommFromGroup,
+        BlockedOp::IntercommFromGroups,
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
@@ -159,6 +163,8 @@ impl BlockedOp {
             BlockedOp::IntercommCreate => "Create_intercomm",
             BlockedOp::IntercommMerge => "Merge",
             BlockedOp::CommCreateGroup => "Create_group",
+            BlockedOp::CommFromGroup => "Create_from_group",
+            BlockedOp::IntercommFromGroups => "Create_from_groups",
             BlockedOp::ProcessJoin => "Process.join",
             BlockedOp::PoolTask => "Pool task",
             BlockedOp::PoolResult => "Pool result",
@@ -176,7 +182,7 @@ impl BlockedOp {
 
     /// Collectives and communicator constructors: every member must call them.
     pub fn is_collective(self) -> bool {
-        (BlockedOp::Barrier as u32..=BlockedOp::CommCreateGroup as u32).contains(&(self as u32))
+        (BlockedOp::Barrier as u32..=BlockedOp::IntercommFromGroups as u32).contains(&(self as u32))
     }
 
     fn is_multiprocessing(self) -> bool {
@@ -408,7 +414,7 @@ pub fn comm_name(ctx: u32) -> String {
         0 => "COMM_WORLD".into(),
         1 => "COMM_SELF".into(),
         crate::process::MP_COMM => "multiprocessing".into(),
-        crate::intercomm::GROUP_COMM => "the group of a Create_from_group(s)".into(),
+        crate::intercomm::GROUP_COMM => "the new group".into(),
         n => format!("communicator #{n}"),
     }
 }
