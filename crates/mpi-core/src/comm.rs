@@ -85,6 +85,10 @@ pub struct Communicator {
     /// This rank's place in `group`.
     pub rank: u32,
     pub cart: Option<Cart>,
+    /// For an intercommunicator, the world ranks of the remote group, in
+    /// remote rank order: the ranks point-to-point calls and rooted
+    /// collectives name. `None` for an intracommunicator.
+    pub remote: Option<Vec<u32>>,
 }
 
 impl Communicator {
@@ -92,13 +96,23 @@ impl Communicator {
     pub(crate) fn predefined(world: Vec<u32>, me: u32) -> HashMap<u32, Communicator> {
         let rank = world.iter().position(|r| *r == me).expect("a rank belongs to its own world") as u32;
         HashMap::from([
-            (WORLD_CTX, Communicator { ctx: WORLD_CTX, group: world, rank, cart: None }),
-            (SELF_CTX, Communicator { ctx: SELF_CTX, group: vec![me], rank: 0, cart: None }),
+            (WORLD_CTX, Communicator { ctx: WORLD_CTX, group: world, rank, cart: None, remote: None }),
+            (SELF_CTX, Communicator { ctx: SELF_CTX, group: vec![me], rank: 0, cart: None, remote: None }),
         ])
     }
 
     pub fn size(&self) -> u32 {
         self.group.len() as u32
+    }
+
+    /// The ranks point-to-point calls address: the remote group of an
+    /// intercommunicator, the group itself otherwise.
+    pub fn peers(&self) -> &[u32] {
+        self.remote.as_deref().unwrap_or(&self.group)
+    }
+
+    pub fn is_inter(&self) -> bool {
+        self.remote.is_some()
     }
 }
 
@@ -210,6 +224,9 @@ impl Endpoint {
 
     /// MPI_Comm_dup: same group, new context.
     pub fn comm_dup(&mut self, comm: u32) -> Result<u32> {
+        if self.comm(comm)?.is_inter() {
+            return self.inter_dup(comm);
+        }
         let parent = self.comm(comm)?.clone();
         let Some(new) = self.split_collective(comm, 0, parent.rank as i32, BlockedOp::CommDup)? else {
             unreachable!("color 0 always yields a communicator")
@@ -226,6 +243,9 @@ impl Endpoint {
         if color < 0 && color != UNDEFINED {
             return Err(MpiError::new(ErrorClass::Arg, "MPI_Comm_split", format_args!("Invalid color {color}")));
         }
+        if self.comm(comm)?.is_inter() {
+            return self.inter_split(comm, color, key);
+        }
         self.split_collective(comm, color, key, BlockedOp::CommSplit)
     }
 
@@ -241,6 +261,7 @@ impl Endpoint {
     /// MPI_Cart_create (reorder is accepted but ranks keep their order, which
     /// MPI allows). Ranks beyond the grid get no communicator.
     pub fn cart_create(&mut self, comm: u32, dims: &[i32], periods: &[bool], _reorder: bool) -> Result<Option<u32>> {
+        self.intra_only(comm, "MPI_Cart_create")?;
         let size = self.comm(comm)?.size() as i64;
         let cells: i64 = dims.iter().map(|d| *d as i64).product();
         if cells > size {
@@ -307,6 +328,11 @@ impl Endpoint {
             mine.extend_from_slice(&v.to_le_bytes());
         }
         let all = self.allgather_as(comm, mine, op)?;
+        // Members that called different collectives leave each other's bytes
+        // here: an error, not a crash of the rank.
+        if all.iter().any(|b| b.len() != 12) {
+            return Err(crate::collectives::mismatch(op));
+        }
         let parent = self.comm(comm)?.group.clone();
         let word = |b: &[u8], i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
         let ctx = all.iter().map(|b| word(b, 2)).max().expect("a communicator has members");
@@ -323,7 +349,7 @@ impl Endpoint {
         members.sort();
         let group: Vec<u32> = members.iter().map(|(_, i)| parent[*i]).collect();
         let rank = group.iter().position(|r| *r == self.me).expect("I am a member of my color") as u32;
-        self.comms.insert(ctx, Communicator { ctx, group, rank, cart: None });
+        self.comms.insert(ctx, Communicator { ctx, group, rank, cart: None, remote: None });
         Ok(Some(ctx))
     }
 }

@@ -212,7 +212,8 @@ impl Endpoint {
         if any_ok && peer == ANY_SOURCE {
             return Ok(Some(None));
         }
-        let size = comm.group.len() as i32;
+        let peers = comm.peers();
+        let size = peers.len() as i32;
         if peer < 0 || peer >= size {
             return Err(MpiError::new(
                 ErrorClass::Rank,
@@ -220,7 +221,7 @@ impl Endpoint {
                 format_args!("Invalid rank has value {peer} but must be nonnegative and less than {size}"),
             ));
         }
-        Ok(Some(Some(comm.group[peer as usize])))
+        Ok(Some(Some(peers[peer as usize])))
     }
 
     fn check_tag(tag: i32, call: &Call, any_ok: bool) -> Result<Option<i32>> {
@@ -418,7 +419,7 @@ impl Endpoint {
     fn comm_rank_of(&self, comm: u32, world_rank: u32) -> i32 {
         self.comms
             .get(&comm)
-            .and_then(|c| c.group.iter().position(|r| *r == world_rank))
+            .and_then(|c| c.peers().iter().position(|r| *r == world_rank))
             .map_or(PROC_NULL, |p| p as i32)
     }
 

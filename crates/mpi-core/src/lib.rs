@@ -3,7 +3,7 @@
 //! What it is: envelopes and MPI matching (communicator, source, tag, wildcards,
 //! non-overtaking order), the mailbox protocol that moves bytes between ranks
 //! through a shared-word memory, collectives built on point-to-point,
-//! communicators and Cartesian topologies, typed reduce ops, the rank-state
+//! communicators (intra and inter) and Cartesian topologies, typed reduce ops, the rank-state
 //! table and deadlock analysis.
 //!
 //! What it is not: it knows nothing of Python, the web or threads. The shared
@@ -15,6 +15,7 @@ pub mod collectives;
 pub mod comm;
 pub mod endpoint;
 pub mod error;
+pub mod intercomm;
 mod mailbox;
 pub mod memory;
 pub mod ops;
@@ -44,6 +45,8 @@ pub const PROC_NULL: i32 = -1;
 pub const ANY_SOURCE: i32 = -2;
 /// `MPI.ANY_TAG` (MPICH's value).
 pub const ANY_TAG: i32 = -1;
+/// `MPI.ROOT` (MPICH's value): the root of an intercommunicator collective.
+pub const ROOT: i32 = -3;
 /// `MPI.UNDEFINED` (MPICH's value).
 pub const UNDEFINED: i32 = -32766;
 /// The largest valid tag (`MPI.COMM_WORLD.Get_attr(MPI.TAG_UB)`, MPICH's value).

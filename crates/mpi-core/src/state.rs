@@ -58,6 +58,11 @@ pub enum BlockedOp {
     CommDup,
     CartCreate,
     CartSub,
+    IntercommCreate,
+    IntercommMerge,
+    CommCreateGroup,
+    CommFromGroup,
+    IntercommFromGroups,
     // multiprocessing: named as the Python call a user wrote.
     ProcessJoin,
     PoolTask,
@@ -77,7 +82,7 @@ pub enum BlockedOp {
 
 impl BlockedOp {
     /// The MPI calls.
-    const MPI: [BlockedOp; 22] = [
+    const MPI: [BlockedOp; 27] = [
         BlockedOp::Recv,
         BlockedOp::Send,
         BlockedOp::Ssend,
@@ -100,6 +105,11 @@ impl BlockedOp {
         BlockedOp::CommDup,
         BlockedOp::CartCreate,
         BlockedOp::CartSub,
+        BlockedOp::IntercommCreate,
+        BlockedOp::IntercommMerge,
+        BlockedOp::CommCreateGroup,
+        BlockedOp::CommFromGroup,
+        BlockedOp::IntercommFromGroups,
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
@@ -153,6 +163,11 @@ impl BlockedOp {
             BlockedOp::CommDup => "Dup",
             BlockedOp::CartCreate => "Create_cart",
             BlockedOp::CartSub => "Sub",
+            BlockedOp::IntercommCreate => "Create_intercomm",
+            BlockedOp::IntercommMerge => "Merge",
+            BlockedOp::CommCreateGroup => "Create_group",
+            BlockedOp::CommFromGroup => "Create_from_group",
+            BlockedOp::IntercommFromGroups => "Create_from_groups",
             BlockedOp::ProcessJoin => "Process.join",
             BlockedOp::PoolTask => "Pool task",
             BlockedOp::PoolResult => "Pool result",
@@ -171,7 +186,7 @@ impl BlockedOp {
 
     /// Collectives and communicator constructors: every member must call them.
     pub fn is_collective(self) -> bool {
-        (BlockedOp::Barrier as u32..=BlockedOp::CartSub as u32).contains(&(self as u32))
+        (BlockedOp::Barrier as u32..=BlockedOp::IntercommFromGroups as u32).contains(&(self as u32))
     }
 
     fn is_multiprocessing(self) -> bool {
@@ -403,6 +418,7 @@ pub fn comm_name(ctx: u32) -> String {
         0 => "COMM_WORLD".into(),
         1 => "COMM_SELF".into(),
         crate::process::MP_COMM => "multiprocessing".into(),
+        crate::intercomm::GROUP_COMM => "the new group".into(),
         n => format!("communicator #{n}"),
     }
 }

@@ -78,6 +78,25 @@ def exscan(comm: int, data: bytes, op: Op) -> Optional[bytes]: ...   # None on r
 def comm_dup(comm: int) -> int: ...
 def comm_split(comm: int, color: int, key: int) -> Optional[int]: ...   # None when color == UNDEFINED
 def comm_free(comm: int) -> None: ...
+
+# Intercommunicators: a local group facing a remote group. On one, `rank`,
+# `size` and `group_ranks` are the local group's; point-to-point dest/source,
+# the completions' sources, and the roots of collectives are ranks of the
+# remote group. Rooted collectives take ROOT (-3) on the root, PROC_NULL on
+# the rest of its group; the root gets its own data back from bcast, the
+# other group's items (in its rank order) from gather, None from reduce's
+# non-roots. allgather/alltoall/allreduce give the remote group's data.
+# comm_dup and comm_split work on both kinds (a split color with no remote
+# members gives None). scan/exscan/cart_create refuse an intercommunicator.
+def is_inter(comm: int) -> bool: ...
+def remote_group_ranks(comm: int) -> list[int]: ...        # WORLD ranks of the remote group (ERR_COMM on an intracomm)
+def intercomm_create(comm: int, local_leader: int, peer_comm: int, remote_leader: int, tag: int) -> int: ...
+def intercomm_from_groups(local: list[int], local_leader: int, remote: list[int], remote_leader: int,
+                          stringtag: str) -> int: ...     # collective over both groups' members only (world ranks)
+def intercomm_merge(comm: int, high: bool) -> int: ...     # the high=False group first
+# Communicators from groups (world ranks), collective over the members only.
+def comm_create_group(comm: int, group: list[int], tag: int) -> int: ...
+def comm_from_group(group: list[int], stringtag: str) -> int: ...   # no parent communicator
 def compute_dims(nnodes: int, dims: list[int]) -> list[int]: ...
 def cart_create(comm: int, dims: list[int], periods: list[bool], reorder: bool) -> Optional[int]: ...
 def topo(comm: int) -> int: ...                  # UNDEFINED or CART

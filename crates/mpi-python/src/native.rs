@@ -433,6 +433,57 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
+    fn is_inter(comm: u32, vm: &VirtualMachine) -> PyResult<bool> {
+        with_ep(vm, |ep| Ok(ep.comm_is_inter(comm)?))
+    }
+
+    #[pyfunction]
+    fn remote_group_ranks(comm: u32, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        with_ep(vm, |ep| ep.comm_remote_group(comm)).map(|g| int_list(vm, g))
+    }
+
+    #[pyfunction]
+    fn intercomm_create(
+        comm: u32,
+        local_leader: i32,
+        peer_comm: u32,
+        remote_leader: i32,
+        tag: i32,
+        vm: &VirtualMachine,
+    ) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.intercomm_create(comm, local_leader, peer_comm, remote_leader, tag))
+    }
+
+    #[pyfunction]
+    fn intercomm_from_groups(
+        local: Vec<u32>,
+        local_leader: i32,
+        remote: Vec<u32>,
+        remote_leader: i32,
+        stringtag: String,
+        vm: &VirtualMachine,
+    ) -> PyResult<u32> {
+        let tag = mpi_core::intercomm::string_tag(&stringtag);
+        with_ep(vm, |ep| ep.intercomm_from_groups(local, local_leader, remote, remote_leader, tag))
+    }
+
+    #[pyfunction]
+    fn intercomm_merge(comm: u32, high: bool, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.intercomm_merge(comm, high))
+    }
+
+    #[pyfunction]
+    fn comm_create_group(comm: u32, group: Vec<u32>, tag: i32, vm: &VirtualMachine) -> PyResult<u32> {
+        with_ep(vm, |ep| ep.comm_create_group(comm, group, tag))
+    }
+
+    #[pyfunction]
+    fn comm_from_group(group: Vec<u32>, stringtag: String, vm: &VirtualMachine) -> PyResult<u32> {
+        let tag = mpi_core::intercomm::string_tag(&stringtag);
+        with_ep(vm, |ep| ep.comm_from_group(group, tag))
+    }
+
+    #[pyfunction]
     fn comm_free(comm: u32, vm: &VirtualMachine) -> PyResult<()> {
         with_ep(vm, |ep| ep.comm_free(comm))
     }

@@ -49,7 +49,18 @@ impl Launcher {
                 origin: launcher.origin,
                 launcher: launcher.clone(),
             });
-            let outcome = runtime.run(endpoint, host, &launcher.script);
+            // A panic in the runtime must still end the rank: a thread that
+            // vanished without an outcome would leave the others waiting on
+            // it forever, unseen by the deadlock watch (it never blocked).
+            let run = std::panic::AssertUnwindSafe(|| runtime.run(endpoint, host, &launcher.script));
+            let outcome = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a Rust panic".to_owned());
+                RankOutcome::Crashed { message }
+            });
             let _ = launcher.ended.send((slot, outcome));
         })?;
         Ok(())

@@ -3571,6 +3571,17 @@ class Comm:
             return IDENT
         a = _mpi.group_ranks(self._h)
         b = _mpi.group_ranks(comm._h)
+        inter = _mpi.is_inter(self._h)
+        if inter != _mpi.is_inter(comm._h):
+            return UNEQUAL
+        if inter:
+            # Intercommunicators compare both groups (MPI 4.0, 6.4.1).
+            ra, rb = _mpi.remote_group_ranks(self._h), _mpi.remote_group_ranks(comm._h)
+            if a == b and ra == rb:
+                return CONGRUENT
+            if sorted(a) == sorted(b) and sorted(ra) == sorted(rb):
+                return SIMILAR
+            return UNEQUAL
         if a == b:
             return CONGRUENT
         return SIMILAR if sorted(a) == sorted(b) else UNEQUAL
@@ -3592,6 +3603,26 @@ class Comm:
     def Dup_with_info(self, info):
         """Duplicate a communicator with hints."""
         return self.Dup()
+
+    def Idup(self, info=None):
+        """Nonblocking duplicate a communicator: (new communicator, request).
+
+        The duplicate is agreed at once (as `Dup`), so the request is
+        already complete."""
+        new = self.Dup(info)
+        request = _request(None, _SEND)
+        request._done = (None, ANY_SOURCE, ANY_TAG)
+        return new, request
+
+    def Idup_with_info(self, info):
+        """Nonblocking duplicate a communicator with hints."""
+        return self.Idup(info)
+
+    def Create_group(self, group, tag=0):
+        """Create communicator from group, collective over the group's
+        members only."""
+        members = list(group._members("MPI_Comm_create_group"))
+        return Intracomm._of(_mpi.comm_create_group(self._h, members, _index(tag)))
 
     @classmethod
     def Get_parent(cls):
@@ -3618,23 +3649,36 @@ class Comm:
             color, key = 0, members.index(_WORLD_RANK)
         else:
             color, key = UNDEFINED, 0
-        cls = Intracomm if isinstance(self, Intracomm) else Comm
-        return cls._of(_mpi.comm_split(self._h, color, key))
+        return self._made_class()._of(_mpi.comm_split(self._h, color, key))
+
+    def _made_class(self):
+        """The class of a communicator split or created from this one."""
+        if isinstance(self, Intercomm):
+            return Intercomm
+        return Intracomm if isinstance(self, Intracomm) else Comm
 
     def Split(self, color=0, key=0):
         """Split communicator by color and key."""
-        cls = Intracomm if isinstance(self, Intracomm) else Comm
-        return cls._of(_mpi.comm_split(self._h, color, key))
+        return self._made_class()._of(_mpi.comm_split(self._h, color, key))
 
     def Split_type(self, split_type, key=0, info=INFO_NULL):
         """Split communicator by split type.
 
         Every rank of the playground shares one memory node, so
-        ``COMM_TYPE_SHARED`` keeps the whole communicator.
+        ``COMM_TYPE_SHARED`` keeps the whole communicator, as does
+        ``COMM_TYPE_HW_GUIDED`` asked for ``mpi_shared_memory``; any other
+        hardware resource, and ``COMM_TYPE_HW_UNGUIDED``, find no smaller
+        level and give COMM_NULL (as MPICH on one node).
         """
-        color = UNDEFINED if split_type == UNDEFINED else 0
-        cls = Intracomm if isinstance(self, Intracomm) else Comm
-        return cls._of(_mpi.comm_split(self._h, color, key))
+        if split_type == COMM_TYPE_HW_GUIDED:
+            items = info._items if info is not None and info._items is not None else {}
+            shared = items.get("mpi_hw_resource_type") == "mpi_shared_memory"
+            color = 0 if shared else UNDEFINED
+        elif split_type in (UNDEFINED, COMM_TYPE_HW_UNGUIDED):
+            color = UNDEFINED
+        else:
+            color = 0
+        return self._made_class()._of(_mpi.comm_split(self._h, color, key))
 
     def Free(self):
         """Free a communicator."""
@@ -3711,13 +3755,11 @@ class Comm:
 
     def Is_inter(self):
         """Return whether the communicator is an intercommunicator."""
-        _mpi.size(self._h)
-        return False
+        return _mpi.is_inter(self._h)
 
     def Is_intra(self):
         """Return whether the communicator is an intracommunicator."""
-        _mpi.size(self._h)
-        return True
+        return not _mpi.is_inter(self._h)
 
     is_inter = property(Is_inter, doc="Is intercommunicator.")
     is_intra = property(Is_intra, doc="Is intracommunicator.")
@@ -3858,6 +3900,15 @@ class Comm:
     def Detach_buffer(self):
         """Remove an existing attached buffer."""
         return Detach_buffer()
+
+    def Flush_buffer(self):
+        """Block until all buffered messages have been transmitted (MPI 4.1,
+        which MPICH 4.0 lacks: NotImplementedError, as under mpi4py)."""
+        raise NotImplementedError
+
+    def Iflush_buffer(self):
+        """Nonblocking flush for buffered messages (MPI 4.1: NotImplementedError)."""
+        raise NotImplementedError
 
     def Ssend(self, buf, dest, tag=0):
         """Blocking send in synchronous mode."""
@@ -4570,6 +4621,23 @@ class Intracomm(Comm):
 
     __slots__ = ()
 
+    def __new__(cls, comm=None):
+        self = Comm.__new__(cls, comm)
+        if self._h != _NULL and _mpi.is_inter(self._h):
+            raise TypeError("expecting an intracommunicator")
+        return self
+
+    def Create_intercomm(self, local_leader, peer_comm, remote_leader, tag=0):
+        """Create intercommunicator."""
+        return Intercomm._of(_mpi.intercomm_create(
+            self._h, _index(local_leader), peer_comm._h, _index(remote_leader), _index(tag)))
+
+    @classmethod
+    def Create_from_group(cls, group, stringtag="org.mpi4py", info=INFO_NULL, errhandler=None):
+        """Create communicator from group (collective over its members, no parent)."""
+        members = list(group._members("MPI_Comm_create_from_group"))
+        return Intracomm._of(_mpi.comm_from_group(members, str(stringtag)))
+
     def Create_cart(self, dims, periods=None, reorder=False):
         """Create cartesian communicator."""
         dims = [_index(d) for d in dims]
@@ -5037,6 +5105,8 @@ _GRAPHS = {}
 
 
 def _comm_class(handle):
+    if _mpi.is_inter(handle):
+        return Intercomm
     kind = _GRAPHS[handle][0] if handle in _GRAPHS else _mpi.topo(handle)
     return {CART: Cartcomm, GRAPH: Graphcomm, DIST_GRAPH: Distgraphcomm}.get(kind, Intracomm)
 
@@ -5053,9 +5123,300 @@ def _weights(weights, degree, call):
 
 
 class Intercomm(Comm):
-    """Intercommunicator (not offered by the playground)."""
+    """Intercommunicator: a local group facing a remote group.
+
+    Point-to-point calls and the roots of collectives name ranks of the
+    remote group. In a rooted collective the root passes `ROOT`, the rest of
+    its group `PROC_NULL`, and the other group the root's rank.
+    """
 
     __slots__ = ()
+
+    def __new__(cls, comm=None):
+        self = Comm.__new__(cls, comm)
+        if self._h != _NULL and not _mpi.is_inter(self._h):
+            raise TypeError("expecting an intercommunicator")
+        return self
+
+    @classmethod
+    def Create_from_groups(cls, local_group, local_leader, remote_group, remote_leader,
+                           stringtag="org.mpi4py", info=INFO_NULL, errhandler=None):
+        """Create intercommunicator from a local and a remote group (collective
+        over their members, no parent)."""
+        call = "MPI_Intercomm_create_from_groups"
+        return Intercomm._of(_mpi.intercomm_from_groups(
+            list(local_group._members(call)), _index(local_leader),
+            list(remote_group._members(call)), _index(remote_leader), str(stringtag)))
+
+    def Get_remote_group(self):
+        """Access the remote group associated with the inter-communicator."""
+        return Group._of(_mpi.remote_group_ranks(self._h))
+
+    def Get_remote_size(self):
+        """Intercommunicator remote size."""
+        return len(_mpi.remote_group_ranks(self._h))
+
+    remote_group = property(Get_remote_group, doc="Remote group.")
+    remote_size = property(Get_remote_size, doc="Number of remote processes.")
+
+    def Merge(self, high=False):
+        """Merge intercommunicator into an intracommunicator."""
+        return Intracomm._of(_mpi.intercomm_merge(self._h, bool(high)))
+
+    # Collectives: the root's side passes ROOT (the root) or PROC_NULL (the
+    # others), the other side the root's rank in the remote group.
+
+    def bcast(self, obj, root=0):
+        """Broadcast."""
+        data = _dumps(obj, _PROTOCOL) if root == ROOT else None
+        data = _mpi.bcast(self._h, data, root)
+        return None if root in (ROOT, PROC_NULL) else _loads(data)
+
+    def scatter(self, sendobj, root=0):
+        """Scatter."""
+        items = _pickle_items(sendobj, self.Get_remote_size()) if root == ROOT else None
+        data = _mpi.scatter(self._h, items, root)
+        return None if root in (ROOT, PROC_NULL) else _loads(data)
+
+    def alltoall(self, sendobj):
+        """All to All Scatter/Gather."""
+        items = _pickle_items(sendobj, self.Get_remote_size())
+        return [_loads(b) for b in _mpi.alltoall(self._h, items)]
+
+    def Bcast(self, buf, root=0):
+        """Broadcast data from one process to all other processes."""
+        h = self._h
+        if root == ROOT:
+            _mpi.bcast(h, _send_bytes(buf), root)
+        elif root == PROC_NULL:
+            _mpi.bcast(h, None, root)
+        else:
+            view = _message(buf, True)[0]
+            _store(view, _mpi.bcast(h, None, root), "MPI_Bcast")
+
+    def _gather(self, sendbuf, recvbuf, root, call, blocks_of):
+        h = self._h
+        if root != ROOT:
+            data = b"" if root == PROC_NULL else _send_bytes(sendbuf)
+            _mpi.gather(h, data, root)
+            return
+        view, blocks = blocks_of(recvbuf, self.Get_remote_size())
+        for (start, n), part in zip(blocks, _mpi.gather(h, b"", root)):
+            _store(view[start:start + n], part, call)
+
+    def Gather(self, sendbuf, recvbuf, root=0):
+        """Gather data to one process from all other processes."""
+        self._gather(sendbuf, recvbuf, root, "MPI_Gather", _even_blocks)
+
+    def Gatherv(self, sendbuf, recvbuf, root=0):
+        """Gather Vector."""
+        self._gather(sendbuf, recvbuf, root, "MPI_Gatherv", _vector_blocks)
+
+    def _scatter(self, sendbuf, recvbuf, root, call, blocks_of):
+        h = self._h
+        if root == ROOT:
+            view, blocks = blocks_of(sendbuf, self.Get_remote_size(), False)
+            _mpi.scatter(h, [view[start:start + n].tobytes() for start, n in blocks], root)
+        elif root == PROC_NULL:
+            _mpi.scatter(h, None, root)
+        else:
+            _store(_message(recvbuf, True)[0], _mpi.scatter(h, None, root), call)
+
+    def Scatter(self, sendbuf, recvbuf, root=0):
+        """Scatter data from one process to all other processes."""
+        self._scatter(sendbuf, recvbuf, root, "MPI_Scatter", _even_blocks)
+
+    def Scatterv(self, sendbuf, recvbuf, root=0):
+        """Scatter Vector."""
+        self._scatter(sendbuf, recvbuf, root, "MPI_Scatterv", _vector_blocks)
+
+    def _allgather(self, sendbuf, recvbuf, call, blocks_of):
+        view, blocks = blocks_of(recvbuf, self.Get_remote_size())
+        for (start, n), part in zip(blocks, _mpi.allgather(self._h, _send_bytes(sendbuf))):
+            _store(view[start:start + n], part, call)
+
+    def Allgather(self, sendbuf, recvbuf):
+        """Gather to All."""
+        self._allgather(sendbuf, recvbuf, "MPI_Allgather", _even_blocks)
+
+    def Allgatherv(self, sendbuf, recvbuf):
+        """Gather to All Vector."""
+        self._allgather(sendbuf, recvbuf, "MPI_Allgatherv", _vector_blocks)
+
+    def _alltoall(self, sendbuf, recvbuf, call, blocks_of):
+        rsize = self.Get_remote_size()
+        view, blocks = blocks_of(recvbuf, rsize)
+        sview, sblocks = blocks_of(sendbuf, rsize, False)
+        parts = [sview[start:start + n].tobytes() for start, n in sblocks]
+        for (start, n), part in zip(blocks, _mpi.alltoall(self._h, parts)):
+            _store(view[start:start + n], part, call)
+
+    def Alltoall(self, sendbuf, recvbuf):
+        """All to All Scatter/Gather, send data to all from all."""
+        self._alltoall(sendbuf, recvbuf, "MPI_Alltoall", _even_blocks)
+
+    def Alltoallv(self, sendbuf, recvbuf):
+        """All to All Scatter/Gather Vector."""
+        self._alltoall(sendbuf, recvbuf, "MPI_Alltoallv", _vector_blocks)
+
+    def Alltoallw(self, sendbuf, recvbuf):
+        """All to All Scatter/Gather General."""
+        rsize = self.Get_remote_size()
+        rviews = _vector_w(recvbuf, True, rsize)
+        parts = [v.tobytes() for v in _vector_w(sendbuf, False, rsize)]
+        for view, part in zip(rviews, _mpi.alltoall(self._h, parts)):
+            _store(view, part, "MPI_Alltoallw")
+
+    def Reduce(self, sendbuf, recvbuf, op=SUM, root=0):
+        """Reduce to Root."""
+        h = self._h
+        if root == ROOT:
+            view, _nbytes, dtype = _message(recvbuf, True)
+            result = _mpi.reduce(h, b"", _buffer_op(op, dtype, "MPI_Reduce"), root)
+            _store(view, result, "MPI_Reduce")
+        elif root == PROC_NULL:
+            _mpi.reduce(h, b"", lambda a, b: a, root)
+        else:
+            _view, data, nop = self._reduction(sendbuf, None, op, "MPI_Reduce")
+            _mpi.reduce(h, data, nop, root)
+
+    # Nonblocking collectives: every message goes to or comes from the
+    # remote group (`_members` lists it as the peers), so a barrier is a
+    # message to and from every remote member.
+
+    def _members(self):
+        h = self._h
+        rsize = self.Get_remote_size()
+        return h, rsize, _mpi.rank(h), list(range(rsize))
+
+    def _root(self, root, size, call):
+        root = _index(root)
+        if root not in (ROOT, PROC_NULL) and not 0 <= root < size:
+            raise _error(ERR_ROOT, call, f"Invalid root (value given was {root})")
+        return root
+
+    def Ibcast(self, buf, root=0):
+        """Nonblocking Broadcast."""
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, "MPI_Ibcast")
+        if root == ROOT:
+            data = _send_bytes(buf)
+            return _icollective(h, [(r, data) for r in remote], [], lambda got: None)
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        view = _message(buf, True)[0]
+        return _icollective(h, [], [root], lambda got: _store(view, got[0], "MPI_Ibcast"))
+
+    def _igather(self, sendbuf, recvbuf, root, call, blocks_of):
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, call)
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        if root != ROOT:
+            return _icollective(h, [(root, _send_bytes(sendbuf))], [], lambda got: None)
+        view, blocks = blocks_of(recvbuf, rsize)
+
+        def finish(got):
+            for (start, n), part in zip(blocks, got):
+                _store(view[start:start + n], part, call)
+        return _icollective(h, [], remote, finish)
+
+    def _iscatter(self, sendbuf, recvbuf, root, call, blocks_of):
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, call)
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        if root != ROOT:
+            return _icollective(h, [], [root], lambda got: _store(_message(recvbuf, True)[0], got[0], call))
+        view, blocks = blocks_of(sendbuf, rsize, False)
+        return _icollective(h, [(r, view[start:start + n].tobytes()) for r, (start, n) in enumerate(blocks)],
+                            [], lambda got: None)
+
+    def _iallgather(self, sendbuf, recvbuf, call, blocks_of):
+        h, rsize, _me, remote = self._members()
+        view, blocks = blocks_of(recvbuf, rsize)
+        own = _send_bytes(sendbuf)
+
+        def finish(got):
+            for (start, n), part in zip(blocks, got):
+                _store(view[start:start + n], part, call)
+        return _icollective(h, [(r, own) for r in remote], remote, finish)
+
+    def _ialltoall(self, rviews, sparts, call):
+        h, _rsize, _me, remote = self._members()
+
+        def finish(got):
+            for view, part in zip(rviews, got):
+                _store(view, part, call)
+        return _icollective(h, [(r, sparts[r]) for r in remote], remote, finish)
+
+    def _ialltoall_blocks(self, sendbuf, recvbuf, blocks_of, call):
+        rsize = self.Get_remote_size()
+        view, blocks = blocks_of(recvbuf, rsize)
+        sview, sblocks = blocks_of(sendbuf, rsize, False)
+        return self._ialltoall([view[start:start + n] for start, n in blocks],
+                               [sview[start:start + n].tobytes() for start, n in sblocks], call)
+
+    def Ialltoallw(self, sendbuf, recvbuf):
+        """Nonblocking All to All Scatter/Gather General."""
+        rsize = self.Get_remote_size()
+        rviews = _vector_w(recvbuf, True, rsize)
+        sparts = [v.tobytes() for v in _vector_w(sendbuf, False, rsize)]
+        return self._ialltoall(rviews, sparts, "MPI_Ialltoallw")
+
+    def Ireduce(self, sendbuf, recvbuf, op=SUM, root=0):
+        """Nonblocking Reduce to Root."""
+        h, rsize, _me, remote = self._members()
+        root = self._root(root, rsize, "MPI_Ireduce")
+        if root == PROC_NULL:
+            return _icollective(h, [], [], lambda got: None)
+        if root != ROOT:
+            _view, data, _nop = self._reduction(sendbuf, None, op, "MPI_Ireduce")
+            return _icollective(h, [(root, data)], [], lambda got: None)
+        view, _nbytes, dtype = _message(recvbuf, True)
+        nop = _buffer_op(op, dtype, "MPI_Ireduce")
+        return _icollective(h, [], remote,
+                            lambda got: _store(view, _fold(got, _combiner(nop)), "MPI_Ireduce"))
+
+    def Iallreduce(self, sendbuf, recvbuf, op=SUM):
+        """Nonblocking Reduce to All."""
+        h, _rsize, _me, remote = self._members()
+        view, data, nop = self._reduction(sendbuf, recvbuf, op, "MPI_Iallreduce")
+        return _icollective(h, [(r, data) for r in remote], remote,
+                            lambda got: _store(view, _fold(got, _combiner(nop)), "MPI_Iallreduce"))
+
+    def _ireduce_scatter(self, data, nop, finish_with):
+        h, _rsize, _me, remote = self._members()
+        return _icollective(h, [(r, data) for r in remote], remote,
+                            lambda got: finish_with(_fold(got, _combiner(nop))))
+
+    # Reduce_scatter_block works as on an intracommunicator: each group's
+    # send buffers hold (local size) blocks, and the reduction of the remote
+    # group's buffers, as long as the two groups agree on the total, is
+    # scattered over the local group. Reduce_scatter needs its counts given.
+
+    def _reduce_scatter(self, sendbuf, recvbuf, recvcounts, op, call):
+        h = self._h
+        size, me = _mpi.size(h), _mpi.rank(h)
+        view, nbytes, dtype = _message(recvbuf, True)
+        extent = dtype._size if isinstance(view, _typemap.Packed) else dtype._extent
+        if recvcounts is None:
+            raise ValueError("recvcounts: required on an intercommunicator")
+        recvcounts = _expecting(recvcounts, size)
+        start = sum(recvcounts[:me]) * extent
+        total = sum(recvcounts) * extent
+        send, _sbytes, dtype = _message(sendbuf, False)
+
+        def finish(result):
+            _store(view, result[start:start + recvcounts[me] * extent], call)
+        return send[:total].tobytes(), _buffer_op(op, dtype, call), finish
+
+
+# The lowercase collectives Intercomm redefines take the same per-communicator
+# locks as Comm's.
+for _name in ("bcast", "scatter", "alltoall"):
+    setattr(Intercomm, _name, _locked(_name)(getattr(Intercomm, _name)))
+del _name
 
 
 # The hints `Set_info` gave each communicator, by handle.
