@@ -186,6 +186,8 @@ _ERROR_STRINGS = {
     59: "Communication object revoked",
     60: "Operation could not be issued (EAGAIN)",
     61: "failure occurred while allocating memory for a request object",
+    # MPICH 4.0.2 has no text for MPI 4's session class.
+    75: "Unknown error class",
 }
 
 # Comparison results, topologies, thread levels.
@@ -3101,6 +3103,11 @@ class Group:
         return _new_handle(cls, group, Group, "group", {"_ranks": None})
 
     @classmethod
+    def Create_from_session_pset(cls, session, pset_name):
+        """Create a new group from session and process set."""
+        return session.Create_group(pset_name)
+
+    @classmethod
     def _of(cls, ranks):
         self = object.__new__(cls)
         self._ranks = tuple(ranks)
@@ -5828,3 +5835,4 @@ pickle = Pickle()
 
 # One-sided communication lives in its own module (it needs everything above).
 from mpi4py._rma import Win, WIN_NULL  # noqa: E402
+from mpi4py._session import Session, SESSION_NULL  # noqa: E402

@@ -290,6 +290,7 @@ def _completed():
 class Win:
     """Remote memory access context."""
 
+    __module__ = "mpi4py.MPI"
     __slots__ = ("_h",)
 
     def __new__(cls, win=None):
