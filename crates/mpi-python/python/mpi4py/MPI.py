@@ -32,6 +32,7 @@ from pickle import loads as _pickle_loads
 
 from mpi4py import rc as _rc
 from mpi4py import _typemap
+from mpi4py import _attributes
 
 # ---------------------------------------------------------------------------
 # Constants
@@ -597,7 +598,36 @@ class Datatype:
         layout = self._checked("internal_Type_dup")
         new = Datatype._derived(layout, COMBINER_DUP, types=[self], like=self)
         new._committed = self._committed
+        _attributes.copy_all("datatype", self._id, self, new._id)
         return new
+
+    # Attributes
+    # ----------
+
+    @classmethod
+    def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
+        """Create a new attribute key for datatypes."""
+        return _attributes.create_keyval("datatype", copy_fn, delete_fn)
+
+    @classmethod
+    def Free_keyval(cls, keyval):
+        """Free an attribute key for datatypes."""
+        return _attributes.free_keyval("datatype", keyval, "MPI_Type_free_keyval")
+
+    def Get_attr(self, keyval):
+        """Retrieve attribute value by key."""
+        self._live("MPI_Type_get_attr")
+        return _attributes.get("datatype", self._id, keyval, "MPI_Type_get_attr")
+
+    def Set_attr(self, keyval, attrval):
+        """Store attribute value associated with a key."""
+        self._live("MPI_Type_set_attr")
+        _attributes.set("datatype", self._id, self, keyval, attrval, "MPI_Type_set_attr")
+
+    def Delete_attr(self, keyval):
+        """Delete attribute value associated with a key."""
+        self._live("MPI_Type_delete_attr")
+        _attributes.delete("datatype", self._id, self, keyval, "MPI_Type_delete_attr")
 
     Create_dup = Dup
 
@@ -830,6 +860,7 @@ class Datatype:
         """Free the datatype."""
         if self._predefined and self._envelope is None or self._id == 0:
             raise _error(ERR_TYPE, "MPI_Type_free", "Cannot free permanent data type")
+        _attributes.delete_all("datatype", self._id, self)
         for slot in Datatype.__slots__:
             setattr(self, slot, getattr(DATATYPE_NULL, slot))
 
@@ -3605,6 +3636,7 @@ class Comm:
         new = type(self)._of(_mpi.comm_dup(self._h))
         if self._h in _GRAPHS:
             _GRAPHS[new._h] = _GRAPHS[self._h]
+        _attributes.copy_all("comm", self._h, self, new._h)
         return new
 
     def Dup_with_info(self, info):
@@ -3691,6 +3723,7 @@ class Comm:
         """Free a communicator."""
         if self._h == _NULL:
             raise _error(ERR_COMM, "MPI_Comm_free(comm=MPI_COMM_NULL)", "Null communicator")
+        _attributes.delete_all("comm", self._h, self)
         _mpi.comm_free(self._h)
         _comm_names.pop(self._h, None)
         _NBC_SEQ.pop(self._h, None)
@@ -3709,14 +3742,38 @@ class Comm:
     def Get_attr(self, keyval):
         """Retrieve attribute value by key."""
         _mpi.size(self._h)
-        return {
+        predefined = {
             TAG_UB: _mpi.TAG_UB,
             IO: ANY_SOURCE,
             WTIME_IS_GLOBAL: 1,
             APPNUM: 0,
+            UNIVERSE_SIZE: None,
             # MPICH counts the classes a program added, not their codes.
             LASTUSEDCODE: _DYNAMIC_ERROR | _user_error_classes if _user_error_classes else ERR_LASTCODE,
-        }.get(keyval)
+        }
+        if keyval in predefined:
+            return predefined[keyval]
+        return _attributes.get("comm", self._h, keyval, "MPI_Comm_get_attr")
+
+    def Set_attr(self, keyval, attrval):
+        """Store attribute value associated with a key."""
+        _mpi.size(self._h)
+        _attributes.set("comm", self._h, self, keyval, attrval, "MPI_Comm_set_attr")
+
+    def Delete_attr(self, keyval):
+        """Delete attribute value associated with a key."""
+        _mpi.size(self._h)
+        _attributes.delete("comm", self._h, self, keyval, "MPI_Comm_delete_attr")
+
+    @classmethod
+    def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
+        """Create a new attribute key for communicators."""
+        return _attributes.create_keyval("comm", copy_fn, delete_fn)
+
+    @classmethod
+    def Free_keyval(cls, keyval):
+        """Free an attribute key for communicators."""
+        return _attributes.free_keyval("comm", keyval, "MPI_Comm_free_keyval")
 
     def Get_name(self):
         """Get the print name for this communicator."""

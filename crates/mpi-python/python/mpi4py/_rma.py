@@ -45,9 +45,6 @@ _ATTACH_TABLE_BYTES = 8 + _MAX_ATTACH * _ATTACH_ENTRY
 _TAG_POST = 1
 _TAG_COMPLETE = 2
 
-_KEYVALS = {}
-_next_keyval = [0x7A000000]
-
 
 def _err(errorclass, call, detail):
     return _MPI._error(errorclass, call, detail)
@@ -103,7 +100,6 @@ class _Window:
         self.name = ""
         self.info = None
         self.errhandler = _MPI.ERRORS_ARE_FATAL
-        self.attrs = {}
 
     def alloc(self, nbytes):
         offset = _mpi.shm_alloc(nbytes)
@@ -512,8 +508,7 @@ class Win:
             _mpi.wait(req)
         _mpi.barrier(window.h)
         window.free_blocks()
-        for keyval, value in list(window.attrs.items()):
-            _delete_attr(self, keyval, value)
+        _MPI._attributes.delete_all("win", self._h, self)
         window.comm.Free()
         _untrack(self._h)
         if self is not WIN_NULL:
@@ -563,41 +558,27 @@ class Win:
             return window.flavor
         if keyval == _MPI.WIN_MODEL:
             return _MPI.WIN_UNIFIED
-        if keyval not in _KEYVALS:
-            raise _err(_MPI.ERR_KEYVAL, "MPI_Win_get_attr", "Invalid keyval ")
-        return window.attrs.get(keyval)
+        return _MPI._attributes.get("win", self._h, keyval, "MPI_Win_get_attr")
 
     def Set_attr(self, keyval, attrval):
         """Store attribute value associated with a key."""
-        window = self._state("MPI_Win_set_attr")
-        keyval = _MPI._index(keyval)
-        if keyval not in _KEYVALS:
-            raise _err(_MPI.ERR_KEYVAL, "MPI_Win_set_attr", "Invalid keyval ")
-        if keyval in window.attrs:
-            _delete_attr(self, keyval, window.attrs[keyval])
-        window.attrs[keyval] = attrval
+        self._state("MPI_Win_set_attr")
+        _MPI._attributes.set("win", self._h, self, keyval, attrval, "MPI_Win_set_attr")
 
     def Delete_attr(self, keyval):
         """Delete attribute value associated with a key."""
-        window = self._state("MPI_Win_delete_attr")
-        keyval = _MPI._index(keyval)
-        if keyval not in _KEYVALS or keyval not in window.attrs:
-            raise _err(_MPI.ERR_KEYVAL, "MPI_Win_delete_attr", "Invalid keyval ")
-        _delete_attr(self, keyval, window.attrs.pop(keyval))
+        self._state("MPI_Win_delete_attr")
+        _MPI._attributes.delete("win", self._h, self, keyval, "MPI_Win_delete_attr")
 
     @classmethod
     def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
         """Create a new attribute key for windows."""
-        keyval = _next_keyval[0]
-        _next_keyval[0] += 1
-        _KEYVALS[keyval] = (copy_fn, delete_fn)
-        return keyval
+        return _MPI._attributes.create_keyval("win", copy_fn, delete_fn)
 
     @classmethod
     def Free_keyval(cls, keyval):
         """Free an attribute key for windows."""
-        _KEYVALS.pop(_MPI._index(keyval), None)
-        return _MPI.KEYVAL_INVALID
+        return _MPI._attributes.free_keyval("win", keyval, "MPI_Win_free_keyval")
 
     @property
     def attrs(self):
@@ -1000,12 +981,6 @@ def _combiner(op, datatype, call):
         name, code = native
         return lambda before, data: _mpi.combine(name, code, before, data)
     return lambda before, data: native(data, before)
-
-
-def _delete_attr(win, keyval, value):
-    _copy, delete = _KEYVALS.get(keyval, (None, None))
-    if delete is not None:
-        delete(win, keyval, value)
 
 
 WIN_NULL = Win()
