@@ -1959,6 +1959,7 @@ class Status:
 
     def Get_count(self, datatype=BYTE):
         """Get the number of *top level* elements."""
+        datatype._live("MPI_Get_count_c")
         size = datatype._size
         if size == 0:
             return 0
@@ -1967,12 +1968,14 @@ class Status:
 
     def Get_elements(self, datatype):
         """Get the number of basic elements in a status."""
+        datatype._live("MPI_Get_elements_c")
         if datatype._envelope is None:
             return self.Get_count(datatype)
         return _typemap.elements_in(datatype._layout, self._count)
 
     def Set_elements(self, datatype, count):
         """Set the number of elements in a status."""
+        datatype._live("MPI_Status_set_elements_x")
         count = _index(count)
         if datatype._envelope is None:
             self._count = count * datatype._size
@@ -2212,6 +2215,8 @@ class Request:
 
     def Cancel(self):
         """Cancel a request (not a nonblocking collective's)."""
+        if not self:
+            raise _error(ERR_REQUEST, "MPI_Cancel", "Null MPI_Request ")
         if self._greq is not None:
             self._greq.cancel()
         if self._req is not None:
@@ -2222,6 +2227,8 @@ class Request:
 
     def Free(self):
         """Free a communication request (a started send still completes)."""
+        if not self:
+            raise _error(ERR_REQUEST, "MPI_Request_free", "Null MPI_Request ")
         for req in self._natives():
             _mpi.request_free(req)
         if self._greq is not None:
@@ -2965,6 +2972,8 @@ class Op:
 
     def Free(self):
         """Free a user-defined reduction operation."""
+        if not self:
+            raise _error(ERR_OP, "MPI_Op_free", "Null Op pointer")
         if self._name is not None:
             raise _error(ERR_OP, "MPI_Op_free", "Cannot free permanent MPI_Op ")
         _USER_OPS.discard(self._id)
@@ -3500,6 +3509,10 @@ class Errhandler:
 
     def Free(self):
         """Free an error handler."""
+        if self._name is None:
+            raise _error(ERR_ARG, "MPI_Errhandler_free", "Null errhandler ")
+        if any(self is globals()[name] for name in ("ERRORS_RETURN", "ERRORS_ABORT", "ERRORS_ARE_FATAL")):
+            return  # the predefined objects stay what they are, as in mpi4py
         self._name = None
 
 
@@ -3513,8 +3526,10 @@ ERRORS_ARE_FATAL = Errhandler._named("ERRORS_ARE_FATAL")
 # Communicators
 # ---------------------------------------------------------------------------
 
-# Communicator names are local to a rank, as in MPI.
+# Communicator names are local to a rank, as in MPI; so are the error
+# handlers set on them (every MPI error raises here, whichever is set).
 _comm_names = {}
+_comm_errhandlers = {}
 
 
 class Comm:
@@ -3726,6 +3741,7 @@ class Comm:
         _attributes.delete_all("comm", self._h, self)
         _mpi.comm_free(self._h)
         _comm_names.pop(self._h, None)
+        _comm_errhandlers.pop(self._h, None)
         _NBC_SEQ.pop(self._h, None)
         _GRAPHS.pop(self._h, None)
         _COMM_LOCKS.pop(self._h, None)
@@ -3789,11 +3805,26 @@ class Comm:
     name = property(Get_name, Set_name, doc="Print name.")
 
     def Get_errhandler(self):
-        """Get the error handler for a communicator."""
-        return ERRORS_RETURN
+        """Get the error handler for a communicator (a new reference)."""
+        if self._h == _NULL:
+            raise _error(ERR_COMM, "MPI_Comm_get_errhandler", "Null communicator")
+        return Errhandler._named(_comm_errhandlers.get(self._h, "ERRORS_RETURN"))
 
     def Set_errhandler(self, errhandler):
         """Set the error handler for a communicator (errors always raise here)."""
+        if self._h == _NULL:
+            raise _error(ERR_COMM, "MPI_Comm_set_errhandler", "Null communicator")
+        if not errhandler:
+            raise _error(ERR_ARG, "MPI_Comm_set_errhandler", "Null errhandler ")
+        _comm_errhandlers[self._h] = errhandler._name
+
+    def Disconnect(self):
+        """Disconnect from a communicator: wait for its pending
+        communication, then free it (collective)."""
+        if self._h == _NULL:
+            raise _error(ERR_COMM, "MPI_Comm_disconnect", "Null communicator")
+        _mpi.barrier(self._h)
+        self.Free()
 
     def Call_errhandler(self, errorcode):
         """Call the error handler installed on a communicator."""
