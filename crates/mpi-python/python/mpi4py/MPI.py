@@ -2501,12 +2501,72 @@ class Prequest(Request):
         """Free a persistent request (a started operation still completes)."""
         Request.Free(self)
         _PERSISTENT.pop(self._pid, None)
+        _PARTITIONED.pop(self._pid, None)
         self._starter = self._pid = None
+
+    # Partitioned communication (MPI 4)
+    # ---------------------------------
+
+    def _partitions(self, call):
+        state = _PARTITIONED.get(self._pid)
+        if state is None:
+            raise _error(ERR_REQUEST, call, "Invalid MPI_Request")
+        return state
+
+    def Pready(self, partition):
+        """Mark a given partition as ready."""
+        self._partitions("MPI_Pready").ready(self, [_index(partition)], "MPI_Pready")
+
+    def Pready_range(self, partition_low, partition_high):
+        """Mark a range of partitions as ready."""
+        low, high = _index(partition_low), _index(partition_high)
+        self._partitions("MPI_Pready_range").ready(self, range(low, high + 1), "MPI_Pready_range")
+
+    def Pready_list(self, partitions):
+        """Mark a sequence of partitions as ready."""
+        self._partitions("MPI_Pready_list").ready(self, [_index(p) for p in partitions], "MPI_Pready_list")
+
+    def Parrived(self, partition):
+        """Test partial completion of a partitioned receive operation."""
+        state = self._partitions("MPI_Parrived")
+        state.check(_index(partition), "MPI_Parrived")
+        # The message moves whole: every partition arrives with it.
+        return self._poll() and (self._done is not None or state.peer == PROC_NULL)
 
 
 # Live persistent requests by handle (`Request.fromhandle`); numbered apart
 # from the native ids of ordinary requests.
 _PERSISTENT = {}
+# Partitioned requests' state, by the same handles.
+_PARTITIONED = {}
+
+
+class _Partitioned:
+    """A partitioned send or receive. The message moves whole, in the
+    communicator's collective context (so only a partitioned receive
+    matches a partitioned send): a send goes when its last partition is
+    marked ready, and a receive's partitions all arrive with it."""
+
+    __slots__ = ("h", "peer", "tag", "view", "count", "marked")
+
+    def check(self, partition, call):
+        if not 0 <= partition < self.count:
+            raise _error(ERR_ARG, call, f"Invalid partition {partition}, must be in [0, {self.count})")
+
+    def ready(self, request, partitions, call):
+        for partition in partitions:
+            self.check(partition, call)
+            self.marked.add(partition)
+        if len(self.marked) == self.count and request._req is None and request._done is None:
+            if self.peer == PROC_NULL:
+                request._done = (None, PROC_NULL, ANY_TAG)
+            else:
+                request._req = _mpi.coll_isend(self.h, self.peer, self.tag, self.view.tobytes())
+
+
+def _partition_tag(tag):
+    # Above the tags of nonblocking collectives (1 to 2**30) in the same context.
+    return (1 << 30) + 1 + tag % ((1 << 30) - 1) if tag >= 0 else tag
 _persistent_ids = iter(range(1 << 40, 1 << 62))
 
 
@@ -4122,6 +4182,53 @@ class Comm:
     def Rsend_init(self, buf, dest, tag=0):
         """Persistent request for a send in ready mode."""
         return self._send_init(buf, dest, tag, False, "MPI_Rsend_init")
+
+    def Psend_init(self, buf, partitions, dest, tag=0, info=INFO_NULL):
+        """Create request for a partitioned send operation."""
+        return self._partitioned(buf, partitions, dest, tag, True)
+
+    def Precv_init(self, buf, partitions, source=ANY_SOURCE, tag=ANY_TAG, info=INFO_NULL):
+        """Create request for a partitioned recv operation."""
+        return self._partitioned(buf, partitions, source, tag, False)
+
+    def _partitioned(self, buf, partitions, peer, tag, send):
+        state = _Partitioned()
+        state.h, state.peer, state.tag = self._h, _index(peer), _partition_tag(_index(tag))
+        state.count = _index(partitions)
+        if state.count < 1:
+            raise _error(ERR_ARG, "MPI_Psend_init" if send else "MPI_Precv_init",
+                         f"Invalid number of partitions {state.count}")
+        state.view = _message(buf, not send)[0] if state.peer != PROC_NULL else None
+        state.marked = set()
+
+        def start():
+            state.marked = set()
+            if send:
+                return _request(None, _SEND)
+            if state.peer == PROC_NULL:
+                request = _request(None, _BUFFER)
+                request._done = (None, PROC_NULL, ANY_TAG)
+                return request
+            # A one-receive schedule, so that the status reports the tag the
+            # program gave rather than the context's.
+            recv = _Collective()
+            recv.sends, recv.got = [], [b""]
+            recv.recvs = [_mpi.coll_irecv(state.h, state.peer, state.tag)]
+            recv.status = (None, ANY_SOURCE, ANY_TAG)
+
+            def finish(_got):
+                data, source, native_tag = recv.status
+                sent_tag = native_tag - (1 << 30) - 1
+                if data:
+                    _store(state.view, data, "MPI_Wait", source, sent_tag)
+                recv.status = (data, source, sent_tag)
+            recv.finish = finish
+            request = _request(None, _SEND)
+            request._coll = recv
+            return request
+        request = _persistent(start)
+        _PARTITIONED[request._pid] = state
+        return request
 
     def Recv_init(self, buf, source=ANY_SOURCE, tag=ANY_TAG):
         """Create a persistent request for a receive."""
