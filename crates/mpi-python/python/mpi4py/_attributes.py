@@ -12,7 +12,17 @@ communicator's or window's handle, a datatype's id).
 
 import sys as _sys
 
-_MPI = _sys.modules["mpi4py.MPI"]
+
+class _MPIModule:
+    """mpi4py.MPI, looked up when used: this module is an attribute of
+    mpi4py.MPI, and holding it back would make the two a cycle of modules
+    (which tools walking the namespace, like mpi4py's own test_doc, follow)."""
+
+    def __getattr__(self, name):
+        return getattr(_sys.modules["mpi4py.MPI"], name)
+
+
+_MPI = _MPIModule()
 
 _KEYVALS = {}            # keyval -> (kind, copy_fn, delete_fn)
 _ATTRS = {}              # (kind, object key) -> {keyval: value}
