@@ -12,9 +12,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: mpiplay -n N [-l|--label] [--timeout SECS] script.py [args...]
+       mpiplay -n N [-l|--label] [--timeout SECS] -m module [args...]
 
 Runs script.py on N ranks (threads, one Python interpreter each), as
-`mpiexec -n N python script.py [args...]` would.
+`mpiexec -n N python script.py [args...]` would; with -m, a module as
+`python -m module` runs it (`-m mpi4py script.py` as mpi4py.run does).
 
   -n, -np N        number of ranks (1 to 1024)
   -l, --label      prefix every output line with [rank]
@@ -35,7 +37,30 @@ pub struct Options {
     pub label: bool,
     pub timeout: Option<Duration>,
     pub script: String,
+    /// `-m MODULE`: run the module as `__main__` (`script` names it then).
+    pub module: Option<String>,
     pub args: Vec<String>,
+}
+
+/// The rest of the command line after the script or `-m MODULE`: its arguments.
+fn rest_args(parser: &mut lexopt::Parser) -> Result<Vec<String>, String> {
+    let args = parser.raw_args().map_err(|e| e.to_string())?;
+    args.map(|a| a.into_string().map_err(|a| format!("argument is not valid UTF-8: {a:?}"))).collect()
+}
+
+/// A dotted Python module name, so that it can be written into source.
+fn is_module_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
+/// The source that runs `module` as `python -m module` would: as `__main__`,
+/// with `sys.argv[0]` its file.
+fn module_runner(module: &str) -> String {
+    format!("import runpy\nrunpy.run_module('{module}', run_name='__main__', alter_sys=True)\n")
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -72,14 +97,21 @@ fn parse_args() -> Result<Options, String> {
                 println!("mpiplay {}", env!("CARGO_PKG_VERSION"));
                 std::process::exit(0);
             }
+            Short('m') => {
+                let module: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                if !is_module_name(&module) {
+                    return Err(format!("-m wants a module name, got '{module}'"));
+                }
+                let args = rest_args(&mut parser)?;
+                let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
+                let script = format!("<mpiplay -m {module}>");
+                return Ok(Options { ranks, label, timeout, script, module: Some(module), args });
+            }
             Value(script) => {
                 let script = script.string().map_err(|e| e.to_string())?;
-                let args = parser.raw_args().map_err(|e| e.to_string())?;
-                let args = args
-                    .map(|a| a.into_string().map_err(|a| format!("argument is not valid UTF-8: {a:?}")))
-                    .collect::<Result<_, _>>()?;
+                let args = rest_args(&mut parser)?;
                 let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
-                return Ok(Options { ranks, label, timeout, script, args });
+                return Ok(Options { ranks, label, timeout, script, module: None, args });
             }
             other => return Err(other.unexpected().to_string()),
         }
@@ -95,12 +127,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let source = match std::fs::read_to_string(&opts.script) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("mpiplay: cannot read {}: {e}", opts.script);
-            return ExitCode::from(2);
-        }
+    let source = match &opts.module {
+        Some(module) => module_runner(module),
+        None => match std::fs::read_to_string(&opts.script) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("mpiplay: cannot read {}: {e}", opts.script);
+                return ExitCode::from(2);
+            }
+        },
     };
     let status = supervisor::run(&opts, source);
     // Ranks stuck in pure Python (e.g. `while True: pass`) cannot be unwound,

@@ -353,3 +353,32 @@ else:
     assert!(r.stderr.contains("rank 1 is blocked in Win.Lock, waiting for rank 0"), "{}", r.context());
     assert!(r.stderr.contains("wait-for cycle: rank 0 -> rank 1 -> rank 0"), "{}", r.context());
 }
+
+#[test]
+fn dash_m_mpi4py_runs_the_script_and_a_failing_rank_aborts_the_run() {
+    let dir = std::env::temp_dir().join(format!("mpiplay-cli-m-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = dir.join("prog.py");
+    std::fs::write(&script, "import sys\nfrom mpi4py import MPI\nprint(MPI.COMM_WORLD.rank, sys.argv[1:], __name__)\n")
+        .expect("write script");
+    let r = mpiplay(&["-n", "2", "-l", "-m", "mpi4py"], &script, &["a", "b"]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["[0] 0 ['a', 'b'] __main__", "[1] 1 ['a', 'b'] __main__"], "{}", r.context());
+
+    let failing = dir.join("fail.py");
+    std::fs::write(
+        &failing,
+        "from mpi4py import MPI\nif MPI.COMM_WORLD.rank == 1:\n    raise ValueError('boom')\nMPI.COMM_WORLD.barrier()\n",
+    )
+    .expect("write script");
+    let r = mpiplay(&["-n", "2", "-m", "mpi4py"], &failing, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("ValueError: boom"), "{}", r.context());
+    assert!(r.stderr.contains("rank 1 called MPI_Abort(MPI_COMM_WORLD, 1)"), "{}", r.context());
+    assert!(!r.stderr.contains("RunStopped"), "the stopped rank reports nothing: {}", r.context());
+
+    let bad = run(&["-n", "1", "-m", "no;such"], "", &[]);
+    assert_eq!(bad.status, 2, "{}", bad.context());
+}
