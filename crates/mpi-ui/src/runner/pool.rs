@@ -530,9 +530,13 @@ impl Inner {
 
     /// Ends the run once every rank has ended and no process still runs (or
     /// at once if the run already has an ending: its processes are terminated).
+    /// A process that ended in the World may still have output in flight: its
+    /// worker posts that before its exit, so the run waits for the exit too.
     fn maybe_finish(&mut self, deferred: &mut Deferred) {
         let Some(active) = &self.active else { return };
-        if active.record.all_exited() && (active.record.ended() || active.world.live_processes().is_empty()) {
+        let processes_over = active.world.live_processes().is_empty()
+            && active.processes.values().all(|p| p.over || p.worker.is_none());
+        if active.record.all_exited() && (active.record.ended() || processes_over) {
             self.finish(deferred);
         }
     }
