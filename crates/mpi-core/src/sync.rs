@@ -407,13 +407,14 @@ impl Endpoint {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::memory::HeapMemory;
     use crate::world::Layout;
     use std::sync::Arc;
 
-    fn world() -> World {
+    /// A World of two ranks, no process slots and a 64 KiB heap.
+    pub(crate) fn world() -> World {
         let mut layout = Layout::with_ring_bytes(2, 4096);
         layout.processes = 0;
         layout.heap_bytes = 64 * 1024;

@@ -117,16 +117,7 @@ impl Endpoint {
 
 #[cfg(test)]
 mod tests {
-    use crate::memory::HeapMemory;
-    use crate::world::{Layout, World};
-    use std::sync::Arc;
-
-    fn world() -> World {
-        let mut layout = Layout::with_ring_bytes(2, 4096);
-        layout.processes = 0;
-        layout.heap_bytes = 64 * 1024;
-        World::create(Arc::new(HeapMemory::new(layout.word_len())), layout)
-    }
+    use crate::sync::tests::world;
 
     #[test]
     fn sync_keeps_local_stores_and_takes_remote_ones() {

@@ -442,7 +442,7 @@ def _counts(values, argname, expected=None):
     return items
 
 
-class Datatype:
+class Datatype(_attributes.Cached):
     """Datatype object."""
 
     __slots__ = ("_id", "_name", "_size", "_extent", "_char", "_str",
@@ -601,33 +601,21 @@ class Datatype:
         _attributes.copy_all("datatype", self._id, self, new._id)
         return new
 
-    # Attributes
+    # Attributes (the rest from `_attributes.Cached`)
     # ----------
 
-    @classmethod
-    def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
-        """Create a new attribute key for datatypes."""
-        return _attributes.create_keyval("datatype", copy_fn, delete_fn)
+    _ATTR_KIND, _ATTR_CALL = "datatype", "MPI_Type"
 
-    @classmethod
-    def Free_keyval(cls, keyval):
-        """Free an attribute key for datatypes."""
-        return _attributes.free_keyval("datatype", keyval, "MPI_Type_free_keyval")
+    def _attr_key(self):
+        return self._id
+
+    def _attr_live(self, call):
+        self._live(call)
 
     def Get_attr(self, keyval):
         """Retrieve attribute value by key."""
         self._live("MPI_Type_get_attr")
-        return _attributes.get("datatype", self._id, keyval, "MPI_Type_get_attr")
-
-    def Set_attr(self, keyval, attrval):
-        """Store attribute value associated with a key."""
-        self._live("MPI_Type_set_attr")
-        _attributes.set("datatype", self._id, self, keyval, attrval, "MPI_Type_set_attr")
-
-    def Delete_attr(self, keyval):
-        """Delete attribute value associated with a key."""
-        self._live("MPI_Type_delete_attr")
-        _attributes.delete("datatype", self._id, self, keyval, "MPI_Type_delete_attr")
+        return self._cached_attr(keyval)
 
     Create_dup = Dup
 
@@ -3592,7 +3580,7 @@ _comm_names = {}
 _comm_errhandlers = {}
 
 
-class Comm:
+class Comm(_attributes.Cached):
     """Communication context."""
 
     __slots__ = ("_h",)
@@ -3829,27 +3817,15 @@ class Comm:
         }
         if keyval in predefined:
             return predefined[keyval]
-        return _attributes.get("comm", self._h, keyval, "MPI_Comm_get_attr")
+        return self._cached_attr(keyval)
 
-    def Set_attr(self, keyval, attrval):
-        """Store attribute value associated with a key."""
+    _ATTR_KIND, _ATTR_CALL = "comm", "MPI_Comm"
+
+    def _attr_key(self):
+        return self._h
+
+    def _attr_live(self, call):
         _mpi.size(self._h)
-        _attributes.set("comm", self._h, self, keyval, attrval, "MPI_Comm_set_attr")
-
-    def Delete_attr(self, keyval):
-        """Delete attribute value associated with a key."""
-        _mpi.size(self._h)
-        _attributes.delete("comm", self._h, self, keyval, "MPI_Comm_delete_attr")
-
-    @classmethod
-    def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
-        """Create a new attribute key for communicators."""
-        return _attributes.create_keyval("comm", copy_fn, delete_fn)
-
-    @classmethod
-    def Free_keyval(cls, keyval):
-        """Free an attribute key for communicators."""
-        return _attributes.free_keyval("comm", keyval, "MPI_Comm_free_keyval")
 
     def Get_name(self):
         """Get the print name for this communicator."""

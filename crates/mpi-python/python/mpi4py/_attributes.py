@@ -110,3 +110,41 @@ def delete_all(kind, key, obj):
     attrs = _ATTRS.pop((kind, key), {})
     for keyval, value in attrs.items():
         _delete(obj, keyval, value)
+
+
+class Cached:
+    """The attribute methods of communicators, datatypes and windows.
+
+    A class names its kind (`_ATTR_KIND`) and its MPI calls' prefix
+    (`_ATTR_CALL`); an object gives its key (`_attr_key`) and checks that it
+    is live (`_attr_live`). `Get_attr` stays each class's own: it answers
+    the predefined keyvals first."""
+
+    __slots__ = ()
+    _ATTR_KIND = ""
+    _ATTR_CALL = ""
+
+    def _cached_attr(self, keyval):
+        return get(self._ATTR_KIND, self._attr_key(), keyval, f"{self._ATTR_CALL}_get_attr")
+
+    def Set_attr(self, keyval, attrval):
+        """Store attribute value associated with a key."""
+        call = f"{self._ATTR_CALL}_set_attr"
+        self._attr_live(call)
+        set(self._ATTR_KIND, self._attr_key(), self, keyval, attrval, call)
+
+    def Delete_attr(self, keyval):
+        """Delete attribute value associated with a key."""
+        call = f"{self._ATTR_CALL}_delete_attr"
+        self._attr_live(call)
+        delete(self._ATTR_KIND, self._attr_key(), self, keyval, call)
+
+    @classmethod
+    def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
+        """Create a new attribute key."""
+        return create_keyval(cls._ATTR_KIND, copy_fn, delete_fn)
+
+    @classmethod
+    def Free_keyval(cls, keyval):
+        """Free an attribute key."""
+        return free_keyval(cls._ATTR_KIND, keyval, f"{cls._ATTR_CALL}_free_keyval")

@@ -20,6 +20,8 @@ the target's control block), as MPI requires of them.
 import sys as _sys
 
 import _mpi
+from mpi4py._attributes import Cached
+from mpi4py._handle import Handle
 
 _MPI = _sys.modules["mpi4py.MPI"]
 
@@ -283,78 +285,18 @@ def _completed():
     return request
 
 
-class Win:
+class Win(Handle, Cached):
     """Remote memory access context."""
 
     __module__ = "mpi4py.MPI"
-    __slots__ = ("_h",)
-
-    def __new__(cls, win=None):
-        self = object.__new__(cls)
-        if win is None:
-            self._h = _WIN_NULL
-        elif isinstance(win, Win):
-            self._h = win._h
-        else:
-            raise TypeError(
-                "Argument 'win' has incorrect type "
-                f"(expected mpi4py.MPI.Win, got {type(win).__name__})")
-        return self
-
-    @classmethod
-    def _of(cls, handle):
-        self = object.__new__(cls)
-        self._h = handle
-        return self
-
-    def __eq__(self, other):
-        if not isinstance(other, Win):
-            return NotImplemented
-        return self._h == other._h
-
-    def __ne__(self, other):
-        if not isinstance(other, Win):
-            return NotImplemented
-        return self._h != other._h
-
-    __hash__ = None
-
-    def __bool__(self):
-        return self._h != _WIN_NULL
-
-    def __reduce__(self):
-        if self is WIN_NULL:
-            return "WIN_NULL"
-        if self._h == _WIN_NULL:
-            return (Win, (WIN_NULL,))
-        raise ValueError(f"cannot serialize '{__name__.rsplit('.', 1)[0]}.MPI.Win' instance")
-
-    @property
-    def handle(self):
-        """MPI handle."""
-        return self._h
+    __slots__ = ()
+    _NULL_HANDLE = _WIN_NULL
+    _NULL_NAME = "WIN_NULL"
+    _ARG = "win"
 
     def tohandle(self):
         """Return MPI handle."""
         return self._h
-
-    @classmethod
-    def fromhandle(cls, handle):
-        """Create object from MPI handle."""
-        return cls._of(_MPI._index(handle))
-
-    def toint(self):
-        """Translate object to integer."""
-        return self._h
-
-    py2f = toint
-
-    @classmethod
-    def fromint(cls, arg):
-        """Translate integer to object."""
-        return cls._of(_MPI._index(arg))
-
-    f2py = fromint
 
     def free(self):
         """Call `Free` if not null."""
@@ -558,27 +500,15 @@ class Win:
             return window.flavor
         if keyval == _MPI.WIN_MODEL:
             return _MPI.WIN_UNIFIED
-        return _MPI._attributes.get("win", self._h, keyval, "MPI_Win_get_attr")
+        return self._cached_attr(keyval)
 
-    def Set_attr(self, keyval, attrval):
-        """Store attribute value associated with a key."""
-        self._state("MPI_Win_set_attr")
-        _MPI._attributes.set("win", self._h, self, keyval, attrval, "MPI_Win_set_attr")
+    _ATTR_KIND, _ATTR_CALL = "win", "MPI_Win"
 
-    def Delete_attr(self, keyval):
-        """Delete attribute value associated with a key."""
-        self._state("MPI_Win_delete_attr")
-        _MPI._attributes.delete("win", self._h, self, keyval, "MPI_Win_delete_attr")
+    def _attr_key(self):
+        return self._h
 
-    @classmethod
-    def Create_keyval(cls, copy_fn=None, delete_fn=None, nopython=False):
-        """Create a new attribute key for windows."""
-        return _MPI._attributes.create_keyval("win", copy_fn, delete_fn)
-
-    @classmethod
-    def Free_keyval(cls, keyval):
-        """Free an attribute key for windows."""
-        return _MPI._attributes.free_keyval("win", keyval, "MPI_Win_free_keyval")
+    def _attr_live(self, call):
+        self._state(call)
 
     @property
     def attrs(self):

@@ -7,6 +7,8 @@ communicators through `Intracomm.Create_from_group`, without COMM_WORLD.
 
 import sys as _sys
 
+from mpi4py._handle import Handle
+
 _MPI = _sys.modules["mpi4py.MPI"]
 
 # Handles: SESSION_NULL and sessions as MPICH numbers them.
@@ -26,51 +28,14 @@ def _err(call, detail):
     return _MPI._error(_MPI.ERR_ARG, call, detail)
 
 
-class Session:
+class Session(Handle):
     """Session context."""
 
     __module__ = "mpi4py.MPI"
-    __slots__ = ("_h",)
-
-    def __new__(cls, session=None):
-        self = object.__new__(cls)
-        if session is None:
-            self._h = _SESSION_NULL
-        elif isinstance(session, Session):
-            self._h = session._h
-        else:
-            raise TypeError(
-                "Argument 'session' has incorrect type "
-                f"(expected mpi4py.MPI.Session, got {type(session).__name__})")
-        return self
-
-    @classmethod
-    def _of(cls, handle):
-        self = object.__new__(cls)
-        self._h = handle
-        return self
-
-    def __eq__(self, other):
-        if not isinstance(other, Session):
-            return NotImplemented
-        return self._h == other._h
-
-    def __ne__(self, other):
-        if not isinstance(other, Session):
-            return NotImplemented
-        return self._h != other._h
-
-    __hash__ = None
-
-    def __bool__(self):
-        return self._h != _SESSION_NULL
-
-    def __reduce__(self):
-        if self is SESSION_NULL:
-            return "SESSION_NULL"
-        if self._h == _SESSION_NULL:
-            return (Session, (SESSION_NULL,))
-        raise ValueError("cannot serialize 'mpi4py.MPI.Session' instance")
+    __slots__ = ()
+    _NULL_HANDLE = _SESSION_NULL
+    _NULL_NAME = "SESSION_NULL"
+    _ARG = "session"
 
     # MPICH's session handles are C ints with the top bit set: mpi4py shows
     # `handle` as the pointer-sized value they extend to, `toint` as the int.
@@ -89,14 +54,10 @@ class Session:
         """Translate object to integer."""
         return _signed(self._h)
 
-    py2f = toint
-
     @classmethod
     def fromint(cls, arg):
         """Translate integer to object."""
         return cls._of(_MPI._index(arg) & 0xFFFFFFFF)
-
-    f2py = fromint
 
     def free(self):
         """Call `Finalize` if not null."""
