@@ -2403,6 +2403,8 @@ class Request:
         if not all(q._poll() for q in requests):
             return False
         if statuses is not None:
+            if isinstance(statuses, list) and len(statuses) < len(requests):
+                statuses += [Status() for _ in range(len(statuses), len(requests))]
             for q, status in zip(requests, statuses):
                 q.Get_status(status)
         return True
@@ -2696,6 +2698,9 @@ class Message:
 
     def __bool__(self):
         return self._comm is not None
+
+    def free(self):
+        """Do nothing (a matched message is freed by its receive)."""
 
     def _consume(self, call):
         if self._comm is None:
@@ -5782,9 +5787,41 @@ class Pickle:
         self._dumps = dumps
         self._loads = loads
         self._protocol = protocol
-        self.THRESHOLD = 1024 ** 2 // 4 if threshold is None else threshold
+        self.THRESHOLD = threshold
         if globals().get("pickle") is self:
             _install_pickle(self)
+
+    @property
+    def THRESHOLD(self):
+        """Size in bytes from which `dumps_oob` keeps a buffer out of band."""
+        return self._threshold
+
+    @THRESHOLD.setter
+    def THRESHOLD(self, threshold):
+        self._threshold = 1024 ** 2 // 4 if threshold is None else _index(threshold)
+
+    def dumps_oob(self, obj):
+        """Serialize with protocol 5: the pickle data, and the list of
+        `buffer` objects kept out of band (those of at least THRESHOLD bytes)."""
+        protocol = self._protocol
+        if protocol is None or protocol < 5:
+            protocol = max(5, _HIGHEST_PROTOCOL)
+        threshold = self._threshold
+        bufs = []
+
+        def keep(picklebuffer):
+            view = picklebuffer.raw()
+            if view.nbytes < threshold:
+                return True
+            bufs.append(buffer(view))
+            return False
+
+        data = self._dumps(obj, protocol, buffer_callback=keep)
+        return bytes(data), bufs
+
+    def loads_oob(self, data, buffers):
+        """Deserialize pickle data whose out-of-band buffers are `buffers`."""
+        return self._loads(data, buffers=buffers)
 
     def dumps(self, obj):
         """Serialize object to pickle data stream."""
