@@ -5865,3 +5865,35 @@ pickle = Pickle()
 
 # One-sided communication lives in its own module (it needs everything above).
 from mpi4py._rma import Win, WIN_NULL  # noqa: E402
+
+
+def _undup(datatype):
+    """The datatype a chain of `Dup` calls started from."""
+    while datatype._envelope is not None and datatype._envelope[0] == COMBINER_DUP:
+        datatype = datatype._envelope[4][0]
+    return datatype
+
+
+def _typecode(datatype):
+    """Character code or type string of a predefined datatype (or of a
+    duplicate of one); None for pair and derived types (mpi4py's helper)."""
+    t = _undup(datatype)
+    if t._id == 0 or t._pair is not None or t._char is None:
+        return None
+    try:
+        return t.tocode()
+    except ValueError:
+        return None
+
+
+def _typealign(datatype):
+    """Alignment in bytes a C compiler gives a predefined datatype (or a
+    duplicate of one, or a MINLOC/MAXLOC pair); None for derived types."""
+    t = _undup(datatype)
+    if t._id == 0:
+        return None
+    if t._pair is not None:
+        return max(_PAIR_VALUE_SIZE[t._pair[0]], 4)
+    if _typecode(t) is None:
+        return None
+    return t._size // 2 if t._kind == "complex" else t._size
