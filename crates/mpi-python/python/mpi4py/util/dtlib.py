@@ -14,8 +14,6 @@ try:
 except ImportError:  # pragma: no cover
     _np_dtype = None
 
-__all__ = ["from_numpy_dtype", "to_numpy_dtype"]
-
 
 def _release(*datatypes):
     for datatype in datatypes:

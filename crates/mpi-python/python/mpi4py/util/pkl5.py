@@ -13,8 +13,6 @@ import struct as _struct
 from .. import MPI
 from ..MPI import ANY_SOURCE, ANY_TAG, PROC_NULL, ROOT, Pickle, Status
 
-__all__ = ["Request", "Message", "Comm", "Intracomm", "Intercomm"]
-
 pickle = Pickle()
 
 
