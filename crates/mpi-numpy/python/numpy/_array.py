@@ -230,6 +230,14 @@ class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
         from ._arrayprint import array_format
         return array_format(self, spec)
 
+    def __reduce_ex__(self, protocol):
+        # Protocol 5 hands a C-contiguous array's memory to the pickler as a
+        # PickleBuffer, which it may send out of band (NumPy does the same).
+        if protocol >= 5 and self._c_contiguous and self._dtype_name != "object":
+            from pickle import PickleBuffer
+            return (_rebuild_from_buffer, (PickleBuffer(self), self._dtype_name, tuple(self.shape)))
+        return self.__reduce__()
+
     def __reduce__(self):
         if self._f_contiguous and not self._c_contiguous:
             # A Fortran-ordered array (a transpose) stays Fortran-ordered.
@@ -724,6 +732,10 @@ def _nest(flat, shape):
 
 def _rebuild(data, name, shape):
     return _numpy.from_bytes(ndarray, data, name, list(shape))
+
+
+def _rebuild_from_buffer(buf, name, shape):
+    return frombuffer(buf, dtype=name).reshape(shape)
 
 
 def _rebuild_fortran(data, name, shape):

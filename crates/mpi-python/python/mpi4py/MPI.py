@@ -442,7 +442,7 @@ def _counts(values, argname, expected=None):
     return items
 
 
-class Datatype(_attributes.Cached):
+class Datatype:
     """Datatype object."""
 
     __slots__ = ("_id", "_name", "_size", "_extent", "_char", "_str",
@@ -2431,6 +2431,8 @@ class Request:
         if not all(q._poll() for q in requests):
             return False
         if statuses is not None:
+            if isinstance(statuses, list) and len(statuses) < len(requests):
+                statuses += [Status() for _ in range(len(statuses), len(requests))]
             for q, status in zip(requests, statuses):
                 q.Get_status(status)
         return True
@@ -2784,6 +2786,9 @@ class Message:
 
     def __bool__(self):
         return self._comm is not None
+
+    def free(self):
+        """Do nothing (a matched message is freed by its receive)."""
 
     def _consume(self, call):
         if self._comm is None:
@@ -3580,7 +3585,7 @@ _comm_names = {}
 _comm_errhandlers = {}
 
 
-class Comm(_attributes.Cached):
+class Comm:
     """Communication context."""
 
     __slots__ = ("_h",)
@@ -5960,9 +5965,41 @@ class Pickle:
         self._dumps = dumps
         self._loads = loads
         self._protocol = protocol
-        self.THRESHOLD = 1024 ** 2 // 4 if threshold is None else threshold
+        self.THRESHOLD = threshold
         if globals().get("pickle") is self:
             _install_pickle(self)
+
+    @property
+    def THRESHOLD(self):
+        """Size in bytes from which `dumps_oob` keeps a buffer out of band."""
+        return self._threshold
+
+    @THRESHOLD.setter
+    def THRESHOLD(self, threshold):
+        self._threshold = 1024 ** 2 // 4 if threshold is None else _index(threshold)
+
+    def dumps_oob(self, obj):
+        """Serialize with protocol 5: the pickle data, and the list of
+        `buffer` objects kept out of band (those of at least THRESHOLD bytes)."""
+        protocol = self._protocol
+        if protocol is None or protocol < 5:
+            protocol = max(5, _HIGHEST_PROTOCOL)
+        threshold = self._threshold
+        bufs = []
+
+        def keep(picklebuffer):
+            view = picklebuffer.raw()
+            if view.nbytes < threshold:
+                return True
+            bufs.append(buffer(view))
+            return False
+
+        data = self._dumps(obj, protocol, buffer_callback=keep)
+        return bytes(data), bufs
+
+    def loads_oob(self, data, buffers):
+        """Deserialize pickle data whose out-of-band buffers are `buffers`."""
+        return self._loads(data, buffers=buffers)
 
     def dumps(self, obj):
         """Serialize object to pickle data stream."""
@@ -6004,6 +6041,43 @@ def _install_pickle(p):
 pickle = Pickle()
 
 
+# Communicators and datatypes cache attributes (`_attributes`).
+from mpi4py._handle import adopt as _adopt  # noqa: E402
+_adopt(Comm, _attributes.Cached)
+_adopt(Datatype, _attributes.Cached)
+
 # One-sided communication lives in its own module (it needs everything above).
 from mpi4py._rma import Win, WIN_NULL  # noqa: E402
 from mpi4py._session import Session, SESSION_NULL  # noqa: E402
+
+
+def _undup(datatype):
+    """The datatype a chain of `Dup` calls started from."""
+    while datatype._envelope is not None and datatype._envelope[0] == COMBINER_DUP:
+        datatype = datatype._envelope[4][0]
+    return datatype
+
+
+def _typecode(datatype):
+    """Character code or type string of a predefined datatype (or of a
+    duplicate of one); None for pair and derived types (mpi4py's helper)."""
+    t = _undup(datatype)
+    if t._id == 0 or t._pair is not None or t._char is None:
+        return None
+    try:
+        return t.tocode()
+    except ValueError:
+        return None
+
+
+def _typealign(datatype):
+    """Alignment in bytes a C compiler gives a predefined datatype (or a
+    duplicate of one, or a MINLOC/MAXLOC pair); None for derived types."""
+    t = _undup(datatype)
+    if t._id == 0:
+        return None
+    if t._pair is not None:
+        return max(_PAIR_VALUE_SIZE[t._pair[0]], 4)
+    if _typecode(t) is None:
+        return None
+    return t._size // 2 if t._kind == "complex" else t._size

@@ -1,10 +1,25 @@
-"""The base of MPI objects known by one integer handle (windows, sessions):
+"""What MPI objects known by one integer handle (windows, sessions) share:
 mpi4py's copy constructor, comparisons, truth, pickling of the null object,
-and the conversions between objects and handles."""
+and the conversions between objects and handles.
+
+Classes take these methods with `adopt`, not by inheritance: mpi4py's
+classes derive from `object` alone, and programs (and mpi4py's tests) look
+at `__mro__`."""
+
+
+def adopt(cls, source):
+    """Copies `source`'s methods and properties into `cls` (those `cls`
+    does not define itself)."""
+    skip = {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__slots__"}
+    for name, value in vars(source).items():
+        if name not in skip and name not in vars(cls) and not name.endswith("_HANDLE") \
+                and name not in ("_NULL_NAME", "_ARG"):
+            setattr(cls, name, value)
+    return cls
 
 
 class Handle:
-    """An MPI object whose state is its handle `_h`.
+    """The methods of an MPI object whose state is its handle `_h`.
 
     A subclass names its null handle (`_NULL_HANDLE`), its null object's
     module-level name (`_NULL_NAME`) and its constructor's argument name

@@ -21,7 +21,12 @@ import sys as _sys
 
 import _mpi
 from mpi4py._attributes import Cached
-from mpi4py._handle import Handle
+from mpi4py._handle import Handle, adopt
+
+
+def _adopt_all(cls):
+    return adopt(adopt(cls, Handle), Cached)
+
 
 _MPI = _sys.modules["mpi4py.MPI"]
 
@@ -285,11 +290,12 @@ def _completed():
     return request
 
 
-class Win(Handle, Cached):
+@_adopt_all
+class Win:
     """Remote memory access context."""
 
     __module__ = "mpi4py.MPI"
-    __slots__ = ()
+    __slots__ = ("_h",)
     _NULL_HANDLE = _WIN_NULL
     _NULL_NAME = "WIN_NULL"
     _ARG = "win"

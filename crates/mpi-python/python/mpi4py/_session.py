@@ -7,7 +7,7 @@ communicators through `Intracomm.Create_from_group`, without COMM_WORLD.
 
 import sys as _sys
 
-from mpi4py._handle import Handle
+from mpi4py._handle import Handle, adopt
 
 _MPI = _sys.modules["mpi4py.MPI"]
 
@@ -28,11 +28,11 @@ def _err(call, detail):
     return _MPI._error(_MPI.ERR_ARG, call, detail)
 
 
-class Session(Handle):
+class Session:
     """Session context."""
 
     __module__ = "mpi4py.MPI"
-    __slots__ = ()
+    __slots__ = ("_h",)
     _NULL_HANDLE = _SESSION_NULL
     _NULL_NAME = "SESSION_NULL"
     _ARG = "session"
@@ -163,4 +163,5 @@ class Session(Handle):
         raise _MPI.Exception(errorcode)
 
 
+adopt(Session, Handle)
 SESSION_NULL = Session()
