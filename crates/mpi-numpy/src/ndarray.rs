@@ -464,6 +464,13 @@ pub(crate) mod _numpy {
             zelf.writeable.set(false);
         }
 
+        /// The address of the first element (NumPy's data pointer, as
+        /// `__array_interface__` shows it).
+        #[pymethod]
+        fn _data_address(zelf: &Py<Self>) -> usize {
+            zelf.storage.read().as_ptr() as usize + zelf.layout.offset as usize
+        }
+
         /// Whether two arrays view the same storage.
         #[pymethod]
         fn _shares_storage(zelf: &Py<Self>, other: PyRef<PyNdArray>) -> bool {

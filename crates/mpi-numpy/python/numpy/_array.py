@@ -132,6 +132,19 @@ class ndarray(_numpy._ndarray_base, metaclass=_dtypes._CType):
         return zeros_like(self)
 
     @property
+    def __array_interface__(self):
+        """NumPy's array interface (version 3): where the data is and how."""
+        strides = None if self._c_contiguous else self.strides
+        return {
+            "data": (self._data_address(), not self._writeable),
+            "strides": strides,
+            "descr": self.dtype.descr,
+            "typestr": self.dtype.str,
+            "shape": self.shape,
+            "version": 3,
+        }
+
+    @property
     def flags(self):
         return _Flags(self)
 
