@@ -187,6 +187,18 @@ impl Endpoint {
         }
     }
 
+    /// A scatter's or all-to-all's items: one per member of the group they go to.
+    pub(crate) fn check_items(items: &[Vec<u8>], members: usize, call: &str) -> Result<()> {
+        if items.len() != members {
+            return Err(MpiError::new(
+                ErrorClass::Count,
+                call,
+                format_args!("expecting {members} items, got {}", items.len()),
+            ));
+        }
+        Ok(())
+    }
+
     /// Item `i` of the root's `items` (one per member) to member `i`.
     pub fn scatter(&mut self, comm: u32, items: Option<Vec<Vec<u8>>>, root: i32) -> Result<Vec<u8>> {
         if self.comm(comm)?.is_inter() {
@@ -197,13 +209,7 @@ impl Endpoint {
         let op = BlockedOp::Scatter;
         if m.rank == root {
             let items = items.unwrap_or_default();
-            if items.len() != m.group.len() {
-                return Err(MpiError::new(
-                    ErrorClass::Count,
-                    "MPI_Scatter",
-                    format_args!("expecting {} items, got {}", m.group.len(), items.len()),
-                ));
-            }
+            Self::check_items(&items, m.group.len(), "MPI_Scatter")?;
             let mut own = Vec::new();
             let mut sends = Vec::new();
             for (r, item) in items.into_iter().enumerate() {
@@ -236,13 +242,7 @@ impl Endpoint {
         }
         let m = self.members(comm)?;
         let op = BlockedOp::Alltoall;
-        if items.len() != m.group.len() {
-            return Err(MpiError::new(
-                ErrorClass::Count,
-                "MPI_Alltoall",
-                format_args!("expecting {} items, got {}", m.group.len(), items.len()),
-            ));
-        }
+        Self::check_items(&items, m.group.len(), "MPI_Alltoall")?;
         let mut own = Vec::new();
         let mut sends = Vec::new();
         for (r, item) in items.into_iter().enumerate() {

@@ -394,13 +394,7 @@ impl Endpoint {
         match self.side(comm, root, "MPI_Scatter")? {
             Side::Root => {
                 let items = items.unwrap_or_default();
-                if items.len() != remote.group.len() {
-                    return Err(MpiError::new(
-                        ErrorClass::Count,
-                        "MPI_Scatter",
-                        format_args!("expecting {} items, got {}", remote.group.len(), items.len()),
-                    ));
-                }
+                Self::check_items(&items, remote.group.len(), "MPI_Scatter")?;
                 let sends = items.into_iter().enumerate().map(|(r, item)| self.coll_isend(&remote, r, item)).collect();
                 self.wait_sends(sends, op)?;
                 Ok(Vec::new())
@@ -423,13 +417,7 @@ impl Endpoint {
     pub(crate) fn inter_alltoall(&mut self, comm: u32, items: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
         let op = BlockedOp::Alltoall;
         let (_, remote) = self.inter_members(comm)?;
-        if items.len() != remote.group.len() {
-            return Err(MpiError::new(
-                ErrorClass::Count,
-                "MPI_Alltoall",
-                format_args!("expecting {} items, got {}", remote.group.len(), items.len()),
-            ));
-        }
+        Self::check_items(&items, remote.group.len(), "MPI_Alltoall")?;
         let sends = items.into_iter().enumerate().map(|(r, item)| self.coll_isend(&remote, r, item)).collect();
         let out = (0..remote.group.len()).map(|r| self.coll_recv(&remote, r, op)).collect::<Result<_>>()?;
         self.wait_sends(sends, op)?;

@@ -342,6 +342,36 @@ def _alltoall(comm, objs):
 
 # --- classes --------------------------------------------------------------------
 
+def _parts_of(single):
+    """Gives a tuple class whose items are the parts of one object in flight
+    (`single` objects: MPI requests or messages) the comparisons and truth
+    mpi4py's pkl5 gives them. Its bases stay (tuple,), as in mpi4py."""
+
+    def decorate(cls):
+        def __eq__(self, other):
+            """``self == other``."""
+            if isinstance(other, cls):
+                return tuple(self) == tuple(other)
+            if isinstance(other, single):
+                return all(part == other for part in self)
+            return NotImplemented
+
+        def __ne__(self, other):
+            """``self != other``."""
+            result = self.__eq__(other)
+            return result if result is NotImplemented else not result
+
+        def __bool__(self):
+            """Whether any part is still pending."""
+            return any(bool(part) for part in self)
+
+        cls.__eq__, cls.__ne__, cls.__bool__ = __eq__, __ne__, __bool__
+        cls.__hash__ = tuple.__hash__
+        return cls
+    return decorate
+
+
+@_parts_of(MPI.Request)
 class Request(tuple):
     """A request for an object in flight: the requests of its parts."""
 
@@ -352,25 +382,6 @@ class Request(tuple):
         elif isinstance(request, MPI.Request):
             request = (request,)
         return super().__new__(cls, request)
-
-    def __eq__(self, other):
-        """``self == other``."""
-        if isinstance(other, Request):
-            return tuple(self) == tuple(other)
-        if isinstance(other, MPI.Request):
-            return all(req == other for req in self)
-        return NotImplemented
-
-    def __ne__(self, other):
-        """``self != other``."""
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    __hash__ = tuple.__hash__
-
-    def __bool__(self):
-        """Whether any part is still active."""
-        return any(bool(req) for req in self)
 
     def Free(self):
         """Free every part's request."""
@@ -419,6 +430,7 @@ class Request(tuple):
         return _complete_all(requests, MPI.Request.Waitall, statuses)[1]
 
 
+@_parts_of(MPI.Message)
 class Message(tuple):
     """A matched message: the matched messages of an object's parts."""
 
@@ -429,25 +441,6 @@ class Message(tuple):
         elif isinstance(message, MPI.Message):
             message = (message,)
         return super().__new__(cls, message)
-
-    def __eq__(self, other):
-        """``self == other``."""
-        if isinstance(other, Message):
-            return tuple(self) == tuple(other)
-        if isinstance(other, MPI.Message):
-            return all(msg == other for msg in self)
-        return NotImplemented
-
-    def __ne__(self, other):
-        """``self != other``."""
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    __hash__ = tuple.__hash__
-
-    def __bool__(self):
-        """Whether any part is still to be received."""
-        return any(bool(msg) for msg in self)
 
     def free(self):
         """Do nothing (as `MPI.Message.free`)."""
