@@ -117,7 +117,8 @@ def cart_sub(comm: int, remain_dims: list[bool]) -> int: ...
 ANY: int                                         # -1
 MP_OPS: tuple[str, ...]                          # "Process.join", "Pool task", "Pool result", "Queue.get", "Queue.put",
                                                  # "Connection.recv", "Connection.send", "Lock.acquire",
-                                                 # "Semaphore.acquire", "Event.wait", "Condition.wait", "Barrier.wait"
+                                                 # "Semaphore.acquire", "Event.wait", "Condition.wait", "Barrier.wait",
+                                                 # "Win.Lock", "File shared pointer"
 def mp_self() -> int: ...                        # this interpreter's slot (world rank)
 def mp_parent() -> int: ...                      # slot of the process that started this one; -1 in an MPI rank
 def mp_rank() -> int: ...                        # the MPI rank at the root of this process tree

@@ -6049,6 +6049,7 @@ _adopt(Datatype, _attributes.Cached)
 # One-sided communication lives in its own module (it needs everything above).
 from mpi4py._rma import Win, WIN_NULL  # noqa: E402
 from mpi4py._session import Session, SESSION_NULL  # noqa: E402
+from mpi4py._file import File, FILE_NULL, Register_datarep  # noqa: E402
 
 
 def _undup(datatype):
