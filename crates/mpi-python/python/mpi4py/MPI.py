@@ -3393,7 +3393,7 @@ class Info:
             return "INFO_ENV"
         if self._items is None or self._items is INFO_ENV._items:
             return (Info, (INFO_NULL if self._items is None else INFO_ENV,))
-        return (Info.Create, (self.items(),))
+        return (type(self).Create, (self.items(),))
 
     def _dict(self, call):
         if self._items is None:
@@ -3425,7 +3425,7 @@ class Info:
 
     def Dup(self):
         """Duplicate an existing info object."""
-        return Info.Create(self._dict("MPI_Info_dup"))
+        return type(self).Create(self._dict("MPI_Info_dup"))
 
     def Get(self, key):
         """Retrieve the value associated with a key."""
@@ -3521,7 +3521,7 @@ class Info:
 
     def copy(self):
         """Copy contents."""
-        return Info() if self._items is None else Info.Create(self._items)
+        return type(self)() if self._items is None else type(self).Create(self._items)
 
     def clear(self):
         """Clear contents."""
@@ -6047,6 +6047,83 @@ _adopt(Comm, _attributes.Cached)
 _adopt(Datatype, _attributes.Cached)
 
 # One-sided communication lives in its own module (it needs everything above).
+
+
+# ---------------------------------------------------------------------------
+# Integer handles of objects whose state is not a number
+# ---------------------------------------------------------------------------
+
+class _HandleTable:
+    """MPICH's handles for one kind of object: its numbers for the
+    predefined objects, then `0x80000000 | kind << 26 | index` (as a signed C
+    int) for each distinct state met, so `fromhandle(x.handle) == x`."""
+
+    def __init__(self, kind, predefined):
+        self._dynamic = (0x80000000 | kind << 26) - (1 << 32)
+        self._predefined = predefined           # [(handle, state key, object)]
+        self._keys, self._objects = {}, []
+
+    def number(self, key, obj):
+        for handle, known, _obj in self._predefined:
+            if key == known:
+                return handle
+        index = self._keys.get(key)
+        if index is None:
+            index = self._keys[key] = len(self._objects)
+            self._objects.append(obj)
+        return self._dynamic | index
+
+    def lookup(self, handle, cls):
+        handle = _index(handle)
+        for number, _key, obj in self._predefined:
+            if handle == number:
+                return cls(obj)
+        index = handle - self._dynamic
+        if 0 <= index < len(self._objects):
+            return cls(self._objects[index])
+        raise ValueError(f"invalid {cls.__name__.lower()} handle {handle}")
+
+
+def _give_handles(cls, table, key):
+    """`handle`, `fromhandle` and the int and Fortran conversions, by `table`."""
+    # The table keeps a copy: the object itself may be freed later.
+    cls.handle = property(lambda self: table.number(key(self), cls(self)), doc="MPI handle.")
+    cls.fromhandle = classmethod(lambda klass, handle: table.lookup(handle, klass))
+    _give_conversions(cls)
+
+
+def _give_conversions(cls):
+    cls.toint = lambda self: self.handle
+    cls.py2f = lambda self: self.handle
+    cls.fromint = classmethod(lambda klass, arg: klass.fromhandle(arg))
+    cls.f2py = classmethod(lambda klass, arg: klass.fromhandle(arg))
+
+
+_give_handles(Group, _HandleTable(2, [(0x08000000, None, GROUP_NULL), (0x48000000, (), GROUP_EMPTY)]),
+              lambda g: g._ranks)
+_give_handles(Info, _HandleTable(7, [(0x1C000000, None, INFO_NULL), (0x5C000001, id(INFO_ENV._items), INFO_ENV)]),
+              lambda i: None if i._items is None else id(i._items))
+_give_handles(Errhandler, _HandleTable(5, [(0x14000000, None, ERRHANDLER_NULL),
+                                           (0x54000000, "ERRORS_ARE_FATAL", ERRORS_ARE_FATAL),
+                                           (0x54000001, "ERRORS_RETURN", ERRORS_RETURN),
+                                           (0x54000003, "ERRORS_ABORT", ERRORS_ABORT)]),
+              lambda e: e._name)
+_give_handles(Message, _HandleTable(11, [(0x2C000000, (None, PROC_NULL, ANY_TAG), MESSAGE_NULL),
+                                         (0x6C000000, (COMM_SELF._h, PROC_NULL, ANY_TAG), MESSAGE_NO_PROC)]),
+              lambda m: (None if m._comm is None else m._comm._h, m._source, m._tag))
+_give_conversions(Datatype)
+
+
+def _status_from_ints(cls, ints):
+    status = cls()
+    status._mem = _array("i", ints)
+    return status
+
+
+# A status in Fortran is MPICH's MPI_Status as a list of ints.
+Status.py2f = lambda self: list(self._mem)
+Status.f2py = classmethod(_status_from_ints)
+
 from mpi4py._rma import Win, WIN_NULL  # noqa: E402
 from mpi4py._session import Session, SESSION_NULL  # noqa: E402
 from mpi4py._file import File, FILE_NULL, Register_datarep  # noqa: E402
