@@ -21,6 +21,7 @@ pub mod memory;
 pub mod ops;
 pub mod outcome;
 pub mod process;
+pub mod spawn;
 pub mod state;
 pub mod sync;
 mod window;

@@ -54,15 +54,45 @@ impl World {
     /// run has none left.
     pub fn reserve_process(&self, parent: u32) -> Option<u32> {
         let n = self.mem.fetch_add(hdr::NEXT_PROCESS, 1);
-        if n >= self.layout.processes {
-            return None;
-        }
-        let slot = self.ranks() + n;
+        let slot = if n < self.layout.processes { self.ranks() + n } else { self.recycle()? };
+        self.mem.store(self.proc_word(slot, rank::EXIT_CODE), 0);
         self.mem.store(self.proc_word(slot, rank::PARENT), parent);
         self.publish_activity(slot, Activity::Running);
         self.set_proc_flag(slot, proc::RESERVED);
         self.bump_generation();
         Some(slot)
+    }
+
+    /// Takes back an ended process slot that nobody will ask about again
+    /// (recyclable, released by its host, nothing left in its inbox), once
+    /// every slot has been handed out: programs that spawn MPI processes over
+    /// and over would otherwise run out.
+    fn recycle(&self) -> Option<u32> {
+        let done = proc::RESERVED | proc::ENDED | ENDING | proc::RECYCLABLE | proc::RELEASED;
+        (self.ranks()..self.slots()).find(|&slot| {
+            let w = self.proc_word(slot, rank::PROC);
+            let flags = self.mem.load(w);
+            let drained = self.mem.load(self.layout.rank_word(slot, rank::HEAD))
+                == self.mem.load(self.layout.rank_word(slot, rank::TAIL));
+            // Taking it clears every flag: the reserve that follows sets RESERVED.
+            flags & done == done && flags & proc::KILLED == 0 && drained && self.mem.compare_exchange(w, flags, 0).is_ok()
+        })
+    }
+
+    /// Says that nobody will join process `slot` (a spawned MPI process): once
+    /// it has ended and its host released it, its slot may be used again.
+    pub fn mark_recyclable(&self, slot: u32) {
+        if self.is_process(slot) {
+            self.set_proc_flag(slot, proc::RECYCLABLE);
+        }
+    }
+
+    /// Its host has finished with process `slot`: nothing of the old
+    /// occupant is left that a new one could be mistaken for.
+    pub fn release_process(&self, slot: u32) {
+        if self.is_process(slot) {
+            self.set_proc_flag(slot, proc::RELEASED);
+        }
     }
 
     /// Process slots handed out so far.
@@ -240,6 +270,25 @@ mod tests {
         assert!(w.end_process(a, 3));
         assert_eq!((w.process_exit(a), w.is_killed(a)), (Some(3), false));
         assert!(w.live_processes().is_empty());
+    }
+
+    #[test]
+    fn only_detached_ended_released_slots_are_reused() {
+        let w = world(1, 2);
+        let (a, b) = (w.reserve_process(0).expect("a"), w.reserve_process(0).expect("b"));
+        assert_eq!(w.reserve_process(0), None);
+        // Ended, but someone may still join it: never reused.
+        assert!(w.end_process(a, 0));
+        w.release_process(a);
+        assert_eq!(w.reserve_process(0), None);
+        // Detached and ended, but its host still holds it: not yet.
+        w.mark_recyclable(b);
+        assert!(w.end_process(b, 5));
+        assert_eq!(w.reserve_process(0), None);
+        w.release_process(b);
+        assert_eq!(w.reserve_process(a), Some(b), "the detached slot comes back");
+        assert_eq!((w.has_ended(b), w.parent_of(b), w.live_processes()), (false, Some(a), vec![b]));
+        assert!(w.end_process(b, 0), "its new occupant ends afresh");
     }
 
     #[test]

@@ -80,6 +80,9 @@ pub enum BlockedOp {
     WinLock,
     // MPI-IO: the shared file pointer, held by another rank for a moment.
     FilePointer,
+    // Dynamic processes: a port's accept or connect waiting for the other side.
+    CommAccept,
+    CommConnect,
 }
 
 impl BlockedOp {
@@ -115,7 +118,7 @@ impl BlockedOp {
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
-    pub const MP: [BlockedOp; 14] = [
+    pub const MP: [BlockedOp; 16] = [
         BlockedOp::ProcessJoin,
         BlockedOp::PoolTask,
         BlockedOp::PoolResult,
@@ -130,6 +133,8 @@ impl BlockedOp {
         BlockedOp::BarrierWait,
         BlockedOp::WinLock,
         BlockedOp::FilePointer,
+        BlockedOp::CommAccept,
+        BlockedOp::CommConnect,
     ];
 
     /// A `multiprocessing` call by name.
@@ -185,6 +190,8 @@ impl BlockedOp {
             BlockedOp::BarrierWait => "Barrier.wait",
             BlockedOp::WinLock => "Win.Lock",
             BlockedOp::FilePointer => "File shared pointer",
+            BlockedOp::CommAccept => "Comm.Accept",
+            BlockedOp::CommConnect => "Comm.Connect",
         }
     }
 

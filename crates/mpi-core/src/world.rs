@@ -84,6 +84,11 @@ pub(crate) mod proc {
     pub const RESERVED: u32 = 1;
     pub const ENDED: u32 = 2;
     pub const KILLED: u32 = 4;
+    /// (8 is the claim on ending, in `process`.)
+    /// Nobody will ask for its exit code: a process `Comm.Spawn` started.
+    pub const RECYCLABLE: u32 = 16;
+    /// Its host has finished with it (thread joined, worker back in the pool).
+    pub const RELEASED: u32 = 32;
 }
 
 /// How a run ended early, as stored in the RUN_STATE word.

@@ -94,6 +94,7 @@ def intercomm_create(comm: int, local_leader: int, peer_comm: int, remote_leader
 def intercomm_from_groups(local: list[int], local_leader: int, remote: list[int], remote_leader: int,
                           stringtag: str) -> int: ...     # collective over both groups' members only (world ranks)
 def intercomm_merge(comm: int, high: bool) -> int: ...     # the high=False group first
+def adopt_world(group: list[int]) -> None: ...             # a spawned child: its WORLD becomes the children of its Spawn (world slots)
 # Communicators from groups (world ranks), collective over the members only.
 def comm_create_group(comm: int, group: list[int], tag: int) -> int: ...
 def comm_from_group(group: list[int], stringtag: str) -> int: ...   # no parent communicator
@@ -118,7 +119,7 @@ ANY: int                                         # -1
 MP_OPS: tuple[str, ...]                          # "Process.join", "Pool task", "Pool result", "Queue.get", "Queue.put",
                                                  # "Connection.recv", "Connection.send", "Lock.acquire",
                                                  # "Semaphore.acquire", "Event.wait", "Condition.wait", "Barrier.wait",
-                                                 # "Win.Lock", "File shared pointer"
+                                                 # "Win.Lock", "File shared pointer", "Comm.Accept", "Comm.Connect"
 def mp_self() -> int: ...                        # this interpreter's slot (world rank)
 def mp_parent() -> int: ...                      # slot of the process that started this one; -1 in an MPI rank
 def mp_rank() -> int: ...                        # the MPI rank at the root of this process tree
@@ -126,6 +127,7 @@ def mp_cpu_count() -> int: ...                   # the workers the host allows (
 def mp_pid(slot: int) -> int: ...                # the pid multiprocessing reports for a slot (also os.getpid() inside it)
 def mp_spawn(name: str) -> int: ...              # reserves a slot, asks the host to start a fresh interpreter there (name labels its output);
                                                  # returns the slot at once; RuntimeError naming the limit when the run has no slot left
+def mp_detach(slot: int) -> None: ...            # nobody will join it (a spawned MPI process): its slot is reused once it ends
 def mp_send(slot: int, tag: int, data: bytes) -> None: ...                 # buffered; to a process that has ended: dropped
 def mp_recv(slot: int, tag: int, timeout: Optional[float], op: str, watch: list[int] = []) -> Optional[tuple[Optional[bytes], int, int]]: ...
                                                  # (data, source slot, tag), messages from one source in the order sent;

@@ -467,6 +467,12 @@ pub(crate) mod _mpi {
         with_ep(vm, |ep| ep.intercomm_from_groups(local, local_leader, remote, remote_leader, tag))
     }
 
+    /// A spawned child's `MPI_COMM_WORLD`: the children of its `Spawn` call.
+    #[pyfunction]
+    fn adopt_world(group: Vec<u32>, vm: &VirtualMachine) -> PyResult<()> {
+        with_ep(vm, |ep| ep.adopt_world(group))
+    }
+
     #[pyfunction]
     fn intercomm_merge(comm: u32, high: bool, vm: &VirtualMachine) -> PyResult<u32> {
         with_ep(vm, |ep| ep.intercomm_merge(comm, high))

@@ -132,6 +132,15 @@ pub(crate) mod _mpi_processes {
         Ok(slot)
     }
 
+    /// Nobody will join process `slot` (a spawned MPI process): its slot
+    /// may be reused once it has ended.
+    #[pyfunction]
+    fn mp_detach(slot: i64, vm: &VirtualMachine) -> PyResult<()> {
+        let slot = slot_arg(vm, slot, false)?.expect("not ANY");
+        with_rank(|r| r.endpoint.borrow().world().mark_recyclable(slot));
+        Ok(())
+    }
+
     #[pyfunction]
     fn mp_send(slot: i64, tag: i32, data: ArgBytesLike, vm: &VirtualMachine) -> PyResult<()> {
         let dest = slot_arg(vm, slot, false)?.expect("not ANY");

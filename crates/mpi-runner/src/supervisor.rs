@@ -61,6 +61,9 @@ impl Launcher {
                     .unwrap_or_else(|| "a Rust panic".to_owned());
                 RankOutcome::Crashed { message }
             });
+            // Nothing of this slot's interpreter is left: a recyclable
+            // process slot may take a new occupant.
+            launcher.world.release_process(slot);
             let _ = launcher.ended.send((slot, outcome));
         })?;
         Ok(())

@@ -382,3 +382,115 @@ fn dash_m_mpi4py_runs_the_script_and_a_failing_rank_aborts_the_run() {
     let bad = run(&["-n", "1", "-m", "no;such"], "", &[]);
     assert_eq!(bad.status, 2, "{}", bad.context());
 }
+
+#[test]
+fn spawned_processes_get_their_own_world_and_a_parent_intercommunicator() {
+    let dir = std::env::temp_dir().join(format!("mpiplay-cli-spawn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let kid = dir.join("kid.py");
+    std::fs::write(
+        &kid,
+        "\
+import sys
+from mpi4py import MPI
+parent = MPI.Comm.Get_parent()
+world = MPI.COMM_WORLD
+print('kid', world.rank, world.size, sys.argv[1:], world.Get_attr(MPI.APPNUM), parent.Get_remote_size())
+greeting = parent.bcast(None, root=1)
+parent.reduce(world.rank + 1, op=MPI.SUM, root=1)
+merged = parent.Merge(True)
+print('kid', world.rank, greeting, 'merged', merged.rank, merged.size, world.allreduce(1))
+merged.Free()
+parent.Disconnect()
+print('kid', world.rank, 'orphan', MPI.Comm.Get_parent() == MPI.COMM_NULL)
+",
+    )
+    .expect("write child");
+    let parent = format!(
+        "\
+import sys
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+errcodes = []
+kids = comm.Spawn(sys.executable, args=[{kid:?}, 'x'], maxprocs=3, root=1, errcodes=errcodes)
+root = MPI.ROOT if comm.rank == 1 else MPI.PROC_NULL
+kids.bcast('hello' if comm.rank == 1 else None, root=root)
+total = kids.reduce(None, op=MPI.SUM, root=root)
+merged = kids.Merge(False)
+print('parent', comm.rank, kids.Get_remote_size(), errcodes, total, 'merged', merged.rank, merged.size)
+merged.Free()
+kids.Disconnect()
+print('parent', comm.rank, 'gone', kids == MPI.COMM_NULL, MPI.Comm.Get_parent() == MPI.COMM_NULL)
+# Over and over, beyond the run's process slots: ended children's slots are reused.
+for i in range(16):
+    kid = MPI.COMM_SELF.Spawn(sys.executable, ['-c', 'from mpi4py import MPI; p = MPI.Comm.Get_parent(); p.send(MPI.COMM_WORLD.size, 0); p.Disconnect()'])
+    assert kid.recv(source=0) == 1
+    kid.Disconnect()
+print('parent', comm.rank, 'spawned 16 more')
+"
+    );
+    let r = run(&["-n", "2"], &parent, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "kid 0 3 ['x'] 0 2",
+            "kid 0 hello merged 2 5 3",
+            "kid 0 orphan True",
+            "kid 1 3 ['x'] 0 2",
+            "kid 1 hello merged 3 5 3",
+            "kid 1 orphan True",
+            "kid 2 3 ['x'] 0 2",
+            "kid 2 hello merged 4 5 3",
+            "kid 2 orphan True",
+            "parent 0 3 [0, 0, 0] None merged 0 5",
+            "parent 0 gone True True",
+            "parent 0 spawned 16 more",
+            "parent 1 3 [0, 0, 0] 6 merged 1 5",
+            "parent 1 gone True True",
+            "parent 1 spawned 16 more",
+        ],
+        "{}",
+        r.context()
+    );
+
+    let missing = run(&["-n", "1"], "from mpi4py import MPI\nMPI.COMM_SELF.Spawn('no_such_script.py')\n", &[]);
+    assert_eq!(missing.status, 1, "{}", missing.context());
+    assert!(missing.stderr.contains("Error in spawn call"), "{}", missing.context());
+    assert!(missing.stderr.contains("No such file or directory: 'no_such_script.py'"), "{}", missing.context());
+}
+
+#[test]
+fn ports_connect_groups_and_a_connect_nobody_accepts_is_a_deadlock() {
+    let src = "\
+from mpi4py import MPI
+world = MPI.COMM_WORLD
+rest = world.Split(world.rank > 0, world.rank)
+if world.rank == 0:
+    port = MPI.Open_port()
+    world.send(port, dest=1)
+    inter = MPI.COMM_SELF.Accept(port)
+    MPI.Close_port(port)
+else:
+    port = world.recv(source=0) if world.rank == 1 else None
+    inter = rest.Connect(port, root=0)
+print(world.rank, inter.Get_size(), inter.Get_remote_size(), inter.bcast('hi' if world.rank == 0 else None,
+      root=(MPI.ROOT if world.rank == 0 else 0)))
+";
+    let r = run(&["-n", "3"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["0 1 2 None", "1 2 1 hi", "2 2 1 hi"], "{}", r.context());
+
+    let stuck = "\
+from mpi4py import MPI
+port = MPI.Open_port()
+MPI.COMM_SELF.Connect(port)
+";
+    let r = run(&["-n", "1"], stuck, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    assert!(r.stderr.contains("rank 0 is blocked in Comm.Connect"), "{}", r.context());
+}

@@ -3732,10 +3732,16 @@ class Comm:
         return Intracomm._of(_mpi.comm_create_group(self._h, members, _index(tag)))
 
     @classmethod
+    def Join(cls, fd):
+        """Interconnect two processes connected by a socket."""
+        return _spawn.join(_index(fd))
+
+    @classmethod
     def Get_parent(cls):
-        """Return the parent intercommunicator for this process."""
-        # No process of a run was spawned by another: MPI_COMM_NULL.
-        return Intercomm._of(_NULL)
+        """Return the parent intercommunicator for this process: in a
+        process `Spawn` started, the one to its parents; else COMM_NULL."""
+        parent = _spawn.parent()
+        return Intercomm._of(_NULL if parent is None else parent)
 
     def Set_info(self, info):
         """Set new values for the hints of the communicator."""
@@ -3798,6 +3804,7 @@ class Comm:
         _NBC_SEQ.pop(self._h, None)
         _GRAPHS.pop(self._h, None)
         _COMM_LOCKS.pop(self._h, None)
+        _spawn.forget(self._h)
         self._h = _NULL
 
     def free(self):
@@ -3815,7 +3822,7 @@ class Comm:
             TAG_UB: _mpi.TAG_UB,
             IO: ANY_SOURCE,
             WTIME_IS_GLOBAL: 1,
-            APPNUM: 0,
+            APPNUM: _spawn.appnum(),
             UNIVERSE_SIZE: None,
             # MPICH counts the classes a program added, not their codes.
             LASTUSEDCODE: _DYNAMIC_ERROR | _user_error_classes if _user_error_classes else ERR_LASTCODE,
@@ -4809,6 +4816,46 @@ class Intracomm(Comm):
         if self._h != _NULL and _mpi.is_inter(self._h):
             raise TypeError("expecting an intracommunicator")
         return self
+
+    def Spawn(self, command, args=None, maxprocs=1, info=INFO_NULL, root=0, errcodes=None):
+        """Spawn instances of a single MPI application (collective; the
+        arguments count at `root` only)."""
+        root = _index(root)
+        if _mpi.rank(self._h) == root:
+            maxprocs = _index(maxprocs)
+            if maxprocs < 0:
+                raise _error(ERR_ARG, "MPI_Comm_spawn", f"Invalid value for maxprocs, must be non-negative but is {maxprocs}")
+        commands = [(command, args, maxprocs)]
+        return _spawn.spawn(self, commands, root, errcodes, "MPI_Comm_spawn")
+
+    def Spawn_multiple(self, command, args=None, maxprocs=None, info=INFO_NULL, root=0, errcodes=None):
+        """Spawn instances of multiple MPI applications (collective; the
+        arguments count at `root` only)."""
+        root = _index(root)
+        commands = None
+        if _mpi.rank(self._h) == root:
+            if isinstance(command, (str, bytes)) or not isinstance(command, (list, tuple)):
+                raise ValueError("expecting a sequence of commands")
+            count = len(command)
+            args = [None] * count if args is None else list(args)
+            maxprocs = [1] * count if maxprocs is None else maxprocs
+            maxprocs = [maxprocs] * count if isinstance(maxprocs, int) else list(maxprocs)
+            infos = [info] * count if isinstance(info, Info) else list(info)
+            for name, values in (("args", args), ("maxprocs", maxprocs), ("info", infos)):
+                if len(values) != count:
+                    raise ValueError(f"expecting {count} items, got {len(values)}")
+            if any(isinstance(a, (str, bytes)) for a in args):
+                raise ValueError("expecting a sequence of argument lists")
+            commands = list(zip(command, args, [_index(n) for n in maxprocs]))
+        return _spawn.spawn(self, commands, root, errcodes, "MPI_Comm_spawn_multiple", multiple=True)
+
+    def Accept(self, port_name, info=INFO_NULL, root=0):
+        """Accept a request to form a new intercommunicator (collective)."""
+        return _spawn.accept(self, port_name, _index(root))
+
+    def Connect(self, port_name, info=INFO_NULL, root=0):
+        """Make a request to form a new intercommunicator (collective)."""
+        return _spawn.connect(self, port_name, _index(root))
 
     def Create_intercomm(self, local_leader, peer_comm, remote_leader, tag=0):
         """Create intercommunicator."""
@@ -5860,6 +5907,16 @@ def get_vendor():
     return ("MPICH", (4, 0, 2))
 
 
+def Open_port(info=INFO_NULL):
+    """Return an address used to connect group of processes."""
+    return _spawn.open_port()
+
+
+def Close_port(port_name):
+    """Close a port."""
+    _spawn.close_port(port_name)
+
+
 def Get_processor_name():
     """Obtain the name of the calling processor."""
     return _mpi.processor_name()
@@ -6127,6 +6184,7 @@ Status.f2py = classmethod(_status_from_ints)
 from mpi4py._rma import Win, WIN_NULL  # noqa: E402
 from mpi4py._session import Session, SESSION_NULL  # noqa: E402
 from mpi4py._file import File, FILE_NULL, Register_datarep  # noqa: E402
+from mpi4py import _spawn  # noqa: E402
 
 
 def _undup(datatype):

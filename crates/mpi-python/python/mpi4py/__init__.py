@@ -6,6 +6,16 @@ native message-passing core. MPI is initialized when `mpi4py.MPI` is imported,
 as with mpi4py's defaults.
 """
 
+import sys as _sys
+
+# The package is frozen into the runtime, so it has no folder of its own; it
+# names the one pip would have installed it in, as CPython names a frozen
+# stdlib package's source folder. Scripts and mpi4py's tests build paths
+# from these (`mpi4py.__path__[0]`), though nothing is read there.
+__file__ = "{}/lib/python{}.{}/site-packages/mpi4py/__init__.py".format(
+    _sys.prefix, *_sys.version_info[:2])
+__path__.append(__file__.rpartition("/")[0])
+
 __version__ = "4.1.2"
 __author__ = "Lisandro Dalcin"
 __credits__ = "MPI Forum, MPICH Team, Open MPI Team"

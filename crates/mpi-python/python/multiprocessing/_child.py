@@ -48,7 +48,13 @@ def run(source, path):
 def _run(source, path):
     parent = _mpi.mp_parent()
     data, _, _ = _mpi.mp_recv(parent, process.BOOT_TAG, None, "Connection.recv")
-    prep, body = pickle.loads(data)
+    boot = pickle.loads(data)
+    if isinstance(boot, dict) and "mpi_spawn" in boot:
+        # Not a multiprocessing process: an MPI process `Comm.Spawn` started.
+        from mpi4py import _spawn
+        _spawn.run_child(boot["mpi_spawn"])
+        return 0
+    prep, body = boot
 
     # os.getpid() answers with the pid multiprocessing reports for this slot,
     # before the script runs, so that the script and its children agree.

@@ -514,6 +514,8 @@ impl Inner {
         let Some(active) = &mut self.active else { return };
         let Some(p) = active.processes.get_mut(&slot) else { return };
         p.over = true;
+        // Its worker is done with it: a recyclable slot may be reused.
+        active.world.release_process(slot);
         if let Some(message) = crash {
             // Its worker is gone already.
             p.worker = None;
