@@ -75,7 +75,7 @@ impl World {
             let drained = self.mem.load(self.layout.rank_word(slot, rank::HEAD))
                 == self.mem.load(self.layout.rank_word(slot, rank::TAIL));
             // Taking it clears every flag: the reserve that follows sets RESERVED.
-            flags & done == done && flags & proc::KILLED == 0 && drained && self.mem.compare_exchange(w, flags, 0).is_ok()
+            flags & done == done && drained && self.mem.compare_exchange(w, flags, 0).is_ok()
         })
     }
 

@@ -175,6 +175,15 @@ import builtins, _sitebuiltins
 builtins.help = _sitebuiltins._Helper()
 "#;
 
+/// RustPython's `_thread.RLock` has no `_is_owned`, so a `threading.Condition`
+/// over one (the default, as in every `concurrent.futures.Future`) believes
+/// it is never held and refuses to notify. The stdlib's own Python RLock has
+/// it: `threading.RLock()` makes that one instead.
+const THREADING_RLOCK: &str = r#"
+import threading
+threading._CRLock = None
+"#;
+
 /// Natively RustPython could load `_ctypes`, which calls into the host's
 /// shared libraries; the browser has none, and RustPython has no C API for
 /// `ctypes.pythonapi` anyway. A rank has no `_ctypes` natively either, so a
@@ -285,6 +294,11 @@ impl RankRuntime {
 /// cleanup of the processes it started.
 fn run_rank(vm: &VirtualMachine, rank: &RankContext, script: &Script) -> RankOutcome {
     let ran = run_main(vm, script);
+    if ran.is_ok() {
+        // As the interpreter's exit does: what the script registered with
+        // `atexit` runs (mpi4py.futures shuts its executors down there).
+        rustpython_vm::stdlib::atexit::_run_exitfuncs(vm);
+    }
     let failed = ran.is_err();
     let cleanup = multiprocessing_exit(vm, failed);
     match ran.and(cleanup) {
@@ -341,6 +355,7 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.call_method(&sys_path, "insert", (0, folder))?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     vm.run_string(vm.new_scope_with_builtins(), SITE_BUILTINS, "<mpi-playground site>")?;
+    vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
     #[cfg(not(target_arch = "wasm32"))]

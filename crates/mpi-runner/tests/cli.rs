@@ -494,3 +494,79 @@ MPI.COMM_SELF.Connect(port)
     assert_eq!(r.status, 3, "{}", r.context());
     assert!(r.stderr.contains("rank 0 is blocked in Comm.Connect"), "{}", r.context());
 }
+
+/// A program for `mpi4py.futures` and what real mpi4py printed for it under
+/// `mpiexec -n 3 python -m mpi4py.futures` (MPICH 4.0.2, mpi4py 4.1.2).
+const FUTURES_PROGRAM: &str = "\
+from mpi4py.futures import MPIPoolExecutor, as_completed, wait, collect, compose
+import math
+
+def work(x):
+    from mpi4py import MPI
+    return x * x, MPI.COMM_WORLD.Get_size()
+
+def boom(x):
+    raise ValueError(f'bad {x}')
+
+if __name__ == '__main__':
+    with MPIPoolExecutor(max_workers=3) as ex:
+        print('workers', ex.num_workers)
+        print(list(ex.map(math.sqrt, [1, 4, 9, 16], chunksize=2)))
+        fs = [ex.submit(work, i) for i in range(5)]
+        print(sorted(f.result() for f in as_completed(fs)))
+        done, notdone = wait([ex.submit(work, 7)])
+        print(len(done), len(notdone))
+        print(repr(ex.submit(boom, 3).exception()))
+        print(collect([ex.submit(abs, -i) for i in range(4)]).result())
+        print(compose(ex.submit(abs, -5), lambda r: r + 1).result())
+        print(sorted(ex.map(abs, range(-3, 0), unordered=True)))
+        print(list(ex.starmap(pow, [(2, 3), (3, 2)])))
+    print('done')
+";
+
+const FUTURES_RECORDED: &str = "\
+workers 2
+[1.0, 2.0, 3.0, 4.0]
+[(0, 3), (1, 3), (4, 3), (9, 3), (16, 3)]
+1 0
+ValueError('bad 3')
+[0, 1, 2, 3]
+6
+[1, 2, 3]
+[8, 9]
+done
+";
+
+#[test]
+fn dash_m_mpi4py_futures_serves_rank_0_from_the_other_ranks() {
+    let dir = std::env::temp_dir().join(format!("mpiplay-cli-futures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let script = dir.join("futures_program.py");
+    std::fs::write(&script, FUTURES_PROGRAM).expect("write script");
+    let r = mpiplay(&["-n", "3", "-m", "mpi4py.futures"], &script, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    assert_eq!(r.stdout, FUTURES_RECORDED, "{}", r.context());
+}
+
+#[test]
+fn mpi_pool_executor_spawns_its_workers() {
+    // Real MPICH here cannot spawn, so the expectation is the recorded run
+    // above with the workers spawned: three of them, a world of three.
+    let r = run(&["-n", "1"], FUTURES_PROGRAM, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    assert_eq!(r.stdout, FUTURES_RECORDED.replace("workers 2", "workers 3"), "{}", r.context());
+
+    // A task that never ends is a stuck wait the report names.
+    let stuck = "\
+from mpi4py.futures import MPIPoolExecutor
+from mpi4py import MPI
+def hang(x):
+    return MPI.COMM_WORLD.recv(source=0)
+if __name__ == '__main__':
+    ex = MPIPoolExecutor(1)
+    ex.submit(hang, 1).result()
+";
+    let r = run(&["-n", "1"], stuck, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    assert!(r.stderr.contains("rank 0 is blocked in Pool result"), "{}", r.context());
+}

@@ -122,10 +122,21 @@ def _start(commands, parents, root):
     return slots
 
 
-def run_child(boot):
+_main = [None]
+
+
+def main_script():
+    """(source, path) of the run's main script, in a spawned process: what
+    `mpi4py.futures` workers import so that the parent's functions unpickle."""
+    return _main[0]
+
+
+def run_child(boot, source=None, path=None):
     """In a spawned process: joins MPI as the boot message says, then runs
     the command as `__main__`. Raises what the program raises."""
+    import atexit
     import runpy
+    _main[0] = None if source is None else (source, path)
     kind, target, argv = boot["spec"]
     children = boot["children"]
     _mpi.adopt_world(children)
@@ -143,6 +154,8 @@ def run_child(boot):
     else:
         sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
         runpy.run_path(target, run_name="__main__")
+    # As the interpreter's exit does.
+    atexit._run_exitfuncs()
 
 
 def parent():

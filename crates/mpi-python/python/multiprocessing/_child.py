@@ -52,7 +52,7 @@ def _run(source, path):
     if isinstance(boot, dict) and "mpi_spawn" in boot:
         # Not a multiprocessing process: an MPI process `Comm.Spawn` started.
         from mpi4py import _spawn
-        _spawn.run_child(boot["mpi_spawn"])
+        _spawn.run_child(boot["mpi_spawn"], source, path)
         return 0
     prep, body = boot
 

@@ -502,6 +502,8 @@ impl Inner {
         p.over = true;
         let worker = p.worker.take();
         active.world.kill_process(slot);
+        // Its worker is terminated below: a recyclable slot may be reused.
+        active.world.release_process(slot);
         if let Some(id) = worker {
             self.remove_slot(id);
         }
