@@ -3535,7 +3535,12 @@ INFO_ENV = Info.Create()
 
 
 class Errhandler:
-    """Error handler: here every MPI error raises `MPI.Exception`."""
+    """Error handler.
+
+    Every MPI error raises `MPI.Exception`, as under mpi4py (which sets
+    ERRORS_RETURN); a handler matters to `Call_errhandler`: a user's
+    function is called, ERRORS_ARE_FATAL and ERRORS_ABORT end the run.
+    """
 
     __slots__ = ("_name",)
 
@@ -3560,13 +3565,55 @@ class Errhandler:
     def __bool__(self):
         return self._name is not None
 
+    def __reduce__(self):
+        # The predefined handlers pickle by name, a copy of one as a new
+        # copy of it, a user's handler not at all (as in mpi4py).
+        for name in ("ERRHANDLER_NULL", "ERRORS_RETURN", "ERRORS_ABORT", "ERRORS_ARE_FATAL"):
+            constant = globals()[name]
+            if self is constant:
+                return name
+            if self._name == constant._name:
+                return (Errhandler, (constant,))
+        raise ValueError(f"cannot serialize '{__name__}.{type(self).__name__}' instance")
+
     def Free(self):
         """Free an error handler."""
         if self._name is None:
             raise _error(ERR_ARG, "MPI_Errhandler_free", "Null errhandler ")
         if any(self is globals()[name] for name in ("ERRORS_RETURN", "ERRORS_ABORT", "ERRORS_ARE_FATAL")):
             return  # the predefined objects stay what they are, as in mpi4py
+        if self._name in _user_errhandlers and self._name not in _freed_errhandlers:
+            # Objects still set to it keep it (MPI counts references).
+            _freed_errhandlers.add(self._name)
         self._name = None
+
+
+# User error handlers by name: (object kind, function). Entries stay while
+# objects may use them; at most 32 may be live at once, as in mpi4py.
+_user_errhandlers = {}
+_freed_errhandlers = set()
+_MAX_USER_ERRHANDLERS = 32
+
+
+def _create_errhandler(kind, fn):
+    """`X.Create_errhandler(fn)` for objects of `kind`."""
+    if not callable(fn):
+        raise TypeError("expecting a callable")
+    if len(_user_errhandlers) - len(_freed_errhandlers) >= _MAX_USER_ERRHANDLERS:
+        raise RuntimeError(f"cannot create too many user-defined {kind} error handlers")
+    name = f"user-{kind}-{len(_user_errhandlers)}"
+    _user_errhandlers[name] = (kind, fn)
+    return Errhandler._named(name)
+
+
+def _call_errhandler(obj, name, errorcode):
+    """`obj.Call_errhandler(errorcode)` with the handler named `name`."""
+    errorcode = _index(errorcode)
+    user = _user_errhandlers.get(name)
+    if user is not None:
+        user[1](obj, errorcode)
+    elif name in ("ERRORS_ARE_FATAL", "ERRORS_ABORT") and errorcode != SUCCESS:
+        _mpi.abort(_mpi.WORLD if name == "ERRORS_ARE_FATAL" else getattr(obj, "_h", _mpi.WORLD), errorcode)
 
 
 ERRHANDLER_NULL = Errhandler()
@@ -3874,9 +3921,16 @@ class Comm:
         _mpi.barrier(self._h)
         self.Free()
 
+    @classmethod
+    def Create_errhandler(cls, errhandler_fn):
+        """Create a new error handler for communicators."""
+        return _create_errhandler("comm", errhandler_fn)
+
     def Call_errhandler(self, errorcode):
         """Call the error handler installed on a communicator."""
-        raise Exception(errorcode)
+        if self._h == _NULL:
+            raise _error(ERR_COMM, "MPI_Comm_call_errhandler", "Null communicator")
+        _call_errhandler(self, _comm_errhandlers.get(self._h, "ERRORS_RETURN"), errorcode)
 
     def Abort(self, errorcode=0):
         """Terminate the MPI execution environment."""

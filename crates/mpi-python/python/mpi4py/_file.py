@@ -814,7 +814,7 @@ class File:
     @classmethod
     def Create_errhandler(cls, errhandler_fn):
         """Create a new error handler for files."""
-        return _MPI.Errhandler._named("user")
+        return _MPI._create_errhandler("file", errhandler_fn)
 
     def Get_errhandler(self):
         """Get the error handler for a file (of FILE_NULL: the one new files get)."""
@@ -830,8 +830,13 @@ class File:
         self._state("Set_errhandler").errhandler = _MPI.Errhandler(errhandler)
 
     def Call_errhandler(self, errorcode):
-        """Call the error handler installed on a file."""
-        raise _MPI.Exception(errorcode)
+        """Call the error handler installed on a file (of FILE_NULL: the
+        one new files get)."""
+        if self._h == _FILE_NULL:
+            handler = _default_errhandler[0]
+        else:
+            handler = self._state("Call_errhandler").errhandler
+        _MPI._call_errhandler(self, handler._name, errorcode)
 
     # Properties
     # ----------

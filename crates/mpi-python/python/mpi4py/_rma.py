@@ -546,7 +546,7 @@ class Win:
     @classmethod
     def Create_errhandler(cls, errhandler_fn):
         """Create a new error handler for windows."""
-        return _MPI.Errhandler._named("user")
+        return _MPI._create_errhandler("win", errhandler_fn)
 
     def Get_errhandler(self):
         """Get the error handler for a window."""
@@ -558,8 +558,8 @@ class Win:
 
     def Call_errhandler(self, errorcode):
         """Call the error handler installed on a window."""
-        self._state("MPI_Win_call_errhandler")
-        raise _MPI.Exception(errorcode)
+        window = self._state("MPI_Win_call_errhandler")
+        _MPI._call_errhandler(self, window.errhandler._name, errorcode)
 
     def Get_name(self):
         """Get the print name associated with the window."""

@@ -145,7 +145,7 @@ class Session:
     @classmethod
     def Create_errhandler(cls, errhandler_fn):
         """Create a new error handler for sessions."""
-        return _MPI.Errhandler._named("user")
+        return _MPI._create_errhandler("session", errhandler_fn)
 
     def Get_errhandler(self):
         """Get the error handler for a session."""
@@ -160,7 +160,7 @@ class Session:
     def Call_errhandler(self, errorcode):
         """Call the error handler installed on a session."""
         self._live("MPI_Session_call_errhandler")
-        raise _MPI.Exception(errorcode)
+        _MPI._call_errhandler(self, _LIVE[self._h]._name, errorcode)
 
 
 adopt(Session, Handle)
