@@ -3921,6 +3921,52 @@ class Comm:
         _mpi.barrier(self._h)
         self.Free()
 
+    # Fault tolerance (ULFM), as mpi4py offers it on MPICH 4.0.2: no
+    # process of a run fails on its own, so none is ever reported failed.
+    # ------------------------------------------------------------------
+
+    def Is_revoked(self):
+        """Indicate whether the communicator has been revoked."""
+        _mpi.size(self._h)
+        return False
+
+    def Revoke(self):
+        """Revoke a communicator (MPICH 4.0.2 has no MPIX_Comm_revoke for mpi4py)."""
+        raise NotImplementedError("MPI_Comm_revoke")
+
+    def Get_failed(self):
+        """Extract the group of failed processes."""
+        _mpi.size(self._h)
+        return Group(GROUP_EMPTY)
+
+    def Ack_failed(self, num_to_ack=None):
+        """Acknowledge failures on a communicator; how many are acknowledged."""
+        _mpi.size(self._h)
+        return 0
+
+    def Agree(self, flag):
+        """Blocking agreement: the bitwise AND of every member's `flag`."""
+        return self.allreduce(_index(flag), op=BAND)
+
+    def Iagree(self, flag):
+        """Nonblocking agreement: `flag` (a buffer of one C int) becomes the
+        bitwise AND of every member's."""
+        view = memoryview(flag)
+        if view.format not in ("i", "@i", "=i", "<i"):
+            raise ValueError(f"expecting buffer with format 'i', got '{view.format}'")
+        return self.Iallreduce(IN_PLACE, [flag, 1, INT], BAND)
+
+    def Shrink(self):
+        """Create a new communicator of the processes not failed (all)."""
+        return self.Dup()
+
+    def Ishrink(self):
+        """Nonblocking `Shrink`: (the new communicator, a request)."""
+        comm = self.Dup()
+        request = _request(None, _SEND)
+        request._done = (None, ANY_SOURCE, ANY_TAG)
+        return comm, request
+
     @classmethod
     def Create_errhandler(cls, errhandler_fn):
         """Create a new error handler for communicators."""
