@@ -94,6 +94,90 @@ pub fn check_passing(native: Native) -> Result<(), String> {
     }
 }
 
+/// The browser's share of the CI step: every file in
+/// tests/conformance/passing-browser.txt passes at 2 ranks in headless
+/// Chromium, on the page built into `dist`.
+pub fn check_passing_browser(dist: &Path) -> Result<(), String> {
+    let wanted = listed("tests/conformance/passing-browser.txt")?;
+    let mut failed = Vec::new();
+    for (file, outcome) in run_browser_files(dist, &wanted, 2)? {
+        if !outcome.passed() {
+            for p in outcome.problems.iter().chain(&outcome.aborted) {
+                eprintln!("    {p}");
+            }
+            failed.push(file);
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("mpi4py test files that passed in the browser before fail now: {}", failed.join(", ")))
+    }
+}
+
+/// `cargo xtask conformance --browser`: the table for the page in headless
+/// Chromium (on `dist`, built), at one rank count.
+pub fn run_browser(dist: &Path, options: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    let n = options.ranks.first().copied().unwrap_or(2);
+    let table: BTreeMap<(String, u32), Outcome> =
+        run_browser_files(dist, &options.files, n)?.into_iter().map(|(f, o)| ((f, n), o)).collect();
+    let text = render(&table, &[n], started.elapsed()).replacen("under mpiplay", "in the browser (headless Chromium)", 1);
+    print!("{text}");
+    let out = util::checkout_target().join("conformance-browser.md");
+    std::fs::write(&out, &text).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    eprintln!("conformance: table written to {}", out.display());
+    Ok(())
+}
+
+fn listed(list: &str) -> Result<Vec<String>, String> {
+    let list = util::repo_root().join(list);
+    let text = std::fs::read_to_string(&list).map_err(|e| format!("reading {}: {e}", list.display()))?;
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect())
+}
+
+/// Runs test files in the page (tests/browser/run-conformance.mjs, which
+/// leaves each run's labelled output in a file) and reads their reports.
+fn run_browser_files(dist: &Path, names: &[String], ranks: u32) -> Result<Vec<(String, Outcome)>, String> {
+    let tests = ensure_suite()?;
+    let files = select(&tests, names)?;
+    let out = util::checkout_target().join("conformance-browser");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut cmd = Command::new("node");
+    cmd.current_dir(util::repo_root().join("tests/browser"))
+        .arg("run-conformance.mjs")
+        .arg("--dist")
+        .arg(dist)
+        .arg("--suite")
+        .arg(&tests)
+        .arg("--out")
+        .arg(&out)
+        .args(["--ranks", &ranks.to_string(), "--limit-ms", &FILE_LIMIT.as_millis().to_string()])
+        .args(&files);
+    util::run(&mut cmd)?;
+    let mut outcomes = Vec::new();
+    for file in files {
+        let path = out.join(format!("{file}.txt"));
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let (status, body) = text.split_once('\n').unwrap_or((&text, ""));
+        // The page's endings, as mpiplay's exit statuses (see `parse`).
+        let exit = match status.trim_start_matches("status ").split(':').next().unwrap_or("") {
+            "ok" => Some(0),
+            "error" => Some(1),
+            "deadlock" => Some(3),
+            "timeout" => Some(124),
+            _ => None,
+        };
+        let mut outcome = parse(body, exit);
+        if outcome.aborted.is_some() && exit.is_none() {
+            outcome.aborted = Some(status.to_string());
+        }
+        eprintln!("conformance (browser): {file} -n {ranks}: {}", summary(&outcome));
+        outcomes.push((file, outcome));
+    }
+    Ok(outcomes)
+}
+
 /// Each of `names` (all files when empty) at each rank count, reporting
 /// each outcome as it comes.
 fn run_files(native: Native, names: &[String], ranks: &[u32]) -> Result<BTreeMap<(String, u32), Outcome>, String> {

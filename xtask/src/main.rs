@@ -31,11 +31,13 @@ Commands:
                              Chromium, median of N runs (default 5); with
                              --against-mpi4py also under real mpi4py + MPICH,
                              with ratios. Writes target/bench.json.
-  conformance [--ranks 1,2,3,4] [FILE...]
+  conformance [--ranks 1,2,3,4] [--browser] [FILE...]
                              mpi4py 4.1.2's own test suite (fetched from PyPI)
                              under mpiplay at each rank count (default 2): a
                              table of tests, failures, errors and skips per
                              file, also written to target/conformance.md.
+                             --browser: in the built page in headless Chromium
+                             instead (first rank count; target/conformance-browser.md).
   ci                         What CI runs (.ci/run): the same as `test`.
   serve [--port PORT]        Build and serve the playground with COOP/COEP headers
                              on http://127.0.0.1:PORT (default 8080), rebuilding on change.
@@ -97,9 +99,11 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
         }
         "conformance" => {
             let mut options = conformance::Options { ranks: vec![2], files: Vec::new() };
+            let mut browser = false;
             let mut it = rest.iter();
             while let Some(arg) = it.next() {
                 match arg.as_str() {
+                    "--browser" => browser = true,
                     "--ranks" => {
                         let value = it.next().ok_or("--ranks needs a value, e.g. 1,2,3,4")?;
                         options.ranks = value
@@ -112,7 +116,12 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
                     file => options.files.push(file.to_string()),
                 }
             }
-            let tc = setup::run(setup::Options { browser: false })?;
+            let tc = setup::run(setup::Options { browser })?;
+            if browser {
+                let dist = util::checkout_target().join("xtask-dist");
+                tasks::trunk_build(&tc, &dist)?;
+                return conformance::run_browser(&dist, &options).map(|()| ExitCode::SUCCESS);
+            }
             conformance::run(tc.native, &options).map(|()| ExitCode::SUCCESS)
         }
         "serve" => {
