@@ -14,6 +14,42 @@
 use crate::comm::{Communicator, WORLD_CTX};
 use crate::endpoint::Endpoint;
 use crate::error::{ErrorClass, MpiError, Result};
+use crate::sync::SyncResult;
+use crate::world::{World, hdr};
+
+/// Bytes of the name service's table: a semaphore (the table's lock) and
+/// its contents, which the Python layer keeps (names and ports, pickled).
+pub const SERVICE_TABLE_BYTES: usize = 16 << 10;
+
+impl World {
+    /// The heap offset of the run's name service table (`Publish_name`,
+    /// `Lookup_name`), set up by the first rank that asks: zeroed, its lock
+    /// (a semaphore at offset 0) free.
+    pub fn service_table(&self) -> SyncResult<usize> {
+        loop {
+            match self.mem.load(hdr::SERVICES) {
+                0 => {
+                    if self.mem.compare_exchange(hdr::SERVICES, 0, 1).is_err() {
+                        continue;
+                    }
+                    let at = match self.heap_alloc(SERVICE_TABLE_BYTES) {
+                        Ok(at) => at,
+                        Err(e) => {
+                            self.mem.store(hdr::SERVICES, 0);
+                            return Err(e);
+                        }
+                    };
+                    self.mem.store(self.heap_word(at)?, 1);
+                    self.mem.store(hdr::SERVICES, at as u32 + 2);
+                    return Ok(at);
+                }
+                // Another rank is setting it up: a few stores away.
+                1 => std::hint::spin_loop(),
+                v => return Ok(v as usize - 2),
+            }
+        }
+    }
+}
 
 impl Endpoint {
     /// Makes `group` (world slots in rank order, this one among them) this
@@ -50,5 +86,17 @@ mod tests {
         assert_eq!(ep.comm_group(WORLD_CTX).unwrap(), vec![slot]);
         assert_eq!(ep.comm_rank(WORLD_CTX).unwrap(), 0);
         assert!(ep.adopt_world(vec![0, 1]).is_err());
+    }
+
+    #[test]
+    fn the_service_table_is_set_up_once_with_its_lock_free() {
+        let layout = Layout::new(2);
+        let world = World::create(Arc::new(HeapMemory::new(layout.word_len())), layout);
+        let threads: Vec<_> =
+            (0..4).map(|_| std::thread::spawn({ let w = world.clone(); move || w.service_table().unwrap() })).collect();
+        let offsets: Vec<usize> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(offsets.iter().all(|o| *o == offsets[0]), "{offsets:?}");
+        let mut ep = Endpoint::new(world, 0);
+        assert!(ep.sem_acquire(offsets[0], false, None, crate::BlockedOp::LockAcquire).unwrap(), "its lock starts free");
     }
 }

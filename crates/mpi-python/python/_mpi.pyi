@@ -140,6 +140,7 @@ def mp_terminate(slot: int) -> None: ...         # ends it now: exit code -15 (S
 
 # Shared memory for Lock/Semaphore/Event/Queue/Pipe/Value/Array: one heap per
 # run in the World. Offsets are what processes share (they pickle as ints).
+def service_table() -> int: ...                   # heap offset of the run's name service table (16 KiB; its lock a semaphore at offset 0), set up on first use
 def shm_alloc(nbytes: int) -> int: ...           # offset of nbytes zeroed bytes, 8-aligned; MemoryError naming the heap size when full
 def shm_read(offset: int, nbytes: int) -> bytes: ...
 def shm_write(offset: int, data: bytes) -> None: ...

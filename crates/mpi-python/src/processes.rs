@@ -201,6 +201,12 @@ pub(crate) mod _mpi_processes {
 
     // ----- the shared heap -----
 
+    /// The run's name service table (`MPI.Publish_name`): its heap offset.
+    #[pyfunction]
+    fn service_table(vm: &VirtualMachine) -> PyResult<usize> {
+        with_endpoint(vm, |ep| ep.world().service_table())
+    }
+
     #[pyfunction]
     fn shm_alloc(nbytes: i64, vm: &VirtualMachine) -> PyResult<usize> {
         let n = usize::try_from(nbytes).map_err(|_| vm.new_value_error("nbytes must be >= 0".to_owned()))?;

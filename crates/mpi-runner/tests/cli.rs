@@ -570,3 +570,29 @@ if __name__ == '__main__':
     assert_eq!(r.status, 3, "{}", r.context());
     assert!(r.stderr.contains("rank 0 is blocked in Pool result"), "{}", r.context());
 }
+
+#[test]
+fn a_published_name_is_found_by_every_rank_until_unpublished() {
+    let src = "\
+from mpi4py import MPI
+world = MPI.COMM_WORLD
+if world.rank == 0:
+    port = MPI.Open_port()
+    MPI.Publish_name('ocean', port)
+world.barrier()
+found = MPI.Lookup_name('ocean')
+world.barrier()
+if world.rank == 0:
+    MPI.Unpublish_name('ocean', port)
+world.barrier()
+try:
+    MPI.Lookup_name('ocean')
+except MPI.Exception as e:
+    print(world.rank, found.startswith('mpiplay-port#0#'), e.Get_error_class() == MPI.ERR_NAME)
+";
+    let r = run(&["-n", "3"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["0 True True", "1 True True", "2 True True"], "{}", r.context());
+}

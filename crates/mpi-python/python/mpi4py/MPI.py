@@ -6017,6 +6017,21 @@ def Close_port(port_name):
     _spawn.close_port(port_name)
 
 
+def Publish_name(service_name, port_name, info=INFO_NULL):
+    """Publish a service name."""
+    _spawn.publish_name(service_name, port_name)
+
+
+def Lookup_name(service_name, info=INFO_NULL):
+    """Lookup a port name given a service name."""
+    return _spawn.lookup_name(service_name)
+
+
+def Unpublish_name(service_name, port_name, info=INFO_NULL):
+    """Unpublish a service name."""
+    _spawn.unpublish_name(service_name, port_name)
+
+
 def Get_processor_name():
     """Obtain the name of the calling processor."""
     return _mpi.processor_name()

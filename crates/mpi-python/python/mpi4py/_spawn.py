@@ -276,3 +276,67 @@ def join(fd):
     other = struct.unpack("<i", got)[0]
     tag = f"mpi4py-join-{min(me, other)}-{max(me, other)}"
     return _MPI().Intercomm._of(_mpi.intercomm_from_groups([me], 0, [other], 0, tag))
+
+
+# ---------------------------------------------------------------------------
+# The name service: Publish_name, Lookup_name, Unpublish_name
+# ---------------------------------------------------------------------------
+#
+# One table per run in the shared heap (`_mpi.service_table`): a semaphore
+# held while the table is read or changed, the length of its contents at 8,
+# and from 16 the pickled {service: port} dict.
+
+_TABLE_BYTES = 16 << 10
+_TABLE_DATA = 16
+
+
+def _services(change=None):
+    """The name table; with `change(table)`, that change made atomically."""
+    import struct
+    at = _mpi.service_table()
+    _mpi.sem_acquire(at, True, None, "Lock.acquire")
+    try:
+        size = struct.unpack("<I", _mpi.shm_read(at + 8, 4))[0]
+        table = pickle.loads(_mpi.shm_read(at + _TABLE_DATA, size)) if size else {}
+        if change is not None:
+            change(table)
+            data = pickle.dumps(table)
+            if len(data) > _TABLE_BYTES - _TABLE_DATA:
+                MPI = _MPI()
+                raise MPI._error(MPI.ERR_NO_MEM, "MPI_Publish_name", "the run's name service table is full")
+            _mpi.shm_write(at + _TABLE_DATA, data)
+            _mpi.shm_write(at + 8, struct.pack("<I", len(data)))
+        return table
+    finally:
+        _mpi.sem_release(at, 1)
+
+
+def publish_name(service_name, port_name):
+    MPI = _MPI()
+    service, port = str(service_name), str(port_name)
+
+    def add(table):
+        if service in table:
+            raise MPI._error(MPI.ERR_SERVICE, "MPI_Publish_name", f"The service name {service} is already published")
+        table[service] = port
+    _services(add)
+
+
+def lookup_name(service_name):
+    MPI = _MPI()
+    port = _services().get(str(service_name))
+    if port is None:
+        raise MPI._error(MPI.ERR_NAME, "MPI_Lookup_name", f"Lookup failed for service name {service_name}")
+    return port
+
+
+def unpublish_name(service_name, port_name):
+    MPI = _MPI()
+    service = str(service_name)
+
+    def remove(table):
+        if table.get(service) != str(port_name):
+            raise MPI._error(MPI.ERR_SERVICE, "MPI_Unpublish_name",
+                             f"The service name {service} is not published with port {port_name}")
+        del table[service]
+    _services(remove)
