@@ -78,6 +78,8 @@ pub enum BlockedOp {
     BarrierWait,
     // RMA: a window's lock, held by another rank.
     WinLock,
+    // The run's file system (`fs`): its lock, held by another rank for a moment.
+    FileSystem,
 }
 
 impl BlockedOp {
@@ -113,7 +115,7 @@ impl BlockedOp {
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
-    pub const MP: [BlockedOp; 13] = [
+    pub const MP: [BlockedOp; 14] = [
         BlockedOp::ProcessJoin,
         BlockedOp::PoolTask,
         BlockedOp::PoolResult,
@@ -127,6 +129,7 @@ impl BlockedOp {
         BlockedOp::ConditionWait,
         BlockedOp::BarrierWait,
         BlockedOp::WinLock,
+        BlockedOp::FileSystem,
     ];
 
     /// A `multiprocessing` call by name.
@@ -181,6 +184,7 @@ impl BlockedOp {
             BlockedOp::ConditionWait => "Condition.wait",
             BlockedOp::BarrierWait => "Barrier.wait",
             BlockedOp::WinLock => "Win.Lock",
+            BlockedOp::FileSystem => "a file call",
         }
     }
 
