@@ -7,7 +7,8 @@
 // each rank's stdout lines against mpi4py's, and how the run ended. Then the
 // browser's own duties: Stop ends an endless loop, a time limit ends a run, a
 // failing rank is named with its traceback, the next Run needs no reload,
-// time.sleep sleeps, large messages arrive intact, output floods stay bounded.
+// time.sleep sleeps, large messages arrive intact, a run's files are its own
+// and bounded by its heap, output floods stay bounded.
 //
 //   node run-fixtures.mjs [--dist DIR] [--filter TEXT]
 //
@@ -226,6 +227,51 @@ const browserCases = [
       expectThat(r.ranks[0].stdout === linesOf(r.ranks[1].stdout)[0] + "\n", "checksums differ", r);
       expectThat(linesOf(r.ranks[1].stdout)[1] === "{'k': [1, 2, 3]}", "small message after the large one", r);
       console.log(`    256 MiB Send/Recv run: ${r.elapsedMs.toFixed(0)} ms`);
+    },
+  },
+  {
+    name: "browser::files_are_the_runs_own_and_bounded_by_its_heap",
+    async run(page) {
+      // Each run starts from an empty file system (the run_files fixture
+      // before this left nothing either way); a process sees the ranks'
+      // files; a write larger than the shared heap is ENOSPC in the rank
+      // that wrote, which goes on, and the run ends cleanly.
+      const source = [
+        "import os",
+        "import multiprocessing as mp",
+        "def child(path):",
+        "    with open(path, 'a') as f:",
+        "        f.write('and a process\\n')",
+        "if __name__ == '__main__':",
+        "    from mpi4py import MPI",
+        "    comm = MPI.COMM_WORLD",
+        "    print(sorted(os.listdir('/')), os.listdir('/tmp'), os.getcwd())",
+        "    comm.Barrier()",
+        "    if comm.rank == 1:",
+        "        try:",
+        "            with open('/tmp/big', 'wb') as f:",
+        "                f.write(bytes(40 << 20))",
+        "        except OSError as e:",
+        "            print(type(e).__name__, e.errno, e.strerror)",
+        "        os.remove('/tmp/big')",
+        "        with open('/tmp/after', 'w') as f:",
+        "            f.write('rank 1 wrote\\n')",
+        "        p = mp.Process(target=child, args=('/tmp/after',))",
+        "        p.start()",
+        "        p.join()",
+        "    comm.Barrier()",
+        "    print(open('/tmp/after').read().splitlines())",
+      ].join("\n");
+      for (let round = 0; round < 2; round++) {
+        const r = await run(page, source, { ranks: 3 });
+        expectThat(r.status === "ok", "the run did not end cleanly", r);
+        const seen = "['tmp'] [] /";
+        const after = "['rank 1 wrote', 'and a process']";
+        for (const rank of r.ranks) {
+          const want = rank.rank === 1 ? [seen, "OSError 28 No space left on device", after] : [seen, after];
+          expectThat(JSON.stringify(linesOf(rank.stdout)) === JSON.stringify(want), `rank ${rank.rank} printed ${rank.stdout}`, r);
+        }
+      }
     },
   },
   {

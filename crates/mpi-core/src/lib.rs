@@ -15,6 +15,7 @@ pub mod collectives;
 pub mod comm;
 pub mod endpoint;
 pub mod error;
+pub mod fs;
 pub mod intercomm;
 mod mailbox;
 pub mod memory;

@@ -83,6 +83,8 @@ pub enum BlockedOp {
     // Dynamic processes: a port's accept or connect waiting for the other side.
     CommAccept,
     CommConnect,
+    // The run's file system (`fs`): its lock, held by another rank for a moment.
+    FileSystem,
 }
 
 impl BlockedOp {
@@ -118,7 +120,7 @@ impl BlockedOp {
     ];
 
     /// The `multiprocessing` calls, by the names the Python layer passes (`_mpi.MP_OPS`).
-    pub const MP: [BlockedOp; 16] = [
+    pub const MP: [BlockedOp; 17] = [
         BlockedOp::ProcessJoin,
         BlockedOp::PoolTask,
         BlockedOp::PoolResult,
@@ -135,6 +137,7 @@ impl BlockedOp {
         BlockedOp::FilePointer,
         BlockedOp::CommAccept,
         BlockedOp::CommConnect,
+        BlockedOp::FileSystem,
     ];
 
     /// A `multiprocessing` call by name.
@@ -192,6 +195,7 @@ impl BlockedOp {
             BlockedOp::FilePointer => "File shared pointer",
             BlockedOp::CommAccept => "Comm.Accept",
             BlockedOp::CommConnect => "Comm.Connect",
+            BlockedOp::FileSystem => "a file call",
         }
     }
 

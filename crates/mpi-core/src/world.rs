@@ -37,6 +37,9 @@ pub(crate) mod hdr {
     /// first, 0 for none; and the spin lock that guards the list.
     pub const HEAP_FREE: usize = 12;
     pub const HEAP_LOCK: usize = 13;
+    /// The run's file system (`fs`): its superblock's heap offset + 1, 0
+    /// until a rank first touches a file.
+    pub const FS: usize = 14;
     /// The name service (`MPI.Publish_name`): its table's heap offset + 2;
     /// 0 until first used, 1 while a rank sets it up.
     pub const SERVICES: usize = 15;

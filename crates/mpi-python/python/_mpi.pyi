@@ -119,7 +119,7 @@ ANY: int                                         # -1
 MP_OPS: tuple[str, ...]                          # "Process.join", "Pool task", "Pool result", "Queue.get", "Queue.put",
                                                  # "Connection.recv", "Connection.send", "Lock.acquire",
                                                  # "Semaphore.acquire", "Event.wait", "Condition.wait", "Barrier.wait",
-                                                 # "Win.Lock", "File shared pointer", "Comm.Accept", "Comm.Connect"
+                                                 # "Win.Lock", "File shared pointer", "Comm.Accept", "Comm.Connect", "a file call"
 def mp_self() -> int: ...                        # this interpreter's slot (world rank)
 def mp_parent() -> int: ...                      # slot of the process that started this one; -1 in an MPI rank
 def mp_rank() -> int: ...                        # the MPI rank at the root of this process tree

@@ -64,6 +64,10 @@ pub(crate) struct RankContext {
     pub error_class: RefCell<Option<PyObjectRef>>,
     pub stopped_class: PyTypeRef,
     lines: RefCell<[String; 2]>,
+    /// The rank's descriptors and working directory over the run's file
+    /// system (the browser's `posix`; natively the OS keeps them).
+    #[cfg(target_arch = "wasm32")]
+    pub files: RefCell<crate::browser_os::Files>,
 }
 
 thread_local! {
@@ -168,6 +172,98 @@ time.process_time = time.thread_time = _mpi.clock
 time.process_time_ns = time.thread_time_ns = time.monotonic_ns
 "#;
 
+/// In the browser `open` is the stdlib's pure-Python `_pyio.open`, over the
+/// run's file system that `posix` (browser_os.rs) reaches: RustPython's
+/// `_io.FileIO` needs the host's files. `_pyio` is imported at the first
+/// `open`, so runs that never open a file do not pay for it. `scandir` is
+/// Python too: entries with the stat taken as they are listed, which is all
+/// `os.walk`, `shutil.rmtree`, `glob` and `pathlib` ask of them.
+#[cfg(target_arch = "wasm32")]
+const BROWSER_FILES: &str = r#"
+import builtins, io, _io, os, posix
+import stat as _stat
+
+def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
+    import _pyio
+    return _pyio.open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+
+def open_code(path):
+    return open(path, "rb")
+
+open.__doc__ = "Open file and return a stream (the stdlib's _pyio.open)."
+builtins.open = io.open = open
+# importlib reads source files through _io.open_code: a module a script
+# wrote into the run's files can be imported.
+io.open_code = _io.open_code = open_code
+
+class DirEntry:
+    """An entry os.scandir yields: its name, path and stat."""
+    __slots__ = ("name", "path", "_stat")
+
+    def __init__(self, name, path, st):
+        self.name = name
+        self.path = path
+        self._stat = st
+
+    def stat(self, *, follow_symlinks=True):
+        return self._stat
+
+    def is_dir(self, *, follow_symlinks=True):
+        return _stat.S_ISDIR(self._stat.st_mode)
+
+    def is_file(self, *, follow_symlinks=True):
+        return _stat.S_ISREG(self._stat.st_mode)
+
+    def is_symlink(self):
+        return False
+
+    def is_junction(self):
+        return False
+
+    def inode(self):
+        return self._stat.st_ino
+
+    def __fspath__(self):
+        return self.path
+
+    def __repr__(self):
+        return f"<DirEntry {self.name!r}>"
+
+class _ScandirIterator:
+    def __init__(self, entries):
+        self._entries = iter(entries)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._entries)
+
+    def close(self):
+        self._entries = iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+def scandir(path="."):
+    top = "." if path is None else os.fspath(path)
+    entries = []
+    for name in posix.listdir(top):
+        full = os.path.join(top, name)
+        try:
+            st = posix.lstat(full)
+        except FileNotFoundError:
+            continue  # removed since it was listed
+        entries.append(DirEntry(name, full, st))
+    return _ScandirIterator(entries)
+
+os.scandir = posix.scandir = scandir
+os.DirEntry = posix.DirEntry = DirEntry
+"#;
+
 /// What CPython's `site` adds to builtins and a script may call: `help`
 /// (pydoc; a rank's output is no terminal, so it prints without a pager).
 const SITE_BUILTINS: &str = r#"
@@ -265,6 +361,8 @@ impl RankRuntime {
                 error_class: RefCell::new(None),
                 stopped_class,
                 lines: RefCell::new([String::new(), String::new()]),
+                #[cfg(target_arch = "wasm32")]
+                files: RefCell::default(),
             });
             RANK.with(|r| *r.borrow_mut() = Some(rank.clone()));
             let is_process = {
@@ -358,6 +456,8 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
+    #[cfg(target_arch = "wasm32")]
+    vm.run_string(vm.new_scope_with_builtins(), BROWSER_FILES, "<mpi-playground files>")?;
     #[cfg(not(target_arch = "wasm32"))]
     vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;
     Ok(())
