@@ -69,8 +69,9 @@ impl World {
         }
     }
 
-    /// Gives back a block `heap_alloc(nbytes)` returned. Only RMA windows are
-    /// freed: the objects of `multiprocessing` live as long as the run.
+    /// Gives back a block `heap_alloc(nbytes)` returned. RMA windows and the
+    /// file system (`fs`) free theirs; the objects of `multiprocessing` live
+    /// as long as the run.
     pub fn heap_free(&self, offset: usize, nbytes: usize) -> SyncResult<()> {
         let size = Self::heap_block(nbytes);
         if offset % 8 != 0 {
