@@ -74,33 +74,16 @@ pub fn run(native: Native, options: &Options) -> Result<(), String> {
 
 /// The CI step: every file in tests/conformance/passing.txt passes at 2 ranks.
 pub fn check_passing(native: Native) -> Result<(), String> {
-    let list = util::repo_root().join("tests/conformance/passing.txt");
-    let text = std::fs::read_to_string(&list).map_err(|e| format!("reading {}: {e}", list.display()))?;
-    let wanted: Vec<String> =
-        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect();
-    let mut failed = Vec::new();
-    for ((file, _), outcome) in run_files(native, &wanted, &[2])? {
-        if !outcome.passed() {
-            for p in &outcome.problems {
-                eprintln!("    {p}");
-            }
-            failed.push(file);
-        }
-    }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("mpi4py test files that passed before fail now at 2 ranks: {}", failed.join(", ")))
-    }
+    let wanted = listed("tests/conformance/passing.txt")?;
+    let outcomes = run_files(native, &wanted, &[2])?.into_iter().map(|((file, _), o)| (file, o));
+    still_passing(outcomes, "at 2 ranks")
 }
 
-/// The browser's share of the CI step: every file in
-/// tests/conformance/passing-browser.txt passes at 2 ranks in headless
-/// Chromium, on the page built into `dist`.
-pub fn check_passing_browser(dist: &Path) -> Result<(), String> {
-    let wanted = listed("tests/conformance/passing-browser.txt")?;
+/// Ok when every outcome passed; else the files that failed, their
+/// problems printed.
+fn still_passing(outcomes: impl IntoIterator<Item = (String, Outcome)>, place: &str) -> Result<(), String> {
     let mut failed = Vec::new();
-    for (file, outcome) in run_browser_files(dist, &wanted, 2)? {
+    for (file, outcome) in outcomes {
         if !outcome.passed() {
             for p in outcome.problems.iter().chain(&outcome.aborted) {
                 eprintln!("    {p}");
@@ -111,8 +94,16 @@ pub fn check_passing_browser(dist: &Path) -> Result<(), String> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(format!("mpi4py test files that passed in the browser before fail now: {}", failed.join(", ")))
+        Err(format!("mpi4py test files that passed before fail now {place}: {}", failed.join(", ")))
     }
+}
+
+/// The browser's share of the CI step: every file in
+/// tests/conformance/passing-browser.txt passes at 2 ranks in headless
+/// Chromium, on the page built into `dist`.
+pub fn check_passing_browser(dist: &Path) -> Result<(), String> {
+    let wanted = listed("tests/conformance/passing-browser.txt")?;
+    still_passing(run_browser_files(dist, &wanted, 2)?, "in the browser at 2 ranks")
 }
 
 /// `cargo xtask conformance --browser`: the table for the page in headless

@@ -29,7 +29,7 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
     summary.push(("setup", Ok(()), t.elapsed()));
 
     let dist = util::checkout_target().join("xtask-dist");
-    let steps: [(&str, &StepFn); 7] = [
+    let steps: [(&str, &StepFn); 8] = [
         ("invariants: `//!` headers, mpi-core and mpi-ndarray dependencies", &|| checks::run(&tc)),
         ("native tests: cargo test --workspace", &|| native_tests(&tc, cargo_test_args)),
         ("mpi4py's test suite: the files of tests/conformance/passing.txt at 2 ranks", &|| {
@@ -41,6 +41,9 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
             browser_node(&dist, "run-fixtures.mjs")
         }),
         ("browser UI: the page driven as a person would (Chromium)", &|| browser_node(&dist, "ui.mjs")),
+        ("mpi4py's test suite in the browser: tests/conformance/passing-browser.txt at 2 ranks (Chromium)", &|| {
+            conformance::check_passing_browser(&dist)
+        }),
     ];
     let total = steps.len();
     for (i, (name, step)) in steps.iter().enumerate() {

@@ -170,6 +170,55 @@ time.monotonic_ns = time.perf_counter_ns = lambda: int(_mpi.clock() * 1e9)
 # A rank has a worker to itself, so its CPU time is close to its wall time.
 time.process_time = time.thread_time = _mpi.clock
 time.process_time_ns = time.thread_time_ns = time.monotonic_ns
+# time.time comes from the browser's Date; time_ns would ask std for the
+# system time, which panics there (logging calls it at import).
+time.time_ns = lambda: int(time.time() * 1e9)
+"#;
+
+/// A rank's output is no terminal: `os.get_terminal_size` says so (OSError,
+/// as for a pipe), and `shutil.get_terminal_size` (argparse's help, so
+/// unittest) falls back to 80x24 as CPython's does.
+#[cfg(target_arch = "wasm32")]
+const BROWSER_TERMINAL: &str = r#"
+import os, posix
+
+class terminal_size(tuple):
+    """A pair of terminal width and height."""
+    n_fields = n_sequence_fields = 2
+    n_unnamed_fields = 0
+    def __new__(cls, sequence):
+        sequence = tuple(sequence)
+        if len(sequence) != 2:
+            raise TypeError(f"os.terminal_size() takes a 2-sequence ({len(sequence)}-sequence given)")
+        return tuple.__new__(cls, sequence)
+    columns = property(lambda self: self[0], doc="width of the terminal window in characters")
+    lines = property(lambda self: self[1], doc="height of the terminal window in characters")
+    def __repr__(self):
+        return f"os.terminal_size(columns={self[0]}, lines={self[1]})"
+    def __reduce__(self):
+        return (terminal_size, (tuple(self),))
+
+terminal_size.__module__ = "os"
+
+def get_terminal_size(fd=1, /):
+    """Return the size of the terminal window as (columns, lines)."""
+    raise OSError(25, "Inappropriate ioctl for device")
+
+os.terminal_size = posix.terminal_size = terminal_size
+os.get_terminal_size = posix.get_terminal_size = get_terminal_size
+del terminal_size, get_terminal_size
+"#;
+
+/// In the browser RustPython's `errno` has no names (they come from the
+/// host's C library); the browser's `posix` raises Linux's numbers, so
+/// `errno.ENOENT` and `errno.errorcode` are Linux's too.
+#[cfg(target_arch = "wasm32")]
+const BROWSER_ERRNO: &str = r#"
+import errno, _errno_linux
+for _name, _value in _errno_linux.CODES.items():
+    if not hasattr(errno, _name):
+        setattr(errno, _name, _value)
+    errno.errorcode.setdefault(_value, _name)
 "#;
 
 /// In the browser `open` is the stdlib's pure-Python `_pyio.open`, over the
@@ -453,11 +502,16 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.call_method(&sys_path, "insert", (0, folder))?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     vm.run_string(vm.new_scope_with_builtins(), SITE_BUILTINS, "<mpi-playground site>")?;
-    vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TIME, "<mpi-playground time>")?;
     #[cfg(target_arch = "wasm32")]
+    vm.run_string(vm.new_scope_with_builtins(), BROWSER_ERRNO, "<mpi-playground errno>")?;
+    #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_FILES, "<mpi-playground files>")?;
+    #[cfg(target_arch = "wasm32")]
+    vm.run_string(vm.new_scope_with_builtins(), BROWSER_TERMINAL, "<mpi-playground terminal>")?;
+    // After the browser's clocks: threading keeps the time.monotonic it finds.
+    vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(not(target_arch = "wasm32"))]
     vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;
     Ok(())

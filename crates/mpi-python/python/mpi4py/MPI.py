@@ -1350,7 +1350,17 @@ def _predefined(name, size, char, typestr, kind, **extra):
     return Datatype._make("MPI_" + name, size, char, typestr, kind, **extra)
 
 
-_LONG_SIZE = _struct.calcsize("l")
+# C long as on x86-64 Linux, the platform mpi4py's recorded behaviour comes
+# from, and as NumPy's "l" is here everywhere; wasm32's own C long (struct's
+# and array.array's "l") has 4 bytes, so struct formats name it "q" there.
+_LONG_SIZE = 8
+_LP64 = {} if _struct.calcsize("l") == 8 else {"l": "q", "L": "Q"}
+
+
+def _fmt(code):
+    """A struct/memoryview format for type codes, with C long 8 bytes wide."""
+    return "".join(_LP64.get(c, c) for c in code)
+
 
 DATATYPE_NULL = Datatype._make("MPI_DATATYPE_NULL", 0)
 DATATYPE_NULL._id = 0
@@ -1499,7 +1509,7 @@ for _t, _rule in (
     (C_BOOL, "B"), (CXX_BOOL, "B"), (INT8_T, "b"), (UINT8_T, "B"), (CHARACTER, "B"),
     (WCHAR, "H"), (SHORT, "h"), (UNSIGNED_SHORT, "H"), (INT16_T, "h"), (UINT16_T, "H"),
     (INT, "i"), (UNSIGNED, "I"), (INT32_T, "i"), (UINT32_T, "I"), (INTEGER, "i"), (LOGICAL, "i"),
-    (LONG, "l>i"), (UNSIGNED_LONG, "L>I"),
+    (LONG, "q>i"), (UNSIGNED_LONG, "Q>I"),
     (LONG_LONG, "q"), (UNSIGNED_LONG_LONG, "Q"), (INT64_T, "q"), (UINT64_T, "Q"),
     (AINT, "q"), (OFFSET, "q"), (COUNT, "q"),
     (FLOAT, "f"), (DOUBLE, "d"), (REAL, "f"), (DOUBLE_PRECISION, "d"),
@@ -3124,7 +3134,7 @@ def _numpy_op(name, char):
 
 def _pair_op(pick, dtype):
     """MAXLOC/MINLOC over buffers of (value, index) C structs."""
-    layout = _struct.Struct("@" + dtype._pair)
+    layout = _struct.Struct("@" + _fmt(dtype._pair))
     step = dtype._extent
 
     def combine(a, b):
@@ -3145,8 +3155,9 @@ def _local_op(name, code):
 
     def combine(a, b):
         # Reduce_local: inoutbuf = inbuf op inoutbuf, inbuf first.
-        values = [fn(x, y) for x, y in zip(memoryview(a).cast(code), memoryview(b).cast(code))]
-        return _struct.pack(f"@{len(values)}{code}", *values)
+        code_ = _fmt(code)
+        values = [fn(x, y) for x, y in zip(memoryview(a).cast(code_), memoryview(b).cast(code_))]
+        return _struct.pack(f"@{len(values)}{code_}", *values)
     return combine
 
 
