@@ -249,12 +249,13 @@ class _FileState:
                 data = view.tobytes()
                 if external:
                     data = _MPI._external32(dtype, data, True)
+                # One view of the data, walked piece by piece (no copies of the rest).
+                source, taken = memoryview(data), 0
                 for at, length in self.view.pieces(start, len(data)):
                     written = 0
-                    chunk = memoryview(data)[:length]
                     while written < length:
-                        written += _os.pwrite(self.fd, chunk[written:], at + written)
-                    data = data[length:]
+                        written += _os.pwrite(self.fd, source[taken + written:taken + length], at + written)
+                    taken += length
                 return nbytes
             wanted = len(view)
             if external:

@@ -228,7 +228,7 @@ def accept(comm, port_name, root):
             their_root, their_group, tag = pickle.loads(data)
             _mpi.mp_send(their_group[their_root], _REPLY_TAG, pickle.dumps((root, group)))
             peer = (their_root, their_group, tag)
-    return _join(comm, peer, root, "MPI_Comm_accept", accepting=True)
+    return _join(comm, peer, root, "MPI_Comm_accept")
 
 
 def connect(comm, port_name, root):
@@ -248,10 +248,10 @@ def connect(comm, port_name, root):
             data, _source, _tag = _mpi.mp_recv(owner, _REPLY_TAG, None, "Comm.Connect")
             their_root, their_group = pickle.loads(data)
             peer = (their_root, their_group, tag)
-    return _join(comm, peer, root, "MPI_Comm_connect", accepting=False)
+    return _join(comm, peer, root, "MPI_Comm_connect")
 
 
-def _join(comm, peer, root, call, accepting):
+def _join(comm, peer, root, call):
     MPI = _MPI()
     peer = comm.bcast(peer, root)
     if peer[0] == "error":
