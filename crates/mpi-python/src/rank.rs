@@ -221,6 +221,15 @@ for _name, _value in _errno_linux.CODES.items():
     errno.errorcode.setdefault(_value, _name)
 "#;
 
+/// In the browser `array` is `_array_lp64`: 'l' and 'L' arrays hold 8-byte
+/// items, as `MPI.LONG` and NumPy's `long` do here and on 64-bit Linux,
+/// where the native module would give wasm32's 4-byte C long.
+#[cfg(target_arch = "wasm32")]
+const BROWSER_ARRAY: &str = r#"
+import sys, _array_lp64
+sys.modules["array"] = _array_lp64
+"#;
+
 /// In the browser `open` is the stdlib's pure-Python `_pyio.open`, over the
 /// run's file system that `posix` (browser_os.rs) reaches: RustPython's
 /// `_io.FileIO` needs the host's files. `_pyio` is imported at the first
@@ -510,6 +519,8 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_FILES, "<mpi-playground files>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TERMINAL, "<mpi-playground terminal>")?;
+    #[cfg(target_arch = "wasm32")]
+    vm.run_string(vm.new_scope_with_builtins(), BROWSER_ARRAY, "<mpi-playground array>")?;
     // After the browser's clocks: threading keeps the time.monotonic it finds.
     vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(not(target_arch = "wasm32"))]

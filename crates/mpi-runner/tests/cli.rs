@@ -596,3 +596,32 @@ except MPI.Exception as e:
     lines.sort();
     assert_eq!(lines, ["0 True True", "1 True True", "2 True True"], "{}", r.context());
 }
+
+/// `python -m mpi4py.bench` as mpi4py's documentation uses it to check an
+/// installation: `helloworld` prints one line per rank in rank order with
+/// the rank padded to the width of the largest (as recorded from mpiexec -n
+/// 11: "Hello, World! I am process  0 of 11 on vm."), `ringtest` one timing
+/// line, and an unknown command is argparse's usage error.
+#[test]
+fn dash_m_mpi4py_bench_says_hello_in_rank_order_and_times_the_ring() {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("host name");
+    let host = host.trim();
+    let r = mpiplay(&["-n", "11", "-m", "mpi4py.bench"], std::path::Path::new("helloworld"), &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let expected: String = (0..11).map(|rank| format!("Hello, World! I am process {rank:2} of 11 on {host}.\n")).collect();
+    assert_eq!(r.stdout, expected, "{}", r.context());
+
+    let quiet = mpiplay(&["-n", "2", "-m", "mpi4py.bench"], std::path::Path::new("helloworld"), &["-q"]);
+    assert_eq!((quiet.status, quiet.stdout.as_str()), (0, ""), "{}", quiet.context());
+
+    let ring = mpiplay(&["-n", "3", "-m", "mpi4py.bench"], std::path::Path::new("ringtest"), &["-l", "5", "-n", "64"]);
+    assert_eq!(ring.status, 0, "{}", ring.context());
+    let line = ring.stdout.strip_prefix("time for 5 loops = ").expect(&ring.context());
+    let (seconds, rest) = line.split_once(" seconds ").expect(&ring.context());
+    assert!(seconds.parse::<f64>().is_ok_and(|s| s > 0.0), "{}", ring.context());
+    assert_eq!(rest, "(3 processes, 64 bytes)\n", "{}", ring.context());
+
+    let unknown = mpiplay(&["-n", "2", "-m", "mpi4py.bench"], std::path::Path::new("nosuch"), &[]);
+    assert_ne!(unknown.status, 0, "{}", unknown.context());
+    assert!(unknown.stderr.contains("mpiplay -m mpi4py.bench: error: unknown command 'nosuch'"), "{}", unknown.context());
+}

@@ -1,5 +1,10 @@
-"""``python -m mpi4py`` (here ``mpiplay -n N -m mpi4py ...``): see `mpi4py.run`."""
+"""``python -m mpi4py`` (here ``mpiplay -n N -m mpi4py ...``): see `mpi4py.run`.
+
+Importing it runs nothing, as under CPython: only running it as the main
+module does.
+"""
 
 from mpi4py.run import main
 
-main()
+if __name__ == "__main__":
+    main()
