@@ -3738,11 +3738,14 @@ class Comm:
     py2f = toint
 
     @classmethod
-    def fromint(cls, arg):
+    def fromint(cls, arg, /):
         """Translate integer to object."""
         return cls.fromhandle(arg)
 
-    f2py = fromint
+    @classmethod
+    def f2py(cls, arg):
+        """Translate Fortran integer to object."""
+        return cls.fromhandle(arg)
 
     # Group and size
     # --------------
@@ -6315,15 +6318,15 @@ def _give_handles(cls, table, key):
     """`handle`, `fromhandle` and the int and Fortran conversions, by `table`."""
     # The table keeps a copy: the object itself may be freed later.
     cls.handle = property(lambda self: table.number(key(self), cls(self)), doc="MPI handle.")
-    cls.fromhandle = classmethod(lambda klass, handle: table.lookup(handle, klass))
+    cls.fromhandle = classmethod(lambda cls, handle: table.lookup(handle, cls))
     _give_conversions(cls)
 
 
 def _give_conversions(cls):
     cls.toint = lambda self: self.handle
     cls.py2f = lambda self: self.handle
-    cls.fromint = classmethod(lambda klass, arg: klass.fromhandle(arg))
-    cls.f2py = classmethod(lambda klass, arg: klass.fromhandle(arg))
+    cls.fromint = classmethod(lambda cls, arg, /: cls.fromhandle(arg))
+    cls.f2py = classmethod(lambda cls, arg: cls.fromhandle(arg))
 
 
 _give_handles(Group, _HandleTable(2, [(0x08000000, None, GROUP_NULL), (0x48000000, (), GROUP_EMPTY)]),
@@ -6341,9 +6344,9 @@ _give_handles(Message, _HandleTable(11, [(0x2C000000, (None, PROC_NULL, ANY_TAG)
 _give_conversions(Datatype)
 
 
-def _status_from_ints(cls, ints):
+def _status_from_ints(cls, arg):
     status = cls()
-    status._mem = _arrays.array("i", ints)
+    status._mem = _arrays.array("i", arg)
     return status
 
 
