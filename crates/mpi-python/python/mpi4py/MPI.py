@@ -24,7 +24,7 @@ environment functions, pickling.
 
 import _mpi
 import struct as _struct
-from array import array as _array
+import array as _arrays
 import sys as _sys
 from pickle import HIGHEST_PROTOCOL as _HIGHEST_PROTOCOL
 from pickle import dumps as _pickle_dumps
@@ -1064,6 +1064,10 @@ class _AddressSpace:
         self._buffers = {}
 
     def register(self, address, view):
+        """register(self, address: int, view: memoryview) -> None
+
+        Remember the buffer `Get_address` gave `address` of.
+        """
         buffers = self._buffers
         buffers.pop(address, None)
         buffers[address] = view
@@ -1892,9 +1896,9 @@ class Status:
     def __new__(cls, status=None):
         self = object.__new__(cls)
         if status is None:
-            self._mem = _array("i", (0, 0, ANY_SOURCE, ANY_TAG, SUCCESS))
+            self._mem = _arrays.array("i", (0, 0, ANY_SOURCE, ANY_TAG, SUCCESS))
         elif isinstance(status, Status):
-            self._mem = _array("i", status._mem)
+            self._mem = _arrays.array("i", status._mem)
         else:
             raise TypeError(
                 "Argument 'status' has incorrect type "
@@ -2550,10 +2554,18 @@ class _Partitioned:
     __slots__ = ("h", "peer", "tag", "view", "count", "marked")
 
     def check(self, partition, call):
+        """check(self, partition: int, call: str) -> None
+
+        Refuse a partition number out of range, as `call`.
+        """
         if not 0 <= partition < self.count:
             raise _error(ERR_ARG, call, f"Invalid partition {partition}, must be in [0, {self.count})")
 
     def ready(self, request, partitions, call):
+        """ready(self, request: Prequest, partitions: Iterable[int], call: str) -> None
+
+        Mark partitions ready; send once all are.
+        """
         for partition in partitions:
             self.check(partition, call)
             self.marked.add(partition)
@@ -2630,15 +2642,27 @@ class _GrequestState:
             raise Exception(code) from None
 
     def cancel(self):
+        """cancel(self) -> None
+
+        Call the cancel function.
+        """
         if self.cancel_fn is not None:
             self._call(self.cancel_fn, self.completed.is_set())
 
     def free(self):
+        """free(self) -> None
+
+        Call the free function once.
+        """
         if self.free_fn is not None:
             fn, self.free_fn = self.free_fn, None
             self._call(fn)
 
     def take(self, request, status):
+        """take(self, request: Grequest, status: Status | None) -> None
+
+        Wait for completion and fill `status` by the query function.
+        """
         self.completed.wait()
         query = Status()
         _set_status(query, ANY_SOURCE, ANY_TAG, 0)
@@ -2698,11 +2722,18 @@ class _Collective:
     __slots__ = ("sends", "recvs", "got", "finish", "status")
 
     def natives(self):
+        """natives(self) -> list[int]
+
+        Return the native requests still pending.
+        """
         return [req for req in self.sends if req is not None] + \
                [req for req in self.recvs if req is not None]
 
     def absorb(self, req, done):
-        """Record one completion; True once the collective has finished."""
+        """absorb(self, req: int, done: Any) -> bool
+
+        Record one completion; True once the collective has finished.
+        """
         if req in self.sends:
             self.sends[self.sends.index(req)] = None
         else:
@@ -2714,6 +2745,10 @@ class _Collective:
         return self.done()
 
     def done(self):
+        """done(self) -> bool
+
+        Finish the collective once nothing is pending.
+        """
         if self.natives():
             return False
         if self.finish is not None:
@@ -3703,11 +3738,14 @@ class Comm:
     py2f = toint
 
     @classmethod
-    def fromint(cls, arg):
+    def fromint(cls, arg, /):
         """Translate integer to object."""
         return cls.fromhandle(arg)
 
-    f2py = fromint
+    @classmethod
+    def f2py(cls, arg):
+        """Translate Fortran integer to object."""
+        return cls.fromhandle(arg)
 
     # Group and size
     # --------------
@@ -3782,12 +3820,6 @@ class Comm:
     def Idup_with_info(self, info):
         """Nonblocking duplicate a communicator with hints."""
         return self.Idup(info)
-
-    def Create_group(self, group, tag=0):
-        """Create communicator from group, collective over the group's
-        members only."""
-        members = list(group._members("MPI_Comm_create_group"))
-        return Intracomm._of(_mpi.comm_create_group(self._h, members, _index(tag)))
 
     @classmethod
     def Join(cls, fd):
@@ -4927,6 +4959,12 @@ class Intracomm(Comm):
         if self._h != _NULL and _mpi.is_inter(self._h):
             raise TypeError("expecting an intracommunicator")
         return self
+
+    def Create_group(self, group, tag=0):
+        """Create communicator from group, collective over the group's
+        members only."""
+        members = list(group._members("MPI_Comm_create_group"))
+        return Intracomm._of(_mpi.comm_create_group(self._h, members, _index(tag)))
 
     def Spawn(self, command, args=None, maxprocs=1, info=INFO_NULL, root=0, errcodes=None):
         """Spawn instances of a single MPI application (collective; the
@@ -6113,7 +6151,8 @@ _ROUTINES = {
 
 
 def _after_finalize(routine):
-    _sys.stderr.write(f"Attempting to use an MPI routine (internal_{routine}) "
+    import sys  # the stream of the moment: `_sys` is a snapshot (see the end)
+    sys.stderr.write(f"Attempting to use an MPI routine (internal_{routine}) "
                       "before initializing or after finalizing MPICH\n")
     raise SystemExit(1)
 
@@ -6247,6 +6286,10 @@ class _HandleTable:
         self._keys, self._objects = {}, []
 
     def number(self, key, obj):
+        """number(self, key: Any, obj: Any) -> int
+
+        Return the handle of `obj`, numbering it on first use.
+        """
         for handle, known, _obj in self._predefined:
             if key == known:
                 return handle
@@ -6257,6 +6300,10 @@ class _HandleTable:
         return self._dynamic | index
 
     def lookup(self, handle, cls):
+        """lookup(self, handle: int, cls: type) -> Any
+
+        Return the object a handle number names, as a `cls`.
+        """
         handle = _index(handle)
         for number, _key, obj in self._predefined:
             if handle == number:
@@ -6271,15 +6318,15 @@ def _give_handles(cls, table, key):
     """`handle`, `fromhandle` and the int and Fortran conversions, by `table`."""
     # The table keeps a copy: the object itself may be freed later.
     cls.handle = property(lambda self: table.number(key(self), cls(self)), doc="MPI handle.")
-    cls.fromhandle = classmethod(lambda klass, handle: table.lookup(handle, klass))
+    cls.fromhandle = classmethod(lambda cls, handle: table.lookup(handle, cls))
     _give_conversions(cls)
 
 
 def _give_conversions(cls):
     cls.toint = lambda self: self.handle
     cls.py2f = lambda self: self.handle
-    cls.fromint = classmethod(lambda klass, arg: klass.fromhandle(arg))
-    cls.f2py = classmethod(lambda klass, arg: klass.fromhandle(arg))
+    cls.fromint = classmethod(lambda cls, arg, /: cls.fromhandle(arg))
+    cls.f2py = classmethod(lambda cls, arg: cls.fromhandle(arg))
 
 
 _give_handles(Group, _HandleTable(2, [(0x08000000, None, GROUP_NULL), (0x48000000, (), GROUP_EMPTY)]),
@@ -6297,9 +6344,9 @@ _give_handles(Message, _HandleTable(11, [(0x2C000000, (None, PROC_NULL, ANY_TAG)
 _give_conversions(Datatype)
 
 
-def _status_from_ints(cls, ints):
+def _status_from_ints(cls, arg):
     status = cls()
-    status._mem = _array("i", ints)
+    status._mem = _arrays.array("i", arg)
     return status
 
 
@@ -6343,3 +6390,12 @@ def _typealign(datatype):
     if _typecode(t) is None:
         return None
     return t._size // 2 if t._kind == "complex" else t._size
+
+
+# ---------------------------------------------------------------------------
+# mpi4py's documentation, and a namespace shaped like mpi4py's
+# ---------------------------------------------------------------------------
+
+from mpi4py._apidocs import apply as _apply_docs  # noqa: E402
+_apply_docs(globals())
+del _apply_docs, _adopt

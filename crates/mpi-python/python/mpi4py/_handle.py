@@ -102,7 +102,7 @@ class Handle:
         return self.toint()
 
     @classmethod
-    def fromint(cls, arg):
+    def fromint(cls, arg, /):
         """Translate integer to object."""
         return cls._of(_index(arg))
 

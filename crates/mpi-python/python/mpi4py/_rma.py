@@ -234,14 +234,16 @@ _SYNCING = _SyncingMpi()
 
 
 def _track(h, window):
+    global _unsynced
+    if not _WINDOWS:
+        _unsynced = _MPI._mpi
     _WINDOWS[h] = window
     _MPI._mpi = _SYNCING
 
 
 def _untrack(h):
-    _WINDOWS.pop(h, None)
-    if not _WINDOWS:
-        _MPI._mpi = _mpi
+    if _WINDOWS.pop(h, None) is not None and not _WINDOWS:
+        _MPI._mpi = _unsynced
 
 
 # --- the Win class ------------------------------------------------------------
@@ -299,10 +301,6 @@ class Win:
     _NULL_HANDLE = _WIN_NULL
     _NULL_NAME = "WIN_NULL"
     _ARG = "win"
-
-    def tohandle(self):
-        """Return MPI handle."""
-        return self._h
 
     def free(self):
         """Call `Free` if not null."""
