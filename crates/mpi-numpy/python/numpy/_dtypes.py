@@ -448,7 +448,7 @@ def _resolve(obj):
     if d.kind == "V":
         what = "structured arrays" if d.fields is not None else f"arrays of dtype {d}"
     elif d.kind == "S":
-        what = f"dtype {d} (bytes)"
+        what = "bytes arrays"
     elif d.kind == "O":
         raise NotImplementedError("object arrays: this numpy implements a subset of NumPy (numbers and bools)")
     else:

@@ -11,6 +11,7 @@ does. They are layouts only: arrays of them are outside this subset.
 
 import re
 import warnings
+from types import MappingProxyType
 
 from ._dtypes import _make_dtype, dtype
 
@@ -48,7 +49,6 @@ class VoidDType(dtype):
     def fields(self):
         if self._fields is None:
             return None
-        from types import MappingProxyType
         return MappingProxyType(self._fields)
 
     @property
