@@ -10,8 +10,8 @@ import math as _math
 
 from . import _dtypes
 from ._dtypes import (
-    bool_, clongdouble, complex64, complex128, complexfloating, dtype, False_, float16, float32, float64,
-    floating, generic, inexact, int8, longdouble,
+    bool_, bytes_, character, clongdouble, complex64, complex128, complexfloating, dtype, False_, float16, float32, float64,
+    flexible, floating, generic, inexact, int8, longdouble, object_, void,
     int16, int32, int64, integer, number, signedinteger, True_, uint8, uint16, uint32, uint64,
     unsignedinteger,
 )

@@ -56,28 +56,48 @@ _SPELLINGS = {
 
 # Spellings NumPy knows for types this runtime lacks.
 _MISSING = {
-    "U": "str", "S": "bytes", "O": "object", "V": "void", "M": "datetime64", "m": "timedelta64",
+    "U": "str", "M": "datetime64", "m": "timedelta64",
 }
 
 _by_name = {}
 
 
-class dtype:
-    """A data type: `np.dtype('int32')`, `a.dtype`."""
+# NumPy's type numbers (`dtype.num`), which also order `np.typecodes`.
+_NUMS = {
+    "bool": 0, "int8": 1, "uint8": 2, "int16": 3, "uint16": 4, "int32": 5, "uint32": 6,
+    "int64": 7, "uint64": 8, "float32": 11, "float64": 12, "float128": 13, "complex64": 14,
+    "complex128": 15, "complex256": 16, "float16": 23,
+}
 
-    __slots__ = ("name", "kind", "char", "itemsize", "str", "type")
+# The byte-order characters a dtype spelling may start with, and what each
+# means on this (little-endian) host.
+_ORDER_PREFIX = {"<": "=", "=": "=", "|": "=", ">": ">"}
+
+
+class dtype:
+    """A data type: `np.dtype('int32')`, `np.dtype('i4,f8')`, `a.dtype`.
+
+    Element types are shared instances; structured (`np.dtype([('x', 'f8')])`),
+    subarray, bytes, object and non-native dtypes are built per call, and
+    compare equal when their layouts are the same, as in NumPy."""
+
+    __slots__ = ("name", "kind", "char", "itemsize", "str", "type", "_order")
     __module__ = "numpy"
 
-    def __new__(cls, obj, align=False, copy=False):
-        return _resolve(obj)
+    def __new__(cls, obj, align=False, copy=False, metadata=None):
+        return _make_dtype(obj, bool(align))
 
     @property
     def byteorder(self):
-        return "|" if self.itemsize == 1 else "="
+        return self._order
+
+    @property
+    def isnative(self):
+        return self._order != ">"
 
     @property
     def num(self):
-        return list(_INFO).index(self.name)
+        return _NUMS[self.name]
 
     @property
     def alignment(self):
@@ -101,8 +121,12 @@ class dtype:
         return self
 
     @property
+    def subdtype(self):
+        return None
+
+    @property
     def isbuiltin(self):
-        return 1
+        return 1 if _by_name.get(self.name) is self else 0
 
     @property
     def names(self):
@@ -113,34 +137,99 @@ class dtype:
         return None
 
     @property
+    def isalignedstruct(self):
+        return False
+
+    @property
     def hasobject(self):
         return False
 
-    def newbyteorder(self, order="S"):
-        raise NotImplementedError("dtype.newbyteorder: this numpy implements a subset of NumPy (native byte order only)")
+    @property
+    def flags(self):
+        return 0
+
+    @property
+    def metadata(self):
+        return None
+
+    def __len__(self):
+        return 0
+
+    def __bool__(self):
+        return True
+
+    def __getitem__(self, key):
+        raise KeyError(f"There are no fields in dtype {self}.")
+
+    def newbyteorder(self, new_order="S"):
+        return self._with_order(_new_order(new_order))
+
+    def _with_order(self, order):
+        """This dtype with byte order `order` ('S' swaps, '=' native, '>'
+        big-endian, '|' leaves it)."""
+        if self._order == "|" or order == "|":
+            return self
+        if order == "S":
+            order = "=" if self._order == ">" else ">"
+        if order == "=":
+            return _by_name[self.name]
+        d = object.__new__(type(self))
+        d.name, d.kind, d.char, d.itemsize, d.type = self.name, self.kind, self.char, self.itemsize, self.type
+        d.str, d._order = ">" + self.str[1:], ">"
+        return d
+
+    # Printing follows NumPy's rules: `repr` gives the argument that would
+    # rebuild the dtype; inside structures, fields use the short spelling
+    # ('<i4' rather than 'int32').
+    def _short(self):
+        if self.kind == "b":
+            return "'?'"
+        order = {"=": "<", "|": ""}.get(self._order, self._order)
+        return f"'{order}{self.kind}{self.itemsize}'"
+
+    def _long(self):
+        if self._order == ">":
+            return self._short()
+        return f"'{self.name}'"
 
     def __repr__(self):
-        return f"dtype({self.name!r})"
+        return f"dtype({self._long()})"
 
     def __str__(self):
-        return self.name
+        return self.name if self._order != ">" else self.str
+
+    def _key(self):
+        """What equality compares: the layout, not the spelling."""
+        return (self.name, self._order == ">")
 
     def __eq__(self, other):
-        if isinstance(other, dtype):
-            return self is other
-        try:
-            return _resolve(other) is self
-        except (TypeError, ValueError):
-            return False
+        if self is other:
+            return True
+        if not isinstance(other, dtype):
+            try:
+                other = _make_dtype(other, False)
+            except (TypeError, ValueError, NotImplementedError, SyntaxError):
+                return False
+        return self._key() == other._key()
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __hash__(self):
-        return hash(("numpy.dtype", self.name))
+        return hash(("numpy.dtype", self._key()))
 
     def __reduce__(self):
-        return (dtype, (self.name,))
+        return (dtype, (self.name if self._order != ">" else self.str,))
+
+
+def _new_order(new_order):
+    """`newbyteorder`'s argument as '=', '>', 'S' or '|'."""
+    table = {"S": "S", "s": "S", "<": "=", "L": "=", "l": "=", ">": ">", "B": ">", "b": ">",
+             "=": "=", "N": "=", "n": "=", "|": "|", "I": "|", "i": "|"}
+    order = table.get(new_order[:1] if isinstance(new_order, str) else None)
+    if order is None:
+        raise ValueError(f"{new_order!r} is an unrecognized byteorder")
+    return order
 
 
 _CLASS_NAMES = {
@@ -158,6 +247,7 @@ def _make(name):
     cls = type(_CLASS_NAMES[name], (dtype,), {"__slots__": (), "__module__": "numpy.dtypes"})
     d = object.__new__(cls)
     d.name, d.kind, d.char, d.itemsize, d.str = name, kind, char, itemsize, s
+    d._order = "|" if itemsize == 1 else "="
     d.type = None
     _by_name[name] = d
     return d
@@ -168,55 +258,203 @@ for _n in _INFO:
 del _n
 
 
+class BytesDType(dtype):
+    """Fixed-length byte strings: `np.dtype('S5')`, and `'c'` (one byte,
+    keeping its own character code). Arrays of them are outside this subset;
+    the dtype exists for layouts (structured dtypes, MPI_CHAR)."""
+
+    __slots__ = ()
+    __module__ = "numpy.dtypes"
+
+    num = 18
+    alignment = 1
+
+    @property
+    def isbuiltin(self):
+        return 1 if self.itemsize == 0 else 0
+
+    def _with_order(self, order):
+        return self
+
+    def _short(self):
+        return f"'S{self.itemsize}'" if self.itemsize else "'S'"
+
+    _long = _short
+
+    def __str__(self):
+        return self.str
+
+    def _key(self):
+        return ("S", self.itemsize)
+
+    def __reduce__(self):
+        return (dtype, (self.char if self.char == "c" else f"S{self.itemsize}",))
+
+
+def _bytes(itemsize, char="S"):
+    d = object.__new__(BytesDType)
+    d.name = f"bytes{itemsize * 8}" if itemsize else "bytes"
+    d.kind, d.char, d.itemsize, d.str, d._order = "S", char, itemsize, f"|S{itemsize}", "|"
+    d.type = bytes_
+    return d
+
+
+class ObjectDType(dtype):
+    """Python objects (`np.dtype('O')`): known so that code can ask about it
+    (`hasobject`), while arrays of objects are outside this subset."""
+
+    __slots__ = ()
+    __module__ = "numpy.dtypes"
+
+    num = 17
+    alignment = 8
+    hasobject = True
+    isbuiltin = 1
+    flags = 63
+
+    def _with_order(self, order):
+        return self
+
+    def _short(self):
+        return "'O'"
+
+    _long = _short
+
+    def _key(self):
+        return ("O",)
+
+    def __reduce__(self):
+        return (dtype, ("O",))
+
+
+def _object():
+    d = object.__new__(ObjectDType)
+    d.name, d.kind, d.char, d.itemsize, d.str, d._order = "object", "O", "O", 8, "|O", "|"
+    d.type = object_
+    return d
+
+
 def _not_understood(obj):
     if isinstance(obj, str):
         return TypeError(f"data type {obj!r} not understood")
     return TypeError(f"Cannot interpret '{obj!r}' as a data type")
 
 
-def _resolve(obj):
-    """The dtype NumPy would make of `obj`."""
+def _flexible_size(key, letter):
+    """The size in `key` = letter + digits ('S5' -> 5, 'S' -> 0), or None."""
+    rest = key[len(letter):]
+    if key.startswith(letter) and (rest == "" or rest.isdigit()):
+        return int(rest or 0)
+    return None
+
+
+def _from_string(obj, align):
+    from . import _structured
+    if _structured.is_commastring(obj):
+        return _structured.from_commastring(obj, align)
+    key, order = obj, "="
+    if key[:1] in _ORDER_PREFIX:
+        key, order = key[1:], _ORDER_PREFIX[key[0]]
+    name = _SPELLINGS.get(key)
+    if name is not None:
+        d = _by_name[name]
+        return d if order == "=" else d._with_order(order)
+    if key == "c":
+        return _bytes(1, "c")
+    if key in ("bytes", "bytes_"):
+        return _bytes(0)
+    if key[:1] == "a" and _flexible_size(key, "a") is not None:
+        import warnings
+        warnings.warn("Data type alias 'a' was deprecated in NumPy 2.0. Use the 'S' alias instead.",
+                      DeprecationWarning, stacklevel=3)
+        return _bytes(_flexible_size(key, "a"))
+    size = _flexible_size(key, "S")
+    if size is not None:
+        return _bytes(size)
+    size = _flexible_size(key, "V")
+    if size is not None:
+        return _structured.void(size)
+    if key == "void":
+        return _structured.void(0)
+    if key in ("O", "object", "object_"):
+        return _object()
+    if key in _MISSING or key.lstrip("0123456789")[:1] in ("U", "M", "m") and key != "":
+        lacking = _MISSING.get(key, "string")
+        raise NotImplementedError(
+            f"dtype {obj!r} ({lacking}): this numpy implements a subset of NumPy "
+            "(bool, int8-64, uint8-64, float16-64, longdouble, complex64-128, clongdouble, "
+            "bytes, structured dtypes)")
+    raise _not_understood(obj)
+
+
+def _from_type(obj):
+    t = getattr(obj, "_dtype_name", None)
+    if t is not None:
+        return _by_name[t]
+    if obj is bool:
+        return _by_name["bool"]
+    if obj is int:
+        return _by_name["int64"]
+    if obj is float:
+        return _by_name["float64"]
+    if obj is complex:
+        return _by_name["complex128"]
+    if obj is bytes or obj is bytes_:
+        return _bytes(0)
+    if obj is object or obj is object_:
+        return _object()
+    if obj is void:
+        from . import _structured
+        return _structured.void(0)
+    if obj is str:
+        raise NotImplementedError("string arrays: this numpy implements a subset of NumPy (numbers and bools)")
+    raise _not_understood(obj)
+
+
+def _make_dtype(obj, align=False):
+    """The dtype NumPy's `np.dtype(obj, align=align)` makes."""
     if isinstance(obj, dtype):
         return obj
     if obj is None:
         return _by_name["float64"]
     if isinstance(obj, type):
-        t = getattr(obj, "_dtype_name", None)
-        if t is not None:
-            return _by_name[t]
-        if obj is bool:
-            return _by_name["bool"]
-        if obj is int:
-            return _by_name["int64"]
-        if obj is float:
-            return _by_name["float64"]
-        if obj is complex:
-            return _by_name["complex128"]
-        if obj is str:
-            raise NotImplementedError("string arrays: this numpy implements a subset of NumPy (numbers and bools)")
-        if obj is object:
-            raise NotImplementedError("object arrays: this numpy implements a subset of NumPy (numbers and bools)")
-        raise _not_understood(obj)
+        return _from_type(obj)
     if isinstance(obj, str):
-        key = obj
-        if key[:1] in "<>=|":
-            if key[0] == ">" and key[1:] not in ("b1", "i1", "u1", "?", "b", "B"):
-                raise NotImplementedError(
-                    f"dtype {obj!r}: this numpy implements a subset of NumPy (native byte order only)")
-            key = key[1:]
-        name = _SPELLINGS.get(key)
-        if name is not None:
-            return _by_name[name]
-        if key in _MISSING or key.lstrip("0123456789")[:1] in ("U", "S", "a") and key != "":
-            lacking = _MISSING.get(key, "string")
-            raise NotImplementedError(
-                f"dtype {obj!r} ({lacking}): this numpy implements a subset of NumPy "
-                "(bool, int8-64, uint8-64, float16-64, longdouble, complex64-128, clongdouble)")
-        raise _not_understood(obj)
+        return _from_string(obj, align)
+    if isinstance(obj, (tuple, list, dict)):
+        from . import _structured
+        if isinstance(obj, tuple):
+            return _structured.from_tuple(obj, align)
+        if isinstance(obj, list):
+            return _structured.from_list(obj, align)
+        return _structured.from_dict(obj, align)
     d = getattr(obj, "dtype", None)
     if isinstance(d, dtype):
         return d
     raise _not_understood(obj)
+
+
+def _resolve(obj):
+    """The element type of an array made with dtype `obj`: one of the shared
+    element dtypes, or NotImplementedError for the dtypes that exist here
+    only as layouts (structured, bytes, object, non-native byte order)."""
+    if isinstance(obj, str):
+        name = _SPELLINGS.get(obj)
+        if name is not None:
+            return _by_name[name]
+    d = _make_dtype(obj)
+    if _by_name.get(d.name) is d:
+        return d
+    if d.kind == "V":
+        what = "structured arrays" if d.fields is not None else f"arrays of dtype {d}"
+    elif d.kind == "S":
+        what = "bytes arrays"
+    elif d.kind == "O":
+        raise NotImplementedError("object arrays: this numpy implements a subset of NumPy (numbers and bools)")
+    else:
+        raise NotImplementedError(
+            f"dtype {d.str!r}: this numpy implements a subset of NumPy (native byte order only)")
+    raise NotImplementedError(f"{what}: this numpy implements a subset of NumPy (numbers and bools)")
 
 
 # ---------------------------------------------------------------------------
@@ -675,7 +913,42 @@ class bool_(generic):
         raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
 
 
-for _cls in (generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating, bool_):
+class flexible(generic):
+    """Base of the scalar types whose dtypes carry a size (bytes, void)."""
+
+    __slots__ = ()
+
+
+class character(flexible):
+    __slots__ = ()
+
+
+class bytes_(bytes, character):
+    """NumPy's bytes scalar: a Python `bytes`."""
+
+    __slots__ = ()
+    _dtype_name = None
+
+
+class void(flexible):
+    """The scalar type of structured and raw (`'V8'`) dtypes."""
+
+    __slots__ = ()
+    _dtype_name = None
+
+
+class object_(generic):
+    """The scalar type of `dtype('O')`; calling it returns its argument."""
+
+    __slots__ = ()
+    _dtype_name = None
+
+    def __new__(cls, value=None):
+        return value
+
+
+for _cls in (generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating, bool_,
+             flexible, character, bytes_, void, object_):
     _cls.__module__ = "numpy"
 del _cls
 bool_.__qualname__ = "bool"
@@ -695,7 +968,7 @@ for _n, _t in _SCALAR_TYPES.items():
     _by_name[_n].type = _t
 del _n, _t
 for _cls in (generic, number, integer, signedinteger, unsignedinteger, inexact, floating, complexfloating,
-             *_SCALAR_TYPES.values()):
+             flexible, character, bytes_, void, object_, *_SCALAR_TYPES.values()):
     _cls.__name__ = "numpy." + _cls.__qualname__
 del _cls
 

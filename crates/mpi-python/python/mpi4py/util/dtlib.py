@@ -37,7 +37,10 @@ def _aligned_at(datatype, offset=0):
     elif combiner == MPI.COMBINER_HVECTOR:
         parts = [(base, info["stride"] if info["count"] > 1 else 0)]
     elif combiner in (MPI.COMBINER_HINDEXED, MPI.COMBINER_HINDEXED_BLOCK):
-        parts = [(base, disp) for disp in info["displacements"]]
+        # As mpi4py decides it: a block list counts as aligned when its
+        # first block is (to_numpy_dtype checks every block of the type
+        # it converts itself).
+        parts = [(base, disp) for disp in info["displacements"][:1]]
     else:
         parts = [(base, 0)]
     try:
