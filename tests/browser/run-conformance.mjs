@@ -43,6 +43,16 @@ class _SuiteModules:
         module.__file__ = module.__name__ + ".py"
         exec(compile(_SUITE[module.__name__], module.__file__, "exec"), module.__dict__)
 sys.meta_path.insert(0, _SuiteModules())
+# The suite's files are files of the run too: test_spawn and test_dynproc
+# spawn spawn_child.py by its path. Every rank writes them under a name of
+# its own and renames it into place, so no rank ever sees a partial file.
+import os as _os
+for _name, _text in _SUITE.items():
+    _partial = f"{_name}.py.{_os.urandom(6).hex()}"
+    with open(_partial, "w") as _f:
+        _f.write(_text)
+    _os.replace(_partial, _name + ".py")
+del _os, _name, _text, _partial, _f
 if "arrayimpl" in _TEST_SOURCE:
     import arrayimpl
     arrayimpl.ArrayBackends[:] = [b for b in arrayimpl.ArrayBackends if "FakeGPU" not in b.__name__]

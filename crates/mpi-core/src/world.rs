@@ -124,8 +124,9 @@ impl Layout {
     /// The default inbox: large enough that tutorial-sized messages are one frame,
     /// small enough that 64 ranks fit comfortably in a browser.
     pub const DEFAULT_RING_BYTES: u32 = 1 << 20;
-    /// Process slots a run offers: every process a script starts in one run
-    /// takes one (slots are not reused). Memory is committed only when touched.
+    /// Process slots a run offers: every process alive at once takes one (the
+    /// slot of an ended spawned MPI process is reused once its host released
+    /// it). Memory is committed only when touched.
     pub const DEFAULT_PROCESSES: u32 = 32;
     /// The shared heap: room for dozens of queues and pipes, and the public
     /// copies of RMA windows. Memory is committed only when touched.
