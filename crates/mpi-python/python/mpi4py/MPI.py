@@ -4632,13 +4632,22 @@ class Comm:
             raise ValueError(f"expecting {size} items, got {len(recvcounts)}")
         start = sum(recvcounts[:me]) * extent
         total = sum(recvcounts) * extent
+        # mpi4py's checks, in its order: the counts must add up exactly.
         if sendbuf is IN_PLACE:
-            # The input is the receive buffer's first sum(recvcounts) entries.
+            # The input is the receive buffer's sum(recvcounts) entries.
+            if nbytes != total:
+                raise ValueError(f"mismatch in receive count {nbytes // extent} and sum(counts) {total // extent}")
             send, sbytes = view, nbytes
         else:
-            send, sbytes, dtype = _message(sendbuf, False)
-        if sbytes < total:
-            raise ValueError(f"mismatch in send count {sbytes // extent} and receive counts {total // extent}")
+            send, sbytes, sdtype = _message(sendbuf, False)
+            if sbytes != total:
+                raise ValueError(f"mismatch in send count {sbytes // extent} and sum(counts) {total // extent}")
+            if nbytes != recvcounts[me] * extent:
+                raise ValueError(
+                    f"mismatch in receive count {nbytes // extent} and counts[{me}] {recvcounts[me]}")
+            if sdtype != dtype:
+                raise ValueError("mismatch in send and receive MPI datatypes")
+            dtype = sdtype
 
         def finish(result):
             _store(view, result[start:start + recvcounts[me] * extent], call)

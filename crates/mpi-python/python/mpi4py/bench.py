@@ -248,9 +248,14 @@ def main(args=None):
     comm = MPI.COMM_WORLD
     command = _commands.get(options.command)
     if command is None:
-        # One rank says so; every rank exits with argparse's usage status.
+        # Rank 0 says so, as argparse's error does; every rank then exits with
+        # argparse's usage status, once rank 0 has spoken (a rank that ended
+        # first would stop the run before the message).
         if comm.rank == 0:
-            parser.error(f"unknown command {options.command!r}")
+            parser.print_usage(_sys.stderr)
+            _sys.stderr.write(f"{parser.prog}: error: unknown command {options.command!r}\n")
+            _sys.stderr.flush()
+        comm.Barrier()
         parser.exit(2)
     command(comm, options.args)
     parser.exit()
