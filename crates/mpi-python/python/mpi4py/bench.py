@@ -143,16 +143,13 @@ def pingpong(comm, args=None, verbose=True):
 
     # There are no GPUs here: asking for CuPy or Numba fails at their import,
     # as it does where they are not installed.
-    if options.array == "cupy":
+    numpy = None
+    if options.array == "numpy":
+        import numpy
+    elif options.array == "cupy":
         import cupy  # noqa: F401
     elif options.array == "numba":
         import numba.cuda  # noqa: F401
-    try:
-        import numpy
-    except ImportError:
-        numpy = None
-    if options.array != "numpy":
-        numpy = None
 
     def allocate(nbytes):
         return numpy.empty(nbytes, "B") if numpy is not None else bytearray(nbytes)
