@@ -79,6 +79,17 @@ impl World {
         })
     }
 
+    /// Whether a slot will come free without anyone joining it: a detached
+    /// process that has not yet ended or not yet been released by its host.
+    /// A spawn that finds no free slot waits for one of these.
+    pub fn detached_slot_pending(&self) -> bool {
+        let done = proc::ENDED | proc::RELEASED;
+        (self.ranks()..self.ranks() + self.processes_started()).any(|slot| {
+            let flags = self.mem.load(self.proc_word(slot, rank::PROC));
+            flags & proc::RECYCLABLE != 0 && flags & done != done
+        })
+    }
+
     /// Says that nobody will join process `slot` (a spawned MPI process): once
     /// it has ended and its host released it, its slot may be used again.
     pub fn mark_recyclable(&self, slot: u32) {
@@ -281,14 +292,27 @@ mod tests {
         assert!(w.end_process(a, 0));
         w.release_process(a);
         assert_eq!(w.reserve_process(0), None);
-        // Detached and ended, but its host still holds it: not yet.
+        // Detached and ended, but its host still holds it: not yet, though
+        // it will come free (a spawn waits for it).
+        assert!(!w.detached_slot_pending(), "nothing detached yet");
         w.mark_recyclable(b);
+        assert!(w.detached_slot_pending(), "detached and running");
         assert!(w.end_process(b, 5));
         assert_eq!(w.reserve_process(0), None);
+        assert!(w.detached_slot_pending(), "ended, its host not done with it");
         w.release_process(b);
+        assert!(!w.detached_slot_pending(), "free now");
         assert_eq!(w.reserve_process(a), Some(b), "the detached slot comes back");
         assert_eq!((w.has_ended(b), w.parent_of(b), w.live_processes()), (false, Some(a), vec![b]));
         assert!(w.end_process(b, 0), "its new occupant ends afresh");
+    }
+
+    #[test]
+    fn runs_offer_more_process_slots_the_more_ranks_may_spawn_at_once() {
+        let processes = |ranks| Layout::new(ranks).processes;
+        assert_eq!((processes(1), processes(2)), (Layout::DEFAULT_PROCESSES, Layout::DEFAULT_PROCESSES));
+        assert_eq!(processes(3), 3 * Layout::PROCESSES_PER_RANK);
+        assert_eq!((processes(4), processes(64)), (Layout::MAX_PROCESSES, Layout::MAX_PROCESSES));
     }
 
     #[test]

@@ -124,10 +124,17 @@ impl Layout {
     /// The default inbox: large enough that tutorial-sized messages are one frame,
     /// small enough that 64 ranks fit comfortably in a browser.
     pub const DEFAULT_RING_BYTES: u32 = 1 << 20;
-    /// Process slots a run offers: every process alive at once takes one (the
-    /// slot of an ended spawned MPI process is reused once its host released
-    /// it). Memory is committed only when touched.
+    /// Process slots a run offers at least: every process alive at once takes
+    /// one (the slot of an ended spawned MPI process is reused once its host
+    /// released it). Memory is committed only when touched.
     pub const DEFAULT_PROCESSES: u32 = 32;
+    /// Process slots per rank when that is more: every rank of a run may
+    /// spawn children of its own at once (mpi4py's test_spawn has each of 4
+    /// ranks spawn 12 over `COMM_SELF`).
+    pub const PROCESSES_PER_RANK: u32 = 16;
+    /// The most process slots a run offers, whatever its rank count: each
+    /// slot is an inbox ring in the page's SharedArrayBuffer.
+    pub const MAX_PROCESSES: u32 = 64;
     /// The shared heap: room for dozens of queues and pipes, and the public
     /// copies of RMA windows. Memory is committed only when touched.
     pub const DEFAULT_HEAP_BYTES: u32 = 32 << 20;
@@ -138,7 +145,8 @@ impl Layout {
 
     pub fn with_ring_bytes(ranks: u32, ring_bytes: u32) -> Self {
         assert!(ring_bytes.is_power_of_two() && ring_bytes >= 4096, "ring must be a power of two >= 4 KiB");
-        Layout { ranks, processes: Self::DEFAULT_PROCESSES, ring_bytes, heap_bytes: Self::DEFAULT_HEAP_BYTES }
+        let processes = (ranks * Self::PROCESSES_PER_RANK).clamp(Self::DEFAULT_PROCESSES, Self::MAX_PROCESSES);
+        Layout { ranks, processes, ring_bytes, heap_bytes: Self::DEFAULT_HEAP_BYTES }
     }
 
     /// Ranks and process slots together.

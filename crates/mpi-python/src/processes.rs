@@ -79,6 +79,9 @@ pub(crate) mod _mpi_processes {
 
     #[pyattr]
     const ANY: i32 = -1;
+    /// How long a spawn waits for a detached process's slot to come free.
+    const SLOT_WAIT_SECONDS: f64 = 10.0;
+    const SLOT_POLL_SECONDS: f64 = 0.01;
 
     #[pyattr(name = "MP_OPS")]
     fn mp_ops(vm: &VirtualMachine) -> PyTupleRef {
@@ -119,12 +122,23 @@ pub(crate) mod _mpi_processes {
     fn mp_spawn(name: String, vm: &VirtualMachine) -> PyResult<u32> {
         let rank = with_rank(|r| r.clone());
         let world = rank.endpoint.borrow().world().clone();
-        let slot = world.reserve_process(me()).ok_or_else(|| {
-            vm.new_runtime_error(format!(
-                "cannot start another process: a run may start at most {} processes",
-                world.layout().processes
-            ))
-        })?;
+        // Spawned processes that are ending free their slots soon after:
+        // a program that spawns again right after a Disconnect waits for them.
+        let mut waited = 0.0;
+        let slot = loop {
+            if let Some(slot) = world.reserve_process(me()) {
+                break slot;
+            }
+            if waited >= SLOT_WAIT_SECONDS || !world.detached_slot_pending() {
+                return Err(vm.new_runtime_error(format!(
+                    "cannot start another process: a run may have at most {} processes at once",
+                    world.layout().processes
+                )));
+            }
+            vm.check_signals()?;
+            rank.host.sleep(SLOT_POLL_SECONDS);
+            waited += SLOT_POLL_SECONDS;
+        };
         if let Err(why) = rank.host.spawn_process(slot, &name) {
             world.end_process(slot, 1);
             return Err(vm.new_os_error(format!("cannot start process {name}: {why}")));

@@ -114,6 +114,9 @@ def _start(commands, parents, root):
             slots.append(_mpi.mp_spawn(f"spawned rank {index}"))
             _mpi.mp_detach(slots[-1])
         except RuntimeError as exc:
+            # The children already started would wait for their boot message forever.
+            for slot in slots:
+                _mpi.mp_terminate(slot)
             raise RuntimeError(f"cannot spawn {len(specs)} processes: {exc}") from None
     for slot, (spec, appnum) in zip(slots, specs):
         boot = {"mpi_spawn": {"spec": spec, "children": slots, "parents": parents, "root": root,
