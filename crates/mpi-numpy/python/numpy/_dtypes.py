@@ -348,8 +348,23 @@ def _flexible_size(key, letter):
     return None
 
 
+def _structured_module():
+    """numpy._structured, imported on first use (it imports this module).
+    Kept here once imported: an import statement in a function is costly."""
+    if not _STRUCTURED:
+        from . import _structured as module
+        _STRUCTURED.append(module)
+    return _STRUCTURED[0]
+
+
+_STRUCTURED = []
+
+
 def _from_string(obj, align):
-    from . import _structured
+    name = _SPELLINGS.get(obj)
+    if name is not None:        # the common case first: 'f8', 'int32', 'd'
+        return _by_name[name]
+    _structured = _structured_module()
     if _structured.is_commastring(obj):
         return _structured.from_commastring(obj, align)
     key, order = obj, "="
@@ -404,8 +419,7 @@ def _from_type(obj):
     if obj is object or obj is object_:
         return _object()
     if obj is void:
-        from . import _structured
-        return _structured.void(0)
+        return _structured_module().void(0)
     if obj is str:
         raise NotImplementedError("string arrays: this numpy implements a subset of NumPy (numbers and bools)")
     raise _not_understood(obj)
@@ -422,7 +436,7 @@ def _make_dtype(obj, align=False):
     if isinstance(obj, str):
         return _from_string(obj, align)
     if isinstance(obj, (tuple, list, dict)):
-        from . import _structured
+        _structured = _structured_module()
         if isinstance(obj, tuple):
             return _structured.from_tuple(obj, align)
         if isinstance(obj, list):

@@ -14,6 +14,7 @@ import warnings
 from types import MappingProxyType
 
 from ._dtypes import _make_dtype, dtype
+from ._dtypes import void as _void_scalar
 
 __all__ = []
 
@@ -28,7 +29,9 @@ class VoidDType(dtype):
     """Raw bytes (`'V8'`), a structured dtype (fields) or a subarray dtype
     (`subdtype`), as NumPy's `numpy.dtypes.VoidDType`."""
 
-    __slots__ = ("_names", "_fields", "_sub", "_alignment", "_aligned")
+    # `_hasobject` and `_isnative` are worked out on first use: nested
+    # structs would otherwise ask every member again at every level.
+    __slots__ = ("_names", "_fields", "_sub", "_alignment", "_aligned", "_hasobject", "_isnative")
     __module__ = "numpy.dtypes"
 
     num = 20
@@ -75,11 +78,15 @@ class VoidDType(dtype):
     def isnative(self):
         # NumPy asks a struct's fields, but a subarray dtype answers for
         # itself: its bytes have no order ('|'), whatever its element's.
-        return self._sub is not None or all(d.isnative for d in self._members())
+        if self._isnative is None:
+            self._isnative = self._sub is not None or all(d.isnative for d in self._members())
+        return self._isnative
 
     @property
     def hasobject(self):
-        return any(d.hasobject for d in self._members())
+        if self._hasobject is None:
+            self._hasobject = any(d.hasobject for d in self._members())
+        return self._hasobject
 
     @property
     def flags(self):
@@ -178,11 +185,10 @@ class VoidDType(dtype):
 
 def _new_void(itemsize):
     d = object.__new__(VoidDType)
-    from ._dtypes import void as scalar_type
     d.name = f"void{itemsize * 8}" if itemsize else "void"
     d.kind, d.char, d.itemsize, d.str, d._order = "V", "V", itemsize, f"|V{itemsize}", "|"
-    d.type = scalar_type
-    d._names = d._fields = d._sub = None
+    d.type = _void_scalar
+    d._names = d._fields = d._sub = d._hasobject = d._isnative = None
     d._alignment, d._aligned = 1, False
     return d
 
@@ -295,6 +301,8 @@ def from_tuple(obj, align):
 
 
 def _is_int(n):
+    if type(n) is int:
+        return True
     if isinstance(n, bool):
         return False
     try:
@@ -375,6 +383,8 @@ _ITEM = re.compile(r"\s*([<>|=]?)\s*(\([0-9 ,]*\)|[0-9]+)?\s*([<>|=]?)\s*([A-Za-
 
 def _split_commas(text):
     """`text` split at the commas outside parentheses and brackets."""
+    if "(" not in text and "[" not in text:
+        return text.split(",")
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch in "([":
@@ -395,6 +405,8 @@ def is_commastring(text):
     body = text[1:] if text[:1] in "<>|=" else text
     if body[:1].isdigit() or body[:2] == "()":
         return True
+    if "[" not in text:
+        return "," in text
     depth = 0
     for ch in text:
         if ch == "[":

@@ -377,11 +377,30 @@ def _new_handle(cls, other, base, argname, null):
         raise TypeError(
             f"Argument '{argname}' has incorrect type "
             f"(expected mpi4py.MPI.{base.__name__}, got {type(other).__name__})")
-    for slot in base.__slots__:
-        if slot == "__weakref__":
-            continue
-        setattr(self, slot, other[slot] if isinstance(other, dict) else getattr(other, slot))
+    if isinstance(other, dict):
+        for slot, value in other.items():
+            setattr(self, slot, value)
+    else:
+        _slot_copier(base)(self, other)
     return self
+
+
+_SLOT_COPIERS = {}
+
+
+def _slot_copier(base):
+    """A function that copies every slot of `base` from one object to
+    another. Generated once per class: plain attribute stores are several
+    times faster than a `setattr` loop, and datatypes are copied and freed
+    thousands of times by `mpi4py.util.dtlib`."""
+    copier = _SLOT_COPIERS.get(base)
+    if copier is None:
+        names = [slot for slot in base.__slots__ if slot != "__weakref__"]
+        source = "def _copy_slots(dst, src):\n" + "".join(f"    dst.{n} = src.{n}\n" for n in names)
+        namespace = {}
+        exec(source, namespace)
+        copier = _SLOT_COPIERS[base] = namespace["_copy_slots"]
+    return copier
 
 
 # ---------------------------------------------------------------------------
@@ -436,7 +455,7 @@ def _counts(values, argname, expected=None):
         cls = type(values)
         name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
         raise TypeError(f"object of type '{name}' has no len()") from None
-    items = [_index(v) for v in values]
+    items = [v if type(v) is int else _index(v) for v in values]
     if expected is not None and len(items) != expected:
         raise ValueError(f"expecting {expected} items, got {len(items)}")
     return items
@@ -508,7 +527,7 @@ class Datatype:
         self._named = False
         self._predefined = predefined
         self._envelope = (combiner, list(ints), list(aints), list(counts),
-                          [Datatype(t) for t in types])
+                          [_datatype_copy(t) for t in types])
         self._committed = predefined
         _DATATYPE_BY_HANDLE[self._id] = self
         return self
@@ -849,8 +868,7 @@ class Datatype:
         if self._predefined and self._envelope is None or self._id == 0:
             raise _error(ERR_TYPE, "MPI_Type_free", "Cannot free permanent data type")
         _attributes.delete_all("datatype", self._id, self)
-        for slot in Datatype.__slots__:
-            setattr(self, slot, getattr(DATATYPE_NULL, slot))
+        _datatype_slots(self, DATATYPE_NULL)
 
     # Decoding
     # --------
@@ -883,34 +901,7 @@ class Datatype:
         if combiner == COMBINER_NAMED:
             return (self, "NAMED", {})
         i, _a, c, d = self.Get_contents()
-        params = {}
-        if combiner in (COMBINER_CONTIGUOUS,):
-            params = {"count": c[0]}
-        elif combiner in (COMBINER_VECTOR, COMBINER_HVECTOR):
-            params = {"count": c[0], "blocklength": c[1], "stride": c[2]}
-        elif combiner in (COMBINER_INDEXED, COMBINER_HINDEXED):
-            params = {"blocklengths": c[1:1 + c[0]], "displacements": c[1 + c[0]:1 + 2 * c[0]]}
-        elif combiner in (COMBINER_INDEXED_BLOCK, COMBINER_HINDEXED_BLOCK):
-            params = {"blocklength": c[1], "displacements": c[2:2 + c[0]]}
-        elif combiner == COMBINER_STRUCT:
-            params = {"blocklengths": c[1:1 + c[0]], "displacements": c[1 + c[0]:1 + 2 * c[0]],
-                      "datatypes": d}
-        elif combiner == COMBINER_SUBARRAY:
-            n = i[0]
-            params = {"sizes": c[:n], "subsizes": c[n:2 * n], "starts": c[2 * n:3 * n], "order": i[1]}
-        elif combiner == COMBINER_DARRAY:
-            n = i[2]
-            params = {"size": i[0], "rank": i[1], "gsizes": c[:n], "distribs": i[3:3 + n],
-                      "dargs": i[3 + n:3 + 2 * n], "psizes": i[3 + 2 * n:3 + 3 * n],
-                      "order": i[3 + 3 * n]}
-        elif combiner == COMBINER_RESIZED:
-            params = {"lb": c[0], "extent": c[1]}
-        elif combiner == COMBINER_F90_INTEGER:
-            params = {"r": i[0]}
-        elif combiner in (COMBINER_F90_REAL, COMBINER_F90_COMPLEX):
-            params = {"p": i[0], "r": i[1]}
-        oldtype = d[0] if len(d) == 1 else DATATYPE_NULL
-        return (oldtype, _COMBINER_NAMES[combiner], params)
+        return _decoded_params(combiner, i, c, d)
 
     @property
     def is_named(self):
@@ -1050,6 +1041,17 @@ class Datatype:
         if self._id == 0:
             return ""
         return self._str if self._str is not None else f"V{self._extent}"
+
+
+_datatype_slots = _slot_copier(Datatype)
+
+
+def _datatype_copy(datatype):
+    """`Datatype(datatype)` without its checks, for handles known to be
+    datatypes (the oldtypes a derived datatype keeps)."""
+    copy = object.__new__(Datatype)
+    _datatype_slots(copy, datatype)
+    return copy
 
 
 class _AddressSpace:
@@ -1601,6 +1603,8 @@ def _lookup_datatype(key):
 
 def _index(value):
     """An integer argument, as Cython's `int` conversion accepts it."""
+    if type(value) is int:
+        return value
     try:
         return value.__index__()
     except AttributeError:
@@ -2060,8 +2064,7 @@ class Request:
             self._limit = 0
             self._cancelled = False
         elif isinstance(request, Request):
-            for slot in Request.__slots__:
-                setattr(self, slot, getattr(request, slot))
+            _slot_copier(Request)(self, request)
         else:
             raise TypeError(
                 "Argument 'request' has incorrect type "
@@ -6386,6 +6389,53 @@ def _typecode(datatype):
         return t.tocode()
     except ValueError:
         return None
+
+
+def _decoded_params(combiner, i, c, d):
+    """`Datatype.decode`'s (oldtype, combiner name, parameters) from the
+    contents of a derived datatype of `combiner`."""
+    params = {}
+    if combiner in (COMBINER_CONTIGUOUS,):
+        params = {"count": c[0]}
+    elif combiner in (COMBINER_VECTOR, COMBINER_HVECTOR):
+        params = {"count": c[0], "blocklength": c[1], "stride": c[2]}
+    elif combiner in (COMBINER_INDEXED, COMBINER_HINDEXED):
+        params = {"blocklengths": c[1:1 + c[0]], "displacements": c[1 + c[0]:1 + 2 * c[0]]}
+    elif combiner in (COMBINER_INDEXED_BLOCK, COMBINER_HINDEXED_BLOCK):
+        params = {"blocklength": c[1], "displacements": c[2:2 + c[0]]}
+    elif combiner == COMBINER_STRUCT:
+        params = {"blocklengths": c[1:1 + c[0]], "displacements": c[1 + c[0]:1 + 2 * c[0]],
+                  "datatypes": d}
+    elif combiner == COMBINER_SUBARRAY:
+        n = i[0]
+        params = {"sizes": c[:n], "subsizes": c[n:2 * n], "starts": c[2 * n:3 * n], "order": i[1]}
+    elif combiner == COMBINER_DARRAY:
+        n = i[2]
+        params = {"size": i[0], "rank": i[1], "gsizes": c[:n], "distribs": i[3:3 + n],
+                  "dargs": i[3 + n:3 + 2 * n], "psizes": i[3 + 2 * n:3 + 3 * n],
+                  "order": i[3 + 3 * n]}
+    elif combiner == COMBINER_RESIZED:
+        params = {"lb": c[0], "extent": c[1]}
+    elif combiner == COMBINER_F90_INTEGER:
+        params = {"r": i[0]}
+    elif combiner in (COMBINER_F90_REAL, COMBINER_F90_COMPLEX):
+        params = {"p": i[0], "r": i[1]}
+    oldtype = d[0] if len(d) == 1 else DATATYPE_NULL
+    return (oldtype, _COMBINER_NAMES[combiner], params)
+
+
+def _combiner_of(datatype):
+    """The combiner of a live datatype, without `Get_envelope`'s tuple."""
+    envelope = datatype._envelope
+    return COMBINER_NAMED if envelope is None else envelope[0]
+
+
+def _decode_shared(datatype):
+    """`decode` of a live derived datatype, whose oldtypes are its own
+    (not copies the caller frees): for `mpi4py.util.dtlib`, which decodes
+    every type it converts, nested ones again and again."""
+    combiner, ints, _aints, counts, types = datatype._envelope
+    return _decoded_params(combiner, ints, counts, types)
 
 
 def _typealign(datatype):

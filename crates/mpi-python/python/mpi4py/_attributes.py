@@ -90,6 +90,8 @@ def _delete(obj, keyval, value):
 
 def copy_all(kind, key, obj, new_key):
     """Carries `obj`'s attributes over to its duplicate (`new_key`)."""
+    if not _ATTRS:
+        return
     carried = {}
     for keyval, value in _ATTRS.get((kind, key), {}).items():
         _kind, copy_fn, _delete_fn = _KEYVALS.get(keyval, (None, None, None))
@@ -107,6 +109,8 @@ def copy_all(kind, key, obj, new_key):
 
 def delete_all(kind, key, obj):
     """Deletes every attribute of `obj`, which is being freed."""
+    if not _ATTRS:
+        return
     attrs = _ATTRS.pop((kind, key), {})
     for keyval, value in attrs.items():
         _delete(obj, keyval, value)

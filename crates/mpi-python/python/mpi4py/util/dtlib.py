@@ -21,17 +21,24 @@ def _release(*datatypes):
             datatype.Free()
 
 
+# Decoding here reads a datatype's own record of how it was made
+# (`MPI._decode_shared`): no copies of its oldtypes to make and free, which
+# is most of the cost of converting nested types.
+_combiner = MPI._combiner_of
+_decode = MPI._decode_shared
+
+
 def _aligned_at(datatype, offset=0):
     """Whether every basic element of `datatype`, placed at byte `offset`,
     sits at a multiple of its C alignment."""
-    if datatype.is_predefined:
+    combiner = _combiner(datatype)
+    if combiner == MPI.COMBINER_NAMED or datatype.is_predefined:
         if offset == 0:
             return True
         return offset % (MPI._typealign(datatype) or 0) == 0
-    combiner = datatype.combiner
-    base, _, info = datatype.decode()
+    base, _, info = _decode(datatype)
     if combiner == MPI.COMBINER_STRUCT:
-        parts = list(zip(info["datatypes"], info["displacements"]))
+        parts = zip(info["datatypes"], info["displacements"])
     elif combiner == MPI.COMBINER_RESIZED:
         parts = [(base, info["extent"])]
     elif combiner == MPI.COMBINER_HVECTOR:
@@ -43,10 +50,7 @@ def _aligned_at(datatype, offset=0):
         parts = [(base, disp) for disp in info["displacements"][:1]]
     else:
         parts = [(base, 0)]
-    try:
-        return all(_aligned_at(t, offset + d) for t, d in parts)
-    finally:
-        _release(*{id(t): t for t, _ in parts}.values())
+    return all(_aligned_at(t, offset + d) for t, d in parts)
 
 
 def from_numpy_dtype(dtype):
@@ -55,12 +59,12 @@ def from_numpy_dtype(dtype):
     if _np_dtype is None:
         raise RuntimeError("NumPy is not available") from None
     dtype = _np_dtype(dtype)
-    if getattr(dtype, "hasobject", False):
+    if dtype.hasobject:
         raise ValueError("NumPy datatype with object entries")
-    if not getattr(dtype, "isnative", True):
+    if not dtype.isnative:
         raise ValueError("NumPy datatype with non-native byteorder")
 
-    fields = getattr(dtype, "fields", None)
+    fields = dtype.fields
     if fields:
         members = []
         try:
@@ -79,7 +83,7 @@ def from_numpy_dtype(dtype):
         finally:
             struct.Free()
 
-    subdtype = getattr(dtype, "subdtype", None)
+    subdtype = dtype.subdtype
     if subdtype:
         element, shape = subdtype
         base = from_numpy_dtype(element)
@@ -150,72 +154,65 @@ def to_numpy_dtype(datatype):
     """Return the NumPy dtype laid out as the MPI datatype `datatype`."""
     if datatype == MPI.DATATYPE_NULL:
         raise ValueError("cannot convert null MPI datatype to NumPy")
-    combiner = datatype.combiner
+    combiner = _combiner(datatype)
     if combiner == MPI.COMBINER_NAMED:
         return _named(datatype)
 
-    base, _, info = datatype.decode()
-    owned = [base]
-    try:
-        if combiner == MPI.COMBINER_DUP:
-            return to_numpy_dtype(base)
+    base, _, info = _decode(datatype)
+    if combiner == MPI.COMBINER_DUP:
+        return to_numpy_dtype(base)
 
-        if combiner == MPI.COMBINER_CONTIGUOUS:
-            return _spec((to_numpy_dtype(base), (info["count"],)))
+    if combiner == MPI.COMBINER_CONTIGUOUS:
+        return _spec((to_numpy_dtype(base), (info["count"],)))
 
-        if combiner == MPI.COMBINER_SUBARRAY:
-            sizes = list(info["sizes"])
-            whole = info["subsizes"] == info["sizes"] and not any(info["starts"])
-            if not whole:
-                raise ValueError("cannot convert subarray MPI datatype to NumPy")
-            if info["order"] == MPI.ORDER_FORTRAN:
-                sizes.reverse()
-            return _spec((to_numpy_dtype(base), tuple(sizes)))
+    if combiner == MPI.COMBINER_SUBARRAY:
+        sizes = list(info["sizes"])
+        whole = info["subsizes"] == info["sizes"] and not any(info["starts"])
+        if not whole:
+            raise ValueError("cannot convert subarray MPI datatype to NumPy")
+        if info["order"] == MPI.ORDER_FORTRAN:
+            sizes.reverse()
+        return _spec((to_numpy_dtype(base), tuple(sizes)))
 
-        if combiner == MPI.COMBINER_STRUCT:
-            owned = list(info["datatypes"])
-            return _struct(datatype, info, True)
+    if combiner == MPI.COMBINER_STRUCT:
+        return _struct(datatype, info, True)
 
-        if combiner == MPI.COMBINER_RESIZED and base.combiner == MPI.COMBINER_STRUCT:
-            aligned = _aligned_at(base, info["extent"])
-            _, _, inner = base.decode()
-            owned = list(inner["datatypes"]) + [base]
-            return _struct(datatype, inner, aligned)
+    if combiner == MPI.COMBINER_RESIZED and _combiner(base) == MPI.COMBINER_STRUCT:
+        aligned = _aligned_at(base, info["extent"])
+        _, _, inner = _decode(base)
+        return _struct(datatype, inner, aligned)
 
-        if combiner in (MPI.COMBINER_VECTOR, MPI.COMBINER_HVECTOR):
-            count, stride = info["count"], info["stride"]
-            if combiner == MPI.COMBINER_VECTOR:
-                stride *= base.extent
-                aligned = _aligned_at(base)
-            else:
-                if count <= 1:
-                    stride = 0
-                aligned = _aligned_at(base, stride)
-            block = (to_numpy_dtype(base), (info["blocklength"],))
-            return _record([block] * count, [k * stride for k in range(count)],
-                           aligned, datatype.extent)
-
-        if combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_HINDEXED,
-                        MPI.COMBINER_INDEXED_BLOCK, MPI.COMBINER_HINDEXED_BLOCK):
-            disps = info["displacements"]
-            if combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_HINDEXED):
-                lengths = info["blocklengths"]
-            else:
-                lengths = [info["blocklength"]] * len(disps)
+    if combiner in (MPI.COMBINER_VECTOR, MPI.COMBINER_HVECTOR):
+        count, stride = info["count"], info["stride"]
+        if combiner == MPI.COMBINER_VECTOR:
+            stride *= base.extent
             aligned = _aligned_at(base)
-            if combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_INDEXED_BLOCK):
-                offsets = [d * base.extent for d in disps]
-            else:
-                offsets = list(disps)
-                aligned = aligned and all(_aligned_at(base, d) for d in disps)
-            element = to_numpy_dtype(base)
-            return _record([(element, (n,)) for n in lengths], offsets, aligned)
+        else:
+            if count <= 1:
+                stride = 0
+            aligned = _aligned_at(base, stride)
+        block = (to_numpy_dtype(base), (info["blocklength"],))
+        return _record([block] * count, [k * stride for k in range(count)],
+                       aligned, datatype.extent)
 
-        if combiner in (MPI.COMBINER_F90_INTEGER, MPI.COMBINER_F90_REAL,
-                        MPI.COMBINER_F90_COMPLEX):
-            owned = []
-            return _spec(MPI._typecode(datatype))
+    if combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_HINDEXED,
+                    MPI.COMBINER_INDEXED_BLOCK, MPI.COMBINER_HINDEXED_BLOCK):
+        disps = info["displacements"]
+        if combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_HINDEXED):
+            lengths = info["blocklengths"]
+        else:
+            lengths = [info["blocklength"]] * len(disps)
+        aligned = _aligned_at(base)
+        if combiner in (MPI.COMBINER_INDEXED, MPI.COMBINER_INDEXED_BLOCK):
+            offsets = [d * base.extent for d in disps]
+        else:
+            offsets = list(disps)
+            aligned = aligned and all(_aligned_at(base, d) for d in disps)
+        element = to_numpy_dtype(base)
+        return _record([(element, (n,)) for n in lengths], offsets, aligned)
 
-        raise ValueError("cannot convert MPI datatype to NumPy")
-    finally:
-        _release(*owned)
+    if combiner in (MPI.COMBINER_F90_INTEGER, MPI.COMBINER_F90_REAL,
+                    MPI.COMBINER_F90_COMPLEX):
+        return _spec(MPI._typecode(datatype))
+
+    raise ValueError("cannot convert MPI datatype to NumPy")
