@@ -1,4 +1,4 @@
-//! Bakes the tutorial examples (tests/examples and tests/examples/numpy, each
+//! Bakes the tutorial examples (tests/examples, its lessons/ and numpy/, each
 //! with its manifest) into the page's gallery: name, title, rank count, a
 //! one-line explanation (the script's first comment line) and the source.
 
@@ -8,8 +8,10 @@ use std::path::PathBuf;
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../tests/examples");
     let mut out = String::from("pub static EXAMPLES: &[Example] = &[\n");
-    // The object examples, then the NumPy ones (named `numpy_NAME`).
+    // The object examples, the playground's lessons (`lesson_NAME`), then
+    // the NumPy ones (`numpy_NAME`).
     bake(&dir, "", &mut out);
+    bake(&dir.join("lessons"), "lesson_", &mut out);
     bake(&dir.join("numpy"), "numpy_", &mut out);
     out.push_str("];\n");
     std::fs::write(PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("examples.rs"), out).unwrap();

@@ -75,6 +75,7 @@ async function fixtureCases() {
   for (const [prefix, examples] of [
     ["examples", join(repo, "tests/examples")],
     ["numpy_examples", join(repo, "tests/examples/numpy")],
+    ["lessons", join(repo, "tests/examples/lessons")],
   ]) {
   const manifest = parseToml(await readFile(join(examples, "manifest.toml"), "utf8"));
   for (const e of manifest.example) {
@@ -131,8 +132,41 @@ function expectThat(condition, message, result) {
   }
 }
 
+/** Both ranks send pickled objects before they receive, growing the object until the exchange blocks. */
+const BOTH_SEND_FIRST = [
+  "from mpi4py import MPI",
+  "comm = MPI.COMM_WORLD",
+  "other = 1 - comm.rank",
+  "for n in (1, 100, 10000, 1000000):",
+  "    comm.send(b'x' * n, dest=other)",
+  "    comm.recv(source=other)",
+  "    if comm.rank == 0:",
+  "        print(n, flush=True)",
+].join("\n");
+
 /** The browser's own duties, beyond matching mpi4py's output. */
 const browserCases = [
+  {
+    name: "browser::eager_limit_decides_which_sends_wait_for_their_receive",
+    async run(page) {
+      const mpich = await run(page, BOTH_SEND_FIRST, { ranks: 2 });
+      expectThat(mpich.status === "deadlock" && mpich.ranks[0].stdout === "1\n100\n", "MPICH's limit: 10000 bytes block", mpich);
+      expectThat(/rank 0 is blocked in send of \d+ bytes to rank 1 \(tag=0, comm=COMM_WORLD\), which waits for a matching receive because it is larger than the 8255-byte eager limit/.test(mpich.report), "the report says why the send waits", mpich);
+      const sync = await run(page, BOTH_SEND_FIRST, { ranks: 2, eagerLimit: 0 });
+      expectThat(sync.status === "deadlock" && sync.ranks[0].stdout === "", "limit 0: the first send blocks", sync);
+      const buffered = await run(page, BOTH_SEND_FIRST, { ranks: 2, eagerLimit: "unlimited" });
+      expectThat(buffered.status === "ok" && buffered.ranks[0].stdout === "1\n100\n10000\n1000000\n", "unlimited: every send is buffered", buffered);
+      const bad = await page.evaluate(async (src) => {
+        try {
+          await window.mpiPlayground.run(src, { ranks: 2, eagerLimit: -5 });
+          return "no error";
+        } catch (e) {
+          return String(e.message ?? e);
+        }
+      }, BOTH_SEND_FIRST);
+      expectThat(bad.includes("options.eagerLimit must be a number of bytes"), `a bad eagerLimit is refused: ${bad}`);
+    },
+  },
   {
     name: "browser::stop_ends_an_endless_loop",
     async run(page) {

@@ -117,6 +117,29 @@ const cases = [
     },
   },
   {
+    name: "ui::the_sends_setting_decides_whether_sending_first_deadlocks",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("[data-example=lesson_eager_limit]");
+      expect((await page.inputValue("#ranks")) === "2", "the lesson runs on 2 ranks");
+      expect((await page.inputValue("#sends")) === "mpich", "sends like MPICH by default");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "deadlock", "status deadlock");
+      const block = await page.textContent(".deadlock-block");
+      expect(block.includes("rank 0 is blocked in send of 80000 bytes to rank 1") && block.includes("larger than the 8255-byte eager limit"), block);
+      const before = (await outputLines(page)).filter((l) => l.rank === 0).map((l) => l.text);
+      expect(before.at(-1) === "rank 0: exchanged 1000 ints (8000 bytes)", `printed ${JSON.stringify(before)}`);
+      if (shots) await page.screenshot({ path: join(shots, "eager-limit.png") });
+      await page.selectOption("#sends", "buffered");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const after = (await outputLines(page)).filter((l) => l.rank === 1).map((l) => l.text);
+      expect(after.at(-1) === "rank 1: exchanged 100000 ints (800000 bytes)", `printed ${JSON.stringify(after)}`);
+    },
+  },
+  {
     name: "ui::stop_ends_an_endless_loop_within_1s",
     async run(page, url) {
       await open(page, url);

@@ -10,20 +10,46 @@
 //! doorbell only when nothing can move, after publishing what it waits for so a
 //! supervisor can tell a deadlock from slowness.
 //!
-//! Sends are buffered: a send completes once its bytes are in the peer's inbox
-//! (or, for a large message, once the last chunk is). Synchronous sends also
-//! wait for the receiver's acknowledgement that the message was matched.
+//! A buffered send completes once its bytes are in the peer's inbox (or, for
+//! a large message, once the last chunk is). Synchronous sends also wait for
+//! the receiver's acknowledgement that the message was matched, and so do
+//! standard-mode sends larger than the run's eager limit (rendezvous), as
+//! MPICH's do; smaller ones are buffered (eager).
 
 use crate::comm::{COMM_NULL, Communicator, WORLD_CTX};
 use crate::error::{ErrorClass, MpiError, Result};
 use crate::mailbox::{FrameHeader, FrameKind};
-use crate::state::{Activity, BlockedOn, BlockedOp};
+use crate::state::{Activity, BlockedOn, BlockedOp, Rendezvous};
 use crate::world::{RunState, World};
 use crate::{ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB};
 use std::collections::{HashMap, VecDeque};
 
 /// A request handle, as the Python layer holds it.
 pub type ReqId = u32;
+
+/// How a point-to-point send completes: MPI's send modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendMode {
+    /// `MPI_Send` (and ready mode): buffered up to the run's eager limit,
+    /// larger messages wait for their matching receive.
+    Standard,
+    /// `MPI_Ssend`: completes once the matching receive has started.
+    Synchronous,
+    /// `MPI_Bsend`, and the library's own messages: never waits for the receiver.
+    Buffered,
+}
+
+impl SendMode {
+    /// The mode's number in the Python layer's calls (`_mpi.send(..., mode)`).
+    pub fn from_code(code: u32) -> Option<Self> {
+        match code {
+            0 => Some(SendMode::Standard),
+            1 => Some(SendMode::Synchronous),
+            2 => Some(SendMode::Buffered),
+            _ => None,
+        }
+    }
+}
 
 /// A received message, after reassembly.
 #[derive(Debug)]
@@ -77,6 +103,9 @@ struct SendState {
     started: bool,
     /// Nonzero for a synchronous send, until the ack arrives.
     awaiting_ack: u32,
+    /// A standard-mode send that waits for its receive because it is larger
+    /// than the eager limit (what a deadlock report says of it).
+    rendezvous: bool,
 }
 
 impl SendState {
@@ -174,11 +203,10 @@ impl Endpoint {
             let _ = self.block_until(
                 |ep| ep.outbox.is_empty() && ep.acks_out.is_empty(),
                 |ep| {
-                    ep.outbox
-                        .front()
-                        .map_or(BlockedOn { op: BlockedOp::Send, peer: None, tag: None, ctx: WORLD_CTX }, |r| {
-                            ep.blocked_on(*r, BlockedOp::Send)
-                        })
+                    ep.outbox.front().map_or(
+                        BlockedOn { op: BlockedOp::Send, peer: None, tag: None, ctx: WORLD_CTX, rendezvous: None },
+                        |r| ep.blocked_on(*r, BlockedOp::Send),
+                    )
                 },
             );
         }
@@ -248,11 +276,16 @@ impl Endpoint {
     // ----- point to point, as the Python layer calls it (comm ranks) -----
 
     /// Starts a send of `data` to `dest` (a rank of `comm`).
-    pub fn isend(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool) -> Result<ReqId> {
-        self.isend_as(comm, dest, tag, data, sync, if sync { "MPI_Issend" } else { "MPI_Isend" })
+    pub fn isend(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, mode: SendMode) -> Result<ReqId> {
+        let name = match mode {
+            SendMode::Standard => "MPI_Isend",
+            SendMode::Synchronous => "MPI_Issend",
+            SendMode::Buffered => "MPI_Ibsend",
+        };
+        self.isend_as(comm, dest, tag, data, mode, name)
     }
 
-    fn isend_as(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool, name: &str) -> Result<ReqId> {
+    fn isend_as(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, mode: SendMode, name: &str) -> Result<ReqId> {
         let call = || format!("{name}(dest={dest}, tag={tag}, {})", self.comm_label(comm));
         let c = self.comm(comm)?;
         let Some(dest) = self.check_peer(c, dest, &call, false)? else {
@@ -262,7 +295,12 @@ impl Endpoint {
         let dest = dest.expect("ANY_SOURCE refused for a destination");
         Self::check_tag(tag, &call, false)?;
         let ctx = c.ctx * 2;
-        Ok(self.start_send(dest, ctx, tag, data, sync))
+        let rendezvous = mode == SendMode::Standard && self.world.is_rendezvous(data.len());
+        let id = self.start_send(dest, ctx, tag, data, mode == SendMode::Synchronous || rendezvous);
+        if let Some(Request::Send(s)) = self.requests.get_mut(&id) {
+            s.rendezvous = rendezvous;
+        }
+        Ok(id)
     }
 
     /// Starts a receive from `source` (a rank of `comm`, ANY_SOURCE or PROC_NULL).
@@ -282,9 +320,14 @@ impl Endpoint {
         Ok(self.start_recv(ctx, src, tag, comm))
     }
 
-    pub fn send(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, sync: bool) -> Result<()> {
-        let req = self.isend_as(comm, dest, tag, data, sync, if sync { "MPI_Ssend" } else { "MPI_Send" })?;
-        self.wait_as(req, if sync { BlockedOp::Ssend } else { BlockedOp::Send }).map(drop)
+    pub fn send(&mut self, comm: u32, dest: i32, tag: i32, data: Vec<u8>, mode: SendMode) -> Result<()> {
+        let (name, op) = match mode {
+            SendMode::Standard => ("MPI_Send", BlockedOp::Send),
+            SendMode::Synchronous => ("MPI_Ssend", BlockedOp::Ssend),
+            SendMode::Buffered => ("MPI_Bsend", BlockedOp::Send),
+        };
+        let req = self.isend_as(comm, dest, tag, data, mode, name)?;
+        self.wait_as(req, op).map(drop)
     }
 
     pub fn recv(&mut self, comm: u32, source: i32, tag: i32) -> Result<Completion> {
@@ -308,7 +351,7 @@ impl Endpoint {
         self.check_peer(self.comm(comm)?, dest, &call, false)?;
         Self::check_tag(sendtag, &call, false)?;
         let rreq = self.irecv_as(comm, source, recvtag, "MPI_Sendrecv")?;
-        let sreq = self.isend_as(comm, dest, sendtag, data, false, "MPI_Sendrecv")?;
+        let sreq = self.isend_as(comm, dest, sendtag, data, SendMode::Standard, "MPI_Sendrecv")?;
         let got = self.wait_as(rreq, BlockedOp::Sendrecv)?;
         self.wait_as(sreq, BlockedOp::Sendrecv)?;
         Ok(got)
@@ -384,7 +427,7 @@ impl Endpoint {
         let Some(src) = src else { return Ok(Probed { source: PROC_NULL, tag: ANY_TAG, len: 0 }) };
         self.block_until(
             |ep| ep.find_unexpected(ctx, src, tag).is_some(),
-            |_| BlockedOn { op: BlockedOp::Probe, peer: src, tag, ctx: ctx / 2 },
+            |_| BlockedOn { op: BlockedOp::Probe, peer: src, tag, ctx: ctx / 2, rendezvous: None },
         )?;
         let m = self.find_unexpected(ctx, src, tag).expect("probe woke without a message");
         Ok(self.probed(comm, m))
@@ -442,6 +485,7 @@ impl Endpoint {
             sent: 0,
             started: false,
             awaiting_ack,
+            rendezvous: false,
         }));
         self.outbox.push_back(id);
         // Push at once: a small message reaches the peer without waiting for a later call.
@@ -491,24 +535,31 @@ impl Endpoint {
 
     fn blocked_on(&self, req: ReqId, op: BlockedOp) -> BlockedOn {
         match self.requests.get(&req) {
-            Some(Request::Recv(r)) => BlockedOn { op, peer: r.src, tag: r.tag, ctx: r.ctx / 2 },
+            Some(Request::Recv(r)) => BlockedOn { op, peer: r.src, tag: r.tag, ctx: r.ctx / 2, rendezvous: None },
             Some(Request::Send(s)) => {
+                let waiting = matches!(op, BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall);
                 let op = match op {
-                    BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall if s.awaiting_ack != 0 => {
-                        BlockedOp::Ssend
-                    }
-                    BlockedOp::Wait | BlockedOp::Waitany | BlockedOp::Waitall => BlockedOp::Send,
+                    _ if waiting && s.awaiting_ack != 0 && !s.rendezvous => BlockedOp::Ssend,
+                    _ if waiting => BlockedOp::Send,
                     op => op,
                 };
-                BlockedOn { op, peer: Some(s.dest), tag: Some(s.tag), ctx: s.ctx / 2 }
+                // Waiting for the ack of a message too large to be buffered:
+                // the report says why a standard send blocks.
+                let rendezvous = (s.rendezvous && s.awaiting_ack != 0).then(|| Rendezvous {
+                    bytes: u32::try_from(s.len).unwrap_or(u32::MAX),
+                    eager_limit: self.world.eager_limit().unwrap_or(0),
+                });
+                BlockedOn { op, peer: Some(s.dest), tag: Some(s.tag), ctx: s.ctx / 2, rendezvous }
             }
-            _ => BlockedOn { op, peer: None, tag: None, ctx: WORLD_CTX },
+            _ => BlockedOn { op, peer: None, tag: None, ctx: WORLD_CTX, rendezvous: None },
         }
     }
 
     fn blocked_on_any(&self, reqs: &[ReqId], op: BlockedOp) -> BlockedOn {
         let pending = reqs.iter().find(|r| !self.is_complete(**r).unwrap_or(true));
-        pending.map_or(BlockedOn { op, peer: None, tag: None, ctx: WORLD_CTX }, |r| self.blocked_on(*r, op))
+        pending.map_or(BlockedOn { op, peer: None, tag: None, ctx: WORLD_CTX, rendezvous: None }, |r| {
+            self.blocked_on(*r, op)
+        })
     }
 
     // ----- the progress engine -----

@@ -243,7 +243,7 @@ impl Endpoint {
         let holder = self.world.heap_word(sb + sb::HOLDER * 4)?;
         if self.world.mem.compare_exchange(lock, 0, 1).is_err() {
             let peer = self.world.mem.load(holder).checked_sub(1);
-            let on = BlockedOn { op: BlockedOp::FileSystem, peer, tag: None, ctx: MP_COMM };
+            let on = BlockedOn { op: BlockedOp::FileSystem, peer, tag: None, ctx: MP_COMM, rendezvous: None };
             // Taken with "sleepers" marked, so its release wakes whoever waits.
             self.wait_for_object_as(sb, on, None, |ep| ep.world.mem.swap(lock, 2) == 0)?;
         }
@@ -505,7 +505,10 @@ impl Endpoint {
             let entries = fs.entries(src_parent)?;
             let stale = entries.iter().position(|e| e.name == src_name && e.ino == src);
             if let Some(at) = stale {
-                fs.write_entries(src_parent, entries.into_iter().enumerate().filter(|(k, _)| *k != at).map(|(_, e)| e))?;
+                fs.write_entries(
+                    src_parent,
+                    entries.into_iter().enumerate().filter(|(k, _)| *k != at).map(|(_, e)| e),
+                )?;
             }
             if src_is_dir {
                 fs.set(src, ino::PARENT, dst_parent);

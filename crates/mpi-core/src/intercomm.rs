@@ -190,7 +190,7 @@ impl Endpoint {
                 let most = agreed(&items, 1, op)?.iter().map(|w| w[0]).max().expect("a group has members");
                 let mut msg = vec![most];
                 msg.extend(&local.group);
-                let s = self.isend(peer_comm, remote_leader, tag, bytes(&msg), false)?;
+                let s = self.isend(peer_comm, remote_leader, tag, bytes(&msg), crate::endpoint::SendMode::Buffered)?;
                 let r = self.irecv(peer_comm, remote_leader, tag)?;
                 let theirs = words(&self.wait_as(r, op)?.data.unwrap_or_default());
                 self.wait_as(s, op)?;

@@ -29,7 +29,7 @@ mod window;
 pub mod world;
 
 pub use comm::{COMM_NULL, Cart, Communicator, SELF_CTX, WORLD_CTX, compute_dims};
-pub use endpoint::{Completion, Deadline, Endpoint, Probed, ReqId};
+pub use endpoint::{Completion, Deadline, Endpoint, Probed, ReqId, SendMode};
 pub use error::{ErrorClass, MpiError, Result};
 #[cfg(not(target_arch = "wasm32"))]
 pub use memory::HeapMemory;
@@ -37,7 +37,9 @@ pub use memory::SharedMemory;
 pub use ops::{ReduceOp, combine};
 pub use outcome::{EXIT_DEADLOCK, EXIT_RANK_FAILED, EXIT_TIMEOUT, Ending, RankOutcome, timeout_ending};
 pub use process::{MpReceived, TERMINATED};
-pub use state::{Activity, BlockedOn, BlockedOp, DeadlockReport, DeadlockWatch, RankState, Verdict, analyze};
+pub use state::{
+    Activity, BlockedOn, BlockedOp, DeadlockReport, DeadlockWatch, RankState, Rendezvous, Verdict, analyze,
+};
 pub use sync::SyncError;
 pub use world::{Layout, RunState, World};
 

@@ -217,7 +217,7 @@ impl Endpoint {
                 .copied()
                 .find(|s| ep.world.has_ended(*s) && ep.world.inbox_pending(ep.me) == 0 && !ep.partial.contains_key(s))
         };
-        let on = BlockedOn { op, peer: source, tag, ctx: MP_COMM };
+        let on = BlockedOn { op, peer: source, tag, ctx: MP_COMM, rendezvous: None };
         let waiting = |ep: &Endpoint| ep.find_unexpected(MP_CTX, source, tag).is_some();
         let got = self.block_until_timed(|ep| waiting(ep) || ended(ep).is_some(), |_| on, deadline)?;
         if let Some(m) = self.take_unexpected(MP_CTX, source, tag) {
@@ -237,7 +237,7 @@ impl Endpoint {
 
     /// Waits for process `slot` to end; its exit code, or `None` at `deadline`.
     pub fn mp_join(&mut self, slot: u32, deadline: Option<&Deadline>) -> Result<Option<i32>> {
-        let on = BlockedOn { op: BlockedOp::ProcessJoin, peer: Some(slot), tag: None, ctx: MP_COMM };
+        let on = BlockedOn { op: BlockedOp::ProcessJoin, peer: Some(slot), tag: None, ctx: MP_COMM, rendezvous: None };
         self.block_until_timed(|ep| ep.world.has_ended(slot), |_| on, deadline)?;
         Ok(self.world.process_exit(slot))
     }

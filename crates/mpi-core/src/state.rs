@@ -219,6 +219,17 @@ pub struct BlockedOn {
     pub tag: Option<i32>,
     /// Context id of the communicator (0 = COMM_WORLD, 1 = COMM_SELF).
     pub ctx: u32,
+    /// For a standard-mode send that waits for its matching receive because
+    /// its message is larger than the run's eager limit: its size and the limit.
+    pub rendezvous: Option<Rendezvous>,
+}
+
+/// Why a standard-mode send waits for its receive: `bytes` is more than the
+/// run's eager limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rendezvous {
+    pub bytes: u32,
+    pub eager_limit: u32,
 }
 
 /// One rank's row of a snapshot.
@@ -243,6 +254,7 @@ impl World {
         self.mem.store(w(rank::PEER), on.peer.unwrap_or(ANY));
         self.mem.store(w(rank::TAG), on.tag.map_or(ANY, |t| t as u32));
         self.mem.store(w(rank::CTX), on.ctx);
+        self.mem.store(w(rank::RENDEZVOUS), on.rendezvous.map_or(0, |r| r.bytes.saturating_add(1)));
         self.mem.store(w(rank::SLEPT_AT), seen);
         self.mem.store(w(rank::STATE), Activity::Blocked as u32);
         self.bump_generation();
@@ -294,6 +306,10 @@ impl World {
             peer: Some(w(rank::PEER)).filter(|p| *p != ANY),
             tag: Some(w(rank::TAG)).filter(|t| *t != ANY).map(|t| t as i32),
             ctx: w(rank::CTX),
+            rendezvous: match w(rank::RENDEZVOUS) {
+                0 => None,
+                n => Some(Rendezvous { bytes: n - 1, eager_limit: self.eager_limit().unwrap_or(0) }),
+            },
         });
         RankState { activity, blocked_on, inbox_pending: w(rank::HEAD).wrapping_sub(w(rank::TAIL)), process }
     }
@@ -447,6 +463,18 @@ impl fmt::Display for BlockedOn {
                 let tag = self.tag.map_or("ANY_TAG".to_string(), |t| t.to_string());
                 write!(f, "{}(source={peer}, tag={tag}, comm={comm})", self.op.name())
             }
+            BlockedOp::Send if self.rendezvous.is_some() => {
+                let r = self.rendezvous.expect("checked");
+                let tag = self.tag.map_or("ANY_TAG".to_string(), |t| t.to_string());
+                write!(
+                    f,
+                    "{} of {} bytes to rank {peer} (tag={tag}, comm={comm}), which waits for a matching receive \
+                     because it is larger than the {}-byte eager limit",
+                    self.op.name(),
+                    r.bytes,
+                    r.eager_limit
+                )
+            }
             BlockedOp::Send | BlockedOp::Ssend => {
                 write!(f, "{}(dest={peer}, comm={comm})", self.op.name())
             }
@@ -506,7 +534,7 @@ mod tests {
     fn blocked(op: BlockedOp, peer: Option<u32>) -> RankState {
         RankState {
             activity: Activity::Blocked,
-            blocked_on: Some(BlockedOn { op, peer, tag: None, ctx: 0 }),
+            blocked_on: Some(BlockedOn { op, peer, tag: None, ctx: 0, rendezvous: None }),
             inbox_pending: 0,
             process: false,
         }

@@ -194,7 +194,7 @@ impl Endpoint {
         deadline: Option<&Deadline>,
         done: impl FnMut(&mut Self) -> bool,
     ) -> SyncResult<bool> {
-        let on = BlockedOn { op, peer: None, tag: None, ctx: MP_COMM };
+        let on = BlockedOn { op, peer: None, tag: None, ctx: MP_COMM, rendezvous: None };
         self.wait_for_object_as(object, on, deadline, done)
     }
 

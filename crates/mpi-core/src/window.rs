@@ -83,7 +83,7 @@ impl Endpoint {
         };
         while !take(&self.world) {
             let peer = self.world.mem.load(holder).checked_sub(1);
-            let on = BlockedOn { op: BlockedOp::WinLock, peer, tag: None, ctx: MP_COMM };
+            let on = BlockedOn { op: BlockedOp::WinLock, peer, tag: None, ctx: MP_COMM, rendezvous: None };
             let free = |ep: &mut Self| {
                 let held = ep.world.mem.load(word);
                 if exclusive { held == 0 } else { held < EXCLUSIVE - 1 }

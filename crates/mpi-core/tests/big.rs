@@ -6,7 +6,7 @@
 mod common;
 
 use common::{first_difference, ok, pattern, run};
-use mpi_core::{ANY_SOURCE, ANY_TAG, WORLD_CTX};
+use mpi_core::{ANY_SOURCE, ANY_TAG, SendMode, WORLD_CTX};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -24,7 +24,7 @@ fn one_64_mib_message() {
     for ring in [None, Some(64 * 1024)] {
         run(2, ring, |ep| {
             if ep.world_rank() == 0 {
-                ok("send", ep.send(WORLD_CTX, 1, 9, pattern(64, 64 * MIB), false));
+                ok("send", ep.send(WORLD_CTX, 1, 9, pattern(64, 64 * MIB), SendMode::Standard));
             } else {
                 let got = ok("recv", ep.recv(WORLD_CTX, 0, 9));
                 assert_eq!((got.source, got.tag), (0, 9));
@@ -42,7 +42,7 @@ fn blocking_sends_of_16_mib_both_ways_do_not_deadlock() {
         run(2, ring, |ep| {
             let me = ep.world_rank();
             let peer = 1 - me as i32;
-            ok("send", ep.send(WORLD_CTX, peer, 1, pattern(u64::from(me), 16 * MIB), false));
+            ok("send", ep.send(WORLD_CTX, peer, 1, pattern(u64::from(me), 16 * MIB), SendMode::Standard));
             let got = ok("recv", ep.recv(WORLD_CTX, peer, 1));
             assert_same("16 MiB message", &got.data.expect("a payload"), &pattern(peer as u64, 16 * MIB));
         });
@@ -55,7 +55,7 @@ fn blocking_sends_around_a_ring_do_not_deadlock() {
     run(5, Some(16 * 1024), |ep| {
         let me = ep.world_rank();
         let (right, left) = ((me + 1) % 5, (me + 4) % 5);
-        ok("send", ep.send(WORLD_CTX, right as i32, 0, pattern(u64::from(me), 4 * MIB), false));
+        ok("send", ep.send(WORLD_CTX, right as i32, 0, pattern(u64::from(me), 4 * MIB), SendMode::Standard));
         let got = ok("recv", ep.recv(WORLD_CTX, left as i32, 0));
         assert_same("4 MiB message", &got.data.expect("a payload"), &pattern(u64::from(left), 4 * MIB));
     });
@@ -69,7 +69,7 @@ fn standard_send_of_a_small_message_completes_before_the_receive_is_posted() {
             // Rank 1 posts its receive only after this send has returned, so a
             // send that waited for its receive would deadlock (and the watchdog
             // would say so).
-            ok("send", ep.send(WORLD_CTX, 1, 0, b"buffered".to_vec(), false));
+            ok("send", ep.send(WORLD_CTX, 1, 0, b"buffered".to_vec(), SendMode::Standard));
             sent.store(true, Ordering::SeqCst);
         } else {
             while !sent.load(Ordering::SeqCst) {
@@ -86,8 +86,8 @@ fn ssend_completes_only_after_the_matching_receive() {
         let posted = AtomicBool::new(false);
         run(2, Some(64 * 1024), |ep| {
             if ep.world_rank() == 0 {
-                ok("send", ep.send(WORLD_CTX, 1, 5, b"unrelated".to_vec(), false));
-                ok("ssend", ep.send(WORLD_CTX, 1, 4, pattern(4, len), true));
+                ok("send", ep.send(WORLD_CTX, 1, 5, b"unrelated".to_vec(), SendMode::Standard));
+                ok("ssend", ep.send(WORLD_CTX, 1, 4, pattern(4, len), SendMode::Synchronous));
                 assert!(posted.load(Ordering::SeqCst), "ssend of {len} bytes returned before the receive was posted");
             } else {
                 // An unrelated message first: the ssend must not be acknowledged by it.
@@ -107,7 +107,7 @@ fn issend_stays_pending_until_matched() {
     let tested = AtomicBool::new(false);
     run(2, None, |ep| {
         if ep.world_rank() == 0 {
-            let req = ok("issend", ep.isend(WORLD_CTX, 1, 2, b"sync".to_vec(), true));
+            let req = ok("issend", ep.isend(WORLD_CTX, 1, 2, b"sync".to_vec(), SendMode::Synchronous));
             // The message is in rank 1's inbox by now, but rank 1 has not received it.
             for _ in 0..50 {
                 assert!(ok("test", ep.test(req)).is_none(), "an issend completed before its receive was posted");
@@ -132,7 +132,7 @@ fn large_isend_completes_while_the_sender_works() {
     run(2, Some(64 * 1024), |ep| {
         let len = 32 * MIB;
         if ep.world_rank() == 0 {
-            let req = ok("isend", ep.isend(WORLD_CTX, 1, 1, pattern(32, len), false));
+            let req = ok("isend", ep.isend(WORLD_CTX, 1, 1, pattern(32, len), SendMode::Standard));
             // Work outside MPI: the message cannot move, but nothing is lost.
             let local: u64 = pattern(7, MIB).iter().map(|b| u64::from(*b)).sum();
             assert!(local > 0);
@@ -152,12 +152,12 @@ fn large_isend_completes_while_the_sender_works() {
             };
             assert_eq!(done.data, None, "a send completion carries no payload");
             // A second large isend, completed by a plain wait.
-            let req = ok("isend", ep.isend(WORLD_CTX, 1, 3, pattern(33, len / 2), false));
+            let req = ok("isend", ep.isend(WORLD_CTX, 1, 3, pattern(33, len / 2), SendMode::Standard));
             let local: u64 = pattern(8, MIB).iter().map(|b| u64::from(*b)).sum();
             assert!(local > 0);
             ok("wait", ep.wait(req));
         } else {
-            ok("send", ep.send(WORLD_CTX, 0, 2, b"meanwhile".to_vec(), false));
+            ok("send", ep.send(WORLD_CTX, 0, 2, b"meanwhile".to_vec(), SendMode::Standard));
             let got = ok("recv", ep.recv(WORLD_CTX, 0, 1));
             assert_same("first isend", &got.data.expect("a payload"), &pattern(32, len));
             let got = ok("recv", ep.recv(WORLD_CTX, 0, 3));

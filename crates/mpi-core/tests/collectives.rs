@@ -7,7 +7,7 @@
 mod common;
 
 use common::{ok, pattern, run};
-use mpi_core::{ANY_SOURCE, ANY_TAG, ErrorClass, MpiError, PROC_NULL, ReduceOp, WORLD_CTX, combine};
+use mpi_core::{ANY_SOURCE, ANY_TAG, ErrorClass, MpiError, PROC_NULL, ReduceOp, SendMode, WORLD_CTX, combine};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SIZES: [u32; 4] = [1, 2, 5, 9];
@@ -223,8 +223,11 @@ fn comm_split_orders_by_key_and_isolates_its_traffic() {
             let (right, left) = ((my_rank + 1) % size, (my_rank + size - 1) % size);
             let world_right = (me + 1) % n;
             let world_left = (me + n - 1) % n;
-            ok("send on world", ep.send(WORLD_CTX, world_right as i32, 7, b"world".to_vec(), false));
-            ok("send on split", ep.send(sub, right as i32, 7, format!("split from {my_rank}").into_bytes(), false));
+            ok("send on world", ep.send(WORLD_CTX, world_right as i32, 7, b"world".to_vec(), SendMode::Standard));
+            ok(
+                "send on split",
+                ep.send(sub, right as i32, 7, format!("split from {my_rank}").into_bytes(), SendMode::Standard),
+            );
             let got = ok("recv on split", ep.recv(sub, ANY_SOURCE, ANY_TAG));
             assert_eq!(got.source, left as i32, "the source is reported as a rank of the split communicator");
             assert_eq!(got.data, Some(format!("split from {left}").into_bytes()));
@@ -268,8 +271,8 @@ fn comm_dup_traffic_does_not_reach_the_parent() {
             let (right, left) = ((me + 1) % n, (me + n - 1) % n);
             // The dup message goes first; from one source, messages arrive in
             // order, so once the parent message is here the dup message is too.
-            ok("send on dup", ep.send(dup, right as i32, 0, b"dup".to_vec(), false));
-            ok("send on parent", ep.send(WORLD_CTX, right as i32, 0, b"parent".to_vec(), false));
+            ok("send on dup", ep.send(dup, right as i32, 0, b"dup".to_vec(), SendMode::Standard));
+            ok("send on parent", ep.send(WORLD_CTX, right as i32, 0, b"parent".to_vec(), SendMode::Standard));
             let got = ok("recv on parent", ep.recv(WORLD_CTX, ANY_SOURCE, ANY_TAG));
             assert_eq!((got.source, got.data), (left as i32, Some(b"parent".to_vec())));
             assert_eq!(

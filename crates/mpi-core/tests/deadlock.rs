@@ -6,7 +6,7 @@
 mod common;
 
 use common::{ok, pattern, run_on, wait_for_verdict};
-use mpi_core::{Activity, BlockedOp, MpiError, RunState, Verdict, WORLD_CTX, analyze};
+use mpi_core::{Activity, BlockedOp, MpiError, RunState, SendMode, Verdict, WORLD_CTX, analyze};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -18,7 +18,14 @@ fn run_into_deadlock<T: Send>(
     ranks: u32,
     rank: impl Fn(&mut mpi_core::Endpoint) -> T + Sync,
 ) -> (Option<mpi_core::DeadlockReport>, Vec<T>) {
-    let world = common::world(ranks, None);
+    run_into_deadlock_on(common::world(ranks, None), rank)
+}
+
+/// [`run_into_deadlock`] on a World of the caller's.
+fn run_into_deadlock_on<T: Send>(
+    world: mpi_core::World,
+    rank: impl Fn(&mut mpi_core::Endpoint) -> T + Sync,
+) -> (Option<mpi_core::DeadlockReport>, Vec<T>) {
     thread::scope(|s| {
         let observer = s.spawn(|| {
             let verdict = wait_for_verdict(&world, Duration::from_secs(1), |v| matches!(v, Verdict::Deadlock(_)));
@@ -34,6 +41,34 @@ fn run_into_deadlock<T: Send>(
         assert_eq!(world.run_state(), RunState::Stopped);
         (report, results)
     })
+}
+
+#[test]
+fn sends_too_large_to_be_buffered_deadlock_and_the_report_says_why() {
+    // Both ranks send first, then receive: fine for small messages, a
+    // deadlock under MPICH once the message is larger than its eager limit.
+    let world = common::world(2, None);
+    world.set_eager_limit(Some(mpi_core::World::MPICH_EAGER_LIMIT));
+    let (report, _) = run_into_deadlock_on(world, |ep| {
+        let peer = 1 - ep.world_rank() as i32;
+        ep.send(WORLD_CTX, peer, 0, vec![0; 80_000], SendMode::Standard)?;
+        ep.recv(WORLD_CTX, peer, 0).map(drop)
+    });
+    let report = report.expect("no deadlock reported within 1 s");
+    assert_eq!(report.cycle, vec![0, 1]);
+    for (rank, on) in &report.blocked {
+        assert_eq!((on.op, on.peer), (BlockedOp::Send, Some(1 - rank)));
+        let r = on.rendezvous.expect("a rendezvous send");
+        assert_eq!((r.bytes, r.eager_limit), (80_000, 8255));
+    }
+    let text = report.to_string();
+    assert!(
+        text.contains(
+            "rank 0 is blocked in send of 80000 bytes to rank 1 (tag=0, comm=COMM_WORLD), which waits for a \
+             matching receive because it is larger than the 8255-byte eager limit"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -62,7 +97,7 @@ fn two_ranks_receiving_from_each_other_deadlock_until_stopped() {
 fn synchronous_sends_to_each_other_deadlock() {
     let (report, results) = run_into_deadlock(2, |ep| {
         let peer = 1 - ep.world_rank() as i32;
-        ep.send(WORLD_CTX, peer, 0, vec![1; 10], true)
+        ep.send(WORLD_CTX, peer, 0, vec![1; 10], SendMode::Synchronous)
     });
     let report = report.expect("no deadlock reported within 1 s");
     assert_eq!(report.cycle, vec![0, 1]);
@@ -156,7 +191,7 @@ fn slow_but_correct_ranks_are_not_a_deadlock() {
                 assert_eq!(hops, 3 * round + me as u8, "rank {me}, round {round}");
             }
             thread::sleep(Duration::from_millis(200));
-            ok("send", ep.send(WORLD_CTX, right as i32, 0, vec![hops + 1], false));
+            ok("send", ep.send(WORLD_CTX, right as i32, 0, vec![hops + 1], SendMode::Standard));
         }
         if me == 0 {
             assert_eq!(ok("recv", ep.recv(WORLD_CTX, 2, 0)).data, Some(vec![6]));
@@ -183,7 +218,16 @@ fn backpressured_transfers_are_not_a_deadlock() {
         let (right, left) = ((me + 1) % 3, (me + 2) % 3);
         for round in 0..3u64 {
             let data = pattern(round * 10 + u64::from(me), 2 << 20);
-            let req = ok("isend", ep.isend(WORLD_CTX, right as i32, 0, data, round == 2));
+            let req = ok(
+                "isend",
+                ep.isend(
+                    WORLD_CTX,
+                    right as i32,
+                    0,
+                    data,
+                    if round == 2 { SendMode::Synchronous } else { SendMode::Standard },
+                ),
+            );
             let got = ok("recv", ep.recv(WORLD_CTX, left as i32, 0));
             assert!(got.data == Some(pattern(round * 10 + u64::from(left), 2 << 20)), "round {round}: payload altered");
             ok("wait", ep.wait(req));

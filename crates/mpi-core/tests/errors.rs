@@ -5,7 +5,7 @@
 mod common;
 
 use common::{ok, pattern, run};
-use mpi_core::{ANY_SOURCE, ANY_TAG, Endpoint, ErrorClass, MpiError, PROC_NULL, ReqId, WORLD_CTX};
+use mpi_core::{ANY_SOURCE, ANY_TAG, Endpoint, ErrorClass, MpiError, PROC_NULL, ReqId, SendMode, WORLD_CTX};
 
 /// Asserts that `r` failed with `class` and that its message mentions every
 /// string in `mentions`.
@@ -26,17 +26,21 @@ fn invalid_ranks_are_rank_errors_naming_the_value() {
     run(3, None, |ep| {
         for bad in [3, -5, 100] {
             let value = bad.to_string();
-            expect_error(ep.send(WORLD_CTX, bad, 0, vec![1], false), ErrorClass::Rank, &[&value, "less than 3"]);
-            expect_error(ep.isend(WORLD_CTX, bad, 0, vec![1], true), ErrorClass::Rank, &[&value]);
+            expect_error(
+                ep.send(WORLD_CTX, bad, 0, vec![1], SendMode::Standard),
+                ErrorClass::Rank,
+                &[&value, "less than 3"],
+            );
+            expect_error(ep.isend(WORLD_CTX, bad, 0, vec![1], SendMode::Synchronous), ErrorClass::Rank, &[&value]);
             expect_error(ep.recv(WORLD_CTX, bad, 0), ErrorClass::Rank, &[&value]);
             expect_error(ep.irecv(WORLD_CTX, bad, ANY_TAG), ErrorClass::Rank, &[&value]);
             expect_error(ep.iprobe(WORLD_CTX, bad, ANY_TAG), ErrorClass::Rank, &[&value]);
             expect_error(ep.probe(WORLD_CTX, bad, 0), ErrorClass::Rank, &[&value]);
         }
         // ANY_SOURCE is a source, never a destination.
-        expect_error(ep.send(WORLD_CTX, ANY_SOURCE, 0, vec![], false), ErrorClass::Rank, &["-2"]);
+        expect_error(ep.send(WORLD_CTX, ANY_SOURCE, 0, vec![], SendMode::Standard), ErrorClass::Rank, &["-2"]);
         // The only rank of COMM_SELF is 0.
-        expect_error(ep.send(mpi_core::SELF_CTX, 1, 0, vec![], false), ErrorClass::Rank, &["less than 1"]);
+        expect_error(ep.send(mpi_core::SELF_CTX, 1, 0, vec![], SendMode::Standard), ErrorClass::Rank, &["less than 1"]);
     });
 }
 
@@ -44,13 +48,13 @@ fn invalid_ranks_are_rank_errors_naming_the_value() {
 fn invalid_tags_are_tag_errors() {
     run(2, None, |ep| {
         let peer = 1 - ep.world_rank() as i32;
-        expect_error(ep.send(WORLD_CTX, peer, -3, vec![], false), ErrorClass::Tag, &["-3"]);
+        expect_error(ep.send(WORLD_CTX, peer, -3, vec![], SendMode::Standard), ErrorClass::Tag, &["-3"]);
         // ANY_TAG is only a receive-side wildcard.
-        expect_error(ep.isend(WORLD_CTX, peer, ANY_TAG, vec![], false), ErrorClass::Tag, &["-1"]);
+        expect_error(ep.isend(WORLD_CTX, peer, ANY_TAG, vec![], SendMode::Standard), ErrorClass::Tag, &["-1"]);
         expect_error(ep.recv(WORLD_CTX, peer, -7), ErrorClass::Tag, &["-7"]);
         expect_error(ep.iprobe(WORLD_CTX, ANY_SOURCE, -2), ErrorClass::Tag, &["-2"]);
         // Even a PROC_NULL peer does not excuse a bad tag.
-        expect_error(ep.send(WORLD_CTX, PROC_NULL, -4, vec![], false), ErrorClass::Tag, &["-4"]);
+        expect_error(ep.send(WORLD_CTX, PROC_NULL, -4, vec![], SendMode::Standard), ErrorClass::Tag, &["-4"]);
         // Nothing erroneous was sent: a valid exchange still works and sees no stray message.
         let got = ok("sendrecv", ep.sendrecv(WORLD_CTX, vec![ep.world_rank() as u8], peer, 5, peer, ANY_TAG));
         assert_eq!((got.source, got.tag, got.data), (peer, 5, Some(vec![peer as u8])));
@@ -61,8 +65,8 @@ fn invalid_tags_are_tag_errors() {
 #[test]
 fn proc_null_peers_complete_at_once() {
     run(2, None, |ep| {
-        ok("send to PROC_NULL", ep.send(WORLD_CTX, PROC_NULL, 3, vec![1, 2, 3], false));
-        ok("ssend to PROC_NULL", ep.send(WORLD_CTX, PROC_NULL, 3, vec![1, 2, 3], true));
+        ok("send to PROC_NULL", ep.send(WORLD_CTX, PROC_NULL, 3, vec![1, 2, 3], SendMode::Standard));
+        ok("ssend to PROC_NULL", ep.send(WORLD_CTX, PROC_NULL, 3, vec![1, 2, 3], SendMode::Synchronous));
         let got = ok("recv from PROC_NULL", ep.recv(WORLD_CTX, PROC_NULL, 3));
         assert_eq!((got.source, got.tag, got.data), (PROC_NULL, ANY_TAG, None));
         let req = ok("irecv from PROC_NULL", ep.irecv(WORLD_CTX, PROC_NULL, ANY_TAG));
@@ -84,9 +88,9 @@ fn messages_to_self_are_received_in_order() {
     run(2, Some(4096), |ep| {
         let me = ep.world_rank() as i32;
         let big = pattern(u64::from(ep.world_rank()), 100_000);
-        let r1 = ok("isend to self", ep.isend(WORLD_CTX, me, 1, b"first".to_vec(), false));
-        let r2 = ok("isend to self", ep.isend(WORLD_CTX, me, 1, big.clone(), false));
-        ok("send to self", ep.send(WORLD_CTX, me, 2, b"blocking".to_vec(), false));
+        let r1 = ok("isend to self", ep.isend(WORLD_CTX, me, 1, b"first".to_vec(), SendMode::Standard));
+        let r2 = ok("isend to self", ep.isend(WORLD_CTX, me, 1, big.clone(), SendMode::Standard));
+        ok("send to self", ep.send(WORLD_CTX, me, 2, b"blocking".to_vec(), SendMode::Standard));
         let got = ok("recv from self", ep.recv(WORLD_CTX, me, 1));
         assert_eq!((got.source, got.tag, got.data.as_deref()), (me, 1, Some(&b"first"[..])));
         let got = ok("recv from self", ep.recv(WORLD_CTX, ANY_SOURCE, 1));
@@ -96,7 +100,7 @@ fn messages_to_self_are_received_in_order() {
         assert_eq!((got.tag, got.data.as_deref()), (2, Some(&b"blocking"[..])));
         ok("waitall", ep.waitall(&[r1, r2]));
         // COMM_SELF works the same way.
-        ok("send on COMM_SELF", ep.send(mpi_core::SELF_CTX, 0, 4, vec![7; 10], false));
+        ok("send on COMM_SELF", ep.send(mpi_core::SELF_CTX, 0, 4, vec![7; 10], SendMode::Standard));
         let got = ok("recv on COMM_SELF", ep.recv(mpi_core::SELF_CTX, 0, 4));
         assert_eq!((got.source, got.data), (0, Some(vec![7; 10])));
     });
@@ -132,7 +136,7 @@ fn unknown_and_completed_requests_are_request_errors() {
         expect_error(ep.waitall(&[bogus]), ErrorClass::Request, &[]);
         // A completed request is freed: waiting on it again is an error too.
         let peer = 1 - ep.world_rank() as i32;
-        let s = ok("isend", ep.isend(WORLD_CTX, peer, 0, vec![1], false));
+        let s = ok("isend", ep.isend(WORLD_CTX, peer, 0, vec![1], SendMode::Standard));
         let r = ok("irecv", ep.irecv(WORLD_CTX, peer, 0));
         ok("waitall", ep.waitall(&[s, r]));
         expect_error(ep.wait(r), ErrorClass::Request, &[&r.to_string()]);
@@ -140,7 +144,7 @@ fn unknown_and_completed_requests_are_request_errors() {
         // An unknown request among valid ones is refused before anything completes.
         let r = ok("irecv", ep.irecv(WORLD_CTX, peer, 1));
         expect_error(ep.waitall(&[r, bogus]), ErrorClass::Request, &[]);
-        ok("send", ep.send(WORLD_CTX, peer, 1, vec![2], false));
+        ok("send", ep.send(WORLD_CTX, peer, 1, vec![2], SendMode::Standard));
         assert_eq!(ok("wait", ep.wait(r)).data, Some(vec![2]));
     });
 }

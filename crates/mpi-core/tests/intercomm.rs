@@ -9,7 +9,7 @@
 mod common;
 
 use common::{ok, run, run_on, wait_for_verdict};
-use mpi_core::{BlockedOp, Endpoint, ErrorClass, MpiError, PROC_NULL, ROOT, UNDEFINED, Verdict, WORLD_CTX};
+use mpi_core::{BlockedOp, Endpoint, ErrorClass, MpiError, PROC_NULL, ROOT, SendMode, UNDEFINED, Verdict, WORLD_CTX};
 use std::thread;
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ fn point_to_point_names_remote_ranks() {
             let me = ok("rank", ep.comm_rank(inter)) as u8;
             let rsize = ok("remote", ep.comm_remote_group(inter)).len() as i32;
             for dest in 0..rsize {
-                ok("send", ep.send(inter, dest, 7, vec![me, dest as u8], false));
+                ok("send", ep.send(inter, dest, 7, vec![me, dest as u8], SendMode::Standard));
             }
             for source in 0..rsize {
                 let got = ok("recv", ep.recv(inter, source, 7));
@@ -71,7 +71,7 @@ fn point_to_point_names_remote_ranks() {
                 assert_eq!(got.data.unwrap(), vec![source as u8, me]);
             }
             // A rank of the local group's size but beyond the remote one is refused.
-            let err = ep.send(inter, rsize, 0, Vec::new(), false).unwrap_err();
+            let err = ep.send(inter, rsize, 0, Vec::new(), SendMode::Standard).unwrap_err();
             assert!(matches!(err, MpiError::Mpi { class: ErrorClass::Rank, .. }), "{err:?}");
         });
     }
@@ -166,8 +166,8 @@ fn dup_and_split_keep_their_traffic_apart() {
             assert_ne!(dup, inter);
             assert!(ok("is_inter", ep.comm_is_inter(dup)));
             // A message on the duplicate does not match a receive on the original.
-            ok("send", ep.send(dup, 0, 1, vec![1], false));
-            ok("send", ep.send(inter, 0, 1, vec![2], false));
+            ok("send", ep.send(dup, 0, 1, vec![1], SendMode::Standard));
+            ok("send", ep.send(inter, 0, 1, vec![2], SendMode::Standard));
             if ok("rank", ep.comm_rank(inter)) == 0 {
                 for s in 0..ok("remote", ep.comm_remote_group(inter)).len() as i32 {
                     assert_eq!(ok("recv", ep.recv(inter, s, 1)).data.unwrap(), vec![2]);
@@ -205,7 +205,7 @@ fn groups_create_communicators_without_the_others() {
             assert_eq!(ok("group", ep.comm_group(pair)), vec![2, 0]);
             ok("barrier", ep.barrier(pair));
             if me == 2 {
-                ok("send", ep.send(WORLD_CTX, 1, 9, b"made".to_vec(), false));
+                ok("send", ep.send(WORLD_CTX, 1, 9, b"made".to_vec(), SendMode::Standard));
             }
         }
         let all = ok("from_group", ep.comm_from_group(vec![1, 2, 0], -7));

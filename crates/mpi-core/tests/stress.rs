@@ -304,9 +304,14 @@ fn rank_main(ep: &mut Endpoint, cfg: &Config, plans: &[Vec<Msg>]) -> (usize, usi
         }
         let comm = comm_of(m.on_dup);
         match m.mode {
-            SendMode::Blocking => ok("send", ep.send(comm, m.dst as i32, m.tag, m.payload(), false)),
-            SendMode::Nonblocking => sends.push(ok("isend", ep.isend(comm, m.dst as i32, m.tag, m.payload(), false))),
-            SendMode::Synchronous => sends.push(ok("issend", ep.isend(comm, m.dst as i32, m.tag, m.payload(), true))),
+            SendMode::Blocking => {
+                ok("send", ep.send(comm, m.dst as i32, m.tag, m.payload(), mpi_core::SendMode::Standard))
+            }
+            SendMode::Nonblocking => {
+                sends.push(ok("isend", ep.isend(comm, m.dst as i32, m.tag, m.payload(), mpi_core::SendMode::Standard)))
+            }
+            SendMode::Synchronous => sends
+                .push(ok("issend", ep.isend(comm, m.dst as i32, m.tag, m.payload(), mpi_core::SendMode::Synchronous))),
         }
         if !early.is_empty() && rng.chance(40) {
             let at = rng.below(early.len() as u64) as usize;

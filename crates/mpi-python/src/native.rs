@@ -8,7 +8,7 @@
 
 use crate::rank::with_rank;
 use mpi_core::{
-    ANY_SOURCE, ANY_TAG, Completion, Endpoint, ErrorClass, MpiError, PROC_NULL, ReduceOp, TAG_UB, UNDEFINED,
+    ANY_SOURCE, ANY_TAG, Completion, Endpoint, ErrorClass, MpiError, PROC_NULL, ReduceOp, SendMode, TAG_UB, UNDEFINED,
 };
 use rustpython_vm::{
     PyObjectRef, PyResult, TryFromObject, VirtualMachine,
@@ -257,9 +257,10 @@ pub(crate) mod _mpi {
     // ----- point to point -----
 
     #[pyfunction]
-    fn send(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, sync: bool, vm: &VirtualMachine) -> PyResult<()> {
+    fn send(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<()> {
+        let mode = send_mode(mode, vm)?;
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.send(comm, dest, tag, data, sync))
+        with_ep(vm, |ep| ep.send(comm, dest, tag, data, mode))
     }
 
     #[pyfunction]
@@ -268,10 +269,23 @@ pub(crate) mod _mpi {
     }
 
     #[pyfunction]
-    fn isend(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, sync: bool, vm: &VirtualMachine) -> PyResult<u32> {
+    fn isend(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<u32> {
+        let mode = send_mode(mode, vm)?;
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.isend(comm, dest, tag, data, sync))
+        with_ep(vm, |ep| ep.isend(comm, dest, tag, data, mode))
     }
+
+    /// `_mpi.SEND_STANDARD`, `SEND_SYNCHRONOUS` or `SEND_BUFFERED`.
+    fn send_mode(code: u32, vm: &VirtualMachine) -> PyResult<SendMode> {
+        SendMode::from_code(code).ok_or_else(|| vm.new_value_error(format!("no send mode {code}")))
+    }
+
+    #[pyattr]
+    const SEND_STANDARD: u32 = 0;
+    #[pyattr]
+    const SEND_SYNCHRONOUS: u32 = 1;
+    #[pyattr]
+    const SEND_BUFFERED: u32 = 2;
 
     #[pyfunction]
     fn irecv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<u32> {

@@ -11,8 +11,8 @@ mod supervisor;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: mpiplay -n N [-l|--label] [--timeout SECS] script.py [args...]
-       mpiplay -n N [-l|--label] [--timeout SECS] -m module [args...]
+const USAGE: &str = "usage: mpiplay -n N [options] script.py [args...]
+       mpiplay -n N [options] -m module [args...]
 
 Runs script.py on N ranks (threads, one Python interpreter each), as
 `mpiexec -n N python script.py [args...]` would; with -m, a module as
@@ -21,6 +21,11 @@ Runs script.py on N ranks (threads, one Python interpreter each), as
   -n, -np N        number of ranks (1 to 1024)
   -l, --label      prefix every output line with [rank]
   --timeout SECS   stop the run after SECS seconds (exit status 124)
+  --eager-limit BYTES
+                   standard-mode sends (send, Send, isend, ...) of more than
+                   BYTES wait for their matching receive, smaller ones are
+                   buffered; 0: every send waits; unlimited: none does
+                   (default 8255, MPICH's on one node)
   -h, --help       show this help
   -V, --version    show the version
 
@@ -36,6 +41,8 @@ pub struct Options {
     pub ranks: u32,
     pub label: bool,
     pub timeout: Option<Duration>,
+    /// Standard-mode sends of more bytes wait for their receive; `None`: none do.
+    pub eager_limit: Option<u32>,
     pub script: String,
     /// `-m MODULE`: run the module as `__main__` (`script` names it then).
     pub module: Option<String>,
@@ -69,6 +76,7 @@ fn parse_args() -> Result<Options, String> {
     let mut ranks = None;
     let mut label = false;
     let mut timeout = None;
+    let mut eager_limit = Some(mpi_core::World::MPICH_EAGER_LIMIT);
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Short('n') | Long("np") | Long("n") => {
@@ -89,6 +97,17 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or_else(|| format!("--timeout wants a positive number of seconds, got '{v}'"))?;
                 timeout = Some(Duration::from_secs_f64(secs));
             }
+            Long("eager-limit") => {
+                let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                eager_limit =
+                    match v.as_str() {
+                        "unlimited" => None,
+                        // u32::MAX itself means "unlimited" in the World's header.
+                        _ => Some(v.parse().ok().filter(|n| *n < u32::MAX).ok_or_else(|| {
+                            format!("--eager-limit wants a number of bytes or 'unlimited', got '{v}'")
+                        })?),
+                    };
+            }
             Short('h') | Long("help") => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -105,13 +124,13 @@ fn parse_args() -> Result<Options, String> {
                 let args = rest_args(&mut parser)?;
                 let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
                 let script = format!("<mpiplay -m {module}>");
-                return Ok(Options { ranks, label, timeout, script, module: Some(module), args });
+                return Ok(Options { ranks, label, timeout, eager_limit, script, module: Some(module), args });
             }
             Value(script) => {
                 let script = script.string().map_err(|e| e.to_string())?;
                 let args = rest_args(&mut parser)?;
                 let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
-                return Ok(Options { ranks, label, timeout, script, module: None, args });
+                return Ok(Options { ranks, label, timeout, eager_limit, script, module: None, args });
             }
             other => return Err(other.unexpected().to_string()),
         }

@@ -75,6 +75,7 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let layout = Layout::new(opts.ranks);
     let world = World::create(Arc::new(HeapMemory::new(layout.word_len())), layout);
     world.set_spin_for_cores(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    world.set_eager_limit(opts.eager_limit);
     let sink = Arc::new(Sink { label: opts.label });
     let script = Arc::new(Script { source, path: opts.script.clone(), args: opts.args.clone() });
     let origin = Instant::now();

@@ -608,7 +608,8 @@ fn dash_m_mpi4py_bench_says_hello_in_rank_order_and_times_the_ring() {
     let host = host.trim();
     let r = mpiplay(&["-n", "11", "-m", "mpi4py.bench"], std::path::Path::new("helloworld"), &[]);
     assert_eq!(r.status, 0, "{}", r.context());
-    let expected: String = (0..11).map(|rank| format!("Hello, World! I am process {rank:2} of 11 on {host}.\n")).collect();
+    let expected: String =
+        (0..11).map(|rank| format!("Hello, World! I am process {rank:2} of 11 on {host}.\n")).collect();
     assert_eq!(r.stdout, expected, "{}", r.context());
 
     let quiet = mpiplay(&["-n", "2", "-m", "mpi4py.bench"], std::path::Path::new("helloworld"), &["-q"]);
@@ -623,5 +624,75 @@ fn dash_m_mpi4py_bench_says_hello_in_rank_order_and_times_the_ring() {
 
     let unknown = mpiplay(&["-n", "2", "-m", "mpi4py.bench"], std::path::Path::new("nosuch"), &[]);
     assert_ne!(unknown.status, 0, "{}", unknown.context());
-    assert!(unknown.stderr.contains("mpiplay -m mpi4py.bench: error: unknown command 'nosuch'"), "{}", unknown.context());
+    assert!(
+        unknown.stderr.contains("mpiplay -m mpi4py.bench: error: unknown command 'nosuch'"),
+        "{}",
+        unknown.context()
+    );
+}
+
+/// Both ranks send pickled objects before they receive, growing the object
+/// until the exchange blocks.
+const BOTH_SEND_FIRST: &str = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+other = 1 - comm.rank
+for n in (1, 100, 10000, 1000000):
+    comm.send(b'x' * n, dest=other)
+    comm.recv(source=other)
+    if comm.rank == 0:
+        print(n, flush=True)
+";
+
+#[test]
+fn eager_limit_option_sets_which_standard_sends_wait_for_their_receive() {
+    // MPICH's limit by default: 10000 bytes pickle to 10018, too many to buffer.
+    let mpich = run(&["-n", "2"], BOTH_SEND_FIRST, &[]);
+    assert_eq!(mpich.status, 3, "{}", mpich.context());
+    assert_eq!(mpich.stdout, "1\n100\n", "{}", mpich.context());
+    assert!(
+        mpich.stderr.contains("rank 0 is blocked in send of 10018 bytes to rank 1 (tag=0, comm=COMM_WORLD), which waits for a matching receive because it is larger than the 8255-byte eager limit"),
+        "{}",
+        mpich.context()
+    );
+    assert!(mpich.stderr.contains("wait-for cycle: rank 0 -> rank 1 -> rank 0"), "{}", mpich.context());
+    // A larger limit lets more through; 0 blocks the first; unlimited none.
+    let larger = run(&["-n", "2", "--eager-limit", "20000"], BOTH_SEND_FIRST, &[]);
+    assert_eq!((larger.status, larger.stdout.as_str()), (3, "1\n100\n10000\n"), "{}", larger.context());
+    let zero = run(&["-n", "2", "--eager-limit", "0"], BOTH_SEND_FIRST, &[]);
+    assert_eq!((zero.status, zero.stdout.as_str()), (3, ""), "{}", zero.context());
+    assert!(zero.stderr.contains("larger than the 0-byte eager limit"), "{}", zero.context());
+    let unlimited = run(&["-n", "2", "--eager-limit", "unlimited"], BOTH_SEND_FIRST, &[]);
+    assert_eq!(
+        (unlimited.status, unlimited.stdout.as_str()),
+        (0, "1\n100\n10000\n1000000\n"),
+        "{}",
+        unlimited.context()
+    );
+    for bad in ["lots", "-1", "4294967295"] {
+        let r = run(&["-n", "2", "--eager-limit", bad], BOTH_SEND_FIRST, &[]);
+        assert_eq!(r.status, 2, "{bad}: {}", r.context());
+        assert!(r.stderr.contains("--eager-limit wants a number of bytes or 'unlimited'"), "{bad}: {}", r.context());
+    }
+}
+
+#[test]
+fn buffered_and_nonblocking_sends_never_deadlock_on_size() {
+    let src = "\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+other = 1 - comm.rank
+data = b'y' * 100000
+MPI.Attach_buffer(bytearray(200000 + MPI.BSEND_OVERHEAD))
+comm.bsend(data, dest=other)
+assert comm.recv(source=other) == data
+req = comm.isend(data, dest=other)
+assert comm.recv(source=other) == data
+req.wait()
+comm.Sendrecv(bytearray(data), dest=other, recvbuf=bytearray(len(data)), source=other)
+print('done', comm.rank)
+";
+    let r = run(&["-n", "2", "-l"], src, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    assert!(r.stdout.contains("[0] done 0") && r.stdout.contains("[1] done 1"), "{}", r.context());
 }

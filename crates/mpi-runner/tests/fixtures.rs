@@ -2,8 +2,8 @@
 //! what real mpi4py printed for it.
 //!
 //! The suites: the tutorial examples (`tests/examples`, a copy of the shared
-//! examples with their manifest, and its `numpy/` set with a manifest of its
-//! own), the API fixtures (`tests/fixtures/api`,
+//! examples with their manifest, its `numpy/` set with a manifest of its
+//! own, and `lessons/`, the playground's own lessons, recorded the same way), the API fixtures (`tests/fixtures/api`,
 //! one script per feature group, `# ranks: N` on its first line, expected
 //! output recorded from mpi4py 4.1.2 on MPICH beside it as NAME.txt) and the
 //! multiprocessing fixtures (`tests/fixtures/multiprocessing`, the same
@@ -226,6 +226,7 @@ fn main() {
     let root = repo_root();
     let mut trials = example_trials(root.join("tests/examples"), "examples");
     trials.extend(example_trials(root.join("tests/examples/numpy"), "numpy_examples"));
+    trials.extend(example_trials(root.join("tests/examples/lessons"), "lessons"));
     trials.extend(fixture_trials(&root, "api"));
     trials.extend(fixture_trials(&root, "multiprocessing"));
     trials.extend(fixture_trials(&root, "numpy"));

@@ -7,7 +7,7 @@ use crate::editor::Editor;
 use crate::examples::{self, EXAMPLES};
 use crate::runner::record::OutputLine;
 use crate::runner::{Playground, RunEvent, RunRequest, Status};
-use crate::state::{Action, Ending, Line, MAX_RANKS, MIN_RANKS, Phase, State, View};
+use crate::state::{Action, Ending, Line, MAX_RANKS, MIN_RANKS, Phase, Sends, State, View};
 use crate::{share, storage};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -172,6 +172,7 @@ pub fn app(props: &AppProps) -> Html {
             timeout_ms: None,
             path: state.script_name(),
             args: Vec::new(),
+            eager_limit: state.sends.eager_limit(),
         };
         let can_run = state.can_run();
         Callback::from(move |_: ()| {
@@ -223,6 +224,15 @@ pub fn app(props: &AppProps) -> Html {
             }
         })
     };
+    let on_sends = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(sends) = Sends::from_key(&select.value()) {
+                dispatch.dispatch(Action::SetSends(sends));
+            }
+        })
+    };
     let on_example = {
         let (dispatch, playground) = (dispatch.clone(), props.playground.clone());
         Callback::from(move |name: &'static str| {
@@ -266,6 +276,13 @@ pub fn app(props: &AppProps) -> Html {
             <label class="ranks">{ "Ranks " }
                 <input id="ranks" type="number" min={MIN_RANKS.to_string()} max={MAX_RANKS.to_string()}
                     value={state.ranks.to_string()} onchange={on_ranks} aria-label="Number of ranks" />
+            </label>
+            <label class="sends" title="When a standard-mode send (send, Send, isend) returns: MPICH buffers messages of up to 8255 bytes and makes larger ones wait for their matching receive">{ "Sends " }
+                <select id="sends" onchange={on_sends} aria-label="How standard sends complete">
+                    { for Sends::ALL.iter().map(|s| html! {
+                        <option value={s.key()} selected={*s == state.sends}>{ s.label() }</option>
+                    }) }
+                </select>
             </label>
             <button id="run" class="primary" disabled={!state.can_run()} title="Run (Ctrl+Enter)"
                 onclick={let on_run = on_run.clone(); move |_| on_run.emit(())}>{ "Run" }</button>

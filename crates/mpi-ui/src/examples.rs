@@ -1,6 +1,6 @@
-//! The examples gallery: the tutorial scripts of tests/examples (the NumPy
-//! ones, `numpy_NAME`, after the others), baked in by build.rs with their
-//! title, rank count and one-line explanation.
+//! The examples gallery: the tutorial scripts of tests/examples, then the
+//! playground's lessons (`lesson_NAME`), then the NumPy ones (`numpy_NAME`),
+//! baked in by build.rs with their title, rank count and one-line explanation.
 
 /// One gallery entry.
 #[derive(Debug, PartialEq, Eq)]
@@ -43,5 +43,15 @@ mod tests {
         let scatter = find("numpy_scatter").unwrap();
         assert_eq!(scatter.ranks, 4);
         assert!(scatter.source.contains("import numpy as np"));
+    }
+
+    #[test]
+    fn the_eager_limit_lesson_comes_before_the_numpy_examples() {
+        let lesson = EXAMPLES.iter().position(|e| e.name == "lesson_eager_limit").expect("the eager-limit lesson");
+        let first_numpy = EXAMPLES.iter().position(|e| e.name.starts_with("numpy_")).expect("numpy examples");
+        assert!(lesson < first_numpy);
+        let e = &EXAMPLES[lesson];
+        assert_eq!(e.ranks, 2);
+        assert!(e.about.starts_with("Both ranks send before they receive"), "{}", e.about);
     }
 }

@@ -27,6 +27,52 @@ pub enum View {
     Sorted,
 }
 
+/// How runs complete standard-mode sends (the "Sends" setting): the eager
+/// limit they run with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sends {
+    /// Buffered up to MPICH's eager limit, larger ones wait for their receive.
+    #[default]
+    LikeMpich,
+    /// Every send waits for its receive (eager limit 0).
+    Synchronous,
+    /// Every send is buffered, however large.
+    Buffered,
+}
+
+impl Sends {
+    pub const ALL: [Sends; 3] = [Sends::LikeMpich, Sends::Synchronous, Sends::Buffered];
+
+    pub fn eager_limit(self) -> Option<u32> {
+        match self {
+            Sends::LikeMpich => Some(mpi_core::World::MPICH_EAGER_LIMIT),
+            Sends::Synchronous => Some(0),
+            Sends::Buffered => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sends::LikeMpich => "like MPICH",
+            Sends::Synchronous => "always synchronous",
+            Sends::Buffered => "always buffered",
+        }
+    }
+
+    /// Its value in the page's `<select>`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Sends::LikeMpich => "mpich",
+            Sends::Synchronous => "synchronous",
+            Sends::Buffered => "buffered",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Sends> {
+        Sends::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
 /// One line of output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
@@ -84,6 +130,7 @@ pub struct Ending {
 pub struct State {
     pub source: String,
     pub ranks: u32,
+    pub sends: Sends,
     /// The gallery example the script came from, if unchanged since.
     pub example: Option<String>,
     pub view: View,
@@ -101,6 +148,7 @@ pub struct State {
 pub enum Action {
     Edit(String),
     SetRanks(u32),
+    SetSends(Sends),
     LoadExample { name: String, source: String, ranks: u32 },
     SetView(View),
     Loading { loaded: f64, total: Option<f64> },
@@ -117,6 +165,7 @@ impl State {
         State {
             source,
             ranks: ranks.clamp(MIN_RANKS, MAX_RANKS),
+            sends: Sends::default(),
             example: None,
             view: View::Interleaved,
             phase: Phase::Loading { loaded: 0.0, total: None },
@@ -150,6 +199,7 @@ impl State {
                 }
             }
             Action::SetRanks(n) => self.ranks = n.clamp(MIN_RANKS, MAX_RANKS),
+            Action::SetSends(sends) => self.sends = sends,
             Action::LoadExample { name, source, ranks } => {
                 self.source = source;
                 self.ranks = ranks.clamp(MIN_RANKS, MAX_RANKS);
@@ -285,6 +335,19 @@ mod tests {
 
     fn ready() -> State {
         State::new("print(1)\n".into(), 4).reduce(Action::Ready)
+    }
+
+    #[test]
+    fn the_sends_setting_picks_the_eager_limit_runs_get() {
+        let s = ready();
+        assert_eq!(s.sends.eager_limit(), Some(8255), "MPICH's by default");
+        let sync = s.reduce(Action::SetSends(Sends::Synchronous));
+        assert_eq!(sync.sends.eager_limit(), Some(0));
+        assert_eq!(sync.reduce(Action::SetSends(Sends::Buffered)).sends.eager_limit(), None);
+        for sends in Sends::ALL {
+            assert_eq!(Sends::from_key(sends.key()), Some(sends));
+        }
+        assert_eq!(Sends::from_key("sometimes"), None);
     }
 
     #[test]

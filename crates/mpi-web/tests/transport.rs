@@ -5,7 +5,7 @@
 //! buffer, as two rank workers hold it.
 #![cfg(target_arch = "wasm32")]
 
-use mpi_core::{Endpoint, Layout, SharedMemory, WORLD_CTX, World};
+use mpi_core::{Endpoint, Layout, SendMode, SharedMemory, WORLD_CTX, World};
 use mpi_web::SabMemory;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -74,12 +74,12 @@ fn the_mailbox_carries_small_and_chunked_messages_between_two_views() {
     let mut rank0 = Endpoint::new(world, 0);
     let mut rank1 = Endpoint::new(World::attach(Arc::new(receiver_mem)), 1);
 
-    rank0.send(WORLD_CTX, 1, 5, b"hello".to_vec(), false).expect("small send");
+    rank0.send(WORLD_CTX, 1, 5, b"hello".to_vec(), SendMode::Standard).expect("small send");
     let got = rank1.recv(WORLD_CTX, 0, 5).expect("small recv");
     assert_eq!((got.data.as_deref(), got.source, got.tag), (Some(&b"hello"[..]), 0, 5));
 
     let big: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
-    let send = rank0.isend(WORLD_CTX, 1, 6, big.clone(), false).expect("isend");
+    let send = rank0.isend(WORLD_CTX, 1, 6, big.clone(), SendMode::Standard).expect("isend");
     let recv = rank1.irecv(WORLD_CTX, 0, 6).expect("irecv");
     let (mut sent, mut received) = (false, None);
     for _ in 0..100_000 {

@@ -4058,11 +4058,11 @@ class Comm:
 
     def send(self, obj, dest, tag=0):
         """Send in standard mode."""
-        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, False)
+        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_STANDARD)
 
     def ssend(self, obj, dest, tag=0):
         """Send in synchronous mode."""
-        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, True)
+        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_SYNCHRONOUS)
 
     def recv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Receive."""
@@ -4099,12 +4099,12 @@ class Comm:
     def isend(self, obj, dest, tag=0):
         """Nonblocking send."""
         data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
-        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+        return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_STANDARD), _SEND)
 
     def issend(self, obj, dest, tag=0):
         """Nonblocking send in synchronous mode."""
         data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
-        return _request(_mpi.isend(self._h, data, dest, tag, True), _SEND)
+        return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_SYNCHRONOUS), _SEND)
 
     def irecv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG):
         """Nonblocking receive.
@@ -4159,26 +4159,26 @@ class Comm:
         """Send in buffered mode (needs `MPI.Attach_buffer`, as in MPI)."""
         data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
         _check_bsend(data, "MPI_Bsend")
-        _mpi.send(self._h, data, dest, tag, False)
+        _mpi.send(self._h, data, dest, tag, _mpi.SEND_BUFFERED)
 
     def ibsend(self, obj, dest, tag=0):
         """Nonblocking send in buffered mode."""
         data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
         _check_bsend(data, "MPI_Ibsend")
-        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+        return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_BUFFERED), _SEND)
 
     # Point to point, buffers
     # -----------------------
 
     def Send(self, buf, dest, tag=0):
         """Blocking send."""
-        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, False)
+        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_STANDARD)
 
     def Bsend(self, buf, dest, tag=0):
         """Blocking send in buffered mode (needs `MPI.Attach_buffer`)."""
         data = _send_bytes(buf) if dest != PROC_NULL else b""
         _check_bsend(data, "MPI_Bsend")
-        _mpi.send(self._h, data, dest, tag, False)
+        _mpi.send(self._h, data, dest, tag, _mpi.SEND_BUFFERED)
 
     Rsend = Send
 
@@ -4201,7 +4201,7 @@ class Comm:
 
     def Ssend(self, buf, dest, tag=0):
         """Blocking send in synchronous mode."""
-        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, True)
+        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_SYNCHRONOUS)
 
     def Recv(self, buf, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Blocking receive."""
@@ -4239,7 +4239,7 @@ class Comm:
     def _isendrecv(self, data, dest, sendtag, view, source, recvtag, call):
         # A send and a receive under one request, which reports the receive.
         state = _Collective()
-        state.sends = [_mpi.isend(self._h, data, dest, sendtag, False)]
+        state.sends = [_mpi.isend(self._h, data, dest, sendtag, _mpi.SEND_STANDARD)]
         state.recvs = [_mpi.irecv(self._h, source, recvtag)]
         state.got = [b""]
         state.status = (None, ANY_SOURCE, ANY_TAG)
@@ -4267,20 +4267,20 @@ class Comm:
     def Isend(self, buf, dest, tag=0):
         """Nonblocking send."""
         data = _send_bytes(buf) if dest != PROC_NULL else b""
-        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+        return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_STANDARD), _SEND)
 
     def Ibsend(self, buf, dest, tag=0):
         """Nonblocking send in buffered mode."""
         data = _send_bytes(buf) if dest != PROC_NULL else b""
         _check_bsend(data, "MPI_Ibsend")
-        return _request(_mpi.isend(self._h, data, dest, tag, False), _SEND)
+        return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_BUFFERED), _SEND)
 
     Irsend = Isend
 
     def Issend(self, buf, dest, tag=0):
         """Nonblocking send in synchronous mode."""
         data = _send_bytes(buf) if dest != PROC_NULL else b""
-        return _request(_mpi.isend(self._h, data, dest, tag, True), _SEND)
+        return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_SYNCHRONOUS), _SEND)
 
     def Irecv(self, buf, source=ANY_SOURCE, tag=ANY_TAG):
         """Nonblocking receive."""
@@ -4290,7 +4290,7 @@ class Comm:
     # Persistent requests: each Start begins the operation with the buffer's
     # contents at that moment.
 
-    def _send_init(self, buf, dest, tag, sync, call):
+    def _send_init(self, buf, dest, tag, mode, call):
         h = self._h
         _message(buf, False) if dest != PROC_NULL else None
 
@@ -4298,24 +4298,24 @@ class Comm:
             data = _send_bytes(buf) if dest != PROC_NULL else b""
             if call == "MPI_Bsend_init":
                 _check_bsend(data, call)
-            return _request(_mpi.isend(h, data, dest, tag, sync), _SEND)
+            return _request(_mpi.isend(h, data, dest, tag, mode), _SEND)
         return _persistent(start)
 
     def Send_init(self, buf, dest, tag=0):
         """Create a persistent request for a standard send."""
-        return self._send_init(buf, dest, tag, False, "MPI_Send_init")
+        return self._send_init(buf, dest, tag, _mpi.SEND_STANDARD, "MPI_Send_init")
 
     def Bsend_init(self, buf, dest, tag=0):
         """Persistent request for a send in buffered mode."""
-        return self._send_init(buf, dest, tag, False, "MPI_Bsend_init")
+        return self._send_init(buf, dest, tag, _mpi.SEND_BUFFERED, "MPI_Bsend_init")
 
     def Ssend_init(self, buf, dest, tag=0):
         """Persistent request for a send in synchronous mode."""
-        return self._send_init(buf, dest, tag, True, "MPI_Ssend_init")
+        return self._send_init(buf, dest, tag, _mpi.SEND_SYNCHRONOUS, "MPI_Ssend_init")
 
     def Rsend_init(self, buf, dest, tag=0):
         """Persistent request for a send in ready mode."""
-        return self._send_init(buf, dest, tag, False, "MPI_Rsend_init")
+        return self._send_init(buf, dest, tag, _mpi.SEND_STANDARD, "MPI_Rsend_init")
 
     def Psend_init(self, buf, partitions, dest, tag=0, info=INFO_NULL):
         """Create request for a partitioned send operation."""

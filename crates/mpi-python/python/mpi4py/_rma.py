@@ -757,7 +757,7 @@ class Win:
         if window.started is None:
             raise _err(_MPI.ERR_RMA_SYNC, "MPI_Win_complete", "Wrong synchronization of RMA calls ")
         for rank in window.started:
-            window.sends.append(_mpi.isend(window.h, b"", rank, _TAG_COMPLETE, False))
+            window.sends.append(_mpi.isend(window.h, b"", rank, _TAG_COMPLETE, _mpi.SEND_BUFFERED))
         window.started = None
 
     def Post(self, group, assertion=0):
@@ -769,7 +769,7 @@ class Win:
         window.fence = False
         window.sync()
         for rank in origins:
-            window.sends.append(_mpi.isend(window.h, b"", rank, _TAG_POST, False))
+            window.sends.append(_mpi.isend(window.h, b"", rank, _TAG_POST, _mpi.SEND_BUFFERED))
         window.posted = origins
 
     def Wait(self):

@@ -43,12 +43,28 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
     } else {
         js_sys::Array::from(&args).iter().map(|a| a.as_string().unwrap_or_default()).collect()
     };
+    // `eagerLimit`: bytes, or "unlimited"; MPICH's by default.
+    let limit = field("eagerLimit");
+    let eager_limit = if limit.as_string().as_deref() == Some("unlimited") {
+        None
+    } else {
+        match number("eagerLimit")? {
+            None => Some(mpi_core::World::MPICH_EAGER_LIMIT),
+            Some(n) if n.fract() == 0.0 && (0.0..f64::from(u32::MAX)).contains(&n) => Some(n as u32),
+            Some(n) => {
+                return Err(format!(
+                    "run(source, options): options.eagerLimit must be a number of bytes or \"unlimited\", not {n}"
+                ));
+            }
+        }
+    };
     Ok(RunRequest {
         source,
         ranks: ranks as u32,
         timeout_ms: number("timeoutMs")?.filter(|t| *t > 0.0),
         path: field("path").as_string().unwrap_or_else(|| "script.py".to_owned()),
         args,
+        eager_limit,
     })
 }
 

@@ -43,6 +43,9 @@ pub struct RunRequest {
     /// Shown in tracebacks and as `sys.argv[0]`.
     pub path: String,
     pub args: Vec<String>,
+    /// Standard-mode sends of more bytes wait for their matching receive;
+    /// `None`: every send is buffered (see `World::set_eager_limit`).
+    pub eager_limit: Option<u32>,
 }
 
 /// What a run tells its listener, in order.
@@ -538,8 +541,8 @@ impl Inner {
     /// worker posts that before its exit, so the run waits for the exit too.
     fn maybe_finish(&mut self, deferred: &mut Deferred) {
         let Some(active) = &self.active else { return };
-        let processes_over = active.world.live_processes().is_empty()
-            && active.processes.values().all(|p| p.over || p.worker.is_none());
+        let processes_over =
+            active.world.live_processes().is_empty() && active.processes.values().all(|p| p.over || p.worker.is_none());
         if active.record.all_exited() && (active.record.ended() || processes_over) {
             self.finish(deferred);
         }
@@ -598,6 +601,7 @@ impl Inner {
         let world = World::create(Arc::new(memory), layout);
         let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
         world.set_spin_for_cores(cores);
+        world.set_eager_limit(request.eager_limit);
         let origin_ms = shared_clock_ms();
         let credits_buffer = js_sys::SharedArrayBuffer::new(4 * world.slots());
         let credits = js_sys::Int32Array::new(&credits_buffer);
