@@ -112,7 +112,7 @@ const cases = [
       expect((await page.getAttribute("#status", "data-state")) === "deadlock", "status deadlock");
       const block = await page.textContent(".deadlock-block");
       expect(/rank 1 → rank 5 → rank 1/.test(block), `cycle not shown: ${block}`);
-      expect(block.includes("rank 1 is blocked in recv") && block.includes("rank 5 is blocked in recv"), block);
+      expect(block.includes("rank 1 is blocked in recv(source=5") && block.includes("rank 5 is blocked in recv(source=1"), block);
       if (shots) await page.screenshot({ path: join(shots, "deadlock.png") });
     },
   },
@@ -126,8 +126,8 @@ const cases = [
       await page.click("#run");
       await settled(page);
       expect((await page.getAttribute("#status", "data-state")) === "deadlock", "status deadlock");
-      const block = await page.textContent(".deadlock-block");
-      expect(block.includes("rank 0 is blocked in send of 80000 bytes to rank 1") && block.includes("larger than the 8255-byte eager limit"), block);
+      const items = await page.$$eval(".deadlock-block li", (lis) => lis.map((li) => li.textContent));
+      expect(items.includes("rank 0 is blocked in send of 80000 bytes to rank 1 (tag=0, comm=COMM_WORLD), which waits for a matching receive because it is larger than the 8255-byte eager limit"), `blocked: ${JSON.stringify(items)}`);
       const before = (await outputLines(page)).filter((l) => l.rank === 0).map((l) => l.text);
       expect(before.at(-1) === "rank 0: exchanged 1000 ints (8000 bytes)", `printed ${JSON.stringify(before)}`);
       if (shots) await page.screenshot({ path: join(shots, "eager-limit.png") });

@@ -57,7 +57,7 @@ pub struct Failure {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeadlockInfo {
     pub cycle: Vec<u32>,
-    /// `(rank, "MPI call it is blocked in")`.
+    /// `(rank, "the call it is blocked in")`, as the report words it.
     pub blocked: Vec<(u32, String)>,
     /// World slots from here on are processes, not ranks.
     pub first_process: u32,
@@ -187,7 +187,9 @@ impl Record {
         if self.ending.is_none() {
             self.deadlock = Some(DeadlockInfo {
                 cycle: report.cycle.clone(),
-                blocked: report.blocked.iter().map(|(r, on)| (*r, on.op.name().to_owned())).collect(),
+                // The call with its peer, tag and communicator, and for a send
+                // too large to be buffered, why it waits.
+                blocked: report.blocked.iter().map(|(r, on)| (*r, on.to_string())).collect(),
                 first_process: report.first_process,
             });
             self.end(Status::Deadlock, Ending { exit_status: EXIT_DEADLOCK, report: report.to_string() });
