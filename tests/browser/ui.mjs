@@ -213,13 +213,15 @@ const cases = [
       const script = "from mpi4py import MPI\nprint('shared', MPI.COMM_WORLD.rank)  # ü\n";
       await typeScript(page, script);
       await setRanks(page, 3);
+      await page.selectOption("#sends", "synchronous");
       await page.click("#share");
       const link = await page.inputValue("#share-url");
-      expect(link.includes("#ranks=3&code="), link);
+      expect(link.includes("#ranks=3&sends=synchronous&code="), link);
       const other = await context.newPage();
       await open(other, link);
       expect((await editorText(other)).trim() === script.trim(), `shared script: ${await editorText(other)}`);
       expect((await other.inputValue("#ranks")) === "3", "shared rank count");
+      expect((await other.inputValue("#sends")) === "synchronous", "shared Sends setting");
       await other.waitForTimeout(500);
       expect((await other.$$("#output .line")).length === 0, "a shared link never runs by itself");
       expect((await other.getAttribute("#status", "data-state")) === "ready", "still ready");
@@ -233,10 +235,12 @@ const cases = [
       const script = "print('my draft')\n# kept across reloads\n";
       await typeScript(page, script);
       await setRanks(page, 7);
+      await page.selectOption("#sends", "buffered");
       await page.waitForTimeout(200);
       await open(page, url);
       expect((await editorText(page)).trim() === script.trim(), `after reload: ${await editorText(page)}`);
       expect((await page.inputValue("#ranks")) === "7", "rank count kept");
+      expect((await page.inputValue("#sends")) === "buffered", "Sends setting kept");
     },
   },
   {

@@ -45,16 +45,22 @@ pub fn launch() -> Launch {
     let ranks_param = param("ranks").and_then(|r| r.parse().ok());
     let default = examples::find("hello").expect("hello is in the gallery");
     let mut state = State::new(default.source.to_owned(), 4);
-    if let Some((source, ranks)) = share::decode(&hash) {
+    if let Some(shared) = share::decode(&hash) {
         // A shared link loads its script; it never runs it by itself.
-        state = state.reduce(Action::Edit(source)).reduce(Action::SetRanks(ranks.or(ranks_param).unwrap_or(4)));
+        state = state
+            .reduce(Action::Edit(shared.source))
+            .reduce(Action::SetRanks(shared.ranks.or(ranks_param).unwrap_or(4)))
+            .reduce(Action::SetSends(shared.sends.unwrap_or_default()));
     } else if let Some(example) = param("example").and_then(|n| examples::find(&n)) {
         state = state.reduce(load_example(example));
         if let Some(n) = ranks_param {
             state = state.reduce(Action::SetRanks(n));
         }
     } else if let Some(draft) = storage::load().filter(|_| !embed) {
-        state = state.reduce(Action::Edit(draft.source)).reduce(Action::SetRanks(draft.ranks));
+        state = state
+            .reduce(Action::Edit(draft.source))
+            .reduce(Action::SetRanks(draft.ranks))
+            .reduce(Action::SetSends(draft.sends));
     } else {
         state = state.reduce(load_example(default));
     }
@@ -125,7 +131,7 @@ pub fn app(props: &AppProps) -> Html {
     }
     // Keep the draft (not in embed mode: an embedded example is not the user's draft).
     {
-        let draft = storage::Draft { source: state.source.clone(), ranks: state.ranks };
+        let draft = storage::Draft { source: state.source.clone(), ranks: state.ranks, sends: state.sends };
         use_effect_with(draft, move |draft| {
             if !embed {
                 storage::save(draft)
@@ -258,9 +264,9 @@ pub fn app(props: &AppProps) -> Html {
         })
     };
     let on_share = {
-        let (source, ranks, notice) = (state.source.clone(), state.ranks, notice.clone());
+        let (source, ranks, sends, notice) = (state.source.clone(), state.ranks, state.sends, notice.clone());
         Callback::from(move |_: MouseEvent| {
-            let url = share_url(&source, ranks);
+            let url = share_url(&source, ranks, sends);
             copy_to_clipboard(&url);
             notice.set(url);
         })
@@ -370,12 +376,12 @@ fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-fn share_url(source: &str, ranks: u32) -> String {
+fn share_url(source: &str, ranks: u32, sends: Sends) -> String {
     let Some(window) = web_sys::window() else { return String::new() };
     let location = window.location();
     let base = location.href().unwrap_or_default();
     let base = base.split('#').next().unwrap_or_default();
-    let url = format!("{base}#{}", share::encode(source, ranks));
+    let url = format!("{base}#{}", share::encode(source, ranks, sends));
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }

@@ -1,28 +1,43 @@
 //! Share links: a script and its rank count in the URL fragment, deflated and
-//! base64url-encoded (`#ranks=4&code=...`). The fragment never reaches a
+//! base64url-encoded (`#ranks=4&code=...`), with the Sends setting when it
+//! is not MPICH's (`&sends=synchronous`). The fragment never reaches a
 //! server, so a shared script stays between the people who share it.
 
+use crate::state::Sends;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// What a share link carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub source: String,
+    pub ranks: Option<u32>,
+    pub sends: Option<Sends>,
+}
 
 /// Scripts are small; anything that inflates beyond this is not one of ours.
 const MAX_SCRIPT_BYTES: usize = 1 << 20;
 
 /// The fragment (without `#`) that carries `source` on `ranks` ranks.
-pub fn encode(source: &str, ranks: u32) -> String {
+pub fn encode(source: &str, ranks: u32, sends: Sends) -> String {
     let packed = miniz_oxide::deflate::compress_to_vec(source.as_bytes(), 9);
-    format!("ranks={ranks}&code={}", URL_SAFE_NO_PAD.encode(packed))
+    let sends = if sends == Sends::default() { String::new() } else { format!("sends={}&", sends.key()) };
+    format!("ranks={ranks}&{sends}code={}", URL_SAFE_NO_PAD.encode(packed))
 }
 
-/// What a fragment carries: the script and, if given, the rank count.
-/// `None` when it carries no script (or a damaged one).
-pub fn decode(fragment: &str) -> Option<(String, Option<u32>)> {
+/// What a fragment carries: the script and, if given, the rank count and
+/// the Sends setting. `None` when it carries no script (or a damaged one).
+pub fn decode(fragment: &str) -> Option<Shared> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let field = |name: &str| fragment.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
     let packed = URL_SAFE_NO_PAD.decode(field("code")?).ok()?;
     let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCRIPT_BYTES).ok()?;
     let source = String::from_utf8(bytes).ok()?;
-    Some((source, field("ranks").and_then(|r| r.parse().ok())))
+    Some(Shared {
+        source,
+        ranks: field("ranks").and_then(|r| r.parse().ok()),
+        sends: field("sends").and_then(Sends::from_key),
+    })
 }
 
 /// The text of a downloaded script: the script, headed by how to run it under real MPI.
@@ -38,11 +53,22 @@ mod tests {
     #[test]
     fn a_script_round_trips_through_the_fragment() {
         let source = "from mpi4py import MPI\nprint('héllo', MPI.COMM_WORLD.rank)  # ünïcode\n".repeat(20);
-        let fragment = encode(&source, 9);
+        let fragment = encode(&source, 9, Sends::LikeMpich);
         assert!(fragment.len() < source.len(), "deflate makes repetitive scripts shorter");
         assert!(fragment.chars().all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)), "URL-safe: {fragment}");
-        assert_eq!(decode(&fragment), Some((source.clone(), Some(9))));
-        assert_eq!(decode(&format!("#{fragment}")), Some((source, Some(9))));
+        assert!(!fragment.contains("sends="), "MPICH's sends are the default, not spelled out: {fragment}");
+        let shared = Shared { source: source.clone(), ranks: Some(9), sends: None };
+        assert_eq!(decode(&fragment), Some(shared.clone()));
+        assert_eq!(decode(&format!("#{fragment}")), Some(shared));
+    }
+
+    #[test]
+    fn a_sends_setting_other_than_mpichs_travels_with_the_link() {
+        let fragment = encode("x = 1\n", 2, Sends::Synchronous);
+        assert!(fragment.starts_with("ranks=2&sends=synchronous&code="), "{fragment}");
+        assert_eq!(decode(&fragment).and_then(|s| s.sends), Some(Sends::Synchronous));
+        let unknown = fragment.replace("synchronous", "sometimes");
+        assert_eq!(decode(&unknown).map(|s| (s.source, s.sends)), Some(("x = 1\n".to_owned(), None)));
     }
 
     #[test]
@@ -51,8 +77,8 @@ mod tests {
         assert_eq!(decode("#section-2"), None);
         assert_eq!(decode("ranks=4&code=!!!"), None);
         assert_eq!(decode("code=AAAA"), None);
-        let only_code = encode("x = 1\n", 4).replace("ranks=4&", "");
-        assert_eq!(decode(&only_code), Some(("x = 1\n".to_owned(), None)));
+        let only_code = encode("x = 1\n", 4, Sends::LikeMpich).replace("ranks=4&", "");
+        assert_eq!(decode(&only_code), Some(Shared { source: "x = 1\n".to_owned(), ranks: None, sends: None }));
     }
 
     #[test]

@@ -29,14 +29,17 @@ pub enum View {
 
 /// How runs complete standard-mode sends (the "Sends" setting): the eager
 /// limit they run with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Sends {
     /// Buffered up to MPICH's eager limit, larger ones wait for their receive.
     #[default]
+    #[serde(rename = "mpich")]
     LikeMpich,
     /// Every send waits for its receive (eager limit 0).
+    #[serde(rename = "synchronous")]
     Synchronous,
     /// Every send is buffered, however large.
+    #[serde(rename = "buffered")]
     Buffered,
 }
 

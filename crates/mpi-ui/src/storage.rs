@@ -1,5 +1,6 @@
-//! Drafts survive a reload: the script and the rank count, kept in
-//! localStorage on every change (a few KB), read back when the page opens.
+//! Drafts survive a reload: the script, the rank count and the Sends
+//! setting, kept in localStorage on every change (a few KB), read back when
+//! the page opens.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,9 @@ const KEY: &str = "mpi-playground-draft";
 pub struct Draft {
     pub source: String,
     pub ranks: u32,
+    /// Absent in drafts saved before the setting existed.
+    #[serde(default)]
+    pub sends: crate::state::Sends,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -25,5 +29,21 @@ pub fn load() -> Option<Draft> {
 pub fn save(draft: &Draft) {
     if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(draft)) {
         let _ = storage.set_item(KEY, &text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Sends;
+
+    #[test]
+    fn drafts_keep_the_sends_setting_and_older_drafts_still_load() {
+        let draft = Draft { source: "x = 1\n".into(), ranks: 3, sends: Sends::Buffered };
+        let text = serde_json::to_string(&draft).expect("serializes");
+        assert!(text.contains(r#""sends":"buffered""#), "{text}");
+        assert_eq!(serde_json::from_str::<Draft>(&text).ok(), Some(draft));
+        let older: Draft = serde_json::from_str(r#"{"source":"x = 1\n","ranks":3}"#).expect("an older draft");
+        assert_eq!(older.sends, Sends::LikeMpich);
     }
 }
