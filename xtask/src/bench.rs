@@ -43,7 +43,7 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     let tc = setup::run(Options { browser: true })?;
     let mpiplay = tasks::build_mpiplay(&tc.native)?;
     let dist = util::checkout_target().join("xtask-dist");
-    tasks::trunk_build(&tc, &dist)?;
+    tasks::trunk_build(&tc, &dist, tasks::Packing::Hosting)?;
     let mpi4py = if options.against_mpi4py { Some(setup::ensure_mpi4py()?) } else { None };
 
     let native = measure(&options, &|ranks, script| {

@@ -119,7 +119,7 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
             let tc = setup::run(setup::Options { browser })?;
             if browser {
                 let dist = util::checkout_target().join("xtask-dist");
-                tasks::trunk_build(&tc, &dist)?;
+                tasks::trunk_build(&tc, &dist, tasks::Packing::Tests)?;
                 return conformance::run_browser(&dist, &options).map(|()| ExitCode::SUCCESS);
             }
             conformance::run(tc.native, &options).map(|()| ExitCode::SUCCESS)
