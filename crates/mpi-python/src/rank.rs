@@ -159,6 +159,18 @@ sys.stdout = sys.__stdout__ = _RankStream(1, "<stdout>")
 sys.stderr = sys.__stderr__ = _RankStream(2, "<stderr>")
 "#;
 
+/// As `mpiexec` forwards its stdin to rank 0 alone: every other rank, and
+/// every process a rank starts (as `multiprocessing` gives its children),
+/// reads an empty stdin, at its end at once (`input()` raises EOFError).
+/// Ranks are threads of one process here, which would otherwise all read
+/// the one stdin, whichever asked first.
+#[cfg(not(target_arch = "wasm32"))]
+const NATIVE_STDIN: &str = r#"
+import os, sys, _mpi
+if _mpi.mp_self() != 0:
+    sys.stdin = open(os.devnull, encoding="utf-8")
+"#;
+
 /// In the browser RustPython's `time.sleep` and monotonic clocks would call
 /// std functions that wasm32-unknown-unknown lacks; the host provides them.
 #[cfg(target_arch = "wasm32")]
@@ -525,6 +537,8 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(not(target_arch = "wasm32"))]
     vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;
+    #[cfg(not(target_arch = "wasm32"))]
+    vm.run_string(vm.new_scope_with_builtins(), NATIVE_STDIN, "<mpi-playground stdin>")?;
     Ok(())
 }
 

@@ -696,3 +696,49 @@ print('done', comm.rank)
     assert_eq!(r.status, 0, "{}", r.context());
     assert!(r.stdout.contains("[0] done 0") && r.stdout.contains("[1] done 1"), "{}", r.context());
 }
+
+#[test]
+fn stdin_goes_to_rank_0_and_the_other_ranks_read_eof() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let src = "\
+from mpi4py import MPI
+import sys
+rank = MPI.COMM_WORLD.rank
+try:
+    print(rank, 'read', repr(input()))
+except EOFError as e:
+    print(rank, 'EOFError:', e)
+print(rank, 'rest', repr(sys.stdin.read()))
+";
+    let dir = std::env::temp_dir().join(format!("mpiplay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("stdin_case.py");
+    std::fs::write(&path, src).expect("write script");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpiplay"))
+        .args(["-n", "3", "-l"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpiplay starts");
+    child.stdin.take().expect("stdin").write_all(b"hello\nworld\n").expect("write stdin");
+    let out = child.wait_with_output().expect("mpiplay ends");
+    let r = Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(r.status, 0, "{}", r.context());
+    for line in [
+        "[0] 0 read 'hello'",
+        "[0] 0 rest 'world\\n'",
+        "[1] 1 EOFError: EOF when reading a line",
+        "[1] 1 rest ''",
+        "[2] 2 EOFError: EOF when reading a line",
+        "[2] 2 rest ''",
+    ] {
+        assert!(r.stdout.lines().any(|l| l == line), "missing {line:?}: {}", r.context());
+    }
+}
