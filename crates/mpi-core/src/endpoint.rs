@@ -297,8 +297,9 @@ impl Endpoint {
         let ctx = c.ctx * 2;
         let rendezvous = mode == SendMode::Standard && self.world.is_rendezvous(data.len());
         let id = self.start_send(dest, ctx, tag, data, mode == SendMode::Synchronous || rendezvous);
-        if let Some(Request::Send(s)) = self.requests.get_mut(&id) {
-            s.rendezvous = rendezvous;
+        // Only large messages pay for marking (every send goes through here).
+        if rendezvous && let Some(Request::Send(s)) = self.requests.get_mut(&id) {
+            s.rendezvous = true;
         }
         Ok(id)
     }
