@@ -157,6 +157,12 @@ pub struct Endpoint {
     waiting_for_room: Vec<u32>,
     pub(crate) comms: HashMap<u32, Communicator>,
     pub(crate) next_ctx: u32,
+    /// The host's run clock (seconds since the run started), which trace
+    /// records carry; without one the rank records nothing (`trace`).
+    pub(crate) clock: Option<Box<dyn Fn() -> f64>>,
+    /// The `repr` preview of the object the current call sends, if the
+    /// Python layer made one (only while the run records).
+    pub(crate) preview: String,
 }
 
 impl Endpoint {
@@ -184,6 +190,8 @@ impl Endpoint {
             waiting_for_room: Vec::new(),
             comms,
             next_ctx: 2,
+            clock: None,
+            preview: String::new(),
         }
     }
 
@@ -295,6 +303,7 @@ impl Endpoint {
         let dest = dest.expect("ANY_SOURCE refused for a destination");
         Self::check_tag(tag, &call, false)?;
         let ctx = c.ctx * 2;
+        self.sent_message(dest, ctx / 2, tag, data.len());
         let rendezvous = mode == SendMode::Standard && self.world.is_rendezvous(data.len());
         let id = self.start_send(dest, ctx, tag, data, mode == SendMode::Synchronous || rendezvous);
         // Only large messages pay for marking (every send goes through here).
@@ -528,6 +537,9 @@ impl Endpoint {
             Some(Request::Send(_)) => Ok(Completion { data: None, source: PROC_NULL, tag: ANY_TAG }),
             Some(Request::Recv(r)) => {
                 let m = r.got.expect("take_completion of an incomplete receive");
+                if r.ctx % 2 == 0 {
+                    self.received_message(m.src, r.ctx / 2, m.tag, m.data.len());
+                }
                 Ok(Completion { source: self.comm_rank_of(r.comm, m.src), tag: m.tag, data: Some(m.data) })
             }
             None => Err(MpiError::new(ErrorClass::Request, "MPI_Wait", format_args!("Invalid MPI_Request {req}"))),

@@ -25,6 +25,8 @@ pub mod process;
 pub mod spawn;
 pub mod state;
 pub mod sync;
+pub mod timeline;
+pub mod trace;
 mod window;
 pub mod world;
 

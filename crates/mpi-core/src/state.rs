@@ -287,7 +287,7 @@ impl World {
         }
     }
 
-    fn read_rank(&self, r: u32) -> RankState {
+    pub(crate) fn read_rank(&self, r: u32) -> RankState {
         let w = |f| self.mem.load(self.layout.rank_word(r, f));
         let process = r >= self.ranks();
         if process && w(rank::PROC) & crate::world::proc::RESERVED == 0 {

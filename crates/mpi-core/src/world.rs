@@ -46,6 +46,8 @@ pub(crate) mod hdr {
     /// Standard-mode sends of more bytes than this wait for their matching
     /// receive (rendezvous); `u32::MAX`: none do. See [`super::World::set_eager_limit`].
     pub const EAGER_LIMIT: usize = 16;
+    /// 1 while ranks record trace events (`trace`), 0 otherwise.
+    pub const TRACE: usize = 17;
     /// Two cache lines, so that rank words start on a line.
     pub const LEN: usize = 32;
 }
@@ -87,6 +89,16 @@ pub(crate) mod rank {
     /// Bytes + 1 of the standard send a blocked rank waits in because it is
     /// larger than the eager limit (rendezvous); 0 otherwise.
     pub const RENDEZVOUS: usize = 17;
+    /// The rank's counters for the status table (`trace`): messages sent,
+    /// bytes sent (two words, low first), messages and bytes received.
+    pub const MSGS_SENT: usize = 18;
+    pub const BYTES_SENT: usize = 19;
+    pub const MSGS_RECEIVED: usize = 21;
+    pub const BYTES_RECEIVED: usize = 22;
+    /// The script line of the rank's current or last MPI call.
+    pub const LINE: usize = 24;
+    /// Trace records this rank has written (wrapping).
+    pub const TRACE_HEAD: usize = 25;
     /// Whole cache lines per slot (128 bytes, after a 128-byte header): two
     /// ranks ping-ponging must not write into the line the other spins on.
     pub const LEN: usize = 32;
@@ -179,9 +191,14 @@ impl Layout {
         self.ring_offset(self.slots())
     }
 
+    /// Byte offset of the trace rings, one per rank, after the heap.
+    pub(crate) fn trace_offset(&self) -> usize {
+        self.heap_offset() + self.heap_bytes as usize
+    }
+
     /// Total bytes of shared memory a run with this layout needs.
     pub fn byte_len(&self) -> usize {
-        self.heap_offset() + self.heap_bytes as usize
+        self.trace_offset() + self.ranks as usize * crate::trace::RING_RECORDS as usize * crate::trace::RECORD_BYTES
     }
 
     pub fn word_len(&self) -> usize {

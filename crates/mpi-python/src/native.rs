@@ -7,6 +7,7 @@
 //! the Python layer; everything that blocks, validates or keeps state is here.
 
 use crate::rank::with_rank;
+use mpi_core::trace::Call;
 use mpi_core::{
     ANY_SOURCE, ANY_TAG, Completion, Endpoint, ErrorClass, MpiError, PROC_NULL, ReduceOp, SendMode, TAG_UB, UNDEFINED,
 };
@@ -68,6 +69,57 @@ fn with_ep<T>(vm: &VirtualMachine, f: impl FnOnce(&mut Endpoint) -> mpi_core::Re
     f(&mut ep).map_err(|e| mpi_error(vm, e))
 }
 
+/// The line of the innermost frame of the user's script, 0 if none is on the
+/// stack (a call from a module the script imported shows where the script
+/// called into that module).
+fn script_line(vm: &VirtualMachine, script_path: &str) -> u32 {
+    let mut frame = vm.current_frame();
+    while let Some(f) = frame {
+        if f.f_code().source_path().as_str() == script_path {
+            return f.lineno().max(0) as u32;
+        }
+        frame = f.f_back(vm);
+    }
+    0
+}
+
+/// [`with_ep`] for an MPI call the timeline shows: while the run records,
+/// the call's begin (with its script line) and end go into the rank's trace.
+/// `peer` is a rank of `comm` (or -1), as the user passed it.
+fn with_call<T>(
+    vm: &VirtualMachine,
+    call: Call,
+    comm: u32,
+    peer: i32,
+    tag: i32,
+    f: impl FnOnce(&mut Endpoint) -> mpi_core::Result<T>,
+) -> PyResult<T> {
+    let traced = trace_begin(vm, call, comm, peer, tag);
+    let result = with_ep(vm, f);
+    if traced {
+        trace_end(call);
+    }
+    result
+}
+
+fn trace_begin(vm: &VirtualMachine, call: Call, comm: u32, peer: i32, tag: i32) -> bool {
+    let rank = with_rank(|r| r.clone());
+    let Ok(mut ep) = rank.endpoint.try_borrow_mut() else { return false };
+    if !ep.tracing() {
+        return false;
+    }
+    ep.trace_begin(call, script_line(vm, &rank.script_path), comm, peer, tag);
+    true
+}
+
+fn trace_end(call: Call) {
+    with_rank(|r| {
+        if let Ok(mut ep) = r.endpoint.try_borrow_mut() {
+            ep.trace_end(call);
+        }
+    });
+}
+
 fn completion(vm: &VirtualMachine, c: Completion) -> PyTupleRef {
     let data: PyObjectRef = match c.data {
         Some(d) => vm.ctx.new_bytes(d).into(),
@@ -125,16 +177,27 @@ fn make_op(
 /// endpoint is borrowed for the call and Python re-entry into MPI is refused.
 fn reduce_with<T>(
     vm: &VirtualMachine,
+    call: Call,
+    comm: u32,
+    root: i32,
     op: PyObjectRef,
     f: impl FnOnce(&mut Endpoint, &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure>) -> Result<T, OpFailure>,
 ) -> PyResult<T> {
     let mut fold = make_op(vm, op)?;
     let rank = with_rank(|r| r.clone());
-    let mut ep = rank
+    let ep = rank
         .endpoint
         .try_borrow_mut()
         .map_err(|_| vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()))?;
-    f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e))
+    drop(ep);
+    let traced = trace_begin(vm, call, comm, root, -1);
+    let mut ep = rank.endpoint.borrow_mut();
+    let result = f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e));
+    drop(ep);
+    if traced {
+        trace_end(call);
+    }
+    result
 }
 
 use crate::processes::_mpi_processes;
@@ -260,19 +323,48 @@ pub(crate) mod _mpi {
     fn send(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<()> {
         let mode = send_mode(mode, vm)?;
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.send(comm, dest, tag, data, mode))
+        with_call(vm, send_call(mode, false), comm, dest, tag, |ep| ep.send(comm, dest, tag, data, mode))
     }
 
     #[pyfunction]
     fn recv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
-        with_ep(vm, |ep| ep.recv(comm, source, tag)).map(|c| completion(vm, c))
+        with_call(vm, Call::Recv, comm, source, tag, |ep| ep.recv(comm, source, tag)).map(|c| completion(vm, c))
     }
 
     #[pyfunction]
     fn isend(comm: u32, data: ArgBytesLike, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<u32> {
         let mode = send_mode(mode, vm)?;
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.isend(comm, dest, tag, data, mode))
+        with_call(vm, send_call(mode, true), comm, dest, tag, |ep| ep.isend(comm, dest, tag, data, mode))
+    }
+
+    /// How the timeline names a send in `mode`.
+    fn send_call(mode: SendMode, nonblocking: bool) -> Call {
+        match (mode, nonblocking) {
+            (SendMode::Standard, false) => Call::Send,
+            (SendMode::Synchronous, false) => Call::Ssend,
+            (SendMode::Buffered, false) => Call::Bsend,
+            (SendMode::Standard, true) => Call::Isend,
+            (SendMode::Synchronous, true) => Call::Issend,
+            (SendMode::Buffered, true) => Call::Ibsend,
+        }
+    }
+
+    /// Whether the run records a timeline now: the Python layer then makes
+    /// the previews of what it sends.
+    #[pyfunction]
+    fn tracing() -> bool {
+        with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.tracing()))
+    }
+
+    /// The `repr` preview of the object the next send carries.
+    #[pyfunction]
+    fn trace_preview(preview: String) {
+        with_rank(|r| {
+            if let Ok(mut ep) = r.endpoint.try_borrow_mut() {
+                ep.set_preview(preview);
+            }
+        });
     }
 
     /// `_mpi.SEND_STANDARD`, `SEND_SYNCHRONOUS` or `SEND_BUFFERED`.
@@ -289,7 +381,7 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn irecv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<u32> {
-        with_ep(vm, |ep| ep.irecv(comm, source, tag))
+        with_call(vm, Call::Irecv, comm, source, tag, |ep| ep.irecv(comm, source, tag))
     }
 
     /// One message of a nonblocking collective (`coll_isend`, `coll_irecv`):
@@ -312,17 +404,17 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn wait(req: u32, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
-        with_ep(vm, |ep| ep.wait(req)).map(|c| completion(vm, c))
+        with_call(vm, Call::Wait, 0, -1, -1, |ep| ep.wait(req)).map(|c| completion(vm, c))
     }
 
     #[pyfunction]
     fn waitany(reqs: Vec<u32>, vm: &VirtualMachine) -> PyResult<(usize, PyTupleRef)> {
-        with_ep(vm, |ep| ep.waitany(&reqs)).map(|(i, c)| (i, completion(vm, c)))
+        with_call(vm, Call::Waitany, 0, -1, -1, |ep| ep.waitany(&reqs)).map(|(i, c)| (i, completion(vm, c)))
     }
 
     #[pyfunction]
     fn waitall(reqs: Vec<u32>, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
-        with_ep(vm, |ep| ep.waitall(&reqs)).map(|cs| cs.into_iter().map(|c| completion(vm, c).into()).collect())
+        with_call(vm, Call::Waitall, 0, -1, -1, |ep| ep.waitall(&reqs)).map(|cs| cs.into_iter().map(|c| completion(vm, c).into()).collect())
     }
 
     #[pyfunction]
@@ -340,7 +432,7 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn probe(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<(i32, i32, usize)> {
-        with_ep(vm, |ep| ep.probe(comm, source, tag)).map(|p| (p.source, p.tag, p.len))
+        with_call(vm, Call::Probe, comm, source, tag, |ep| ep.probe(comm, source, tag)).map(|p| (p.source, p.tag, p.len))
     }
 
     #[pyfunction]
@@ -359,26 +451,26 @@ pub(crate) mod _mpi {
         vm: &VirtualMachine,
     ) -> PyResult<PyTupleRef> {
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.sendrecv(comm, data, dest, sendtag, source, recvtag)).map(|c| completion(vm, c))
+        with_call(vm, Call::Sendrecv, comm, dest, sendtag, |ep| ep.sendrecv(comm, data, dest, sendtag, source, recvtag)).map(|c| completion(vm, c))
     }
 
     // ----- collectives -----
 
     #[pyfunction]
     fn barrier(comm: u32, vm: &VirtualMachine) -> PyResult<()> {
-        with_ep(vm, |ep| ep.barrier(comm))
+        with_call(vm, Call::Barrier, comm, -1, -1, |ep| ep.barrier(comm))
     }
 
     #[pyfunction]
     fn bcast(comm: u32, data: Option<ArgBytesLike>, root: i32, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
         let data = data.map(|d| d.borrow_buf().to_vec());
-        with_ep(vm, |ep| ep.bcast(comm, data, root))
+        with_call(vm, Call::Bcast, comm, root, -1, |ep| ep.bcast(comm, data, root))
     }
 
     #[pyfunction]
     fn gather(comm: u32, data: ArgBytesLike, root: i32, vm: &VirtualMachine) -> PyResult<Option<PyObjectRef>> {
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.gather(comm, data, root)).map(|g| g.map(|items| bytes_list(vm, items)))
+        with_call(vm, Call::Gather, comm, root, -1, |ep| ep.gather(comm, data, root)).map(|g| g.map(|items| bytes_list(vm, items)))
     }
 
     #[pyfunction]
@@ -389,19 +481,19 @@ pub(crate) mod _mpi {
         vm: &VirtualMachine,
     ) -> PyResult<Vec<u8>> {
         let items = data.map(to_vecs);
-        with_ep(vm, |ep| ep.scatter(comm, items, root))
+        with_call(vm, Call::Scatter, comm, root, -1, |ep| ep.scatter(comm, items, root))
     }
 
     #[pyfunction]
     fn allgather(comm: u32, data: ArgBytesLike, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         let data = data.borrow_buf().to_vec();
-        with_ep(vm, |ep| ep.allgather(comm, data)).map(|items| bytes_list(vm, items))
+        with_call(vm, Call::Allgather, comm, -1, -1, |ep| ep.allgather(comm, data)).map(|items| bytes_list(vm, items))
     }
 
     #[pyfunction]
     fn alltoall(comm: u32, data: ArgSequence<ArgBytesLike>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         let items = to_vecs(data);
-        with_ep(vm, |ep| ep.alltoall(comm, items)).map(|items| bytes_list(vm, items))
+        with_call(vm, Call::Alltoall, comm, -1, -1, |ep| ep.alltoall(comm, items)).map(|items| bytes_list(vm, items))
     }
 
     #[pyfunction]
@@ -413,37 +505,37 @@ pub(crate) mod _mpi {
         vm: &VirtualMachine,
     ) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, op, |ep, fold| ep.reduce(comm, data, root, fold))
+        reduce_with(vm, Call::Reduce, comm, root, op, |ep, fold| ep.reduce(comm, data, root, fold))
     }
 
     #[pyfunction]
     fn allreduce(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, op, |ep, fold| ep.allreduce(comm, data, fold))
+        reduce_with(vm, Call::Allreduce, comm, -1, op, |ep, fold| ep.allreduce(comm, data, fold))
     }
 
     #[pyfunction]
     fn scan(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, op, |ep, fold| ep.scan(comm, data, false, fold))
+        reduce_with(vm, Call::Scan, comm, -1, op, |ep, fold| ep.scan(comm, data, false, fold))
     }
 
     #[pyfunction]
     fn exscan(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, op, |ep, fold| ep.scan(comm, data, true, fold))
+        reduce_with(vm, Call::Exscan, comm, -1, op, |ep, fold| ep.scan(comm, data, true, fold))
     }
 
     // ----- communicators and topologies -----
 
     #[pyfunction]
     fn comm_dup(comm: u32, vm: &VirtualMachine) -> PyResult<u32> {
-        with_ep(vm, |ep| ep.comm_dup(comm))
+        with_call(vm, Call::CommDup, comm, -1, -1, |ep| ep.comm_dup(comm))
     }
 
     #[pyfunction]
     fn comm_split(comm: u32, color: i32, key: i32, vm: &VirtualMachine) -> PyResult<Option<u32>> {
-        with_ep(vm, |ep| ep.comm_split(comm, color, key))
+        with_call(vm, Call::CommSplit, comm, -1, -1, |ep| ep.comm_split(comm, color, key))
     }
 
     #[pyfunction]
@@ -465,7 +557,7 @@ pub(crate) mod _mpi {
         tag: i32,
         vm: &VirtualMachine,
     ) -> PyResult<u32> {
-        with_ep(vm, |ep| ep.intercomm_create(comm, local_leader, peer_comm, remote_leader, tag))
+        with_call(vm, Call::IntercommCreate, comm, -1, -1, |ep| ep.intercomm_create(comm, local_leader, peer_comm, remote_leader, tag))
     }
 
     #[pyfunction]
@@ -489,18 +581,18 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn intercomm_merge(comm: u32, high: bool, vm: &VirtualMachine) -> PyResult<u32> {
-        with_ep(vm, |ep| ep.intercomm_merge(comm, high))
+        with_call(vm, Call::IntercommMerge, comm, -1, -1, |ep| ep.intercomm_merge(comm, high))
     }
 
     #[pyfunction]
     fn comm_create_group(comm: u32, group: Vec<u32>, tag: i32, vm: &VirtualMachine) -> PyResult<u32> {
-        with_ep(vm, |ep| ep.comm_create_group(comm, group, tag))
+        with_call(vm, Call::CommCreateGroup, comm, -1, -1, |ep| ep.comm_create_group(comm, group, tag))
     }
 
     #[pyfunction]
     fn comm_from_group(group: Vec<u32>, stringtag: String, vm: &VirtualMachine) -> PyResult<u32> {
         let tag = mpi_core::intercomm::string_tag(&stringtag);
-        with_ep(vm, |ep| ep.comm_from_group(group, tag))
+        with_call(vm, Call::CommFromGroup, 0, -1, -1, |ep| ep.comm_from_group(group, tag))
     }
 
     #[pyfunction]
@@ -521,7 +613,7 @@ pub(crate) mod _mpi {
         reorder: bool,
         vm: &VirtualMachine,
     ) -> PyResult<Option<u32>> {
-        with_ep(vm, |ep| ep.cart_create(comm, &dims, &periods, reorder))
+        with_call(vm, Call::CartCreate, comm, -1, -1, |ep| ep.cart_create(comm, &dims, &periods, reorder))
     }
 
     #[pyfunction]
@@ -557,7 +649,7 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn cart_sub(comm: u32, remain_dims: Vec<bool>, vm: &VirtualMachine) -> PyResult<u32> {
-        with_ep(vm, |ep| ep.cart_sub(comm, &remain_dims))
+        with_call(vm, Call::CartSub, comm, -1, -1, |ep| ep.cart_sub(comm, &remain_dims))
     }
 
     // ----- output -----

@@ -64,6 +64,9 @@ pub(crate) struct RankContext {
     pub error_class: RefCell<Option<PyObjectRef>>,
     pub stopped_class: PyTypeRef,
     lines: RefCell<[String; 2]>,
+    /// The script's path, as its code objects name it: the frames a trace
+    /// record takes its line from.
+    pub script_path: String,
     /// The rank's descriptors and working directory over the run's file
     /// system (the browser's `posix`; natively the OS keeps them).
     #[cfg(target_arch = "wasm32")]
@@ -418,7 +421,9 @@ impl RankRuntime {
 
     /// Runs `script` as world rank `endpoint.world_rank()`, then marks the rank
     /// finished in the World's state table.
-    pub fn run(self, endpoint: Endpoint, host: Rc<dyn RankHost>, script: &Script) -> RankOutcome {
+    pub fn run(self, mut endpoint: Endpoint, host: Rc<dyn RankHost>, script: &Script) -> RankOutcome {
+        let clock = host.clone();
+        endpoint.set_clock(Box::new(move || clock.wtime()));
         self.interp.enter(|vm| {
             let stopped_class = vm.ctx.new_exception_type(
                 "_mpi",
@@ -431,6 +436,7 @@ impl RankRuntime {
                 error_class: RefCell::new(None),
                 stopped_class,
                 lines: RefCell::new([String::new(), String::new()]),
+                script_path: script.path.clone(),
                 #[cfg(target_arch = "wasm32")]
                 files: RefCell::default(),
             });

@@ -26,6 +26,9 @@ Runs script.py on N ranks (threads, one Python interpreter each), as
                    BYTES wait for their matching receive, smaller ones are
                    buffered; 0: every send waits; unlimited: none does
                    (default 8255, MPICH's on one node)
+  --trace FILE.json
+                   record every MPI call and message and write them as
+                   Chrome trace-event JSON (open it in ui.perfetto.dev)
   -h, --help       show this help
   -V, --version    show the version
 
@@ -43,6 +46,8 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Standard-mode sends of more bytes wait for their receive; `None`: none do.
     pub eager_limit: Option<u32>,
+    /// `--trace FILE`: where the run's timeline goes.
+    pub trace: Option<std::path::PathBuf>,
     pub script: String,
     /// `-m MODULE`: run the module as `__main__` (`script` names it then).
     pub module: Option<String>,
@@ -77,6 +82,7 @@ fn parse_args() -> Result<Options, String> {
     let mut label = false;
     let mut timeout = None;
     let mut eager_limit = Some(mpi_core::World::MPICH_EAGER_LIMIT);
+    let mut trace = None;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Short('n') | Long("np") | Long("n") => {
@@ -108,6 +114,7 @@ fn parse_args() -> Result<Options, String> {
                         })?),
                     };
             }
+            Long("trace") => trace = Some(std::path::PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
             Short('h') | Long("help") => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -124,13 +131,13 @@ fn parse_args() -> Result<Options, String> {
                 let args = rest_args(&mut parser)?;
                 let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
                 let script = format!("<mpiplay -m {module}>");
-                return Ok(Options { ranks, label, timeout, eager_limit, script, module: Some(module), args });
+                return Ok(Options { ranks, label, timeout, eager_limit, trace, script, module: Some(module), args });
             }
             Value(script) => {
                 let script = script.string().map_err(|e| e.to_string())?;
                 let args = rest_args(&mut parser)?;
                 let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
-                return Ok(Options { ranks, label, timeout, eager_limit, script, module: None, args });
+                return Ok(Options { ranks, label, timeout, eager_limit, trace, script, module: None, args });
             }
             other => return Err(other.unexpected().to_string()),
         }

@@ -4,6 +4,8 @@
 
 use crate::Options;
 use crate::output::{NativeHost, Sink};
+use mpi_core::timeline::{LaneEnd, Timeline};
+use mpi_core::trace::TraceReader;
 use mpi_core::{DeadlockWatch, EXIT_DEADLOCK, Endpoint, HeapMemory, Layout, World, timeout_ending};
 use mpi_python::{RankOutcome, RankRuntime, Script, Stream};
 use std::rc::Rc;
@@ -17,6 +19,27 @@ const RANK_STACK_BYTES: usize = 64 << 20;
 
 /// How often the watchdog looks at the state table while ranks run.
 const WATCH_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How often the supervisor drains the ranks' trace rings under `--trace`:
+/// often enough that a tight ping-pong does not overrun a ring.
+const TRACE_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The most spans and the most arrows `--trace` keeps (the latest).
+const TRACE_CAP: usize = 1_000_000;
+
+/// `--trace`: the ranks' records, drained as the run goes on.
+struct Recording {
+    reader: TraceReader,
+    timeline: Timeline,
+}
+
+impl Recording {
+    fn drain(&mut self, world: &World) {
+        for (rank, ev) in self.reader.drain(world) {
+            self.timeline.add(rank, ev);
+        }
+    }
+}
 
 /// How long ranks get to unwind after the run was stopped before the process exits.
 const UNWIND_GRACE: Duration = Duration::from_millis(500);
@@ -76,6 +99,7 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let world = World::create(Arc::new(HeapMemory::new(layout.word_len())), layout);
     world.set_spin_for_cores(std::thread::available_parallelism().map_or(1, |n| n.get()));
     world.set_eager_limit(opts.eager_limit);
+    world.set_tracing(opts.trace.is_some());
     let sink = Arc::new(Sink { label: opts.label });
     let script = Arc::new(Script { source, path: opts.script.clone(), args: opts.args.clone() });
     let origin = Instant::now();
@@ -94,8 +118,23 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let mut ending: Option<(i32, String)> = None;
     let mut stopped_at: Option<Instant> = None;
     let mut watch = DeadlockWatch::default();
+    let mut recording = opts.trace.as_ref().map(|_| Recording {
+        reader: TraceReader::default(),
+        timeline: Timeline::new(opts.ranks, TRACE_CAP),
+    });
+    let mut watched_at = Instant::now();
     loop {
-        match rx.recv_timeout(WATCH_INTERVAL) {
+        let interval = if recording.is_some() { TRACE_INTERVAL } else { WATCH_INTERVAL };
+        let next = rx.recv_timeout(interval);
+        if let Some(rec) = recording.as_mut() {
+            rec.drain(&world);
+            if let Ok((rank, outcome)) = &next
+                && !world.is_process(*rank)
+            {
+                rec.timeline.rank_ended(*rank, origin.elapsed().as_secs_f64(), LaneEnd::of(outcome));
+            }
+        }
+        match next {
             Ok((slot, _)) if world.is_process(slot) => {
                 // A process's end is in the World (its parent reads its exit
                 // code there); it only ends the run if it was the last thing running.
@@ -144,20 +183,36 @@ pub fn run(opts: &Options, source: String) -> i32 {
                 continue;
             }
         }
+        if watched_at.elapsed() < WATCH_INTERVAL {
+            continue;
+        }
+        watched_at = Instant::now();
         if let Some(report) = watch.check(&world) {
+            if let Some(rec) = recording.as_mut() {
+                rec.timeline.cycle = report.cycle.clone();
+            }
             ending = Some((EXIT_DEADLOCK, format!("mpiplay: {report}")));
             world.stop();
             stopped_at = Some(Instant::now());
         }
     }
 
-    match ending {
+    let status = match ending {
         Some((status, report)) => {
             sink.report(&report);
             status
         }
         None => 0,
+    };
+    if let (Some(mut rec), Some(path)) = (recording, opts.trace.as_ref()) {
+        rec.drain(&world);
+        rec.timeline.add_dropped(rec.reader.dropped);
+        if let Err(e) = std::fs::write(path, rec.timeline.to_chrome_trace()) {
+            sink.report(&format!("mpiplay: cannot write the trace to {}: {e}", path.display()));
+            return if status == 0 { EXIT_RANK_FAILED } else { status };
+        }
     }
+    status
 }
 
 /// Whether a rank's end ends the run: its exit status and the report to print.

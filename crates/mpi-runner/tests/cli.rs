@@ -742,3 +742,65 @@ print(rank, 'rest', repr(sys.stdin.read()))
         assert!(r.stdout.lines().any(|l| l == line), "missing {line:?}: {}", r.context());
     }
 }
+
+/// A ring of 4 ranks: each receives from the left, then sends to the right.
+const RING: &str = "from mpi4py import MPI
+comm = MPI.COMM_WORLD
+rank, size = comm.Get_rank(), comm.Get_size()
+if rank:
+    comm.recv(source=rank - 1)
+comm.send({'hop': rank}, dest=(rank + 1) % size)
+if rank == 0:
+    comm.recv(source=size - 1)
+comm.allreduce(rank)
+";
+
+fn trace_events(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("the trace was written");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    doc["traceEvents"].as_array().expect("a traceEvents array").clone()
+}
+
+#[test]
+fn trace_option_writes_the_calls_and_messages_as_chrome_trace_json() {
+    let file = std::env::temp_dir().join(format!("mpiplay-trace-{}.json", std::process::id()));
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+    let r = run(&["-n", "4", "--trace", file_arg], RING, &[]);
+    assert_eq!(r.status, 0, "{}", r.context());
+    let events = trace_events(&file);
+    let named = |ph: &str| events.iter().filter(|e| e["ph"] == ph).collect::<Vec<_>>();
+    let lanes: Vec<&str> =
+        named("M").iter().filter(|e| e["name"] == "thread_name").filter_map(|e| e["args"]["name"].as_str()).collect();
+    assert_eq!(lanes, ["rank 0", "rank 1", "rank 2", "rank 3"]);
+    // Every arrow goes one step around the ring, from the send's line to the receive's.
+    let mut hops: Vec<(u64, u64, u64, u64)> = named("s")
+        .iter()
+        .map(|s| {
+            let a = &s["args"];
+            (a["from"].as_u64().unwrap(), a["to"].as_u64().unwrap(), a["send_line"].as_u64().unwrap(), a["recv_line"].as_u64().unwrap())
+        })
+        .collect();
+    hops.sort();
+    assert_eq!(hops, [(0, 1, 6, 5), (1, 2, 6, 5), (2, 3, 6, 5), (3, 0, 6, 8)], "{events:?}");
+    assert_eq!(named("f").len(), 4, "each flow has its end");
+    let preview = named("s")[0]["args"]["preview"].as_str().unwrap().to_owned();
+    assert!(preview.starts_with("{'hop': "), "{preview}");
+    // Every rank's allreduce is a slice at line 9, and every rank finished.
+    let allreduce = named("X").iter().filter(|e| e["name"] == "allreduce" && e["args"]["line"] == 9).count();
+    assert_eq!(allreduce, 4, "{events:?}");
+    assert_eq!(named("i").iter().filter(|e| e["name"] == "finished").count(), 4);
+
+    // A deadlock leaves its cycle in the trace.
+    let r = run(&["-n", "2", "--trace", file_arg], BOTH_SEND_FIRST, &[]);
+    assert_eq!(r.status, 3, "{}", r.context());
+    let events = trace_events(&file);
+    assert!(
+        events.iter().any(|e| e["ph"] == "i" && e["name"] == "deadlock: rank 0 -> rank 1 -> rank 0"),
+        "{events:?}"
+    );
+    let _ = std::fs::remove_file(&file);
+    // An unwritable path is said, after the run.
+    let r = run(&["-n", "1", "--trace", "/nonexistent/dir/t.json"], "print('ran')\n", &[]);
+    assert_eq!((r.status, r.stdout.as_str()), (1, "ran\n"), "{}", r.context());
+    assert!(r.stderr.contains("mpiplay: cannot write the trace to /nonexistent/dir/t.json"), "{}", r.context());
+}

@@ -111,6 +111,7 @@ pub fn app(props: &AppProps) -> Html {
     let started = use_mut_ref(|| 0.0f64);
     let clock = use_state(|| 0.0f64);
     let notice = use_state(String::new);
+    let messages_open = use_state(|| false);
 
     // Runtime download progress and readiness (set up once).
     {
@@ -252,6 +253,10 @@ pub fn app(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |view: View| dispatch.dispatch(Action::SetView(view)))
     };
+    let on_messages = {
+        let messages_open = messages_open.clone();
+        Callback::from(move |_: MouseEvent| messages_open.set(!*messages_open))
+    };
     let on_clear = {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ClearOutput))
@@ -302,7 +307,13 @@ pub fn app(props: &AppProps) -> Html {
         </div>
     };
     let output = html! {
-        <Output state={state.clone()} on_view={on_view} on_clear={on_clear} on_copy={on_copy} />
+        <Output state={state.clone()} on_view={on_view} on_clear={on_clear} on_copy={on_copy}
+            messages_open={*messages_open} on_messages={on_messages} />
+    };
+    let messages = html! {
+        if *messages_open {
+            <crate::timeline_view::MessagesPanel playground={props.playground.clone()} dark={*dark} />
+        }
     };
     let editor = html! {
         <Editor source={state.source.clone()} error_line={state.error_line} dark={*dark}
@@ -323,7 +334,7 @@ pub fn app(props: &AppProps) -> Html {
     if embed {
         return html! {
             <main class="app embed" data-mode="embed">
-                <section class="work">{ editor }{ toolbar }{ output }</section>
+                <section class="work">{ editor }{ toolbar }{ messages }{ output }</section>
             </main>
         };
     }
@@ -357,7 +368,7 @@ pub fn app(props: &AppProps) -> Html {
                     </>
                 }) }
             </nav>
-            <section class="work">{ editor }{ toolbar }{ notice_html }{ output }</section>
+            <section class="work">{ editor }{ toolbar }{ notice_html }{ messages }{ output }</section>
         </main>
     }
 }
@@ -396,10 +407,15 @@ fn copy_to_clipboard(text: &str) {
 }
 
 fn download(name: &str, text: &str) {
+    download_file(name, "text/x-python", text)
+}
+
+/// Saves `text` as a file named `name` (the browser's download).
+pub fn download_file(name: &str, mime: &str, text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/x-python");
+    options.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
     if let Ok(a) = document.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
@@ -466,6 +482,8 @@ struct OutputProps {
     on_view: Callback<View>,
     on_clear: Callback<MouseEvent>,
     on_copy: Callback<MouseEvent>,
+    messages_open: bool,
+    on_messages: Callback<MouseEvent>,
 }
 
 /// A line with its rank's label and colour. A process's line always says
@@ -527,6 +545,10 @@ fn output(props: &OutputProps) -> Html {
                 { view_button(View::PerRank, "view-ranks", "Per rank") }
                 { view_button(View::Sorted, "view-sorted", "Sorted by rank") }
                 <span class="spacer" />
+                <button id="messages-toggle" aria-pressed={props.messages_open.to_string()}
+                    class={classes!(props.messages_open.then_some("pressed"))}
+                    title="Each rank's state and a timeline of every call and message (recorded while open)"
+                    onclick={props.on_messages.clone()}>{ "Messages" }</button>
                 <button id="copy" onclick={props.on_copy.clone()}>{ "Copy" }</button>
                 <button id="clear" onclick={props.on_clear.clone()}>{ "Clear" }</button>
             </div>

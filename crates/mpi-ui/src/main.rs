@@ -10,9 +10,11 @@ mod app;
 mod editor;
 mod examples;
 mod runner;
+mod scene;
 mod share;
 mod state;
 mod storage;
+mod timeline_view;
 
 use runner::Playground;
 use std::rc::Rc;

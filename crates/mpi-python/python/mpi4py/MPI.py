@@ -1737,6 +1737,43 @@ def _message(msg, writable, blocks=0):
     return view, nbytes, dtype
 
 
+def _send_obj(obj, dest):
+    """The pickle a point-to-point send carries (nothing to PROC_NULL);
+    while the run records a timeline, the object's preview goes with it."""
+    if dest == PROC_NULL:
+        return b""
+    if _mpi.tracing():
+        _mpi.trace_preview(_preview(obj))
+    return _dumps(obj, _PROTOCOL)
+
+
+def _send_buf(buf, dest):
+    """`_send_obj` for a buffer specification."""
+    if dest == PROC_NULL:
+        return b""
+    if _mpi.tracing():
+        _mpi.trace_preview(_preview(buf))
+    return _send_bytes(buf)
+
+
+_PREVIEW = None
+
+
+def _preview(obj):
+    """The start of `repr(obj)`, at most 80 characters, made without
+    building the whole text of a large container."""
+    global _PREVIEW
+    if _PREVIEW is None:
+        import reprlib
+        _PREVIEW = reprlib.Repr(maxlevel=3, maxlist=8, maxtuple=8, maxdict=6, maxset=6,
+                                maxstring=80, maxlong=80, maxother=80)
+    try:
+        text = _PREVIEW.repr(obj)
+    except Exception:
+        text = "<%s object>" % type(obj).__name__
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _send_bytes(msg):
     """The bytes a send buffer specification describes."""
     if type(msg) is bytes:
@@ -4058,11 +4095,11 @@ class Comm:
 
     def send(self, obj, dest, tag=0):
         """Send in standard mode."""
-        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_STANDARD)
+        _mpi.send(self._h, _send_obj(obj, dest), dest, tag, _mpi.SEND_STANDARD)
 
     def ssend(self, obj, dest, tag=0):
         """Send in synchronous mode."""
-        _mpi.send(self._h, _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_SYNCHRONOUS)
+        _mpi.send(self._h, _send_obj(obj, dest), dest, tag, _mpi.SEND_SYNCHRONOUS)
 
     def recv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Receive."""
@@ -4090,7 +4127,7 @@ class Comm:
     def sendrecv(self, sendobj, dest, sendtag=0, recvbuf=None,
                  source=ANY_SOURCE, recvtag=ANY_TAG, status=None):
         """Send and receive a message."""
-        data = _dumps(sendobj, _PROTOCOL) if dest != PROC_NULL else b""
+        data = _send_obj(sendobj, dest)
         data, source, tag = _mpi.sendrecv(self._h, data, dest, sendtag, source, recvtag)
         if status is not None:
             _set_status(status, source, tag, 0 if data is None else len(data))
@@ -4098,12 +4135,12 @@ class Comm:
 
     def isend(self, obj, dest, tag=0):
         """Nonblocking send."""
-        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        data = _send_obj(obj, dest)
         return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_STANDARD), _SEND)
 
     def issend(self, obj, dest, tag=0):
         """Nonblocking send in synchronous mode."""
-        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        data = _send_obj(obj, dest)
         return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_SYNCHRONOUS), _SEND)
 
     def irecv(self, buf=None, source=ANY_SOURCE, tag=ANY_TAG):
@@ -4157,13 +4194,13 @@ class Comm:
 
     def bsend(self, obj, dest, tag=0):
         """Send in buffered mode (needs `MPI.Attach_buffer`, as in MPI)."""
-        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        data = _send_obj(obj, dest)
         _check_bsend(data, "MPI_Bsend")
         _mpi.send(self._h, data, dest, tag, _mpi.SEND_BUFFERED)
 
     def ibsend(self, obj, dest, tag=0):
         """Nonblocking send in buffered mode."""
-        data = _dumps(obj, _PROTOCOL) if dest != PROC_NULL else b""
+        data = _send_obj(obj, dest)
         _check_bsend(data, "MPI_Ibsend")
         return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_BUFFERED), _SEND)
 
@@ -4172,11 +4209,11 @@ class Comm:
 
     def Send(self, buf, dest, tag=0):
         """Blocking send."""
-        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_STANDARD)
+        _mpi.send(self._h, _send_buf(buf, dest), dest, tag, _mpi.SEND_STANDARD)
 
     def Bsend(self, buf, dest, tag=0):
         """Blocking send in buffered mode (needs `MPI.Attach_buffer`)."""
-        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        data = _send_buf(buf, dest)
         _check_bsend(data, "MPI_Bsend")
         _mpi.send(self._h, data, dest, tag, _mpi.SEND_BUFFERED)
 
@@ -4201,7 +4238,7 @@ class Comm:
 
     def Ssend(self, buf, dest, tag=0):
         """Blocking send in synchronous mode."""
-        _mpi.send(self._h, _send_bytes(buf) if dest != PROC_NULL else b"", dest, tag, _mpi.SEND_SYNCHRONOUS)
+        _mpi.send(self._h, _send_buf(buf, dest), dest, tag, _mpi.SEND_SYNCHRONOUS)
 
     def Recv(self, buf, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Blocking receive."""
@@ -4266,12 +4303,12 @@ class Comm:
 
     def Isend(self, buf, dest, tag=0):
         """Nonblocking send."""
-        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        data = _send_buf(buf, dest)
         return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_STANDARD), _SEND)
 
     def Ibsend(self, buf, dest, tag=0):
         """Nonblocking send in buffered mode."""
-        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        data = _send_buf(buf, dest)
         _check_bsend(data, "MPI_Ibsend")
         return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_BUFFERED), _SEND)
 
@@ -4279,7 +4316,7 @@ class Comm:
 
     def Issend(self, buf, dest, tag=0):
         """Nonblocking send in synchronous mode."""
-        data = _send_bytes(buf) if dest != PROC_NULL else b""
+        data = _send_buf(buf, dest)
         return _request(_mpi.isend(self._h, data, dest, tag, _mpi.SEND_SYNCHRONOUS), _SEND)
 
     def Irecv(self, buf, source=ANY_SOURCE, tag=ANY_TAG):
@@ -4295,7 +4332,7 @@ class Comm:
         _message(buf, False) if dest != PROC_NULL else None
 
         def start():
-            data = _send_bytes(buf) if dest != PROC_NULL else b""
+            data = _send_buf(buf, dest)
             if call == "MPI_Bsend_init":
                 _check_bsend(data, call)
             return _request(_mpi.isend(h, data, dest, tag, mode), _SEND)

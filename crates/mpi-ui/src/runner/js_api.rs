@@ -120,6 +120,34 @@ pub fn install(playground: &Playground) {
     method(&api, "warm", warm.as_ref());
     warm.forget();
 
+    // The timeline, for browser tests: `record(true)` records the next runs
+    // as the open Messages panel does; `timeline()` is what was recorded;
+    // `traceJson()` the export.
+    let record = {
+        let playground = playground.clone();
+        Closure::<dyn Fn(JsValue)>::new(move |on: JsValue| playground.set_recording(on.is_truthy()))
+    };
+    method(&api, "record", record.as_ref());
+    record.forget();
+    let timeline = {
+        let playground = playground.clone();
+        Closure::<dyn Fn() -> JsValue>::new(move || match playground.observation() {
+            Some(o) => to_js(&crate::timeline_view::summary(&o.borrow())),
+            None => JsValue::NULL,
+        })
+    };
+    method(&api, "timeline", timeline.as_ref());
+    timeline.forget();
+    let trace_json = {
+        let playground = playground.clone();
+        Closure::<dyn Fn() -> JsValue>::new(move || match playground.observation() {
+            Some(o) => o.borrow().timeline.to_chrome_trace().into(),
+            None => JsValue::NULL,
+        })
+    };
+    method(&api, "traceJson", trace_json.as_ref());
+    trace_json.forget();
+
     let ready = {
         let playground = playground.clone();
         Promise::new(&mut |resolve: Function, reject: Function| {

@@ -9,6 +9,7 @@
 //! terminated, which always works, and replaced in the background.
 
 mod js_api;
+pub mod observe;
 mod pool;
 pub mod record;
 

@@ -1,7 +1,9 @@
 //! [`Playground`]: the worker pool and the active run.
 
+use super::observe::Observation;
 use super::record::{OutputLine, Record, RunResult, Status};
 use js_sys::{Object, Reflect, WebAssembly};
+use mpi_core::timeline::LaneEnd;
 use mpi_core::{DeadlockWatch, Ending, Layout, RankOutcome, World, timeout_ending};
 use mpi_web::SabMemory;
 use mpi_web::protocol::{CREDITS_FIELD, FromWorker, ToWorker, WORLD_FIELD, from_js, to_js};
@@ -131,6 +133,9 @@ struct Active {
     /// Slot id of each rank.
     slots: Vec<u32>,
     watch: DeadlockWatch,
+    /// The status table and timeline of this run (kept as the page's last
+    /// observation when it ends).
+    observation: Rc<RefCell<Observation>>,
     stopping_since: Option<f64>,
     interval: i32,
     _tick: Closure<dyn FnMut()>,
@@ -147,6 +152,10 @@ struct Inner {
     pending: Option<Pending>,
     active: Option<Active>,
     ready_waiters: Vec<Box<dyn FnOnce(Result<(), String>)>>,
+    /// Whether runs record their timeline (the user has it open).
+    recording: bool,
+    /// The latest run's status table and timeline, running or ended.
+    observation: Option<Rc<RefCell<Observation>>>,
 }
 
 /// Bytes of the rank runtime fetched so far, and the total when known.
@@ -198,6 +207,8 @@ impl Playground {
                 pending: None,
                 active: None,
                 ready_waiters: Vec::new(),
+                recording: false,
+                observation: None,
             })
         });
         let playground = Playground(inner);
@@ -275,6 +286,23 @@ impl Playground {
             }
             inner.try_launch(deferred);
         });
+    }
+
+    /// Records the timeline of runs (from now on in the run going on, too),
+    /// or stops recording it.
+    pub fn set_recording(&self, on: bool) {
+        self.with(|inner, _| {
+            inner.recording = on;
+            if let Some(active) = &inner.active {
+                active.world.set_tracing(on);
+                active.observation.borrow_mut().recording = on;
+            }
+        });
+    }
+
+    /// The status table and timeline of the run going on, or of the last one.
+    pub fn observation(&self) -> Option<Rc<RefCell<Observation>>> {
+        self.0.borrow().observation.clone()
     }
 
     /// Stops the run in progress (its workers are terminated, which always
@@ -602,6 +630,9 @@ impl Inner {
         let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
         world.set_spin_for_cores(cores);
         world.set_eager_limit(request.eager_limit);
+        world.set_tracing(self.recording);
+        let observation = Rc::new(RefCell::new(Observation::new(request.ranks, self.recording)));
+        self.observation = Some(observation.clone());
         let origin_ms = shared_clock_ms();
         let credits_buffer = js_sys::SharedArrayBuffer::new(4 * world.slots());
         let credits = js_sys::Int32Array::new(&credits_buffer);
@@ -650,6 +681,7 @@ impl Inner {
             timeout_ms: request.timeout_ms,
             slots,
             watch: DeadlockWatch::default(),
+            observation,
             stopping_since: None,
             interval,
             _tick: tick,
@@ -663,6 +695,7 @@ impl Inner {
     fn rank_ended(&mut self, rank: u32, outcome: RankOutcome, deferred: &mut Deferred) {
         let Some(active) = &mut self.active else { return };
         let t = shared_clock_ms() - active.origin_ms;
+        active.observation.borrow_mut().rank_ended(rank, t / 1000.0, LaneEnd::of(&outcome));
         let (ending, shown) = active.record.rank_exited(rank, &outcome, t);
         if !shown.is_empty() {
             let listener = active.listener.clone();
@@ -682,6 +715,7 @@ impl Inner {
             return;
         }
         let t = now();
+        active.observation.borrow_mut().look(&active.world, (shared_clock_ms() - active.origin_ms) / 1000.0);
         if let Some(since) = active.stopping_since {
             if t - since > UNWIND_GRACE_MS {
                 self.finish(deferred);
@@ -698,6 +732,7 @@ impl Inner {
             return;
         }
         if let Some(report) = active.watch.check(&active.world) {
+            active.observation.borrow_mut().timeline.cycle = report.cycle.clone();
             active.record.end_deadlocked(&report);
             active.world.stop();
             active.stopping_since = Some(t);
@@ -727,6 +762,7 @@ impl Inner {
         if let Some(window) = web_sys::window() {
             window.clear_interval_with_handle(active.interval);
         }
+        active.observation.borrow_mut().finish(&active.world, (shared_clock_ms() - active.origin_ms) / 1000.0);
         let mut kept = self.slots.iter().filter(|s| s.state == SlotState::Ready).count();
         let processes = active.processes.values().filter_map(|p| p.worker.map(|w| (w, p.over)));
         let ranks = active.slots.iter().enumerate().map(|(rank, id)| (*id, active.record.has_exited(rank as u32)));

@@ -1,0 +1,463 @@
+//! What ranks do, recorded for the timeline and the rank-status table.
+//!
+//! Every rank keeps a few counters in its control words (messages and bytes
+//! sent and received, the script line of its current MPI call), always: they
+//! cost a store each. While the run's `TRACE` header word is on (a host turns
+//! it on when the user opens the timeline, or for `mpiplay --trace`), each
+//! rank also appends fixed-size [`TraceEvent`] records to its own ring in the
+//! World: a call's begin and end, a message sent, a message received. Only
+//! the rank writes its ring, and it never waits for a reader: a host drains
+//! the rings with a [`TraceReader`] every tick, and a ring the host fell
+//! behind on overwrites its oldest records, which the reader counts as
+//! dropped. [`crate::timeline::Timeline`] turns the events into spans, arrows
+//! and collective groups.
+
+use crate::endpoint::Endpoint;
+use crate::state::{Activity, RankState};
+use crate::world::{World, hdr, rank};
+
+/// Records per rank ring: 4096 records of 128 bytes, 512 KiB a rank, enough
+/// for well over a tick of the busiest ping-pong.
+pub const RING_RECORDS: u32 = 4096;
+/// Bytes of one record: a header of 11 words and the preview's bytes.
+pub const RECORD_BYTES: usize = 128;
+const HEADER_BYTES: usize = 44;
+/// Bytes of preview a record holds (an 80-character `repr`, cut on a
+/// character boundary when its UTF-8 is longer).
+pub const PREVIEW_BYTES: usize = RECORD_BYTES - HEADER_BYTES;
+
+/// What a record says happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A rank entered an MPI call.
+    Begin = 1,
+    /// It left it (`peer`, `tag`, `bytes` then say what the call ended with).
+    End = 2,
+    /// A message left for `peer` (a world rank).
+    Sent = 3,
+    /// A message from `peer` (a world rank) was matched and taken in.
+    Received = 4,
+}
+
+impl Kind {
+    fn from_code(c: u8) -> Option<Self> {
+        [Kind::Begin, Kind::End, Kind::Sent, Kind::Received].into_iter().find(|k| *k as u8 == c)
+    }
+}
+
+/// How the timeline colours a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    Send,
+    Recv,
+    Wait,
+    Barrier,
+    Collective,
+    Communicator,
+}
+
+macro_rules! calls {
+    ($($variant:ident = $name:literal, $cat:ident;)*) => {
+        /// The MPI calls a trace names, as a user of mpi4py knows them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum Call { $($variant),* }
+
+        impl Call {
+            pub const ALL: &'static [Call] = &[$(Call::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Call::$variant => $name),* }
+            }
+
+            pub fn category(self) -> Category {
+                match self { $(Call::$variant => Category::$cat),* }
+            }
+        }
+    };
+}
+
+calls! {
+    Send = "send", Send;
+    Ssend = "ssend", Send;
+    Bsend = "bsend", Send;
+    Isend = "isend", Send;
+    Issend = "issend", Send;
+    Ibsend = "ibsend", Send;
+    Recv = "recv", Recv;
+    Irecv = "irecv", Recv;
+    Probe = "probe", Recv;
+    Sendrecv = "sendrecv", Recv;
+    Wait = "wait", Wait;
+    Waitany = "waitany", Wait;
+    Waitall = "waitall", Wait;
+    Barrier = "barrier", Barrier;
+    Bcast = "bcast", Collective;
+    Scatter = "scatter", Collective;
+    Gather = "gather", Collective;
+    Allgather = "allgather", Collective;
+    Alltoall = "alltoall", Collective;
+    Reduce = "reduce", Collective;
+    Allreduce = "allreduce", Collective;
+    Scan = "scan", Collective;
+    Exscan = "exscan", Collective;
+    CommDup = "Dup", Communicator;
+    CommSplit = "Split", Communicator;
+    CartCreate = "Create_cart", Communicator;
+    CartSub = "Sub", Communicator;
+    IntercommCreate = "Create_intercomm", Communicator;
+    IntercommMerge = "Merge", Communicator;
+    CommCreateGroup = "Create_group", Communicator;
+    CommFromGroup = "Create_from_group", Communicator;
+}
+
+impl Call {
+    fn from_code(c: u8) -> Option<Self> {
+        Self::ALL.get(c as usize).copied()
+    }
+
+    /// Every member of the communicator makes this call, in the same order:
+    /// the timeline groups the n-th such call of each rank on a communicator.
+    pub fn is_collective(self) -> bool {
+        matches!(self.category(), Category::Barrier | Category::Collective | Category::Communicator)
+    }
+}
+
+/// One record of a rank's trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceEvent {
+    pub kind: Kind,
+    pub call: Call,
+    /// Seconds since the run started, on the clock every rank shares.
+    pub time: f64,
+    /// The script line the call was made from, 0 when unknown.
+    pub line: u32,
+    /// A world rank: the destination of a send, the source of a receive, a
+    /// collective's root; -1 for none.
+    pub peer: i32,
+    pub tag: i32,
+    /// The communicator's context id (0 = COMM_WORLD).
+    pub ctx: u32,
+    pub bytes: u64,
+    /// For a sent message: the start of the object's `repr`.
+    pub preview: String,
+}
+
+impl TraceEvent {
+    pub fn new(kind: Kind, call: Call, time: f64) -> Self {
+        TraceEvent { kind, call, time, line: 0, peer: -1, tag: -1, ctx: 0, bytes: 0, preview: String::new() }
+    }
+
+    fn encode(&self) -> [u8; RECORD_BYTES] {
+        let mut out = [0u8; RECORD_BYTES];
+        let mut cut = self.preview.len().min(PREVIEW_BYTES);
+        while !self.preview.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out[0] = self.kind as u8;
+        out[1] = self.call as u8;
+        out[2..4].copy_from_slice(&(cut as u16).to_le_bytes());
+        out[4..8].copy_from_slice(&self.line.to_le_bytes());
+        out[8..16].copy_from_slice(&self.time.to_le_bytes());
+        out[16..20].copy_from_slice(&self.peer.to_le_bytes());
+        out[20..24].copy_from_slice(&self.tag.to_le_bytes());
+        out[24..28].copy_from_slice(&self.ctx.to_le_bytes());
+        out[28..36].copy_from_slice(&self.bytes.to_le_bytes());
+        out[HEADER_BYTES..HEADER_BYTES + cut].copy_from_slice(&self.preview.as_bytes()[..cut]);
+        out
+    }
+
+    fn decode(b: &[u8; RECORD_BYTES]) -> Option<Self> {
+        let word = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let cut = (u16::from_le_bytes([b[2], b[3]]) as usize).min(PREVIEW_BYTES);
+        Some(TraceEvent {
+            kind: Kind::from_code(b[0])?,
+            call: Call::from_code(b[1])?,
+            line: word(4),
+            time: f64::from_le_bytes(b[8..16].try_into().expect("8 bytes")),
+            peer: word(16) as i32,
+            tag: word(20) as i32,
+            ctx: word(24),
+            bytes: u64::from_le_bytes(b[28..36].try_into().expect("8 bytes")),
+            preview: String::from_utf8_lossy(&b[HEADER_BYTES..HEADER_BYTES + cut]).into_owned(),
+        })
+    }
+}
+
+/// One rank's row of the status table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RankStatus {
+    pub state: RankState,
+    /// The script line of the rank's current (or last) MPI call; 0 before
+    /// its first call or while the run is not recording lines.
+    pub line: u32,
+    pub msgs_sent: u32,
+    pub bytes_sent: u64,
+    pub msgs_received: u32,
+    pub bytes_received: u64,
+}
+
+impl World {
+    /// Turns recording on or off; ranks look at the word on every call, so
+    /// a host may flip it while the run goes on.
+    pub fn set_tracing(&self, on: bool) {
+        self.mem.store(hdr::TRACE, on as u32);
+    }
+
+    pub fn tracing(&self) -> bool {
+        self.mem.load(hdr::TRACE) != 0
+    }
+
+    /// Byte offset of rank `r`'s trace ring.
+    fn trace_ring(&self, r: u32) -> usize {
+        self.layout.trace_offset() + r as usize * RING_RECORDS as usize * RECORD_BYTES
+    }
+
+    /// Appends `ev` to rank `me`'s ring (called by the rank itself).
+    /// Process slots keep no trace.
+    pub fn trace_push(&self, me: u32, ev: &TraceEvent) {
+        if me >= self.ranks() {
+            return;
+        }
+        let head_word = self.layout.rank_word(me, rank::TRACE_HEAD);
+        let head = self.mem.load(head_word);
+        let at = self.trace_ring(me) + (head % RING_RECORDS) as usize * RECORD_BYTES;
+        self.mem.write_bytes(at, &ev.encode());
+        self.mem.store(head_word, head.wrapping_add(1));
+    }
+
+    /// Publishes the script line rank `me` calls MPI from.
+    pub fn set_line(&self, me: u32, line: u32) {
+        self.mem.store(self.layout.rank_word(me, rank::LINE), line);
+    }
+
+    pub fn count_sent(&self, me: u32, bytes: usize) {
+        self.count(me, rank::MSGS_SENT, rank::BYTES_SENT, bytes);
+    }
+
+    pub fn count_received(&self, me: u32, bytes: usize) {
+        self.count(me, rank::MSGS_RECEIVED, rank::BYTES_RECEIVED, bytes);
+    }
+
+    /// Only the rank writes its counters, so plain loads and stores do.
+    fn count(&self, me: u32, msgs: usize, bytes_lo: usize, bytes: usize) {
+        let w = |f| self.layout.rank_word(me, f);
+        self.mem.store(w(msgs), self.mem.load(w(msgs)).wrapping_add(1));
+        let total = self.read_u64(w(bytes_lo)).wrapping_add(bytes as u64);
+        self.mem.store(w(bytes_lo), total as u32);
+        self.mem.store(w(bytes_lo) + 1, (total >> 32) as u32);
+    }
+
+    fn read_u64(&self, word: usize) -> u64 {
+        self.mem.load(word) as u64 | (self.mem.load(word + 1) as u64) << 32
+    }
+
+    /// Every rank's row (not the process slots), read without a lock: a row
+    /// may be a moment old, never inconsistent with itself for long.
+    pub fn status(&self) -> Vec<RankStatus> {
+        (0..self.ranks())
+            .map(|r| {
+                let w = |f| self.layout.rank_word(r, f);
+                RankStatus {
+                    state: self.read_rank(r),
+                    line: self.mem.load(w(rank::LINE)),
+                    msgs_sent: self.mem.load(w(rank::MSGS_SENT)),
+                    bytes_sent: self.read_u64(w(rank::BYTES_SENT)),
+                    msgs_received: self.mem.load(w(rank::MSGS_RECEIVED)),
+                    bytes_received: self.read_u64(w(rank::BYTES_RECEIVED)),
+                }
+            })
+            .collect()
+    }
+}
+
+impl RankStatus {
+    /// "running", "blocked in recv(source=3, tag=7, comm=COMM_WORLD)", "done", "failed".
+    pub fn describe(&self) -> String {
+        match (self.state.activity, self.state.blocked_on) {
+            (Activity::Blocked, Some(on)) => format!("blocked in {on}"),
+            (Activity::Blocked, None) => "blocked".into(),
+            (Activity::Running, _) => "running".into(),
+            (Activity::Done, _) => "done".into(),
+            (Activity::Failed, _) => "failed".into(),
+            (Activity::Absent, _) => "not started".into(),
+        }
+    }
+}
+
+impl Endpoint {
+    /// Gives the rank the run's clock (seconds since the run started, the
+    /// same for every rank): without it, it records no trace.
+    pub fn set_clock(&mut self, clock: Box<dyn Fn() -> f64>) {
+        self.clock = Some(clock);
+    }
+
+    /// Whether this rank records trace events now.
+    pub fn tracing(&self) -> bool {
+        self.clock.is_some() && self.world.tracing()
+    }
+
+    /// The `repr` preview of what the current call sends.
+    pub fn set_preview(&mut self, preview: String) {
+        self.preview = preview;
+    }
+
+    /// World rank of rank `r` of `comm` (the peers point-to-point names on
+    /// an intercommunicator), -1 for none (PROC_NULL, ANY_SOURCE, MPI.ROOT).
+    pub fn world_rank_of(&self, comm: u32, r: i32) -> i32 {
+        let Ok(c) = self.comm(comm) else { return -1 };
+        usize::try_from(r).ok().and_then(|r| c.peers().get(r)).map_or(-1, |w| *w as i32)
+    }
+
+    fn event(&self, kind: Kind, call: Call) -> Option<TraceEvent> {
+        let clock = self.clock.as_ref().filter(|_| self.world.tracing())?;
+        let mut ev = TraceEvent::new(kind, call, clock());
+        ev.line = self.world.mem.load(self.world.layout.rank_word(self.me, rank::LINE));
+        Some(ev)
+    }
+
+    /// Records that this rank enters `call` from script line `line`, on
+    /// `comm` with `peer` (a rank of `comm`) and `tag`.
+    pub fn trace_begin(&mut self, call: Call, line: u32, comm: u32, peer: i32, tag: i32) {
+        self.world.set_line(self.me, line);
+        if let Some(mut ev) = self.event(Kind::Begin, call) {
+            (ev.peer, ev.tag, ev.ctx) = (self.world_rank_of(comm, peer), tag, comm);
+            self.world.trace_push(self.me, &ev);
+        }
+    }
+
+    /// Records that this rank left `call`.
+    pub fn trace_end(&mut self, call: Call) {
+        self.preview.clear();
+        if let Some(ev) = self.event(Kind::End, call) {
+            self.world.trace_push(self.me, &ev);
+        }
+    }
+
+    /// A user message to world rank `dest` leaves (always counted; recorded
+    /// while tracing). `ctx` is its communicator's context id.
+    pub(crate) fn sent_message(&mut self, dest: u32, ctx: u32, tag: i32, bytes: usize) {
+        self.world.count_sent(self.me, bytes);
+        if let Some(mut ev) = self.event(Kind::Sent, Call::Send) {
+            (ev.peer, ev.tag, ev.ctx, ev.bytes) = (dest as i32, tag, ctx, bytes as u64);
+            ev.preview = std::mem::take(&mut self.preview);
+            self.world.trace_push(self.me, &ev);
+        }
+    }
+
+    /// A user message from world rank `src` was taken in.
+    pub(crate) fn received_message(&mut self, src: u32, ctx: u32, tag: i32, bytes: usize) {
+        self.world.count_received(self.me, bytes);
+        if let Some(mut ev) = self.event(Kind::Received, Call::Recv) {
+            (ev.peer, ev.tag, ev.ctx, ev.bytes) = (src as i32, tag, ctx, bytes as u64);
+            self.world.trace_push(self.me, &ev);
+        }
+    }
+}
+
+/// A host's reader of every rank's trace ring.
+#[derive(Debug, Default)]
+pub struct TraceReader {
+    /// Per rank: how many of its records this reader has seen (or skipped).
+    next: Vec<u32>,
+    /// Records overwritten before they were read.
+    pub dropped: u64,
+}
+
+impl TraceReader {
+    /// The records written since the last drain, rank by rank.
+    pub fn drain(&mut self, world: &World) -> Vec<(u32, TraceEvent)> {
+        let ranks = world.ranks();
+        self.next.resize(ranks as usize, 0);
+        let mut out = Vec::new();
+        let mut buf = [0u8; RECORD_BYTES];
+        for r in 0..ranks {
+            let head_word = world.layout.rank_word(r, rank::TRACE_HEAD);
+            let head = world.mem.load(head_word);
+            let mut next = self.next[r as usize];
+            let behind = head.wrapping_sub(next);
+            if behind > RING_RECORDS {
+                self.dropped += (behind - RING_RECORDS) as u64;
+                next = head.wrapping_sub(RING_RECORDS);
+            }
+            let first = next;
+            let mut read = Vec::new();
+            while next != head {
+                world.mem.read_bytes(world.trace_ring(r) + (next % RING_RECORDS) as usize * RECORD_BYTES, &mut buf);
+                read.push((next.wrapping_sub(first), TraceEvent::decode(&buf)));
+                next = next.wrapping_add(1);
+            }
+            // A record the rank overwrote while it was copied is torn: the
+            // rank has written past it by a whole ring. Drop those.
+            let written_since = world.mem.load(head_word).wrapping_sub(first);
+            let torn = written_since.saturating_sub(RING_RECORDS);
+            self.dropped += torn.min(read.len() as u32) as u64;
+            out.extend(read.into_iter().filter(|(i, _)| *i >= torn).filter_map(|(_, ev)| ev.map(|ev| (r, ev))));
+            self.next[r as usize] = next;
+        }
+        out
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::memory::HeapMemory;
+    use crate::world::Layout;
+    use std::sync::Arc;
+
+    fn world(ranks: u32) -> World {
+        let layout = Layout::with_ring_bytes(ranks, 4096);
+        World::create(Arc::new(HeapMemory::new(layout.word_len())), layout)
+    }
+
+    #[test]
+    fn events_round_trip_through_a_ring_with_their_preview_cut_on_a_character() {
+        let w = world(2);
+        let mut ev = TraceEvent::new(Kind::Sent, Call::Isend, 1.25);
+        (ev.line, ev.peer, ev.tag, ev.ctx, ev.bytes) = (17, 1, 7, 3, 5 << 33);
+        ev.preview = "é".repeat(60);
+        w.trace_push(0, &ev);
+        w.trace_push(1, &TraceEvent::new(Kind::Begin, Call::Barrier, 2.0));
+        let mut reader = TraceReader::default();
+        let got = reader.drain(&w);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, 0);
+        assert_eq!(got[0].1.preview, "é".repeat(PREVIEW_BYTES / 2), "cut at {PREVIEW_BYTES} bytes, whole characters");
+        ev.preview = got[0].1.preview.clone();
+        assert_eq!(got[0].1, ev);
+        assert_eq!((got[1].0, got[1].1.call), (1, Call::Barrier));
+        assert!(reader.drain(&w).is_empty(), "a drain takes each record once");
+    }
+
+    #[test]
+    fn a_reader_that_falls_behind_keeps_the_latest_records_and_counts_the_rest() {
+        let w = world(1);
+        for i in 0..RING_RECORDS + 10 {
+            let mut ev = TraceEvent::new(Kind::Begin, Call::Recv, i as f64);
+            ev.line = i;
+            w.trace_push(0, &ev);
+        }
+        let mut reader = TraceReader::default();
+        let got = reader.drain(&w);
+        assert_eq!(got.len(), RING_RECORDS as usize);
+        assert_eq!(reader.dropped, 10);
+        assert_eq!(got[0].1.line, 10, "the oldest ten were overwritten");
+    }
+
+    #[test]
+    fn counters_and_lines_show_in_the_status_table() {
+        let w = world(2);
+        w.count_sent(1, 3 << 31);
+        w.count_sent(1, 5);
+        w.count_received(0, 8);
+        w.set_line(1, 42);
+        let rows = w.status();
+        assert_eq!((rows[1].msgs_sent, rows[1].bytes_sent, rows[1].line), (2, (3 << 31) + 5, 42));
+        assert_eq!((rows[0].msgs_received, rows[0].bytes_received), (1, 8));
+        assert_eq!(rows[0].describe(), "running");
+        assert!(!w.tracing());
+        w.set_tracing(true);
+        assert!(World::attach(w.mem.clone()).tracing(), "every view sees the switch");
+    }
+}
