@@ -280,7 +280,124 @@ const cases = [
       expect(/\d+ earlier lines not shown/.test(await page.textContent(".hidden-lines")), "the cap is said");
     },
   },
+  {
+    name: "ui::the_messages_panel_draws_a_ring_and_exports_its_trace",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("#messages-toggle");
+      await typeScript(page, RING);
+      await setRanks(page, 4);
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      // Wait for the panel's next refresh after the run ended.
+      await page.waitForFunction(() => document.querySelector("#rank-status tbody tr[data-rank='3']")?.dataset.state === "done");
+      const tl = await page.evaluate(() => mpiPlayground.timeline());
+      const hops = tl.arrows.map((a) => `${a.from}->${a.to}@${a.sendLine}:${a.recvLine}`).sort();
+      expect(JSON.stringify(hops) === JSON.stringify(["0->1@6:5", "1->2@6:5", "2->3@6:5", "3->0@6:8"]), `arrows ${hops}`);
+      expect(tl.arrows.every((a) => a.preview.startsWith("{'hop': ")), `previews ${tl.arrows.map((a) => a.preview)}`);
+      const allreduce = tl.spans.filter((s) => s.call === "allreduce" && s.line === 9).length;
+      expect(allreduce === 4, `allreduce spans: ${JSON.stringify(tl.spans)}`);
+      expect((await page.getAttribute("#timeline", "data-links")) === "4", "four arrows drawn");
+      const rows = await page.$$eval("#rank-status tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      expect(rows.length === 4 && rows.every((r) => r[1] === "done" && r[4].startsWith("1 · ") && r[5].startsWith("1 · ")), `rows ${JSON.stringify(rows)}`);
+      // Hovering rank 1's lane finds its receive, with its line and peer.
+      const lane = (r) => 18 + 22 * r + 11;
+      const box = await page.$eval("#timeline", (c) => ({ x: c.getBoundingClientRect().x, y: c.getBoundingClientRect().y, w: c.clientWidth }));
+      let found = "";
+      for (let x = 60; x < box.w && !found.includes("recv"); x += 3) {
+        await page.mouse.move(box.x + x, box.y + lane(1));
+        found = await page.textContent("#timeline-details");
+      }
+      expect(found.startsWith("rank 1 · recv · line 5 · from rank 0 · tag -1") || found.startsWith("rank 1 · recv · line 5 · from rank 0"), `hover said ${found}`);
+      if (shots) await page.screenshot({ path: join(shots, "timeline-ring.png") });
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click("#timeline-export")]);
+      const trace = JSON.parse(await (await download.createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
+      const flows = trace.traceEvents.filter((e) => e.ph === "s").map((e) => `${e.tid}->${e.args.to}`).sort();
+      expect(JSON.stringify(flows) === JSON.stringify(["0->1", "1->2", "2->3", "3->0"]), `exported flows ${flows}`);
+      expect(trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name").length === 4, "a lane per rank");
+    },
+  },
+  {
+    name: "ui::the_status_table_shows_a_blocked_rank_and_the_timeline_its_deadlock",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("#messages-toggle");
+      await typeScript(page, "from mpi4py import MPI\nimport time\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    time.sleep(30)\nelse:\n    comm.recv(source=0, tag=7)\n");
+      await setRanks(page, 2);
+      await page.click("#run");
+      await page.waitForFunction(() => document.querySelector("#rank-status tr[data-rank='1']")?.dataset.state === "blocked", null, { timeout: 20000 });
+      const row = await page.$eval("#rank-status tr[data-rank='1']", (tr) => [...tr.cells].map((c) => c.textContent));
+      expect(row[1] === "blocked in recv(source=0, tag=7, comm=COMM_WORLD)" && row[2] === "7", `row ${JSON.stringify(row)}`);
+      const zero = await page.$eval("#rank-status tr[data-rank='0']", (tr) => tr.dataset.state);
+      expect(zero === "running", `rank 0 is ${zero}`);
+      await stopWithinASecond(page);
+      // The deadlock example: ranks 1 and 5 wait for each other.
+      await page.click("[data-example=deadlock]");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "deadlock", "status deadlock");
+      await page.waitForFunction(() => mpiPlayground.timeline()?.running === false);
+      const tl = await page.evaluate(() => mpiPlayground.timeline());
+      expect(JSON.stringify(tl.cycle) === JSON.stringify([1, 5]), `cycle ${tl.cycle}`);
+      const stuck = tl.spans.filter((s) => (s.rank === 1 || s.rank === 5) && s.call === "recv").map((s) => `${s.rank}<-${s.peer}`);
+      expect(stuck.includes("1<-5") && stuck.includes("5<-1"), `spans ${JSON.stringify(tl.spans)}`);
+      if (shots) await page.screenshot({ path: join(shots, "timeline-deadlock.png") });
+    },
+  },
+  {
+    name: "ui::a_64_rank_run_of_100000_messages_keeps_the_timeline_responsive",
+    async run(page, url) {
+      await open(page, url);
+      await page.click("#messages-toggle");
+      await typeScript(page, MANY_MESSAGES);
+      await setRanks(page, 64);
+      const t0 = Date.now();
+      await page.click("#run");
+      await page.waitForFunction(() => (mpiPlayground.timeline()?.arrowCount ?? 0) > 1000, null, { timeout: 60000 });
+      const delays = [];
+      for (let i = 0; i < 5; i++) {
+        const t = Date.now();
+        await page.evaluate(() => document.querySelector("#rank-status tbody").rows.length);
+        delays.push(Date.now() - t);
+        await page.waitForTimeout(100);
+      }
+      await page.waitForSelector("#status[data-state=ok]", { timeout: 180000 });
+      await page.waitForFunction(() => mpiPlayground.timeline()?.running === false);
+      const tl = await page.evaluate(() => { const t = mpiPlayground.timeline(); return { arrows: t.arrowCount, dropped: t.dropped, spans: t.spanCount }; });
+      console.log(`    64 ranks: ${tl.arrows} arrows, ${tl.spans} calls, ${tl.dropped} dropped in ${Date.now() - t0} ms; page answered in ${Math.max(...delays)} ms at worst`);
+      expect(tl.arrows + tl.dropped >= 100000, `recorded ${JSON.stringify(tl)}`);
+      await page.waitForFunction(() => Number(document.querySelector("#timeline").dataset.linksInView) >= 90000);
+      expect(Number(await page.getAttribute("#timeline", "data-links")) <= 3000, "a sample of the arrows is drawn");
+      // Zooming in with the wheel narrows the window to fewer messages.
+      const box = await page.$eval("#timeline", (c) => { const r = c.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + 40 }; });
+      await page.mouse.move(box.x, box.y);
+      for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -100);
+      await page.waitForFunction(() => Number(document.querySelector("#timeline").dataset.linksInView) < 50000);
+      if (shots) await page.screenshot({ path: join(shots, "timeline-64.png") });
+    },
+  },
 ];
+
+/** A ring of ranks passing a token, then an allreduce (the Messages panel's cases). */
+const RING = `from mpi4py import MPI
+comm = MPI.COMM_WORLD
+rank, size = comm.Get_rank(), comm.Get_size()
+if rank:
+    comm.recv(source=rank - 1)
+comm.send({'hop': rank}, dest=(rank + 1) % size)
+if rank == 0:
+    comm.recv(source=size - 1)
+comm.allreduce(rank)
+`;
+
+/** 64 ranks, 1563 messages each to the next: 100 032 messages. */
+const MANY_MESSAGES = `from mpi4py import MPI
+comm = MPI.COMM_WORLD
+right, left = (comm.rank + 1) % comm.size, (comm.rank - 1) % comm.size
+for i in range(1563):
+    comm.sendrecv(i, dest=right, source=left)
+`;
 
 /** The page on a host that sends no isolation headers. */
 const unisolatedCase = {

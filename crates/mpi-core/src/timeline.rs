@@ -107,8 +107,13 @@ pub struct Timeline {
     pub dropped: u64,
     /// The latest time any event carried.
     pub last_time: f64,
+    /// The earliest, once there is one.
+    pub first_time: Option<f64>,
     /// A deadlock's wait-for cycle, once the run reported one.
     pub cycle: Vec<u32>,
+    /// When the deadlock was found: what ranks record after it is their
+    /// unwinding, which the timeline leaves out.
+    pub deadlock_at: Option<f64>,
 }
 
 impl Timeline {
@@ -128,8 +133,25 @@ impl Timeline {
             ends: vec![None; ranks as usize],
             dropped: 0,
             last_time: 0.0,
+            first_time: None,
             cycle: Vec::new(),
+            deadlock_at: None,
         }
+    }
+
+    /// The run deadlocked at `at` with wait-for cycle `cycle`: the calls the
+    /// ranks were stuck in stay as they were then.
+    pub fn deadlock(&mut self, cycle: Vec<u32>, at: f64) {
+        self.cycle = cycle;
+        self.deadlock_at = Some(at);
+        self.last_time = self.last_time.max(at);
+    }
+
+    /// The call rank `rank` was in when the deadlock was found.
+    pub fn stuck_in(&self, rank: u32) -> Option<&Span> {
+        let at = self.deadlock_at?;
+        let stuck = |s: &&Span| s.rank == rank && s.start <= at && s.end.is_none_or(|e| e >= at);
+        self.open_spans().find(stuck).or_else(|| self.spans.iter().rev().find(stuck))
     }
 
     pub fn ranks(&self) -> u32 {
@@ -155,10 +177,11 @@ impl Timeline {
 
     /// Takes in one event of rank `rank`.
     pub fn add(&mut self, rank: u32, ev: TraceEvent) {
-        if rank >= self.ranks {
+        if rank >= self.ranks || self.deadlock_at.is_some_and(|at| ev.time > at) {
             return;
         }
         self.last_time = self.last_time.max(ev.time);
+        self.first_time = Some(self.first_time.map_or(ev.time, |t| t.min(ev.time)));
         match ev.kind {
             Kind::Begin => {
                 let group = ev.call.is_collective().then(|| {
@@ -402,7 +425,10 @@ mod tests {
         t.add(1, ev(Kind::Begin, Call::Recv, 0.0, 0));
         t.add(1, ev(Kind::Received, Call::Recv, 0.003, 0));
         t.add(1, ev(Kind::End, Call::Recv, 0.003, 0));
-        t.cycle = vec![0, 1];
+        t.deadlock(vec![0, 1], 0.004);
+        t.add(1, ev(Kind::Begin, Call::Recv, 0.005, 0));
+        assert_eq!(t.open_spans().count(), 0, "what a rank does after the deadlock is its unwinding");
+        assert_eq!(t.stuck_in(1).map(|s| s.call), None, "rank 1's recv had ended");
         let v: Value = serde_json::from_str(&t.to_chrome_trace()).unwrap();
         let events = v["traceEvents"].as_array().unwrap();
         let of = |ph: &str| events.iter().filter(|e| e["ph"] == ph).collect::<Vec<_>>();

@@ -414,7 +414,8 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn waitall(reqs: Vec<u32>, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
-        with_call(vm, Call::Waitall, 0, -1, -1, |ep| ep.waitall(&reqs)).map(|cs| cs.into_iter().map(|c| completion(vm, c).into()).collect())
+        with_call(vm, Call::Waitall, 0, -1, -1, |ep| ep.waitall(&reqs))
+            .map(|cs| cs.into_iter().map(|c| completion(vm, c).into()).collect())
     }
 
     #[pyfunction]
@@ -432,7 +433,8 @@ pub(crate) mod _mpi {
 
     #[pyfunction]
     fn probe(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<(i32, i32, usize)> {
-        with_call(vm, Call::Probe, comm, source, tag, |ep| ep.probe(comm, source, tag)).map(|p| (p.source, p.tag, p.len))
+        with_call(vm, Call::Probe, comm, source, tag, |ep| ep.probe(comm, source, tag))
+            .map(|p| (p.source, p.tag, p.len))
     }
 
     #[pyfunction]
@@ -451,7 +453,8 @@ pub(crate) mod _mpi {
         vm: &VirtualMachine,
     ) -> PyResult<PyTupleRef> {
         let data = data.borrow_buf().to_vec();
-        with_call(vm, Call::Sendrecv, comm, dest, sendtag, |ep| ep.sendrecv(comm, data, dest, sendtag, source, recvtag)).map(|c| completion(vm, c))
+        with_call(vm, Call::Sendrecv, comm, dest, sendtag, |ep| ep.sendrecv(comm, data, dest, sendtag, source, recvtag))
+            .map(|c| completion(vm, c))
     }
 
     // ----- collectives -----
@@ -470,7 +473,8 @@ pub(crate) mod _mpi {
     #[pyfunction]
     fn gather(comm: u32, data: ArgBytesLike, root: i32, vm: &VirtualMachine) -> PyResult<Option<PyObjectRef>> {
         let data = data.borrow_buf().to_vec();
-        with_call(vm, Call::Gather, comm, root, -1, |ep| ep.gather(comm, data, root)).map(|g| g.map(|items| bytes_list(vm, items)))
+        with_call(vm, Call::Gather, comm, root, -1, |ep| ep.gather(comm, data, root))
+            .map(|g| g.map(|items| bytes_list(vm, items)))
     }
 
     #[pyfunction]
@@ -557,7 +561,9 @@ pub(crate) mod _mpi {
         tag: i32,
         vm: &VirtualMachine,
     ) -> PyResult<u32> {
-        with_call(vm, Call::IntercommCreate, comm, -1, -1, |ep| ep.intercomm_create(comm, local_leader, peer_comm, remote_leader, tag))
+        with_call(vm, Call::IntercommCreate, comm, -1, -1, |ep| {
+            ep.intercomm_create(comm, local_leader, peer_comm, remote_leader, tag)
+        })
     }
 
     #[pyfunction]

@@ -118,10 +118,10 @@ pub fn run(opts: &Options, source: String) -> i32 {
     let mut ending: Option<(i32, String)> = None;
     let mut stopped_at: Option<Instant> = None;
     let mut watch = DeadlockWatch::default();
-    let mut recording = opts.trace.as_ref().map(|_| Recording {
-        reader: TraceReader::default(),
-        timeline: Timeline::new(opts.ranks, TRACE_CAP),
-    });
+    let mut recording = opts
+        .trace
+        .as_ref()
+        .map(|_| Recording { reader: TraceReader::default(), timeline: Timeline::new(opts.ranks, TRACE_CAP) });
     let mut watched_at = Instant::now();
     loop {
         let interval = if recording.is_some() { TRACE_INTERVAL } else { WATCH_INTERVAL };
@@ -189,7 +189,8 @@ pub fn run(opts: &Options, source: String) -> i32 {
         watched_at = Instant::now();
         if let Some(report) = watch.check(&world) {
             if let Some(rec) = recording.as_mut() {
-                rec.timeline.cycle = report.cycle.clone();
+                rec.drain(&world);
+                rec.timeline.deadlock(report.cycle.clone(), origin.elapsed().as_secs_f64());
             }
             ending = Some((EXIT_DEADLOCK, format!("mpiplay: {report}")));
             world.stop();

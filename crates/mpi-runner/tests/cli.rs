@@ -777,7 +777,12 @@ fn trace_option_writes_the_calls_and_messages_as_chrome_trace_json() {
         .iter()
         .map(|s| {
             let a = &s["args"];
-            (a["from"].as_u64().unwrap(), a["to"].as_u64().unwrap(), a["send_line"].as_u64().unwrap(), a["recv_line"].as_u64().unwrap())
+            (
+                a["from"].as_u64().unwrap(),
+                a["to"].as_u64().unwrap(),
+                a["send_line"].as_u64().unwrap(),
+                a["recv_line"].as_u64().unwrap(),
+            )
         })
         .collect();
     hops.sort();
@@ -794,10 +799,7 @@ fn trace_option_writes_the_calls_and_messages_as_chrome_trace_json() {
     let r = run(&["-n", "2", "--trace", file_arg], BOTH_SEND_FIRST, &[]);
     assert_eq!(r.status, 3, "{}", r.context());
     let events = trace_events(&file);
-    assert!(
-        events.iter().any(|e| e["ph"] == "i" && e["name"] == "deadlock: rank 0 -> rank 1 -> rank 0"),
-        "{events:?}"
-    );
+    assert!(events.iter().any(|e| e["ph"] == "i" && e["name"] == "deadlock: rank 0 -> rank 1 -> rank 0"), "{events:?}");
     let _ = std::fs::remove_file(&file);
     // An unwritable path is said, after the run.
     let r = run(&["-n", "1", "--trace", "/nonexistent/dir/t.json"], "print('ran')\n", &[]);

@@ -28,11 +28,14 @@ pub struct Viewport {
 }
 
 impl Viewport {
-    /// The whole run so far (up to `now`) across `width` pixels.
-    pub fn fit(now: f64, width: f64, ranks: u32, height: f64) -> Self {
+    /// The run from its first recorded event (`first`) up to `now` across
+    /// `width` pixels, with a little room at both ends.
+    pub fn fit(first: f64, now: f64, width: f64, ranks: u32, height: f64) -> Self {
         let top = 18.0;
         let lane_height = ((height - top) / ranks.max(1) as f64).clamp(4.0, 28.0);
-        Viewport { t0: 0.0, t1: (now * 1.02).max(1e-3), width, label_width: 56.0, top, lane_height }
+        let first = first.min(now);
+        let pad = ((now - first) * 0.02).max(1e-4);
+        Viewport { t0: (first - pad).max(0.0), t1: now + pad, width, label_width: 56.0, top, lane_height }
     }
 
     pub fn x(&self, t: f64) -> f64 {
@@ -107,8 +110,10 @@ pub struct Scene {
     pub bands: Vec<Band>,
     /// Where a lane ended and how.
     pub ends: Vec<(u32, f64, LaneEnd)>,
-    /// A deadlock's wait-for cycle, drawn at "now" between the lanes.
+    /// A deadlock's wait-for cycle, drawn where it was found between the lanes.
     pub cycle: Vec<Link>,
+    /// The calls the cycle's ranks were stuck in.
+    pub stuck: Vec<Bar>,
     /// Messages in the window, of which `links` draws a sample.
     pub links_in_view: usize,
 }
@@ -152,14 +157,34 @@ pub fn scene(timeline: &Timeline, now: f64, vp: &Viewport) -> Scene {
     out.links = in_view
         .iter()
         .step_by(stride)
-        .map(|a| Link { from: a.from, to: a.to, x0: vp.x(a.sent), y0: mid(a.from), x1: vp.x(a.received), y1: mid(a.to) })
+        .map(|a| Link {
+            from: a.from,
+            to: a.to,
+            x0: vp.x(a.sent),
+            y0: mid(a.from),
+            x1: vp.x(a.received),
+            y1: mid(a.to),
+        })
         .collect();
     out.ends = (0..timeline.ranks())
         .filter_map(|r| timeline.lane_end(r).map(|(t, how)| (r, vp.x(t), how)))
         .filter(|(_, x, _)| *x <= vp.width)
         .collect();
     let cycle = &timeline.cycle;
-    let x = vp.x(now.min(vp.t1)).min(vp.width);
+    let at = timeline.deadlock_at.unwrap_or(now);
+    let x = vp.x(at.min(vp.t1)).min(vp.width);
+    out.stuck = cycle
+        .iter()
+        .filter_map(|&r| timeline.stuck_in(r))
+        .filter(|s| visible(s.start, s.end.unwrap_or(now)))
+        .map(|s| Bar {
+            rank: s.rank,
+            x0: vp.x(s.start).max(vp.label_width),
+            x1: vp.x(s.end.unwrap_or(now)).min(vp.width),
+            category: s.call.category(),
+            open: s.end.is_none(),
+        })
+        .collect();
     out.cycle = cycle
         .iter()
         .zip(cycle.iter().cycle().skip(1))
@@ -231,7 +256,7 @@ mod tests {
     #[test]
     fn a_ring_draws_one_arrow_between_each_pair_of_neighbouring_lanes() {
         let t = ring();
-        let vp = Viewport::fit(8.0, 856.0, 4, 130.0);
+        let vp = Viewport::fit(0.0, 8.0, 856.0, 4, 130.0);
         let s = scene(&t, 8.0, &vp);
         let mut pairs: Vec<(u32, u32)> = s.links.iter().map(|l| (l.from, l.to)).collect();
         pairs.sort();
@@ -247,7 +272,7 @@ mod tests {
     #[test]
     fn zooming_in_keeps_the_time_under_the_cursor_and_culls_what_left_the_window() {
         let t = ring();
-        let mut vp = Viewport::fit(8.0, 856.0, 4, 130.0);
+        let mut vp = Viewport::fit(0.0, 8.0, 856.0, 4, 130.0);
         let x = vp.x(0.5);
         vp.zoom(0.05, x);
         assert!((vp.time_at(x) - 0.5).abs() < 1e-9);
@@ -269,7 +294,7 @@ mod tests {
             t.add(0, ev(Kind::End, Call::Send, at + 2e-6, -1));
             t.add(1, ev(Kind::Received, Call::Recv, at + 5e-6, 0));
         }
-        let vp = Viewport::fit(1.0, 1056.0, 2, 100.0);
+        let vp = Viewport::fit(0.0, 1.0, 1056.0, 2, 100.0);
         let s = scene(&t, 1.0, &vp);
         assert_eq!(s.links_in_view, 100_000);
         assert!(s.links.len() <= MAX_LINKS && s.links.len() > MAX_LINKS / 2, "{}", s.links.len());
@@ -281,17 +306,20 @@ mod tests {
         let mut t = ring();
         t.add(1, ev(Kind::Begin, Call::Recv, 7.0, 2));
         t.add(2, ev(Kind::Begin, Call::Recv, 7.0, 1));
-        t.cycle = vec![1, 2];
-        let vp = Viewport::fit(8.0, 856.0, 4, 130.0);
+        t.deadlock(vec![1, 2], 7.5);
+        t.rank_ended(1, 8.0, LaneEnd::Stopped);
+        let vp = Viewport::fit(0.0, 8.0, 856.0, 4, 130.0);
         let y = |r| vp.lane_y(r) + vp.lane_height / 2.0;
         let span = span_at(&t, 8.0, &vp, vp.x(5.5), y(2)).expect("the allreduce");
         assert_eq!((span.rank, span.call), (2, Call::Allreduce));
-        let open = span_at(&t, 8.0, &vp, vp.x(7.5), y(1)).expect("the open recv");
+        let open = span_at(&t, 8.0, &vp, vp.x(7.5), y(2)).expect("the open recv");
         assert_eq!((open.call, open.end), (Call::Recv, None));
         let arrow = arrow_at(&t, &vp, (vp.x(1.5) + vp.x(1.7)) / 2.0, (y(1) + y(2)) / 2.0).expect("1 -> 2");
         assert_eq!((arrow.from, arrow.to), (1, 2));
         let s = scene(&t, 8.0, &vp);
         assert_eq!(s.cycle.iter().map(|l| (l.from, l.to)).collect::<Vec<_>>(), [(1, 2), (2, 1)]);
-        assert_eq!(s.bars.iter().filter(|b| b.open).count(), 2);
+        assert_eq!(s.bars.iter().filter(|b| b.open).count(), 1, "rank 1's recv ended with its lane");
+        let stuck: Vec<(u32, f64)> = s.stuck.iter().map(|b| (b.rank, b.x0)).collect();
+        assert_eq!(stuck, [(1, vp.x(7.0)), (2, vp.x(7.0))], "both recvs are outlined");
     }
 }

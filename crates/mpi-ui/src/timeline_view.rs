@@ -167,11 +167,15 @@ pub fn messages_panel(props: &PanelProps) -> Html {
     let on_export = {
         let obs = obs.clone();
         Callback::from(move |_: MouseEvent| {
-            crate::app::download_file("mpi-playground-trace.json", "application/json", &obs.borrow().timeline.to_chrome_trace())
+            crate::app::download_file(
+                "mpi-playground-trace.json",
+                "application/json",
+                &obs.borrow().timeline.to_chrome_trace(),
+            )
         })
     };
     let details = (*hovered).clone().or_else(|| (*pinned).clone());
-    let height = scene::Viewport::fit(1.0, 100.0, ranks, 0.0).top + lane_height(ranks) * ranks as f64;
+    let height = scene::Viewport::fit(0.0, 1.0, 100.0, ranks, 0.0).top + lane_height(ranks) * ranks as f64;
     let notes = notes(&o);
     html! {
         <section id="messages" class="messages" aria-label="Messages">
@@ -193,7 +197,7 @@ pub fn messages_panel(props: &PanelProps) -> Html {
                     }) }
                 </span>
                 <span class="spacer" />
-                { for notes.iter().map(|n| html! { <span class="muted note">{ n.clone() }</span> }) }
+                { for notes.iter().map(|n| html! { <span class="timeline-note">{ n.clone() }</span> }) }
                 <button id="timeline-fit" onclick={on_fit} title="Show the whole run">{ "Fit" }</button>
                 <button id="timeline-export" onclick={on_export} title="Save as Chrome trace-event JSON (opens in ui.perfetto.dev)">{ "Export trace" }</button>
             </div>
@@ -314,7 +318,8 @@ fn describe_arrow(a: &Arrow) -> String {
 fn viewport(c: &HtmlCanvasElement, o: &Observation, chosen: Option<Viewport>) -> Viewport {
     let width = (c.client_width() as f64).max(200.0);
     let ranks = o.timeline.ranks();
-    let mut fit = Viewport::fit(o.now, width, ranks, 0.0);
+    let first = o.timeline.first_time.unwrap_or(0.0);
+    let mut fit = Viewport::fit(first, o.now, width, ranks, 0.0);
     fit.lane_height = lane_height(ranks);
     match chosen {
         Some(vp) => Viewport { width, ..vp },
@@ -381,7 +386,12 @@ fn paint(c: &HtmlCanvasElement, o: &Observation, vp: &Viewport, dark: bool) {
         let end = t.lane_end(r);
         let x_end = end.map_or(vp.x(o.now), |(at, _)| vp.x(at)).clamp(vp.label_width, w);
         ctx.set_fill_style_str(lane_bg);
-        ctx.fill_rect(vp.x(0.0).max(vp.label_width), y + 1.0, x_end - vp.x(0.0).max(vp.label_width), vp.lane_height - 2.0);
+        ctx.fill_rect(
+            vp.x(0.0).max(vp.label_width),
+            y + 1.0,
+            x_end - vp.x(0.0).max(vp.label_width),
+            vp.lane_height - 2.0,
+        );
         if let Some((_, how)) = end {
             let tint = match how {
                 LaneEnd::Done => "rgba(127,140,141,0.25)",
@@ -416,7 +426,7 @@ fn paint(c: &HtmlCanvasElement, o: &Observation, vp: &Viewport, dark: bool) {
     if !s.cycle.is_empty() {
         ctx.set_stroke_style_str("#e02424");
         ctx.set_line_width(2.0);
-        for b in s.bars.iter().filter(|b| b.open && t.cycle.contains(&b.rank)) {
+        for b in &s.stuck {
             ctx.stroke_rect(b.x0, vp.lane_y(b.rank) + 1.0, b.x1 - b.x0, vp.lane_height - 2.0);
         }
         for (i, l) in s.cycle.iter().enumerate() {
@@ -452,21 +462,27 @@ pub fn summary(o: &Observation) -> serde_json::Value {
         .spans()
         .chain(t.open_spans())
         .take(5000)
-        .map(|s| serde_json::json!({"rank": s.rank, "call": s.call.name(), "line": s.line, "peer": s.peer,
-            "open": s.end.is_none()}))
+        .map(|s| {
+            serde_json::json!({"rank": s.rank, "call": s.call.name(), "line": s.line, "peer": s.peer,
+            "open": s.end.is_none()})
+        })
         .collect();
     let arrows: Vec<serde_json::Value> = t
         .arrows()
         .take(5000)
-        .map(|a| serde_json::json!({"from": a.from, "to": a.to, "bytes": a.bytes, "tag": a.tag,
-            "sendLine": a.send_line, "recvLine": a.recv_line, "preview": a.preview}))
+        .map(|a| {
+            serde_json::json!({"from": a.from, "to": a.to, "bytes": a.bytes, "tag": a.tag,
+            "sendLine": a.send_line, "recvLine": a.recv_line, "preview": a.preview})
+        })
         .collect();
     let rows: Vec<serde_json::Value> = o
         .rows
         .iter()
-        .map(|r| serde_json::json!({"state": r.state, "line": r.status.line, "msgsSent": r.status.msgs_sent,
+        .map(|r| {
+            serde_json::json!({"state": r.state, "line": r.status.line, "msgsSent": r.status.msgs_sent,
             "bytesSent": r.status.bytes_sent, "msgsReceived": r.status.msgs_received,
-            "bytesReceived": r.status.bytes_received}))
+            "bytesReceived": r.status.bytes_received})
+        })
         .collect();
     serde_json::json!({"recording": o.recording, "running": o.running, "ranks": t.ranks(),
         "spanCount": t.spans().count() + t.open_spans().count(), "arrowCount": t.arrows().count(),

@@ -49,9 +49,11 @@ impl Observation {
         }
     }
 
-    /// One look at the World, `now` seconds into the run.
+    /// One look at the World, `now` seconds into the run. After a deadlock
+    /// the rows keep the calls the ranks were stuck in (what follows is
+    /// their unwinding).
     pub fn look(&mut self, world: &World, now: f64) {
-        if !self.running {
+        if !self.running || self.timeline.deadlock_at.is_some() {
             return;
         }
         self.now = now;
@@ -83,5 +85,6 @@ impl Observation {
     pub fn finish(&mut self, world: &World, now: f64) {
         self.look(world, now);
         self.running = false;
+        self.revision += 1;
     }
 }

@@ -732,7 +732,11 @@ impl Inner {
             return;
         }
         if let Some(report) = active.watch.check(&active.world) {
-            active.observation.borrow_mut().timeline.cycle = report.cycle.clone();
+            let at = (shared_clock_ms() - active.origin_ms) / 1000.0;
+            let mut observation = active.observation.borrow_mut();
+            observation.look(&active.world, at);
+            observation.timeline.deadlock(report.cycle.clone(), at);
+            drop(observation);
             active.record.end_deadlocked(&report);
             active.world.stop();
             active.stopping_since = Some(t);
