@@ -1,7 +1,8 @@
 // Browser figures for `cargo xtask bench`, in headless Chromium: the bench/
 // scripts through mpiPlayground.run (median of --repeat runs per figure), cold
 // page load -> ready, warm Run -> every rank printed hello (4 and 16 ranks),
-// 64 ranks hello end to end, and the rank wasm's size raw / gzip / brotli.
+// 64 ranks hello end to end, and the rank wasm's size raw / gzip / brotli;
+// p2p.py again while the run records its timeline (figures `*_recording`).
 // Prints a table, and with --out FILE writes `name value unit` lines.
 //
 //   node bench.mjs [--dist DIR] [--repeat N] [--out FILE]
@@ -25,7 +26,7 @@ const figures = {};
 const record = (name, values, unit) => (figures[name] = { value: median(values), unit, runs: values.length });
 
 /** Runs a bench script `repeat` times; returns { name: [values] } of its BENCH lines. */
-async function benchScript(page, file, ranks) {
+async function benchScript(page, file, ranks, suffix = "") {
   const source = await readFile(join(repo, "bench", file), "utf8");
   const seen = {};
   for (let r = 0; r < repeat; r++) {
@@ -36,7 +37,7 @@ async function benchScript(page, file, ranks) {
       if (m) (seen[m[1]] ??= { unit: m[3], values: [] }).values.push(Number(m[2]));
     }
   }
-  for (const [name, { unit, values }] of Object.entries(seen)) record(name, values, unit);
+  for (const [name, { unit, values }] of Object.entries(seen)) record(name + suffix, values, unit);
 }
 
 /** Warm Run of hello on `ranks`: time until every rank printed, and until the run ended. */
@@ -107,6 +108,10 @@ async function main() {
   await benchScript(page, "loop.py", 2);
   await benchScript(page, "pool.py", 1);
   await benchScript(page, "numpy_ops.py", 2);
+  // Again while the run records its timeline (as with the Messages panel open).
+  await page.evaluate(() => window.mpiPlayground.record(true));
+  await benchScript(page, "p2p.py", 2, "_recording");
+  await page.evaluate(() => window.mpiPlayground.record(false));
   await context.close();
   await server.close();
 

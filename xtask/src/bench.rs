@@ -19,6 +19,11 @@ pub struct BenchOptions {
 /// `(script, ranks)` of the scripts that print BENCH lines.
 const SCRIPTS: &[(&str, u32)] =
     &[("p2p.py", 2), ("collectives.py", 4), ("loop.py", 2), ("pool.py", 1), ("numpy_ops.py", 2)];
+/// The scripts measured again while the run records its timeline (figures
+/// named `<figure>_recording`): what recording costs a small message.
+const RECORDING_SCRIPTS: &[(&str, u32)] = &[("p2p.py", 2)];
+/// The suffix of a figure measured while recording.
+const RECORDING: &str = "_recording";
 /// Rank counts of the end-to-end hello figure.
 const HELLO_RANKS: &[u32] = &[4, 16, 64];
 /// No single benchmark run may take longer (MPICH oversubscribed can crawl).
@@ -46,11 +51,18 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     tasks::trunk_build(&tc, &dist, tasks::Packing::Hosting)?;
     let mpi4py = if options.against_mpi4py { Some(setup::ensure_mpi4py()?) } else { None };
 
-    let native = measure(&options, &|ranks, script| {
+    let mut native = measure(&options, &|ranks, script| {
         let mut cmd = Command::new(&mpiplay);
         cmd.args(["-n", &ranks.to_string()]).arg(script);
         cmd
     })?;
+    let trace = util::checkout_target().join("bench-trace.json");
+    let recording = measure_scripts(&options, RECORDING_SCRIPTS, &|ranks, script| {
+        let mut cmd = Command::new(&mpiplay);
+        cmd.args(["-n", &ranks.to_string()]).arg("--trace").arg(&trace).arg(script);
+        cmd
+    })?;
+    native.extend(recording.into_iter().map(|(name, f)| (format!("{name}{RECORDING}"), f)));
     let browser = browser_figures(&dist, options.repeat)?;
     let theirs = match &mpi4py {
         Some(python) => Some(measure(&options, &|ranks, script| {
@@ -73,8 +85,28 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
 /// (which makes the command for `ranks` ranks and a script path).
 fn measure(options: &BenchOptions, command: &dyn Fn(u32, &Path) -> Command) -> Result<Figures, String> {
     let dir = util::repo_root().join("bench");
+    let mut figures = measure_scripts(options, SCRIPTS, command)?;
+    for ranks in HELLO_RANKS {
+        let figure = figures.entry(format!("hello_{ranks}_ranks_end_to_end")).or_default();
+        figure.unit = "ms".to_owned();
+        for _ in 0..options.repeat {
+            let start = Instant::now();
+            run_limited(&mut command(*ranks, &dir.join("hello.py")))?;
+            figure.values.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    Ok(figures)
+}
+
+/// The BENCH figures of `scripts`, each run `options.repeat` times.
+fn measure_scripts(
+    options: &BenchOptions,
+    scripts: &[(&str, u32)],
+    command: &dyn Fn(u32, &Path) -> Command,
+) -> Result<Figures, String> {
+    let dir = util::repo_root().join("bench");
     let mut figures = Figures::new();
-    for (script, ranks) in SCRIPTS {
+    for (script, ranks) in scripts {
         for _ in 0..options.repeat {
             let (stdout, _) = run_limited(&mut command(*ranks, &dir.join(script)))?;
             for line in stdout.lines() {
@@ -87,15 +119,6 @@ fn measure(options: &BenchOptions, command: &dyn Fn(u32, &Path) -> Command) -> R
                     figure.unit = unit.to_owned();
                 }
             }
-        }
-    }
-    for ranks in HELLO_RANKS {
-        let figure = figures.entry(format!("hello_{ranks}_ranks_end_to_end")).or_default();
-        figure.unit = "ms".to_owned();
-        for _ in 0..options.repeat {
-            let start = Instant::now();
-            run_limited(&mut command(*ranks, &dir.join("hello.py")))?;
-            figure.values.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }
     Ok(figures)
@@ -196,6 +219,23 @@ fn table(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> Strin
         ));
     }
     out.push_str("(times: lower is better; MB/s: higher is better; a ratio is ours / mpi4py's)\n");
+    // What recording the timeline costs: each `_recording` figure against the same one not recording.
+    for name in native.keys().chain(browser.keys()).filter(|n| n.ends_with(RECORDING)) {
+        let plain = name.trim_end_matches(RECORDING);
+        let cost = |figures: &Figures| {
+            let on = figures.get(name.as_str()).and_then(|f| median(&f.values))?;
+            let off = figures.get(plain).and_then(|f| median(&f.values))?;
+            Some(format!("{:+.0}%", (on / off - 1.0) * 100.0))
+        };
+        let line = format!(
+            "recording the timeline: {plain} {} native, {} browser\n",
+            cost(native).unwrap_or_else(|| "-".into()),
+            cost(browser).unwrap_or_else(|| "-".into())
+        );
+        if !out.contains(&line) {
+            out.push_str(&line);
+        }
+    }
     out
 }
 
