@@ -52,13 +52,17 @@ impl Endpoint {
         Ok(root as usize)
     }
 
+    /// Sends one message of a blocking collective, signed with the call (`misuse`).
     pub(crate) fn coll_isend(&mut self, m: &Members, to: usize, data: Vec<u8>) -> ReqId {
+        let data = self.signed(data);
         self.start_send(m.group[to], m.wire, m.tag, data, false)
     }
 
+    /// Receives one, failing if its sender was in another call.
     pub(crate) fn coll_recv(&mut self, m: &Members, from: usize, op: BlockedOp) -> Result<Vec<u8>> {
         let id = self.start_recv(m.wire, Some(m.group[from]), Some(m.tag), 0);
-        Ok(self.wait_as(id, op)?.data.unwrap_or_default())
+        let data = self.wait_as(id, op)?.data.unwrap_or_default();
+        self.unsigned(m.group[from], m.wire, data)
     }
 
     /// Starts one message of a nonblocking collective: to member `to` of

@@ -144,7 +144,7 @@ pub struct Endpoint {
     pub(crate) world: World,
     pub(crate) me: u32,
     pub(crate) partial: HashMap<u32, Incoming>,
-    unexpected: VecDeque<Message>,
+    pub(crate) unexpected: VecDeque<Message>,
     requests: HashMap<ReqId, Request>,
     next_req: ReqId,
     /// Receive requests not yet matched, in the order they were posted.
@@ -163,6 +163,8 @@ pub struct Endpoint {
     /// The `repr` preview of the object the current call sends, if the
     /// Python layer made one (only while the run records).
     pub(crate) preview: String,
+    /// The signature of the blocking collective this rank is in (`misuse`).
+    pub(crate) coll_sig: Option<crate::misuse::CollSig>,
 }
 
 impl Endpoint {
@@ -192,6 +194,7 @@ impl Endpoint {
             next_ctx: 2,
             clock: None,
             preview: String::new(),
+            coll_sig: None,
         }
     }
 
@@ -219,6 +222,18 @@ impl Endpoint {
             );
         }
         self.world.publish_activity(self.me, activity);
+    }
+
+    /// The receives posted and not matched: wire context, source world rank
+    /// and tag (`None`: any).
+    pub(crate) fn unmatched_receives(&self) -> Vec<(u32, Option<u32>, Option<i32>)> {
+        self.posted
+            .iter()
+            .filter_map(|id| match self.requests.get(id) {
+                Some(Request::Recv(r)) if r.got.is_none() => Some((r.ctx, r.src, r.tag)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Records `Abort(code)` for the whole run.

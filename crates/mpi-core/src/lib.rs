@@ -18,6 +18,7 @@ pub mod error;
 pub mod fs;
 pub mod intercomm;
 mod mailbox;
+pub mod misuse;
 pub mod memory;
 pub mod ops;
 pub mod outcome;

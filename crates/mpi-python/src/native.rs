@@ -7,6 +7,7 @@
 //! the Python layer; everything that blocks, validates or keeps state is here.
 
 use crate::rank::with_rank;
+use mpi_core::misuse::CollSig;
 use mpi_core::trace::Call;
 use mpi_core::{
     ANY_SOURCE, ANY_TAG, Completion, Endpoint, ErrorClass, MpiError, PROC_NULL, ReduceOp, SendMode, TAG_UB, UNDEFINED,
@@ -84,8 +85,10 @@ fn script_line(vm: &VirtualMachine, script_path: &str) -> u32 {
 }
 
 /// [`with_ep`] for an MPI call the timeline shows: while the run records,
-/// the call's begin (with its script line) and end go into the rank's trace.
-/// `peer` is a rank of `comm` (or -1), as the user passed it.
+/// the call's begin (with its script line) and end go into the rank's
+/// trace; a collective's messages carry its signature (`mpi_core::misuse`).
+/// `peer` is a rank of `comm` (or -1), as the user passed it; a
+/// collective's root.
 fn with_call<T>(
     vm: &VirtualMachine,
     call: Call,
@@ -94,27 +97,38 @@ fn with_call<T>(
     tag: i32,
     f: impl FnOnce(&mut Endpoint) -> mpi_core::Result<T>,
 ) -> PyResult<T> {
-    let traced = trace_begin(vm, call, comm, peer, tag);
+    let begun = begin_call(vm, call, comm, peer, tag, (0, 0));
     let result = with_ep(vm, f);
-    if traced {
-        trace_end(call);
+    if begun {
+        end_call(call);
     }
     result
 }
 
-fn trace_begin(vm: &VirtualMachine, call: Call, comm: u32, peer: i32, tag: i32) -> bool {
+/// What a call does before it runs, if anything: its begin in the trace,
+/// its collective signature (`op`: a predefined reduction's code and the
+/// bytes each member gives). True if [`end_call`] must follow.
+fn begin_call(vm: &VirtualMachine, call: Call, comm: u32, peer: i32, tag: i32, op: (u8, u32)) -> bool {
     let rank = with_rank(|r| r.clone());
     let Ok(mut ep) = rank.endpoint.try_borrow_mut() else { return false };
-    if !ep.tracing() {
+    let tracing = ep.tracing();
+    if !tracing && !call.is_collective() {
         return false;
     }
-    ep.trace_begin(call, script_line(vm, &rank.script_path), comm, peer, tag);
+    let line = script_line(vm, &rank.script_path);
+    if call.is_collective() {
+        ep.set_collective(Some(CollSig { call, root: peer, op: op.0, count: op.1, line }));
+    }
+    if tracing {
+        ep.trace_begin(call, line, comm, peer, tag);
+    }
     true
 }
 
-fn trace_end(call: Call) {
+fn end_call(call: Call) {
     with_rank(|r| {
         if let Ok(mut ep) = r.endpoint.try_borrow_mut() {
+            ep.set_collective(None);
             ep.trace_end(call);
         }
     });
@@ -180,9 +194,15 @@ fn reduce_with<T>(
     call: Call,
     comm: u32,
     root: i32,
+    len: usize,
     op: PyObjectRef,
     f: impl FnOnce(&mut Endpoint, &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<Vec<u8>, OpFailure>) -> Result<T, OpFailure>,
 ) -> PyResult<T> {
+    // A predefined reduction names its op, and every member gives as many bytes.
+    let predefined = op
+        .downcast_ref::<PyTuple>()
+        .and_then(|pair| pair.as_slice().first().and_then(|n| String::try_from_object(vm, n.clone()).ok()))
+        .map_or((0, 0), |name| (CollSig::op_named(&name), len as u32));
     let mut fold = make_op(vm, op)?;
     let rank = with_rank(|r| r.clone());
     let ep = rank
@@ -190,12 +210,12 @@ fn reduce_with<T>(
         .try_borrow_mut()
         .map_err(|_| vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()))?;
     drop(ep);
-    let traced = trace_begin(vm, call, comm, root, -1);
+    let begun = begin_call(vm, call, comm, root, -1, predefined);
     let mut ep = rank.endpoint.borrow_mut();
     let result = f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e));
     drop(ep);
-    if traced {
-        trace_end(call);
+    if begun {
+        end_call(call);
     }
     result
 }
@@ -509,25 +529,25 @@ pub(crate) mod _mpi {
         vm: &VirtualMachine,
     ) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, Call::Reduce, comm, root, op, |ep, fold| ep.reduce(comm, data, root, fold))
+        reduce_with(vm, Call::Reduce, comm, root, data.len(), op, |ep, fold| ep.reduce(comm, data, root, fold))
     }
 
     #[pyfunction]
     fn allreduce(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, Call::Allreduce, comm, -1, op, |ep, fold| ep.allreduce(comm, data, fold))
+        reduce_with(vm, Call::Allreduce, comm, -1, data.len(), op, |ep, fold| ep.allreduce(comm, data, fold))
     }
 
     #[pyfunction]
     fn scan(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, Call::Scan, comm, -1, op, |ep, fold| ep.scan(comm, data, false, fold))
+        reduce_with(vm, Call::Scan, comm, -1, data.len(), op, |ep, fold| ep.scan(comm, data, false, fold))
     }
 
     #[pyfunction]
     fn exscan(comm: u32, data: ArgBytesLike, op: PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Vec<u8>>> {
         let data = data.borrow_buf().to_vec();
-        reduce_with(vm, Call::Exscan, comm, -1, op, |ep, fold| ep.scan(comm, data, true, fold))
+        reduce_with(vm, Call::Exscan, comm, -1, data.len(), op, |ep, fold| ep.scan(comm, data, true, fold))
     }
 
     // ----- communicators and topologies -----

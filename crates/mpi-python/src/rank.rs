@@ -32,6 +32,9 @@ pub trait RankHost {
     /// A monotonic clock in seconds, for `time.monotonic`/`time.perf_counter`
     /// where the interpreter has none (the browser).
     fn clock(&self) -> f64;
+    /// A warning about the run from this rank (a message it never received,
+    /// a collective it never matched): said apart from its output.
+    fn warn(&self, text: &str);
     /// Starts a fresh interpreter in process slot `slot` (already reserved in
     /// the World), running this run's script as a `multiprocessing` child;
     /// `name` labels its output. Returns at once.
@@ -456,6 +459,11 @@ impl RankRuntime {
                 rank.endpoint.borrow_mut().finish_process(code);
             } else {
                 let activity = if outcome == RankOutcome::Done { Activity::Done } else { Activity::Failed };
+                if activity == Activity::Done {
+                    for warning in rank.endpoint.borrow_mut().leftovers() {
+                        rank.host.warn(&warning);
+                    }
+                }
                 rank.endpoint.borrow_mut().finish(activity);
             }
             RANK.with(|r| r.borrow_mut().take());

@@ -100,6 +100,10 @@ impl RankHost for NativeHost {
         self.origin.elapsed().as_secs_f64()
     }
 
+    fn warn(&self, text: &str) {
+        self.sink.report(&format!("mpiplay: warning: {text}"));
+    }
+
     fn processor_name(&self) -> String {
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())

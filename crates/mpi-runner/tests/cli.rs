@@ -806,3 +806,72 @@ fn trace_option_writes_the_calls_and_messages_as_chrome_trace_json() {
     assert_eq!((r.status, r.stdout.as_str()), (1, "ran\n"), "{}", r.context());
     assert!(r.stderr.contains("mpiplay: cannot write the trace to /nonexistent/dir/t.json"), "{}", r.context());
 }
+
+#[test]
+fn ranks_in_different_collectives_end_the_run_naming_both_calls_and_lines() {
+    // Different collectives: rank 1's reduce meets rank 0's bcast at the barrier.
+    let different = "from mpi4py import MPI
+comm = MPI.COMM_WORLD
+if comm.rank == 0:
+    comm.bcast(42, root=0)
+else:
+    comm.reduce(comm.rank, root=0)
+comm.barrier()
+";
+    let r = run(&["-n", "2"], different, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("Collective mismatch on COMM_WORLD: the ranks called different collectives"), "{}", r.context());
+    assert!(
+        r.stderr.contains("rank 0 called bcast(root=0) at line 4")
+            || r.stderr.contains("rank 1 called reduce(root=0) at line 6"),
+        "{}",
+        r.context()
+    );
+    // The same reduction with different counts fails at once, on the line of the call.
+    let counts = "from mpi4py import MPI
+import numpy as np
+comm = MPI.COMM_WORLD
+a = np.ones(3 if comm.rank == 0 else 4)
+comm.Allreduce(a, np.empty_like(a), op=MPI.SUM)
+";
+    let r = run(&["-n", "2"], counts, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("the ranks called the same collective with different arguments"), "{}", r.context());
+    assert!(r.stderr.contains("allreduce(op=SUM, 24 bytes) at line 5"), "{}", r.context());
+    assert!(r.stderr.contains("allreduce(op=SUM, 32 bytes) at line 5"), "{}", r.context());
+    // Different roots: each rank broadcasts its own value; the next collective says so.
+    let roots = "from mpi4py import MPI
+comm = MPI.COMM_WORLD
+comm.bcast(comm.rank, root=comm.rank)
+comm.barrier()
+";
+    let r = run(&["-n", "2"], roots, &[]);
+    assert_eq!(r.status, 1, "{}", r.context());
+    assert!(r.stderr.contains("called bcast(root=1) at line 3") || r.stderr.contains("called bcast(root=0) at line 3"), "{}", r.context());
+}
+
+#[test]
+fn messages_never_received_and_receives_never_matched_are_warned_of_at_the_end() {
+    // The last message from rank 0 makes sure its earlier ones reached rank 1 before it ends.
+    let script = "from mpi4py import MPI
+comm = MPI.COMM_WORLD
+if comm.rank == 0:
+    comm.send('hello', dest=1, tag=5)
+    comm.bcast(42, root=0)
+    comm.send('last', dest=1, tag=7)
+else:
+    req = comm.irecv(source=0, tag=9)
+    comm.reduce(comm.rank, root=0)
+    comm.recv(source=0, tag=7)
+print(comm.rank, 'done')
+";
+    let r = run(&["-n", "2"], script, &[]);
+    assert_eq!(r.status, 0, "warnings do not fail a run: {}", r.context());
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("mpiplay: warning: ")).collect();
+    assert!(warnings.contains(&"mpiplay: warning: rank 1 never received a message rank 0 sent it (tag 5, COMM_WORLD, 20 bytes)"), "{}", r.context());
+    assert!(warnings.contains(&"mpiplay: warning: collective mismatch on COMM_WORLD: rank 0 called bcast(root=0) at line 5, which rank 1 never matched"), "{}", r.context());
+    assert!(warnings.contains(&"mpiplay: warning: rank 1 ended with a receive no message matched: irecv(source=0, tag=9, comm=COMM_WORLD)"), "{}", r.context());
+    // A clean exchange warns of nothing.
+    let clean = run(&["-n", "2"], RING, &[]);
+    assert_eq!((clean.status, clean.stderr.as_str()), (0, ""), "{}", clean.context());
+}

@@ -535,7 +535,7 @@ fn output(props: &OutputProps) -> Html {
         },
     };
     let block = match &state.phase {
-        Phase::Finished(ending) => ending_block(ending),
+        Phase::Finished(ending) => html! { <>{ ending_block(ending) }{ warnings_block(ending) }</> },
         _ => html! {},
     };
     html! {
@@ -558,6 +558,19 @@ fn output(props: &OutputProps) -> Html {
             </div>
             { block }
         </section>
+    }
+}
+
+/// What the ranks found wrong at their end, whatever the status.
+fn warnings_block(ending: &Ending) -> Html {
+    if ending.warnings.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div id="warnings" class="block note warnings" role="status">
+            <h3>{ if ending.warnings.len() == 1 { "Warning".to_owned() } else { format!("{} warnings", ending.warnings.len()) } }</h3>
+            <ul>{ for ending.warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }</ul>
+        </div>
     }
 }
 

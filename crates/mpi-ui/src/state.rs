@@ -127,6 +127,8 @@ pub struct Ending {
     pub first_process: u32,
     pub blocked: Vec<(u32, String)>,
     pub dropped_bytes: usize,
+    /// What the ranks found wrong at their end (see `RunResult::warnings`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -277,6 +279,7 @@ impl State {
             first_process,
             blocked,
             dropped_bytes: result.dropped_bytes,
+            warnings: result.warnings,
         });
     }
 
@@ -333,6 +336,7 @@ mod tests {
             error: None,
             deadlock: None,
             dropped_bytes: 0,
+            warnings: vec![],
         }
     }
 

@@ -90,6 +90,9 @@ pub enum FromWorker {
     Spawn { slot: u32, name: String },
     /// End process `slot` now (`Process.terminate()`); the World already says it ended.
     Kill { slot: u32 },
+    /// A warning about the run (a message this rank never received, a
+    /// collective it never matched), shown apart from its output.
+    Warning { text: String },
 }
 
 /// A message as the JS object `postMessage` takes.

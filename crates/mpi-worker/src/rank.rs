@@ -118,6 +118,11 @@ impl RankHost for BrowserHost {
         now_ms() / 1000.0
     }
 
+    fn warn(&self, text: &str) {
+        self.batcher.flush();
+        post(&FromWorker::Warning { text: text.to_owned() });
+    }
+
     fn spawn_process(&self, slot: u32, name: &str) -> Result<(), String> {
         // The page starts it on a free worker; the process then waits for
         // what this rank sends it, so nothing here waits for the page.

@@ -340,6 +340,11 @@ impl Playground {
             Ok(FromWorker::Crash { message }) => inner.slot_crash(slot, message, deferred),
             Ok(FromWorker::Spawn { slot: process, name }) => inner.process_spawn(process, name, deferred),
             Ok(FromWorker::Kill { slot: process }) => inner.process_kill(process, deferred),
+            Ok(FromWorker::Warning { text }) => {
+                if let Some(active) = &mut inner.active {
+                    active.record.warn(text);
+                }
+            }
             Err(e) => inner.slot_crash(slot, format!("unreadable message from a rank worker: {e}"), deferred),
         });
     }

@@ -77,6 +77,9 @@ pub struct RunResult {
     pub deadlock: Option<DeadlockInfo>,
     /// Output bytes beyond [`MAX_KEPT_BYTES`], counted but not kept.
     pub dropped_bytes: usize,
+    /// What the ranks found wrong at their end (messages never received,
+    /// collectives never matched), in the order they said it.
+    pub warnings: Vec<String>,
 }
 
 /// A run in progress.
@@ -92,6 +95,7 @@ pub struct Record {
     output: Vec<OutputLine>,
     kept_bytes: usize,
     dropped_bytes: usize,
+    warnings: Vec<String>,
     ending: Option<(Status, Ending)>,
     failure: Option<Failure>,
     deadlock: Option<DeadlockInfo>,
@@ -106,6 +110,7 @@ impl Record {
             output: Vec::new(),
             kept_bytes: 0,
             dropped_bytes: 0,
+            warnings: Vec::new(),
             ending: None,
             failure: None,
             deadlock: None,
@@ -177,6 +182,11 @@ impl Record {
 
     /// Ends the run for a reason outside the ranks (deadlock, Stop, timeout),
     /// unless it already has an ending.
+    /// A rank's warning about the run (see [`RunResult::warnings`]).
+    pub fn warn(&mut self, text: String) {
+        self.warnings.push(text);
+    }
+
     pub fn end(&mut self, status: Status, ending: Ending) {
         if self.ending.is_none() {
             self.ending = Some((status, ending));
@@ -233,6 +243,7 @@ impl Record {
             error: self.failure,
             deadlock: self.deadlock,
             dropped_bytes: self.dropped_bytes,
+            warnings: self.warnings,
         }
     }
 }
