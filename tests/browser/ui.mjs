@@ -2,8 +2,9 @@
 // an example, set the ranks, press Run, read the output; the deadlock block;
 // Stop on an endless loop; the error line marked in the editor; Ctrl+Enter;
 // share links; drafts across reloads; embed mode; a flood of output that
-// leaves the page responsive; and the page served WITHOUT isolation headers
-// becoming isolated through its service worker.
+// leaves the page responsive; the Messages panel (status table, timeline,
+// trace export) and misuse reports; and the page served WITHOUT isolation
+// headers becoming isolated through its service worker.
 //
 //   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR]
 import { dirname, join, resolve } from "node:path";
@@ -55,6 +56,15 @@ async function stopWithinASecond(page) {
   await page.waitForSelector("#status[data-state=stopped]", { timeout: 1000 });
   const took = Date.now() - t0;
   expect(took < 1000, `Stop took ${took} ms`);
+}
+
+/** Opens the page with the Messages panel open and runs `script` on `ranks`. */
+async function runWithMessages(page, url, script, ranks) {
+  await open(page, url);
+  await page.click("#messages-toggle");
+  await typeScript(page, script);
+  await setRanks(page, ranks);
+  await page.click("#run");
 }
 
 const editorText = (page) => page.evaluate(() => [...document.querySelectorAll("#editor .cm-line")].map((l) => l.textContent).join("\n"));
@@ -283,11 +293,7 @@ const cases = [
   {
     name: "ui::the_messages_panel_draws_a_ring_and_exports_its_trace",
     async run(page, url) {
-      await open(page, url);
-      await page.click("#messages-toggle");
-      await typeScript(page, RING);
-      await setRanks(page, 4);
-      await page.click("#run");
+      await runWithMessages(page, url, RING, 4);
       await settled(page);
       expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
       // Wait for the panel's next refresh after the run ended.
@@ -321,11 +327,7 @@ const cases = [
   {
     name: "ui::the_status_table_shows_a_blocked_rank_and_the_timeline_its_deadlock",
     async run(page, url) {
-      await open(page, url);
-      await page.click("#messages-toggle");
-      await typeScript(page, "from mpi4py import MPI\nimport time\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    time.sleep(30)\nelse:\n    comm.recv(source=0, tag=7)\n");
-      await setRanks(page, 2);
-      await page.click("#run");
+      await runWithMessages(page, url, "from mpi4py import MPI\nimport time\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    time.sleep(30)\nelse:\n    comm.recv(source=0, tag=7)\n", 2);
       await page.waitForFunction(() => document.querySelector("#rank-status tr[data-rank='1']")?.dataset.state === "blocked", null, { timeout: 20000 });
       const row = await page.$eval("#rank-status tr[data-rank='1']", (tr) => [...tr.cells].map((c) => c.textContent));
       expect(row[1] === "blocked in recv(source=0, tag=7, comm=COMM_WORLD)" && row[2] === "7", `row ${JSON.stringify(row)}`);
@@ -348,12 +350,8 @@ const cases = [
   {
     name: "ui::a_64_rank_run_of_100000_messages_keeps_the_timeline_responsive",
     async run(page, url) {
-      await open(page, url);
-      await page.click("#messages-toggle");
-      await typeScript(page, MANY_MESSAGES);
-      await setRanks(page, 64);
       const t0 = Date.now();
-      await page.click("#run");
+      await runWithMessages(page, url, MANY_MESSAGES, 64);
       await page.waitForFunction(() => (mpiPlayground.timeline()?.arrowCount ?? 0) > 1000, null, { timeout: 60000 });
       const delays = [];
       for (let i = 0; i < 5; i++) {
