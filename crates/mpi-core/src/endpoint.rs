@@ -165,6 +165,9 @@ pub struct Endpoint {
     pub(crate) preview: String,
     /// The signature of the blocking collective this rank is in (`misuse`).
     pub(crate) coll_sig: Option<crate::misuse::CollSig>,
+    /// What this rank records (`trace`): whether the run records, as read at
+    /// its latest call, and the records not yet in its ring.
+    pub(crate) recorder: crate::trace::Recorder,
 }
 
 impl Endpoint {
@@ -195,6 +198,7 @@ impl Endpoint {
             clock: None,
             preview: String::new(),
             coll_sig: None,
+            recorder: crate::trace::Recorder::default(),
         }
     }
 
@@ -210,6 +214,7 @@ impl Endpoint {
     /// that ends normally first delivers what it still has to send, as
     /// MPI_Finalize does; a run that is stopping does not wait for that.
     pub fn finish(&mut self, activity: Activity) {
+        self.flush_trace();
         if activity == Activity::Done {
             let _ = self.block_until(
                 |ep| ep.outbox.is_empty() && ep.acks_out.is_empty(),
@@ -636,6 +641,8 @@ impl Endpoint {
             }
             match deadline {
                 None => {
+                    // What it recorded shows while it waits.
+                    self.flush_trace();
                     self.world.publish_blocked(self.me, blocked_on(self), seen);
                     self.world.sleep_unless_rung(self.me, seen);
                     self.world.resume_running(self.me);

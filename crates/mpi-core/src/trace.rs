@@ -209,13 +209,13 @@ impl World {
     }
 
     /// Byte offset of rank `r`'s trace ring.
-    fn trace_ring(&self, r: u32) -> usize {
+    pub(crate) fn trace_ring(&self, r: u32) -> usize {
         self.layout.trace_offset() + r as usize * RING_RECORDS as usize * RECORD_BYTES
     }
 
-    /// Appends `ev` to rank `me`'s ring (called by the rank itself).
-    /// Process slots keep no trace.
-    pub fn trace_push(&self, me: u32, ev: &TraceEvent) {
+    /// Appends `ev` to rank `me`'s ring at once, as a rank's batch does.
+    #[cfg(test)]
+    pub(crate) fn trace_push(&self, me: u32, ev: &TraceEvent) {
         if me >= self.ranks() {
             return;
         }
@@ -285,16 +285,51 @@ impl RankStatus {
     }
 }
 
+/// A rank's side of its trace: records gather here and go to the ring in
+/// batches (one shared-memory write for many; in the browser every access to
+/// the World is a call out of wasm), at the latest when the rank is about to
+/// wait, when it ends, or [`Recorder::FLUSH_AFTER`] after the last batch.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// Whether the run records, as read at the rank's latest MPI call.
+    on: bool,
+    /// Encoded records not yet in the ring.
+    pending: Vec<u8>,
+    /// Records written to the ring (only this rank writes it).
+    head: u32,
+    /// The run's time of the last batch.
+    flushed_at: f64,
+    /// The time the current call began, which its `Sent` record shares.
+    call_time: f64,
+    /// The script line of the current call.
+    line: u32,
+}
+
+impl Recorder {
+    /// Records a batch holds before it goes to the ring.
+    const BATCH: usize = 32;
+    /// Seconds a record may wait for its batch while the rank keeps calling.
+    const FLUSH_AFTER: f64 = 0.05;
+}
+
 impl Endpoint {
     /// Gives the rank the run's clock (seconds since the run started, the
     /// same for every rank): without it, it records no trace.
     pub fn set_clock(&mut self, clock: Box<dyn Fn() -> f64>) {
         self.clock = Some(clock);
+        self.tracing();
     }
 
-    /// Whether this rank records trace events now.
-    pub fn tracing(&self) -> bool {
-        self.clock.is_some() && self.world.tracing()
+    /// Whether this rank records trace events now (read from the World:
+    /// the host may switch recording on or off at any time).
+    pub fn tracing(&mut self) -> bool {
+        self.recorder.on = self.clock.is_some() && self.world.tracing();
+        self.recorder.on
+    }
+
+    /// Whether the rank recorded at its latest call (no look at the World).
+    pub fn recording(&self) -> bool {
+        self.recorder.on
     }
 
     /// The `repr` preview of what the current call sends.
@@ -309,28 +344,69 @@ impl Endpoint {
         usize::try_from(r).ok().and_then(|r| c.peers().get(r)).map_or(-1, |w| *w as i32)
     }
 
-    fn event(&self, kind: Kind, call: Call) -> Option<TraceEvent> {
-        let clock = self.clock.as_ref().filter(|_| self.world.tracing())?;
-        let mut ev = TraceEvent::new(kind, call, clock());
-        ev.line = self.world.mem.load(self.world.layout.rank_word(self.me, rank::LINE));
+    /// A record of this rank's current call, at `time` (the clock's now if `None`).
+    fn event(&self, kind: Kind, call: Call, time: Option<f64>) -> Option<TraceEvent> {
+        let clock = self.clock.as_ref().filter(|_| self.recorder.on)?;
+        let mut ev = TraceEvent::new(kind, call, time.unwrap_or_else(|| clock()));
+        ev.line = self.recorder.line;
         Some(ev)
+    }
+
+    fn record(&mut self, ev: &TraceEvent) {
+        if self.me >= self.world.ranks() {
+            return;
+        }
+        self.recorder.pending.extend_from_slice(&ev.encode());
+        if self.recorder.pending.len() >= Recorder::BATCH * RECORD_BYTES
+            || ev.time - self.recorder.flushed_at >= Recorder::FLUSH_AFTER
+        {
+            self.recorder.flushed_at = ev.time;
+            self.flush_trace();
+        }
+    }
+
+    /// Puts the records gathered so far into this rank's ring.
+    pub(crate) fn flush_trace(&mut self) {
+        if self.recorder.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.recorder.pending);
+        let n = (pending.len() / RECORD_BYTES) as u32;
+        // Only the last ring's worth can be kept anyway.
+        let skip = n.saturating_sub(RING_RECORDS);
+        let mut at = self.recorder.head.wrapping_add(skip);
+        let mut rest = &pending[skip as usize * RECORD_BYTES..];
+        while !rest.is_empty() {
+            let slot = (at % RING_RECORDS) as usize;
+            let fit = ((RING_RECORDS as usize - slot) * RECORD_BYTES).min(rest.len());
+            self.world.mem.write_bytes(self.world.trace_ring(self.me) + slot * RECORD_BYTES, &rest[..fit]);
+            rest = &rest[fit..];
+            at = at.wrapping_add((fit / RECORD_BYTES) as u32);
+        }
+        self.recorder.head = self.recorder.head.wrapping_add(n);
+        self.world.mem.store(self.world.layout.rank_word(self.me, rank::TRACE_HEAD), self.recorder.head);
+        let mut reuse = pending;
+        reuse.clear();
+        self.recorder.pending = reuse;
     }
 
     /// Records that this rank enters `call` from script line `line`, on
     /// `comm` with `peer` (a rank of `comm`) and `tag`.
     pub fn trace_begin(&mut self, call: Call, line: u32, comm: u32, peer: i32, tag: i32) {
+        self.recorder.line = line;
         self.world.set_line(self.me, line);
-        if let Some(mut ev) = self.event(Kind::Begin, call) {
+        if let Some(mut ev) = self.event(Kind::Begin, call, None) {
+            self.recorder.call_time = ev.time;
             (ev.peer, ev.tag, ev.ctx) = (self.world_rank_of(comm, peer), tag, comm);
-            self.world.trace_push(self.me, &ev);
+            self.record(&ev);
         }
     }
 
     /// Records that this rank left `call`.
     pub fn trace_end(&mut self, call: Call) {
         self.preview.clear();
-        if let Some(ev) = self.event(Kind::End, call) {
-            self.world.trace_push(self.me, &ev);
+        if let Some(ev) = self.event(Kind::End, call, None) {
+            self.record(&ev);
         }
     }
 
@@ -338,19 +414,19 @@ impl Endpoint {
     /// while tracing). `ctx` is its communicator's context id.
     pub(crate) fn sent_message(&mut self, dest: u32, ctx: u32, tag: i32, bytes: usize) {
         self.world.count_sent(self.me, bytes);
-        if let Some(mut ev) = self.event(Kind::Sent, Call::Send) {
+        if let Some(mut ev) = self.event(Kind::Sent, Call::Send, Some(self.recorder.call_time)) {
             (ev.peer, ev.tag, ev.ctx, ev.bytes) = (dest as i32, tag, ctx, bytes as u64);
             ev.preview = std::mem::take(&mut self.preview);
-            self.world.trace_push(self.me, &ev);
+            self.record(&ev);
         }
     }
 
     /// A user message from world rank `src` was taken in.
     pub(crate) fn received_message(&mut self, src: u32, ctx: u32, tag: i32, bytes: usize) {
         self.world.count_received(self.me, bytes);
-        if let Some(mut ev) = self.event(Kind::Received, Call::Recv) {
+        if let Some(mut ev) = self.event(Kind::Received, Call::Recv, None) {
             (ev.peer, ev.tag, ev.ctx, ev.bytes) = (src as i32, tag, ctx, bytes as u64);
-            self.world.trace_push(self.me, &ev);
+            self.record(&ev);
         }
     }
 }
@@ -443,6 +519,41 @@ mod tests {
         assert_eq!(got.len(), RING_RECORDS as usize);
         assert_eq!(reader.dropped, 10);
         assert_eq!(got[0].1.line, 10, "the oldest ten were overwritten");
+    }
+
+    #[test]
+    fn a_rank_records_in_batches_that_reach_the_ring_when_full_when_it_waits_or_after_a_while() {
+        let w = world(2);
+        let mut ep = Endpoint::new(w.clone(), 0);
+        let now = std::rc::Rc::new(std::cell::Cell::new(1.0));
+        let clock = now.clone();
+        ep.set_clock(Box::new(move || clock.get()));
+        let mut reader = TraceReader::default();
+        ep.trace_begin(Call::Barrier, 3, 0, -1, -1);
+        assert!(reader.drain(&w).is_empty(), "recording is off");
+        w.set_tracing(true);
+        assert!(ep.tracing());
+        ep.trace_begin(Call::Barrier, 3, 0, -1, -1);
+        ep.trace_end(Call::Barrier);
+        let first = reader.drain(&w);
+        assert_eq!(first.len(), 1, "the first record goes out at once (nothing went out for a while); the next waits");
+        for _ in 0..15 {
+            ep.trace_begin(Call::Recv, 4, 0, 1, 0);
+            ep.trace_end(Call::Recv);
+        }
+        assert!(reader.drain(&w).is_empty(), "31 records wait for their batch");
+        ep.trace_begin(Call::Recv, 4, 0, 1, 0);
+        assert_eq!(reader.drain(&w).len(), 32, "a full batch goes out");
+        ep.trace_end(Call::Recv);
+        ep.trace_begin(Call::Send, 5, 0, 1, 0);
+        now.set(1.2);
+        ep.trace_end(Call::Send);
+        let late = reader.drain(&w);
+        assert_eq!(late.iter().map(|(_, e)| (e.line, e.time)).collect::<Vec<_>>(), [(4, 1.0), (5, 1.0), (5, 1.2)]);
+        ep.trace_begin(Call::Send, 6, 0, 1, 0);
+        ep.flush_trace();
+        assert_eq!(reader.drain(&w).len(), 1, "waiting or ending flushes");
+        assert_eq!(reader.dropped, 0);
     }
 
     #[test]

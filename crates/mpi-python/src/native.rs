@@ -374,17 +374,58 @@ pub(crate) mod _mpi {
     /// the previews of what it sends.
     #[pyfunction]
     fn tracing() -> bool {
-        with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.tracing()))
+        with_rank(|r| r.endpoint.try_borrow_mut().is_ok_and(|mut ep| ep.tracing()))
     }
 
-    /// The `repr` preview of the object the next send carries.
+    /// Gives the next send the preview of `obj` (the start of its `repr`),
+    /// if the rank recorded at its latest call; `slow` makes it for what
+    /// is not a plain number, string or bytes. Costs a check otherwise.
     #[pyfunction]
-    fn trace_preview(preview: String) {
+    fn trace_preview(obj: PyObjectRef, slow: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        let recording = with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.recording()));
+        if !recording {
+            return Ok(());
+        }
+        let preview = match quick_preview(&obj, vm) {
+            Some(text) => text,
+            None => slow.call((obj,), vm)?.str(vm)?.to_string_lossy().into_owned(),
+        };
         with_rank(|r| {
             if let Ok(mut ep) = r.endpoint.try_borrow_mut() {
                 ep.set_preview(preview);
             }
         });
+        Ok(())
+    }
+
+    /// The preview of an int, float, bool, None, str or bytes, made here.
+    fn quick_preview(obj: &PyObjectRef, vm: &VirtualMachine) -> Option<String> {
+        use rustpython_vm::builtins::{PyByteArray, PyFloat, PyInt, PyStr};
+        let cut = |text: String| {
+            if text.chars().count() <= 80 { text } else { text.chars().take(77).collect::<String>() + "..." }
+        };
+        if vm.is_none(obj) {
+            return Some("None".to_owned());
+        }
+        if obj.downcast_ref::<PyInt>().is_some() || obj.downcast_ref::<PyFloat>().is_some() {
+            return obj.repr(vm).ok().map(|r| cut(r.to_string_lossy().into_owned()));
+        }
+        if let Some(s) = obj.downcast_ref::<PyStr>() {
+            let head: String = s.to_string_lossy().chars().take(80).collect();
+            return PyObjectRef::from(vm.ctx.new_str(head)).repr(vm).ok().map(|r| cut(r.to_string_lossy().into_owned()));
+        }
+        let bytes = |b: &[u8]| {
+            let head = vm.ctx.new_bytes(b[..b.len().min(24)].to_vec());
+            let more = if b.len() > 24 { "..." } else { "" };
+            PyObjectRef::from(head).repr(vm).ok().map(|r| format!("{}{more} ({} bytes)", r.to_string_lossy(), b.len()))
+        };
+        if let Some(b) = obj.downcast_ref::<PyBytes>() {
+            return bytes(b.as_bytes());
+        }
+        if let Some(b) = obj.downcast_ref::<PyByteArray>() {
+            return bytes(&b.borrow_buf());
+        }
+        None
     }
 
     /// `_mpi.SEND_STANDARD`, `SEND_SYNCHRONOUS` or `SEND_BUFFERED`.

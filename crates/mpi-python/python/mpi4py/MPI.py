@@ -1742,8 +1742,7 @@ def _send_obj(obj, dest):
     while the run records a timeline, the object's preview goes with it."""
     if dest == PROC_NULL:
         return b""
-    if _mpi.tracing():
-        _mpi.trace_preview(_preview(obj))
+    _mpi.trace_preview(obj, _preview)
     return _dumps(obj, _PROTOCOL)
 
 
@@ -1751,8 +1750,9 @@ def _send_buf(buf, dest):
     """`_send_obj` for a buffer specification."""
     if dest == PROC_NULL:
         return b""
-    if _mpi.tracing():
-        _mpi.trace_preview(_preview(buf))
+    # A buffer specification, [buf, MPI.DOUBLE]: the buffer says it.
+    spec = type(buf) is list or type(buf) is tuple
+    _mpi.trace_preview(buf[0] if spec and buf else buf, _preview)
     return _send_bytes(buf)
 
 
@@ -1761,16 +1761,29 @@ _PREVIEW = None
 
 def _preview(obj):
     """The start of `repr(obj)`, at most 80 characters, made without
-    building the whole text of a large container."""
+    building the whole text of a large object (a message's preview on the
+    timeline costs its sender only while the run records)."""
     global _PREVIEW
-    if _PREVIEW is None:
-        import reprlib
-        _PREVIEW = reprlib.Repr(maxlevel=3, maxlist=8, maxtuple=8, maxdict=6, maxset=6,
-                                maxstring=80, maxlong=80, maxother=80)
-    try:
-        text = _PREVIEW.repr(obj)
-    except Exception:
-        text = "<%s object>" % type(obj).__name__
+    kind = type(obj)
+    if kind is int or kind is float or kind is bool or obj is None:
+        text = repr(obj)
+    elif kind is str:
+        text = repr(obj[:80])
+    elif kind is bytes or kind is bytearray:
+        text = repr(obj[:24]) + ("..." if len(obj) > 24 else "") + " (%d bytes)" % len(obj)
+    elif kind is memoryview:
+        text = "<memory of %d bytes>" % obj.nbytes
+    elif getattr(obj, "size", 0) > 1000 and hasattr(obj, "dtype"):
+        text = "<array of shape %s, %s>" % (obj.shape, obj.dtype)
+    else:
+        if _PREVIEW is None:
+            import reprlib
+            _PREVIEW = reprlib.Repr(maxlevel=3, maxlist=8, maxtuple=8, maxdict=6, maxset=6,
+                                    maxstring=80, maxlong=80, maxother=80)
+        try:
+            text = _PREVIEW.repr(obj)
+        except Exception:
+            text = "<%s object>" % kind.__name__
     return text if len(text) <= 80 else text[:77] + "..."
 
 
