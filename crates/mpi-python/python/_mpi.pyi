@@ -47,9 +47,6 @@ Result = tuple[Optional[bytes], int, int]
 SEND_STANDARD: int
 SEND_SYNCHRONOUS: int
 SEND_BUFFERED: int
-def tracing() -> bool:
-    """Whether the run records its timeline now (read from the World)."""
-
 def trace_preview(obj: object, slow: Callable[[object], str]) -> None:
     """Give the next send the start of `repr(obj)` if the rank recorded at
     its latest call; `slow(obj)` makes it for what is not a number, str or

@@ -205,11 +205,9 @@ fn reduce_with<T>(
         .map_or((0, 0), |name| (CollSig::op_named(&name), len as u32));
     let mut fold = make_op(vm, op)?;
     let rank = with_rank(|r| r.clone());
-    let ep = rank
-        .endpoint
-        .try_borrow_mut()
-        .map_err(|_| vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()))?;
-    drop(ep);
+    if rank.endpoint.try_borrow_mut().is_err() {
+        return Err(vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()));
+    }
     let begun = begin_call(vm, call, comm, root, -1, predefined);
     let mut ep = rank.endpoint.borrow_mut();
     let result = f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e));
@@ -368,13 +366,6 @@ pub(crate) mod _mpi {
             (SendMode::Synchronous, true) => Call::Issend,
             (SendMode::Buffered, true) => Call::Ibsend,
         }
-    }
-
-    /// Whether the run records a timeline now: the Python layer then makes
-    /// the previews of what it sends.
-    #[pyfunction]
-    fn tracing() -> bool {
-        with_rank(|r| r.endpoint.try_borrow_mut().is_ok_and(|mut ep| ep.tracing()))
     }
 
     /// Gives the next send the preview of `obj` (the start of its `repr`),

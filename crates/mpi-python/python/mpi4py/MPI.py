@@ -1762,16 +1762,11 @@ _PREVIEW = None
 def _preview(obj):
     """The start of `repr(obj)`, at most 80 characters, made without
     building the whole text of a large object (a message's preview on the
-    timeline costs its sender only while the run records)."""
+    timeline costs its sender only while the run records). Numbers,
+    strings and bytes never get here: `_mpi.trace_preview` previews them."""
     global _PREVIEW
     kind = type(obj)
-    if kind is int or kind is float or kind is bool or obj is None:
-        text = repr(obj)
-    elif kind is str:
-        text = repr(obj[:80])
-    elif kind is bytes or kind is bytearray:
-        text = repr(obj[:24]) + ("..." if len(obj) > 24 else "") + " (%d bytes)" % len(obj)
-    elif kind is memoryview:
+    if kind is memoryview:
         text = "<memory of %d bytes>" % obj.nbytes
     elif getattr(obj, "size", 0) > 1000 and hasattr(obj, "dtype"):
         text = "<array of shape %s, %s>" % (obj.shape, obj.dtype)
