@@ -400,10 +400,12 @@ const cases = [
   },
 ];
 
-/** A ring of ranks passing a token, then an allreduce (the Messages panel's cases). */
-const RING = `from mpi4py import MPI
+/** A ring of ranks passing a token, then an allreduce (the Messages panel's cases).
+ * Rank 0 waits 0.3 s before it sends, so that every receive is a bar wide
+ * enough to hover, whatever else the machine is doing. */
+const RING = `from mpi4py import MPI; import time
 comm = MPI.COMM_WORLD
-rank, size = comm.Get_rank(), comm.Get_size()
+rank, size = comm.Get_rank(), comm.Get_size(); time.sleep(0.3 if rank == 0 else 0)
 if rank:
     comm.recv(source=rank - 1)
 comm.send({'hop': rank}, dest=(rank + 1) % size)
