@@ -388,13 +388,14 @@ const cases = [
       expect(block.includes("Collective mismatch on COMM_WORLD: the ranks called different collectives"), block);
       expect(block.includes("bcast(root=0) at line 4") || block.includes("reduce(root=0) at line 6"), block);
       if (shots) await page.screenshot({ path: join(shots, "collective-mismatch.png") });
-      await typeScript(page, "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    comm.send('hello', dest=1, tag=5)\n    comm.send('last', dest=1, tag=7)\nelse:\n    req = comm.irecv(source=0, tag=9)\n    comm.recv(source=0, tag=7)\nprint(comm.rank, 'done')\n");
+      await typeScript(page, "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    comm.send('hello', dest=1, tag=5)\n    comm.isend('never waited', dest=1, tag=11)\n    comm.send('last', dest=1, tag=7)\nelse:\n    req = comm.irecv(source=0, tag=9)\n    comm.recv(source=0, tag=11)\n    comm.recv(source=0, tag=7)\nprint(comm.rank, 'done')\n");
       await page.click("#run");
       await settled(page);
       expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
       const warnings = await page.$$eval("#warnings li", (lis) => lis.map((li) => li.textContent));
-      expect(warnings.includes("rank 1 never received a message rank 0 sent it (tag 5, COMM_WORLD, 20 bytes)"), `warnings ${JSON.stringify(warnings)}`);
-      expect(warnings.includes("rank 1 ended with a receive no message matched: irecv(source=0, tag=9, comm=COMM_WORLD)"), `warnings ${JSON.stringify(warnings)}`);
+      expect(warnings.includes("rank 1 never received a message rank 0 sent it at line 4 (tag 5, COMM_WORLD, 20 bytes)"), `warnings ${JSON.stringify(warnings)}`);
+      expect(warnings.includes("rank 1 ended with a receive no message matched: irecv(source=0, tag=9, comm=COMM_WORLD) at line 8"), `warnings ${JSON.stringify(warnings)}`);
+      expect(warnings.includes("rank 0 never completed its isend to rank 1 (tag 11, COMM_WORLD) at line 5: no wait or test took the request"), `warnings ${JSON.stringify(warnings)}`);
       if (shots) await page.screenshot({ path: join(shots, "warnings.png") });
     },
   },

@@ -59,6 +59,9 @@ pub(crate) struct Message {
     pub tag: i32,
     pub data: Vec<u8>,
     pub sync: u32,
+    /// The sender's script line (0 if unknown), for the warning about a
+    /// message never received.
+    pub line: u32,
 }
 
 /// What a completed request yields: the payload of a receive (None for a send),
@@ -88,6 +91,7 @@ pub(crate) struct Incoming {
     ctx: u32,
     tag: i32,
     sync: u32,
+    line: u32,
     data: Vec<u8>,
     filled: usize,
 }
@@ -106,6 +110,8 @@ struct SendState {
     /// A standard-mode send that waits for its receive because it is larger
     /// than the eager limit (what a deadlock report says of it).
     rendezvous: bool,
+    /// The script line that started it.
+    line: u32,
 }
 
 impl SendState {
@@ -121,6 +127,8 @@ struct RecvState {
     /// The communicator whose ranks the completion reports.
     comm: u32,
     got: Option<Message>,
+    /// The script line that started it.
+    line: u32,
 }
 
 enum Request {
@@ -163,6 +171,9 @@ pub struct Endpoint {
     /// The `repr` preview of the object the current call sends, if the
     /// Python layer made one (only while the run records).
     pub(crate) preview: String,
+    /// The script line of the current MPI call (0 if unknown): what the
+    /// requests it starts and the messages it sends carry for warnings.
+    pub(crate) call_line: u32,
     /// The signature of the blocking collective this rank is in (`misuse`).
     pub(crate) coll_sig: Option<crate::misuse::CollSig>,
     /// What this rank records (`trace`): whether the run records, as read at
@@ -197,6 +208,7 @@ impl Endpoint {
             next_ctx: 2,
             clock: None,
             preview: String::new(),
+            call_line: 0,
             coll_sig: None,
             recorder: crate::trace::Recorder::default(),
         }
@@ -231,14 +243,34 @@ impl Endpoint {
 
     /// The receives posted and not matched: wire context, source world rank
     /// and tag (`None`: any).
-    pub(crate) fn unmatched_receives(&self) -> Vec<(u32, Option<u32>, Option<i32>)> {
+    pub(crate) fn unmatched_receives(&self) -> Vec<(u32, Option<u32>, Option<i32>, u32)> {
         self.posted
             .iter()
             .filter_map(|id| match self.requests.get(id) {
-                Some(Request::Recv(r)) if r.got.is_none() => Some((r.ctx, r.src, r.tag)),
+                Some(Request::Recv(r)) if r.got.is_none() => Some((r.ctx, r.src, r.tag, r.line)),
                 _ => None,
             })
             .collect()
+    }
+
+    /// The point-to-point requests still held, in the order they began,
+    /// that a message completed (or that need no message) but no wait or
+    /// test took: `(wire ctx, "isend"/"irecv", peer world rank, tag, line)`.
+    pub(crate) fn untaken_requests(&self) -> Vec<(u32, &'static str, u32, i32, u32)> {
+        let mut ids: Vec<_> = self.requests.keys().copied().collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .filter_map(|id| match self.requests.get(&id) {
+                Some(Request::Send(s)) => Some((s.ctx, "isend", s.dest, s.tag, s.line)),
+                Some(Request::Recv(r)) => r.got.as_ref().map(|m| (r.ctx, "irecv", m.src, m.tag, r.line)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sets the script line of the MPI call now starting.
+    pub fn set_call_line(&mut self, line: u32) {
+        self.call_line = line;
     }
 
     /// Records `Abort(code)` for the whole run.
@@ -516,6 +548,7 @@ impl Endpoint {
             started: false,
             awaiting_ack,
             rendezvous: false,
+            line: self.call_line,
         }));
         self.outbox.push_back(id);
         // Push at once: a small message reaches the peer without waiting for a later call.
@@ -524,7 +557,7 @@ impl Endpoint {
     }
 
     pub(crate) fn start_recv(&mut self, ctx: u32, src: Option<u32>, tag: Option<i32>, comm: u32) -> ReqId {
-        let mut state = RecvState { ctx, src, tag, comm, got: None };
+        let mut state = RecvState { ctx, src, tag, comm, got: None, line: self.call_line };
         if let Some(m) = self.take_unexpected(ctx, src, tag) {
             self.matched(&m);
             state.got = Some(m);
@@ -663,7 +696,7 @@ impl Endpoint {
             FrameKind::First => {
                 let mut data = vec![0u8; h.total as usize];
                 read(&mut data[..h.chunk as usize]);
-                let inc = Incoming { ctx: h.ctx, tag: h.tag, sync: h.sync, data, filled: h.chunk as usize };
+                let inc = Incoming { ctx: h.ctx, tag: h.tag, sync: h.sync, line: h.line, data, filled: h.chunk as usize };
                 if inc.filled == inc.data.len() {
                     self.arrived(h.src, inc);
                 } else {
@@ -697,7 +730,7 @@ impl Endpoint {
     /// A whole message is here: give it to the oldest matching posted receive,
     /// or keep it as unexpected.
     fn arrived(&mut self, src: u32, inc: Incoming) {
-        let m = Message { src, ctx: inc.ctx, tag: inc.tag, data: inc.data, sync: inc.sync };
+        let m = Message { src, ctx: inc.ctx, tag: inc.tag, data: inc.data, sync: inc.sync, line: inc.line };
         let hit = self.posted.iter().position(|id| match self.requests.get(id) {
             Some(Request::Recv(r)) => matches(&m, r.ctx, r.src, r.tag),
             _ => false,
@@ -741,7 +774,7 @@ impl Endpoint {
                 self.acks_out.pop_front();
                 continue;
             }
-            let h = FrameHeader { kind: FrameKind::Ack, src: self.me, ctx: 0, tag: 0, total: 0, chunk: 0, sync };
+            let h = FrameHeader { kind: FrameKind::Ack, src: self.me, ctx: 0, tag: 0, total: 0, chunk: 0, sync, line: 0 };
             if self.world.try_write_frame(dest, h, &[]).is_none() {
                 full.push(dest);
                 break;
@@ -778,6 +811,7 @@ impl Endpoint {
                     total: s.data.len() as u32,
                     chunk: 0,
                     sync: s.awaiting_ack,
+                    line: s.line,
                 };
                 match self.world.try_write_frame(s.dest, h, &s.data[s.sent..]) {
                     Some(n) => {

@@ -14,8 +14,8 @@
 use crate::memory::SharedMemory;
 use crate::world::{World, hdr, rank};
 
-/// Size of a frame header in bytes: seven little-endian u32 fields.
-pub(crate) const HEADER: usize = 28;
+/// Size of a frame header in bytes: eight little-endian u32 fields.
+pub(crate) const HEADER: usize = 32;
 
 /// Smallest chunk worth splitting a message for.
 const MIN_CHUNK: usize = 4096;
@@ -41,11 +41,13 @@ pub(crate) struct FrameHeader {
     pub chunk: u32,
     /// Nonzero for a synchronous send: the id the ack must carry back.
     pub sync: u32,
+    /// The sender's script line, for the warning about a message never received.
+    pub line: u32,
 }
 
 impl FrameHeader {
     fn encode(&self) -> [u8; HEADER] {
-        let fields = [self.kind as u32, self.src, self.ctx, self.tag as u32, self.total, self.chunk, self.sync];
+        let fields = [self.kind as u32, self.src, self.ctx, self.tag as u32, self.total, self.chunk, self.sync, self.line];
         let mut out = [0u8; HEADER];
         for (i, f) in fields.iter().enumerate() {
             out[i * 4..i * 4 + 4].copy_from_slice(&f.to_le_bytes());
@@ -61,7 +63,7 @@ impl FrameHeader {
             3 => FrameKind::Ack,
             k => panic!("corrupt inbox: frame kind {k}"),
         };
-        FrameHeader { kind, src: f(1), ctx: f(2), tag: f(3) as i32, total: f(4), chunk: f(5), sync: f(6) }
+        FrameHeader { kind, src: f(1), ctx: f(2), tag: f(3) as i32, total: f(4), chunk: f(5), sync: f(6), line: f(7) }
     }
 }
 

@@ -142,8 +142,9 @@ impl Endpoint {
             let comm = comm_name(m.ctx / 2);
             if m.ctx % 2 == 0 {
                 out.push(format!(
-                    "rank {me} never received a message rank {} sent it (tag {}, {comm}, {} bytes)",
+                    "rank {me} never received a message rank {} sent it{} (tag {}, {comm}, {} bytes)",
                     m.src,
+                    at_line(m.line),
                     m.tag,
                     m.data.len()
                 ));
@@ -155,12 +156,21 @@ impl Endpoint {
                 ));
             }
         }
-        for (ctx, src, tag) in self.unmatched_receives().into_iter().filter(|(ctx, ..)| user(*ctx) && ctx % 2 == 0) {
+        for (ctx, src, tag, line) in self.unmatched_receives().into_iter().filter(|(ctx, ..)| user(*ctx) && ctx % 2 == 0) {
             let source = src.map_or("ANY_SOURCE".to_owned(), |s| s.to_string());
             let tag = tag.map_or("ANY_TAG".to_owned(), |t| t.to_string());
             out.push(format!(
-                "rank {me} ended with a receive no message matched: irecv(source={source}, tag={tag}, comm={})",
-                comm_name(ctx / 2)
+                "rank {me} ended with a receive no message matched: irecv(source={source}, tag={tag}, comm={}){}",
+                comm_name(ctx / 2),
+                at_line(line)
+            ));
+        }
+        for (ctx, call, peer, tag, line) in self.untaken_requests().into_iter().filter(|(ctx, ..)| user(*ctx) && ctx % 2 == 0) {
+            let what = if call == "isend" { format!("isend to rank {peer}") } else { format!("irecv, which took a message from rank {peer}") };
+            out.push(format!(
+                "rank {me} never completed its {what} (tag {tag}, {}){}: no wait or test took the request",
+                comm_name(ctx / 2),
+                at_line(line)
             ));
         }
         out
@@ -180,6 +190,11 @@ fn mismatch(me: u32, mine: &CollSig, them: u32, theirs: &CollSig, ctx: u32) -> M
             theirs.describe()
         ),
     )
+}
+
+/// " at line N", or nothing when the line is unknown.
+fn at_line(line: u32) -> String {
+    if line == 0 { String::new() } else { format!(" at line {line}") }
 }
 
 fn capitalised(name: &str) -> String {

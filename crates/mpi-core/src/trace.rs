@@ -301,6 +301,9 @@ pub struct Recorder {
     flushed_at: f64,
     /// The time the current call began, which its `Sent` record shares.
     call_time: f64,
+    /// The time the current call took in its latest message, which its
+    /// `End` record shares (one clock read fewer per receive).
+    received_at: Option<f64>,
     /// The script line of the current call.
     line: u32,
 }
@@ -395,6 +398,7 @@ impl Endpoint {
     pub fn trace_begin(&mut self, call: Call, line: u32, comm: u32, peer: i32, tag: i32) {
         self.recorder.line = line;
         self.world.set_line(self.me, line);
+        self.recorder.received_at = None;
         if let Some(mut ev) = self.event(Kind::Begin, call, None) {
             self.recorder.call_time = ev.time;
             (ev.peer, ev.tag, ev.ctx) = (self.world_rank_of(comm, peer), tag, comm);
@@ -405,7 +409,8 @@ impl Endpoint {
     /// Records that this rank left `call`.
     pub fn trace_end(&mut self, call: Call) {
         self.preview.clear();
-        if let Some(ev) = self.event(Kind::End, call, None) {
+        let at = self.recorder.received_at.take();
+        if let Some(ev) = self.event(Kind::End, call, at) {
             self.record(&ev);
         }
     }
@@ -425,6 +430,7 @@ impl Endpoint {
     pub(crate) fn received_message(&mut self, src: u32, ctx: u32, tag: i32, bytes: usize) {
         self.world.count_received(self.me, bytes);
         if let Some(mut ev) = self.event(Kind::Received, Call::Recv, None) {
+            self.recorder.received_at = Some(ev.time);
             (ev.peer, ev.tag, ev.ctx, ev.bytes) = (src as i32, tag, ctx, bytes as u64);
             self.record(&ev);
         }

@@ -73,13 +73,26 @@ fn with_ep<T>(vm: &VirtualMachine, f: impl FnOnce(&mut Endpoint) -> mpi_core::Re
 /// The line of the innermost frame of the user's script, 0 if none is on the
 /// stack (a call from a module the script imported shows where the script
 /// called into that module).
-fn script_line(vm: &VirtualMachine, script_path: &str) -> u32 {
-    let mut frame = vm.current_frame();
-    while let Some(f) = frame {
-        if f.f_code().source_path().as_str() == script_path {
-            return f.lineno().max(0) as u32;
+fn script_line(script_path: &str) -> u32 {
+    // The interpreter's own frame chain, read in place: `vm.current_frame()`
+    // and `f_back` would make a frame object per level, and a frame
+    // object's `f_lineno` decodes the line table from its start, which a
+    // recording rank would pay at every call.
+    let mut frame = rustpython_vm::frame::current_thread_iframe();
+    // SAFETY: the frames on this thread's chain stay alive and in place
+    // while the native call made from the innermost one runs, and only
+    // this thread touches them.
+    while let Some(f) = unsafe { frame.as_ref() } {
+        let code = f.code();
+        if code.source_path().as_str() == script_path {
+            // `lasti` is the index of the instruction after the running one.
+            let lasti = f.get_lasti() as usize;
+            return match lasti.checked_sub(1).and_then(|i| code.locations.get(i)) {
+                Some((start, _)) => start.line.get() as u32,
+                None => code.first_line_number.map_or(0, |l| l.get() as u32),
+            };
         }
-        frame = f.f_back(vm);
+        frame = f.previous();
     }
     0
 }
@@ -97,7 +110,7 @@ fn with_call<T>(
     tag: i32,
     f: impl FnOnce(&mut Endpoint) -> mpi_core::Result<T>,
 ) -> PyResult<T> {
-    let begun = begin_call(vm, call, comm, peer, tag, (0, 0));
+    let begun = begin_call(call, comm, peer, tag, (0, 0));
     let result = with_ep(vm, f);
     if begun {
         end_call(call);
@@ -105,17 +118,20 @@ fn with_call<T>(
     result
 }
 
-/// What a call does before it runs, if anything: its begin in the trace,
-/// its collective signature (`op`: a predefined reduction's code and the
-/// bytes each member gives). True if [`end_call`] must follow.
-fn begin_call(vm: &VirtualMachine, call: Call, comm: u32, peer: i32, tag: i32, op: (u8, u32)) -> bool {
+/// What a call does before it runs: its script line (which the requests
+/// it starts and the messages it sends carry, for the end-of-run
+/// warnings), and if need be its begin in the trace and its collective
+/// signature (`op`: a predefined reduction's code and the bytes each
+/// member gives). True if [`end_call`] must follow.
+fn begin_call(call: Call, comm: u32, peer: i32, tag: i32, op: (u8, u32)) -> bool {
     let rank = with_rank(|r| r.clone());
     let Ok(mut ep) = rank.endpoint.try_borrow_mut() else { return false };
+    let line = script_line(&rank.script_path);
+    ep.set_call_line(line);
     let tracing = ep.tracing();
     if !tracing && !call.is_collective() {
         return false;
     }
-    let line = script_line(vm, &rank.script_path);
     if call.is_collective() {
         ep.set_collective(Some(CollSig { call, root: peer, op: op.0, count: op.1, line }));
     }
@@ -208,7 +224,7 @@ fn reduce_with<T>(
     if rank.endpoint.try_borrow_mut().is_err() {
         return Err(vm.new_runtime_error("MPI cannot be called from inside a reduction operation".to_owned()));
     }
-    let begun = begin_call(vm, call, comm, root, -1, predefined);
+    let begun = begin_call(call, comm, root, -1, predefined);
     let mut ep = rank.endpoint.borrow_mut();
     let result = f(&mut ep, &mut *fold).map_err(|e| op_failure(vm, e));
     drop(ep);

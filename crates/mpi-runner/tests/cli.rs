@@ -851,26 +851,36 @@ comm.barrier()
 }
 
 #[test]
-fn messages_never_received_and_receives_never_matched_are_warned_of_at_the_end() {
+fn messages_never_received_and_requests_never_completed_are_warned_of_at_the_end_with_their_lines() {
     // The last message from rank 0 makes sure its earlier ones reached rank 1 before it ends.
     let script = "from mpi4py import MPI
 comm = MPI.COMM_WORLD
 if comm.rank == 0:
     comm.send('hello', dest=1, tag=5)
     comm.bcast(42, root=0)
+    comm.isend('never waited', dest=1, tag=11)
+    comm.send('taken', dest=1, tag=12)
     comm.send('last', dest=1, tag=7)
 else:
     req = comm.irecv(source=0, tag=9)
     comm.reduce(comm.rank, root=0)
+    comm.recv(source=0, tag=11)
+    taken = comm.irecv(source=0, tag=12)
     comm.recv(source=0, tag=7)
 print(comm.rank, 'done')
 ";
     let r = run(&["-n", "2"], script, &[]);
     assert_eq!(r.status, 0, "warnings do not fail a run: {}", r.context());
     let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("mpiplay: warning: ")).collect();
-    assert!(warnings.contains(&"mpiplay: warning: rank 1 never received a message rank 0 sent it (tag 5, COMM_WORLD, 20 bytes)"), "{}", r.context());
-    assert!(warnings.contains(&"mpiplay: warning: collective mismatch on COMM_WORLD: rank 0 called bcast(root=0) at line 5, which rank 1 never matched"), "{}", r.context());
-    assert!(warnings.contains(&"mpiplay: warning: rank 1 ended with a receive no message matched: irecv(source=0, tag=9, comm=COMM_WORLD)"), "{}", r.context());
+    for expected in [
+        "rank 1 never received a message rank 0 sent it at line 4 (tag 5, COMM_WORLD, 20 bytes)",
+        "collective mismatch on COMM_WORLD: rank 0 called bcast(root=0) at line 5, which rank 1 never matched",
+        "rank 1 ended with a receive no message matched: irecv(source=0, tag=9, comm=COMM_WORLD) at line 10",
+        "rank 0 never completed its isend to rank 1 (tag 11, COMM_WORLD) at line 6: no wait or test took the request",
+        "rank 1 never completed its irecv, which took a message from rank 0 (tag 12, COMM_WORLD) at line 13: no wait or test took the request",
+    ] {
+        assert!(warnings.contains(&format!("mpiplay: warning: {expected}").as_str()), "{expected}\n{}", r.context());
+    }
     // A clean exchange warns of nothing.
     let clean = run(&["-n", "2"], RING, &[]);
     assert_eq!((clean.status, clean.stderr.as_str()), (0, ""), "{}", clean.context());
