@@ -57,6 +57,8 @@ pub struct Script {
     pub path: String,
     /// `sys.argv[1:]`.
     pub args: Vec<String>,
+    /// `MPI.APPNUM`: which program of an MPMD run this is (0 otherwise).
+    pub appnum: u32,
 }
 
 /// This rank's state shared with the native module, reachable from any
@@ -558,6 +560,12 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
 
 fn run_main(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     prepare(vm, script)?;
+    if script.appnum != 0 {
+        // An MPMD run's later program: MPI.APPNUM says which.
+        vm.import("mpi4py._spawn", 0)?;
+        let spawn = vm.sys_module.get_attr("modules", vm)?.get_item("mpi4py._spawn", vm)?;
+        spawn.get_attr("_appnum", vm)?.set_item(&0usize, vm.ctx.new_int(script.appnum).into(), vm)?;
+    }
     let scope = vm.new_scope_with_main()?;
     scope.globals.set_item("__file__", vm.ctx.new_str(script.path.as_str()).into(), vm)?;
     let code = vm

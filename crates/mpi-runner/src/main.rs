@@ -13,10 +13,13 @@ use std::time::Duration;
 
 const USAGE: &str = "usage: mpiplay -n N [options] script.py [args...]
        mpiplay -n N [options] -m module [args...]
+       mpiplay -n N [options] main.py [args...] : -n M other.py [args...] ...
 
 Runs script.py on N ranks (threads, one Python interpreter each), as
 `mpiexec -n N python script.py [args...]` would; with -m, a module as
 `python -m module` runs it (`-m mpi4py script.py` as mpi4py.run does).
+Programs joined by ` : ` share one MPI_COMM_WORLD, ranks numbered in order
+(MPMD, as mpiexec's `:`); each sees its own sys.argv, MPI.APPNUM its index.
 
   -n, -np N        number of ranks (1 to 1024)
   -l, --label      prefix every output line with [rank]
@@ -29,6 +32,8 @@ Runs script.py on N ranks (threads, one Python interpreter each), as
   --trace FILE.json
                    record every MPI call and message and write them as
                    Chrome trace-event JSON (open it in ui.perfetto.dev)
+  --print-mpiexec  print the mpiexec command that runs the same on a
+                   cluster, and run nothing
   -h, --help       show this help
   -V, --version    show the version
 
@@ -41,6 +46,7 @@ const MAX_RANKS: u32 = 1024;
 /// What the command line asks for.
 #[derive(Debug)]
 pub struct Options {
+    /// Every program's ranks together.
     pub ranks: u32,
     pub label: bool,
     pub timeout: Option<Duration>,
@@ -48,16 +54,36 @@ pub struct Options {
     pub eager_limit: Option<u32>,
     /// `--trace FILE`: where the run's timeline goes.
     pub trace: Option<std::path::PathBuf>,
+    /// `--print-mpiexec`: say the cluster's command instead of running.
+    pub print_mpiexec: bool,
+    /// What the ranks run, in rank order: one program, or several joined by `:`.
+    pub programs: Vec<Program>,
+}
+
+/// One program of the run: `-n N script.py args...` or `-n N -m module args...`.
+#[derive(Debug)]
+pub struct Program {
+    pub ranks: u32,
+    /// The script's path (for `-m`, a name that says so).
     pub script: String,
-    /// `-m MODULE`: run the module as `__main__` (`script` names it then).
+    /// `-m MODULE`: run the module as `__main__`.
     pub module: Option<String>,
     pub args: Vec<String>,
 }
 
-/// The rest of the command line after the script or `-m MODULE`: its arguments.
-fn rest_args(parser: &mut lexopt::Parser) -> Result<Vec<String>, String> {
-    let args = parser.raw_args().map_err(|e| e.to_string())?;
-    args.map(|a| a.into_string().map_err(|a| format!("argument is not valid UTF-8: {a:?}"))).collect()
+/// The rest of a program's command line after its script or `-m MODULE`:
+/// its arguments, up to a `:` that starts the next program (consumed).
+/// True if one did.
+fn rest_args(parser: &mut lexopt::Parser) -> Result<(Vec<String>, bool), String> {
+    let mut raw = parser.raw_args().map_err(|e| e.to_string())?;
+    let mut args = Vec::new();
+    for arg in &mut raw {
+        if arg == ":" {
+            return Ok((args, true));
+        }
+        args.push(arg.into_string().map_err(|a| format!("argument is not valid UTF-8: {a:?}"))?);
+    }
+    Ok((args, false))
 }
 
 /// A dotted Python module name, so that it can be written into source.
@@ -83,10 +109,17 @@ fn parse_args() -> Result<Options, String> {
     let mut timeout = None;
     let mut eager_limit = Some(mpi_core::World::MPICH_EAGER_LIMIT);
     let mut trace = None;
+    let mut print_mpiexec = false;
+    let mut programs: Vec<Program> = Vec::new();
+    // A `:` ended the latest program: another must follow.
+    let mut after_colon = false;
+    let value = |parser: &mut lexopt::Parser| -> Result<String, String> {
+        parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())
+    };
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Short('n') | Long("np") | Long("n") => {
-                let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                let v = value(&mut parser)?;
                 let n: u32 = v.parse().map_err(|_| format!("-n wants a number of ranks, got '{v}'"))?;
                 if n == 0 || n > MAX_RANKS {
                     return Err(format!("-n must be between 1 and {MAX_RANKS}, got {n}"));
@@ -95,7 +128,7 @@ fn parse_args() -> Result<Options, String> {
             }
             Short('l') | Long("label") => label = true,
             Long("timeout") => {
-                let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                let v = value(&mut parser)?;
                 let secs: f64 = v
                     .parse()
                     .ok()
@@ -104,7 +137,7 @@ fn parse_args() -> Result<Options, String> {
                 timeout = Some(Duration::from_secs_f64(secs));
             }
             Long("eager-limit") => {
-                let v: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+                let v = value(&mut parser)?;
                 eager_limit =
                     match v.as_str() {
                         "unlimited" => None,
@@ -115,6 +148,7 @@ fn parse_args() -> Result<Options, String> {
                     };
             }
             Long("trace") => trace = Some(std::path::PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("print-mpiexec") => print_mpiexec = true,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -123,26 +157,61 @@ fn parse_args() -> Result<Options, String> {
                 println!("mpiplay {}", env!("CARGO_PKG_VERSION"));
                 std::process::exit(0);
             }
-            Short('m') => {
-                let module: String = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
-                if !is_module_name(&module) {
-                    return Err(format!("-m wants a module name, got '{module}'"));
+            Short('m') | Value(_) => {
+                let (script, module) = match arg {
+                    Value(script) => (script.string().map_err(|e| e.to_string())?, None),
+                    _ => {
+                        let module = value(&mut parser)?;
+                        if !is_module_name(&module) {
+                            return Err(format!("-m wants a module name, got '{module}'"));
+                        }
+                        (format!("<mpiplay -m {module}>"), Some(module))
+                    }
+                };
+                let (args, more) = rest_args(&mut parser)?;
+                let what = if programs.is_empty() { "the number of ranks" } else { "the number of ranks of each program after ':'" };
+                let ranks = ranks.take().ok_or(format!("missing -n N ({what})"))?;
+                programs.push(Program { ranks, script, module, args });
+                after_colon = more;
+                if !more {
+                    break;
                 }
-                let args = rest_args(&mut parser)?;
-                let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
-                let script = format!("<mpiplay -m {module}>");
-                return Ok(Options { ranks, label, timeout, eager_limit, trace, script, module: Some(module), args });
-            }
-            Value(script) => {
-                let script = script.string().map_err(|e| e.to_string())?;
-                let args = rest_args(&mut parser)?;
-                let ranks = ranks.ok_or("missing -n N (the number of ranks)")?;
-                return Ok(Options { ranks, label, timeout, eager_limit, trace, script, module: None, args });
             }
             other => return Err(other.unexpected().to_string()),
         }
     }
-    Err("missing the script to run".into())
+    if programs.is_empty() {
+        return Err("missing the script to run".into());
+    }
+    if after_colon || ranks.is_some() {
+        return Err("missing the script after ':'".into());
+    }
+    let total: u32 = programs.iter().map(|p| p.ranks).sum();
+    if total > MAX_RANKS {
+        return Err(format!("the programs have {total} ranks together, more than {MAX_RANKS}"));
+    }
+    Ok(Options { ranks: total, label, timeout, eager_limit, trace, print_mpiexec, programs })
+}
+
+/// The `mpiexec` command that runs the same programs under real MPI
+/// (`python` being the cluster's interpreter with mpi4py).
+fn mpiexec_command(opts: &Options) -> String {
+    let mut words: Vec<String> = vec!["mpiexec".into()];
+    if opts.label {
+        words.push("-l".into());
+    }
+    for (i, p) in opts.programs.iter().enumerate() {
+        if i > 0 {
+            words.push(":".into());
+        }
+        words.extend(["-n".into(), p.ranks.to_string(), "python".into()]);
+        match &p.module {
+            Some(module) => words.extend(["-m".into(), module.clone()]),
+            None => words.push(p.script.clone()),
+        }
+        words.extend(p.args.iter().cloned());
+    }
+    shlex::try_join(words.iter().map(String::as_str)).expect("command-line arguments hold no NUL byte")
 }
 
 fn main() -> ExitCode {
@@ -153,17 +222,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let source = match &opts.module {
-        Some(module) => module_runner(module),
-        None => match std::fs::read_to_string(&opts.script) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("mpiplay: cannot read {}: {e}", opts.script);
-                return ExitCode::from(2);
-            }
-        },
-    };
-    let status = supervisor::run(&opts, source);
+    if opts.print_mpiexec {
+        println!("{}", mpiexec_command(&opts));
+        return ExitCode::SUCCESS;
+    }
+    let mut sources = Vec::new();
+    for program in &opts.programs {
+        sources.push(match &program.module {
+            Some(module) => module_runner(module),
+            None => match std::fs::read_to_string(&program.script) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("mpiplay: cannot read {}: {e}", program.script);
+                    return ExitCode::from(2);
+                }
+            },
+        });
+    }
+    let status = supervisor::run(&opts, sources);
     // Ranks stuck in pure Python (e.g. `while True: pass`) cannot be unwound,
     // so the process ends here rather than joining their threads.
     output::flush_all();

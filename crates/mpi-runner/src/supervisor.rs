@@ -52,13 +52,20 @@ pub use mpi_core::EXIT_RANK_FAILED;
 pub struct Launcher {
     pub world: World,
     sink: Arc<Sink>,
-    script: Arc<Script>,
+    /// Each rank's program, in rank order (several in an MPMD run).
+    scripts: Vec<Arc<Script>>,
     origin: Instant,
     /// How each slot ended; the supervisor holds the other end.
     ended: mpsc::Sender<(u32, RankOutcome)>,
 }
 
 impl Launcher {
+    /// What `slot` runs: its rank's program; for a process slot (which a
+    /// boot message tells what to run), the first program, as `__mp_main__`.
+    fn script_of(&self, slot: u32) -> &Script {
+        self.scripts.get(slot as usize).unwrap_or(&self.scripts[0])
+    }
+
     pub fn start(self: &Arc<Self>, slot: u32) -> std::io::Result<()> {
         let launcher = self.clone();
         let kind = if self.world.is_process(slot) { "process" } else { "rank" };
@@ -75,7 +82,7 @@ impl Launcher {
             // A panic in the runtime must still end the rank: a thread that
             // vanished without an outcome would leave the others waiting on
             // it forever, unseen by the deadlock watch (it never blocked).
-            let run = std::panic::AssertUnwindSafe(|| runtime.run(endpoint, host, &launcher.script));
+            let run = std::panic::AssertUnwindSafe(|| runtime.run(endpoint, host, launcher.script_of(slot)));
             let outcome = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
                 let message = panic
                     .downcast_ref::<&str>()
@@ -94,17 +101,21 @@ impl Launcher {
 }
 
 /// Runs the script on every rank and returns the process exit status.
-pub fn run(opts: &Options, source: String) -> i32 {
+pub fn run(opts: &Options, sources: Vec<String>) -> i32 {
     let layout = Layout::new(opts.ranks);
     let world = World::create(Arc::new(HeapMemory::new(layout.word_len())), layout);
     world.set_spin_for_cores(std::thread::available_parallelism().map_or(1, |n| n.get()));
     world.set_eager_limit(opts.eager_limit);
     world.set_tracing(opts.trace.is_some());
     let sink = Arc::new(Sink { label: opts.label });
-    let script = Arc::new(Script { source, path: opts.script.clone(), args: opts.args.clone() });
+    let mut scripts = Vec::new();
+    for (appnum, (program, source)) in opts.programs.iter().zip(sources).enumerate() {
+        let script = Arc::new(Script { source, path: program.script.clone(), args: program.args.clone(), appnum: appnum as u32 });
+        scripts.extend(std::iter::repeat_n(script, program.ranks as usize));
+    }
     let origin = Instant::now();
     let (tx, rx) = mpsc::channel::<(u32, RankOutcome)>();
-    let launcher = Arc::new(Launcher { world: world.clone(), sink: sink.clone(), script, origin, ended: tx });
+    let launcher = Arc::new(Launcher { world: world.clone(), sink: sink.clone(), scripts, origin, ended: tx });
 
     for rank in 0..opts.ranks {
         if let Err(e) = launcher.start(rank) {

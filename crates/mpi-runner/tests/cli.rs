@@ -885,3 +885,49 @@ print(comm.rank, 'done')
     let clean = run(&["-n", "2"], RING, &[]);
     assert_eq!((clean.status, clean.stderr.as_str()), (0, ""), "{}", clean.context());
 }
+
+#[test]
+fn programs_joined_by_a_colon_share_one_world_with_their_own_argv_and_appnum() {
+    let master = "from mpi4py import MPI
+import sys
+comm = MPI.COMM_WORLD
+tasks = [comm.recv(source=r) for r in range(1, comm.size)]
+print('master', comm.rank, 'of', comm.size, sys.argv[1:], comm.Get_attr(MPI.APPNUM), sorted(tasks), flush=True)
+";
+    let worker = "from mpi4py import MPI
+import sys
+comm = MPI.COMM_WORLD
+comm.send((comm.rank, sys.argv[1], comm.Get_attr(MPI.APPNUM)), dest=0)
+";
+    let dir = std::env::temp_dir().join(format!("mpiplay-mpmd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("master.py"), master).expect("write");
+    std::fs::write(dir.join("worker.py"), worker).expect("write");
+    let (m, w) = (dir.join("master.py"), dir.join("worker.py"));
+    let args = ["-n", "1", m.to_str().unwrap(), "first", ":", "-n", "3", w.to_str().unwrap(), "job"];
+    let out = Command::new(env!("CARGO_BIN_EXE_mpiplay")).args(args).output().expect("mpiplay starts");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout, "master 0 of 4 ['first'] 0 [(1, 'job', 1), (2, 'job', 1), (3, 'job', 1)]\n", "{stderr}");
+
+    let print = Command::new(env!("CARGO_BIN_EXE_mpiplay"))
+        .args(["-l", "--print-mpiexec", "-n", "1", "master.py", "--size", "big one", ":", "-n", "3", "-m", "worker", "x"])
+        .output()
+        .expect("mpiplay starts");
+    assert_eq!(print.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&print.stdout),
+        "mpiexec -l -n 1 python master.py --size 'big one' : -n 3 python -m worker x\n",
+        "the command runs nothing and quotes what the shell would split"
+    );
+
+    for (bad, why) in [
+        (&["-n", "1", "master.py", ":"][..], "missing the script after ':'"),
+        (&["-n", "1", "master.py", ":", "worker.py"], "missing -n N (the number of ranks of each program after ':')"),
+        (&["-n", "1000", "master.py", ":", "-n", "100", "worker.py"], "the programs have 1100 ranks together, more than 1024"),
+    ] {
+        let r = Command::new(env!("CARGO_BIN_EXE_mpiplay")).args(bad).output().expect("mpiplay starts");
+        assert_eq!(r.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&r.stderr).starts_with(&format!("mpiplay: {why}\n")), "{bad:?}: {}", String::from_utf8_lossy(&r.stderr));
+    }
+}

@@ -17,6 +17,17 @@ use web_sys::DedicatedWorkerGlobalScope;
 thread_local! {
     /// The interpreter warmed for the next run.
     static WARM: RefCell<Option<RankRuntime>> = const { RefCell::new(None) };
+    /// This worker's `performance.timeOrigin`, read once: it never changes.
+    static TIME_ORIGIN: f64 = scope().performance().expect("workers have performance").time_origin();
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()` as one direct import: the timeline reads the
+    /// clock at every MPI call while it records, and going through
+    /// `self.performance` costs several calls into JavaScript each time.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -26,8 +37,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 /// Milliseconds on the clock every worker and the page share
 /// (`performance.timeOrigin + performance.now()`).
 pub fn now_ms() -> f64 {
-    let perf = scope().performance().expect("workers have performance");
-    perf.time_origin() + perf.now()
+    TIME_ORIGIN.with(|origin| origin + performance_now())
 }
 
 pub fn post(message: &FromWorker) {
@@ -64,7 +74,7 @@ pub fn on_message(message: JsValue) {
                 return;
             };
             let credits = credits.map(|c| (Int32Array::new(&c), rank));
-            run(world, rank, Script { source, path, args }, origin_ms, credits);
+            run(world, rank, Script { source, path, args, appnum: 0 }, origin_ms, credits);
         }
         Err(e) => post(&FromWorker::Crash { message: format!("unreadable control message: {e}") }),
     }
