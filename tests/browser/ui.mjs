@@ -254,6 +254,35 @@ const cases = [
     },
   },
   {
+    name: "ui::the_input_box_is_rank_zeros_stdin_and_is_kept",
+    async run(page, url) {
+      await open(page, url);
+      const script = "from mpi4py import MPI\nimport sys\ncomm = MPI.COMM_WORLD\nn = int(input()) if comm.rank == 0 else None\nn = comm.bcast(n, root=0)\nprint(comm.rank, n * comm.rank, repr(sys.stdin.read()))\n";
+      await typeScript(page, script);
+      await setRanks(page, 4);
+      await page.click(".stdin summary");
+      await page.fill("#stdin", "12\nsecond line\n");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const lines = (await outputLines(page)).map((l) => `${l.rank}|${l.text}`).sort();
+      const want = ["0|0 0 'second line\\n'", "1|1 12 ''", "2|2 24 ''", "3|3 36 ''"];
+      expect(JSON.stringify(lines) === JSON.stringify(want), `lines ${JSON.stringify(lines)}`);
+      // Kept across a reload, and open since it holds something.
+      await page.waitForTimeout(200);
+      await open(page, url);
+      expect((await page.inputValue("#stdin")) === "12\nsecond line\n", `stdin after reload: ${await page.inputValue("#stdin")}`);
+      expect(await page.$eval(".stdin", (d) => d.open), "the input box shows what it holds");
+      // With nothing to read, input() raises EOFError, as under mpiexec with an empty stdin.
+      await page.fill("#stdin", "");
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "error", `status: ${await page.textContent("#status")}`);
+      const block = await page.textContent(".error-block");
+      expect(block.includes("EOFError: EOF when reading a line"), block);
+    },
+  },
+  {
     name: "ui::embed_mode_is_compact_and_runs_the_example",
     async run(page, url) {
       await page.goto(`${url}?embed&example=scatter&ranks=10`);

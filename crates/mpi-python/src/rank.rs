@@ -59,6 +59,10 @@ pub struct Script {
     pub args: Vec<String>,
     /// `MPI.APPNUM`: which program of an MPMD run this is (0 otherwise).
     pub appnum: u32,
+    /// What the rank reads on stdin, when the host gives it as text (the
+    /// page's input box, rank 0's alone); `None`: the process's own stdin,
+    /// natively.
+    pub stdin: Option<String>,
 }
 
 /// This rank's state shared with the native module, reachable from any
@@ -177,6 +181,14 @@ const NATIVE_STDIN: &str = r#"
 import os, sys, _mpi
 if _mpi.mp_self() != 0:
     sys.stdin = open(os.devnull, encoding="utf-8")
+"#;
+
+/// A stdin the host gives as text (`_text`): read as from a pipe, at its
+/// end `input()` raises EOFError as under mpiexec with that stdin.
+const GIVEN_STDIN: &str = r#"
+import io, sys
+sys.stdin = sys.__stdin__ = io.StringIO(_text)
+sys.stdin.name = "<stdin>"
 "#;
 
 /// In the browser RustPython's `time.sleep` and monotonic clocks would call
@@ -553,8 +565,17 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(not(target_arch = "wasm32"))]
     vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;
-    #[cfg(not(target_arch = "wasm32"))]
-    vm.run_string(vm.new_scope_with_builtins(), NATIVE_STDIN, "<mpi-playground stdin>")?;
+    match &script.stdin {
+        Some(text) => {
+            let scope = vm.new_scope_with_builtins();
+            scope.globals.set_item("_text", vm.ctx.new_str(text.as_str()).into(), vm)?;
+            vm.run_string(scope, GIVEN_STDIN, "<mpi-playground stdin>")?;
+        }
+        None => {
+            #[cfg(not(target_arch = "wasm32"))]
+            vm.run_string(vm.new_scope_with_builtins(), NATIVE_STDIN, "<mpi-playground stdin>")?;
+        }
+    }
     Ok(())
 }
 

@@ -110,7 +110,7 @@ pub fn run(opts: &Options, sources: Vec<String>) -> i32 {
     let sink = Arc::new(Sink { label: opts.label });
     let mut scripts = Vec::new();
     for (appnum, (program, source)) in opts.programs.iter().zip(sources).enumerate() {
-        let script = Arc::new(Script { source, path: program.script.clone(), args: program.args.clone(), appnum: appnum as u32 });
+        let script = Arc::new(Script { source, path: program.script.clone(), args: program.args.clone(), appnum: appnum as u32, stdin: None });
         scripts.extend(std::iter::repeat_n(script, program.ranks as usize));
     }
     let origin = Instant::now();

@@ -50,7 +50,8 @@ pub fn launch() -> Launch {
         state = state
             .reduce(Action::Edit(shared.source))
             .reduce(Action::SetRanks(shared.ranks.or(ranks_param).unwrap_or(4)))
-            .reduce(Action::SetSends(shared.sends.unwrap_or_default()));
+            .reduce(Action::SetSends(shared.sends.unwrap_or_default()))
+            .reduce(Action::SetStdin(shared.stdin));
     } else if let Some(example) = param("example").and_then(|n| examples::find(&n)) {
         state = state.reduce(load_example(example));
         if let Some(n) = ranks_param {
@@ -60,7 +61,8 @@ pub fn launch() -> Launch {
         state = state
             .reduce(Action::Edit(draft.source))
             .reduce(Action::SetRanks(draft.ranks))
-            .reduce(Action::SetSends(draft.sends));
+            .reduce(Action::SetSends(draft.sends))
+            .reduce(Action::SetStdin(draft.stdin));
     } else {
         state = state.reduce(load_example(default));
     }
@@ -132,7 +134,12 @@ pub fn app(props: &AppProps) -> Html {
     }
     // Keep the draft (not in embed mode: an embedded example is not the user's draft).
     {
-        let draft = storage::Draft { source: state.source.clone(), ranks: state.ranks, sends: state.sends };
+        let draft = storage::Draft {
+            source: state.source.clone(),
+            ranks: state.ranks,
+            sends: state.sends,
+            stdin: state.stdin.clone(),
+        };
         use_effect_with(draft, move |draft| {
             if !embed {
                 storage::save(draft)
@@ -180,6 +187,7 @@ pub fn app(props: &AppProps) -> Html {
             path: state.script_name(),
             args: Vec::new(),
             eager_limit: state.sends.eager_limit(),
+            stdin: state.stdin.clone(),
         };
         let can_run = state.can_run();
         Callback::from(move |_: ()| {
@@ -268,10 +276,18 @@ pub fn app(props: &AppProps) -> Html {
             notice.set("Output copied".to_owned());
         })
     };
+    let on_stdin = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            dispatch.dispatch(Action::SetStdin(area.value()));
+        })
+    };
     let on_share = {
         let (source, ranks, sends, notice) = (state.source.clone(), state.ranks, state.sends, notice.clone());
+        let stdin = state.stdin.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = share_url(&source, ranks, sends);
+            let url = share_url(&source, ranks, sends, &stdin);
             copy_to_clipboard(&url);
             notice.set(url);
         })
@@ -316,8 +332,17 @@ pub fn app(props: &AppProps) -> Html {
         }
     };
     let editor = html! {
+        <>
         <Editor source={state.source.clone()} error_line={state.error_line} dark={*dark}
             on_change={on_edit} on_run={on_run.clone()} />
+        // Open by itself when there is input, so that it is never hidden.
+        <details class="stdin" open={!state.stdin.is_empty()}>
+            <summary>{ "Input" }<span class="hint">{ " (stdin of rank 0, as mpiexec forwards it; the other ranks read none)" }</span></summary>
+            <textarea id="stdin" rows="3" spellcheck="false" aria-label="Standard input of rank 0"
+                placeholder="What input() and sys.stdin read on rank 0"
+                value={state.stdin.clone()} oninput={on_stdin} />
+        </details>
+        </>
     };
     let notice_html = html! {
         if !notice.is_empty() {
@@ -387,12 +412,12 @@ fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-fn share_url(source: &str, ranks: u32, sends: Sends) -> String {
+fn share_url(source: &str, ranks: u32, sends: Sends, stdin: &str) -> String {
     let Some(window) = web_sys::window() else { return String::new() };
     let location = window.location();
     let base = location.href().unwrap_or_default();
     let base = base.split('#').next().unwrap_or_default();
-    let url = format!("{base}#{}", share::encode(source, ranks, sends));
+    let url = format!("{base}#{}", share::encode(source, ranks, sends, stdin));
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }

@@ -1,6 +1,7 @@
 //! Share links: a script and its rank count in the URL fragment, deflated and
 //! base64url-encoded (`#ranks=4&code=...`), with the Sends setting when it
-//! is not MPICH's (`&sends=synchronous`). The fragment never reaches a
+//! is not MPICH's (`&sends=synchronous`) and rank 0's input when there is
+//! some (`&input=...`, deflated too). The fragment never reaches a
 //! server, so a shared script stays between the people who share it.
 
 use crate::state::Sends;
@@ -13,16 +14,30 @@ pub struct Shared {
     pub source: String,
     pub ranks: Option<u32>,
     pub sends: Option<Sends>,
+    /// Rank 0's stdin (empty when the link carries none).
+    pub stdin: String,
 }
 
 /// Scripts are small; anything that inflates beyond this is not one of ours.
 const MAX_SCRIPT_BYTES: usize = 1 << 20;
 
-/// The fragment (without `#`) that carries `source` on `ranks` ranks.
-pub fn encode(source: &str, ranks: u32, sends: Sends) -> String {
-    let packed = miniz_oxide::deflate::compress_to_vec(source.as_bytes(), 9);
+/// Deflated and base64url-encoded.
+fn pack(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9))
+}
+
+fn unpack(field: &str) -> Option<String> {
+    let packed = URL_SAFE_NO_PAD.decode(field).ok()?;
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCRIPT_BYTES).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// The fragment (without `#`) that carries `source` on `ranks` ranks, with
+/// rank 0's `stdin`.
+pub fn encode(source: &str, ranks: u32, sends: Sends, stdin: &str) -> String {
     let sends = if sends == Sends::default() { String::new() } else { format!("sends={}&", sends.key()) };
-    format!("ranks={ranks}&{sends}code={}", URL_SAFE_NO_PAD.encode(packed))
+    let input = if stdin.is_empty() { String::new() } else { format!("input={}&", pack(stdin)) };
+    format!("ranks={ranks}&{sends}{input}code={}", pack(source))
 }
 
 /// What a fragment carries: the script and, if given, the rank count and
@@ -30,13 +45,12 @@ pub fn encode(source: &str, ranks: u32, sends: Sends) -> String {
 pub fn decode(fragment: &str) -> Option<Shared> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let field = |name: &str| fragment.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
-    let packed = URL_SAFE_NO_PAD.decode(field("code")?).ok()?;
-    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCRIPT_BYTES).ok()?;
-    let source = String::from_utf8(bytes).ok()?;
+    let source = unpack(field("code")?)?;
     Some(Shared {
         source,
         ranks: field("ranks").and_then(|r| r.parse().ok()),
         sends: field("sends").and_then(Sends::from_key),
+        stdin: field("input").and_then(unpack).unwrap_or_default(),
     })
 }
 
@@ -53,22 +67,29 @@ mod tests {
     #[test]
     fn a_script_round_trips_through_the_fragment() {
         let source = "from mpi4py import MPI\nprint('héllo', MPI.COMM_WORLD.rank)  # ünïcode\n".repeat(20);
-        let fragment = encode(&source, 9, Sends::LikeMpich);
+        let fragment = encode(&source, 9, Sends::LikeMpich, "");
         assert!(fragment.len() < source.len(), "deflate makes repetitive scripts shorter");
         assert!(fragment.chars().all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)), "URL-safe: {fragment}");
         assert!(!fragment.contains("sends="), "MPICH's sends are the default, not spelled out: {fragment}");
-        let shared = Shared { source: source.clone(), ranks: Some(9), sends: None };
+        let shared = Shared { source: source.clone(), ranks: Some(9), sends: None, stdin: String::new() };
         assert_eq!(decode(&fragment), Some(shared.clone()));
         assert_eq!(decode(&format!("#{fragment}")), Some(shared));
     }
 
     #[test]
     fn a_sends_setting_other_than_mpichs_travels_with_the_link() {
-        let fragment = encode("x = 1\n", 2, Sends::Synchronous);
+        let fragment = encode("x = 1\n", 2, Sends::Synchronous, "");
         assert!(fragment.starts_with("ranks=2&sends=synchronous&code="), "{fragment}");
         assert_eq!(decode(&fragment).and_then(|s| s.sends), Some(Sends::Synchronous));
         let unknown = fragment.replace("synchronous", "sometimes");
         assert_eq!(decode(&unknown).map(|s| (s.source, s.sends)), Some(("x = 1\n".to_owned(), None)));
+    }
+
+    #[test]
+    fn rank_zeros_input_travels_with_the_link() {
+        let fragment = encode("n = int(input())\n", 4, Sends::LikeMpich, "12\nmore input\n");
+        assert!(fragment.contains("&input="), "{fragment}");
+        assert_eq!(decode(&fragment).map(|s| s.stdin), Some("12\nmore input\n".to_owned()));
     }
 
     #[test]
@@ -77,8 +98,9 @@ mod tests {
         assert_eq!(decode("#section-2"), None);
         assert_eq!(decode("ranks=4&code=!!!"), None);
         assert_eq!(decode("code=AAAA"), None);
-        let only_code = encode("x = 1\n", 4, Sends::LikeMpich).replace("ranks=4&", "");
-        assert_eq!(decode(&only_code), Some(Shared { source: "x = 1\n".to_owned(), ranks: None, sends: None }));
+        let only_code = encode("x = 1\n", 4, Sends::LikeMpich, "").replace("ranks=4&", "");
+        let bare = Shared { source: "x = 1\n".to_owned(), ranks: None, sends: None, stdin: String::new() };
+        assert_eq!(decode(&only_code), Some(bare));
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub struct State {
     pub source: String,
     pub ranks: u32,
     pub sends: Sends,
+    /// What rank 0 reads on stdin (the input box), as `mpiexec < file` gives it.
+    pub stdin: String,
     /// The gallery example the script came from, if unchanged since.
     pub example: Option<String>,
     pub view: View,
@@ -154,6 +156,7 @@ pub enum Action {
     Edit(String),
     SetRanks(u32),
     SetSends(Sends),
+    SetStdin(String),
     LoadExample { name: String, source: String, ranks: u32 },
     SetView(View),
     Loading { loaded: f64, total: Option<f64> },
@@ -171,6 +174,7 @@ impl State {
             source,
             ranks: ranks.clamp(MIN_RANKS, MAX_RANKS),
             sends: Sends::default(),
+            stdin: String::new(),
             example: None,
             view: View::Interleaved,
             phase: Phase::Loading { loaded: 0.0, total: None },
@@ -204,6 +208,7 @@ impl State {
                 }
             }
             Action::SetRanks(n) => self.ranks = n.clamp(MIN_RANKS, MAX_RANKS),
+            Action::SetStdin(text) => self.stdin = text,
             Action::SetSends(sends) => self.sends = sends,
             Action::LoadExample { name, source, ranks } => {
                 self.source = source;

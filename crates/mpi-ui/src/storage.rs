@@ -1,5 +1,5 @@
-//! Drafts survive a reload: the script, the rank count and the Sends
-//! setting, kept in localStorage on every change (a few KB), read back when
+//! Drafts survive a reload: the script, the rank count, the Sends setting
+//! and rank 0's input, kept in localStorage on every change (a few KB), read back when
 //! the page opens.
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,9 @@ pub struct Draft {
     /// Absent in drafts saved before the setting existed.
     #[serde(default)]
     pub sends: crate::state::Sends,
+    /// Rank 0's stdin (absent in older drafts).
+    #[serde(default)]
+    pub stdin: String,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -39,11 +42,11 @@ mod tests {
 
     #[test]
     fn drafts_keep_the_sends_setting_and_older_drafts_still_load() {
-        let draft = Draft { source: "x = 1\n".into(), ranks: 3, sends: Sends::Buffered };
+        let draft = Draft { source: "x = 1\n".into(), ranks: 3, sends: Sends::Buffered, stdin: "7\n".into() };
         let text = serde_json::to_string(&draft).expect("serializes");
         assert!(text.contains(r#""sends":"buffered""#), "{text}");
         assert_eq!(serde_json::from_str::<Draft>(&text).ok(), Some(draft));
         let older: Draft = serde_json::from_str(r#"{"source":"x = 1\n","ranks":3}"#).expect("an older draft");
-        assert_eq!(older.sends, Sends::LikeMpich);
+        assert_eq!((older.sends, older.stdin), (Sends::LikeMpich, String::new()));
     }
 }

@@ -48,6 +48,10 @@ pub enum ToWorker {
         /// Shown in tracebacks and as `sys.argv[0]`.
         path: String,
         args: Vec<String>,
+        /// What this rank reads on stdin: the run's input for rank 0, nothing
+        /// for the others (as mpiexec forwards its stdin to rank 0 alone).
+        #[serde(default)]
+        stdin: String,
         /// `performance.timeOrigin + performance.now()` of the UI thread when
         /// the run started: the zero of `MPI.Wtime()` and of output timestamps,
         /// the same for every rank.

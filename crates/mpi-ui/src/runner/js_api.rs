@@ -58,6 +58,12 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
             }
         }
     };
+    let stdin = field("stdin");
+    let stdin = match stdin.as_string() {
+        Some(text) => text,
+        None if stdin.is_undefined() || stdin.is_null() => String::new(),
+        None => return Err("run(source, options): options.stdin must be a string".to_owned()),
+    };
     Ok(RunRequest {
         source,
         ranks: ranks as u32,
@@ -65,6 +71,7 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
         path: field("path").as_string().unwrap_or_else(|| "script.py".to_owned()),
         args,
         eager_limit,
+        stdin,
     })
 }
 

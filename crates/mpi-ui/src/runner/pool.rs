@@ -48,6 +48,8 @@ pub struct RunRequest {
     /// Standard-mode sends of more bytes wait for their matching receive;
     /// `None`: every send is buffered (see `World::set_eager_limit`).
     pub eager_limit: Option<u32>,
+    /// Rank 0's stdin (the others read an empty one, as under mpiexec).
+    pub stdin: String,
 }
 
 /// What a run tells its listener, in order.
@@ -512,7 +514,8 @@ impl Inner {
                 continue;
             }
             let (source, path, args) = active.script.clone();
-            let message = to_js(&ToWorker::Run { rank: slot, source, path, args, origin_ms: active.origin_ms });
+            let message =
+                to_js(&ToWorker::Run { rank: slot, source, path, args, stdin: String::new(), origin_ms: active.origin_ms });
             let _ = Reflect::set(&message, &WORLD_FIELD.into(), &active.world_buffer);
             let _ = Reflect::set(&message, &CREDITS_FIELD.into(), &active.credits_buffer);
             if let Some(p) = active.processes.get_mut(&slot) {
@@ -650,6 +653,7 @@ impl Inner {
                 source: request.source.clone(),
                 path: request.path.clone(),
                 args: request.args.clone(),
+                stdin: if rank == 0 { request.stdin.clone() } else { String::new() },
                 origin_ms,
             });
             let _ = Reflect::set(&message, &WORLD_FIELD.into(), &buffer);
