@@ -283,6 +283,104 @@ const cases = [
     },
   },
   {
+    name: "ui::a_workspace_given_to_run_is_the_runs_file_system",
+    async run(page, url) {
+      await open(page, url);
+      const main = [
+        "from mpi4py import MPI",
+        "from parutils import pprint",
+        "from modules.heat import N",
+        "import os",
+        "comm = MPI.COMM_WORLD",
+        "rows = [list(map(int, line.split())) for line in open('data/bottle.dat')]",
+        "pprint(comm.rank, sum(rows[comm.rank]) * N)",
+        "with open(f'out{comm.rank}.txt', 'w') as f:",
+        "    f.write(str(comm.rank))",
+        "comm.barrier()",
+        "if comm.rank == 0:",
+        "    print(sorted(os.listdir('.')), open('raw.bin', 'rb').read())",
+        "",
+      ].join("\n");
+      const result = await page.evaluate((main) => window.mpiPlayground.run(main, {
+        ranks: 2,
+        path: "main.py",
+        files: {
+          "parutils.py": "def pprint(*args):\n    print('[parutils]', *args)\n",
+          "modules/__init__.py": "",
+          "modules/heat.py": "N = 10\n",
+          "data/bottle.dat": "1 2 3\n4 5 6\n",
+          "raw.bin": new Uint8Array([0, 255, 7]),
+        },
+      }), main);
+      expect(result.status === "ok", `status ${result.status}: ${result.report}`);
+      const text = result.output.map((l) => `${l.rank}|${l.text.replace(/\n$/, "")}`).sort();
+      // As CPython does, importing caches bytecode in __pycache__.
+      const want = [
+        "0|['__pycache__', 'data', 'modules', 'out0.txt', 'out1.txt', 'parutils.py', 'raw.bin', 'tmp'] b'\\x00\\xff\\x07'",
+        "0|[parutils] 0 60",
+        "1|[parutils] 1 150",
+      ];
+      expect(JSON.stringify(text) === JSON.stringify(want), `output ${JSON.stringify(text)}`);
+      const refused = await page.evaluate(() =>
+        window.mpiPlayground.run("print(1)", { files: { "../escape.py": "x" } }).then(() => "ran", (e) => String(e)));
+      expect(refused.includes('"../escape.py" is not a file name inside the workspace'), refused);
+    },
+  },
+  {
+    name: "ui::workspace_files_are_added_uploaded_run_refused_and_kept",
+    async run(page, url) {
+      await open(page, url);
+      // Prompts and confirms answer what the next step says.
+      let answer = null;
+      page.on("dialog", (d) => (answer === false ? d.dismiss() : d.accept(answer ?? undefined)));
+      const tabs = () => page.$$eval("#files .tab", (ts) => ts.map((t) => t.dataset.file));
+      await typeScript(page, "from mpi4py import MPI\nfrom helper import greet\nn = int(open('data/n.txt').read())\nprint(greet(MPI.COMM_WORLD.rank), n)\n");
+      answer = "helper.py";
+      await page.click("#new-file");
+      await page.waitForSelector('#files .tab[data-file="helper.py"][aria-selected="true"]');
+      expect((await editorText(page)) === "", `a new file is empty: ${await editorText(page)}`);
+      await typeScript(page, "def greet(rank):\n    return f'hello from {rank}'\n");
+      await page.setInputFiles("#upload", { name: "n.txt", mimeType: "text/plain", buffer: Buffer.from("42\n") });
+      await page.waitForSelector('#files .tab[data-file="n.txt"]');
+      answer = "data/n.txt";
+      await page.dblclick('#files .tab[data-file="n.txt"]');
+      await page.waitForSelector('#files .tab[data-file="data/n.txt"]');
+      await page.setInputFiles("#upload", { name: "raw.bin", mimeType: "application/octet-stream", buffer: Buffer.from([0, 159, 255]) });
+      await page.waitForSelector('#files .tab[data-file="raw.bin"] .size');
+      expect((await page.textContent('#files .tab[data-file="raw.bin"] .size')) === "3 bytes", "binary files show their size");
+      await setRanks(page, 2);
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const lines = (await outputLines(page)).map((l) => `${l.rank}|${l.text}`).sort();
+      expect(JSON.stringify(lines) === JSON.stringify(["0|hello from 0 42", "1|hello from 1 42"]), `lines ${JSON.stringify(lines)}`);
+      // Bad names and clashes are refused and change nothing.
+      const before = await tabs();
+      answer = "../escape.py";
+      await page.click("#new-file");
+      await page.waitForSelector("#workspace-error");
+      expect((await page.textContent("#workspace-error")).includes("is not a name inside the workspace"), await page.textContent("#workspace-error"));
+      answer = "script.py";
+      await page.dblclick('#files .tab[data-file="helper.py"]');
+      await page.waitForFunction(() => document.querySelector("#workspace-error")?.textContent.includes("already a file named"));
+      expect(JSON.stringify(await tabs()) === JSON.stringify(before), `tabs ${JSON.stringify(await tabs())}`);
+      // Kept across a reload; a deletion asks first.
+      await page.waitForTimeout(200);
+      await open(page, url);
+      const kept = await tabs();
+      expect(JSON.stringify(kept) === JSON.stringify(["script.py", "helper.py", "data/n.txt", "raw.bin"]), `after reload: ${JSON.stringify(kept)}`);
+      await page.click('#files .tab[data-file="helper.py"]');
+      expect((await editorText(page)).includes("hello from"), `helper kept: ${await editorText(page)}`);
+      answer = false;
+      await page.click('#files .tab-close[aria-label="Delete raw.bin"]');
+      expect((await page.$('#files .tab[data-file="raw.bin"]')) !== null, "dismissing the question keeps the file");
+      answer = null;
+      await page.click('#files .tab-close[aria-label="Delete raw.bin"]');
+      await page.waitForFunction(() => !document.querySelector('#files .tab[data-file="raw.bin"]'));
+      if (shots) await page.screenshot({ path: join(shots, "workspace.png") });
+    },
+  },
+  {
     name: "ui::embed_mode_is_compact_and_runs_the_example",
     async run(page, url) {
       await page.goto(`${url}?embed&example=scatter&ranks=10`);

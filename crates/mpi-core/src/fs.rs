@@ -233,6 +233,22 @@ impl World {
             }
         }
     }
+
+    /// Puts `files` (absolute paths; parent directories are made as
+    /// needed) into the run's file system before any rank starts: the
+    /// workspace a run begins with. `now` stamps them.
+    pub fn fs_seed(&self, files: &[(String, Vec<u8>)], now: f64) -> FsResult<()> {
+        let sb = self.fs_superblock()?;
+        let lock = self.heap_word(sb + sb::LOCK * 4)?;
+        // No rank runs yet, so the lock is free; one that is not is misuse.
+        if self.mem.compare_exchange(lock, 0, 1).is_err() {
+            return fail(errno::EBUSY);
+        }
+        let fs = Locked { world: self, sb, now };
+        let out = files.iter().try_for_each(|(path, data)| fs.seed(path, data));
+        self.mem.store(lock, 0);
+        out
+    }
 }
 
 impl Endpoint {
@@ -258,55 +274,12 @@ impl Endpoint {
     /// Opens (and with `O_CREAT` makes) the file at `path`; `mode` gives a
     /// new file's permission bits.
     pub fn fs_open(&mut self, path: &str, oflags: u32, mode: u32, now: f64) -> FsResult<FileId> {
-        use flags::*;
-        self.with_fs(now, |fs| {
-            let writing = oflags & O_ACCMODE != O_RDONLY;
-            let (parent, name, dir_only) = fs.parent_of(path)?;
-            let Some(name) = name else {
-                // "/" itself.
-                return if writing { fail(errno::EISDIR) } else { fs.opened(ROOT) };
-            };
-            match fs.lookup(parent, name)? {
-                Some(i) => {
-                    if oflags & O_CREAT != 0 && oflags & O_EXCL != 0 {
-                        return fail(errno::EEXIST);
-                    }
-                    if fs.get(i, ino::KIND) == KIND_DIR {
-                        if writing || oflags & O_TRUNC != 0 {
-                            return fail(errno::EISDIR);
-                        }
-                        return fs.opened(i);
-                    }
-                    if dir_only || oflags & O_DIRECTORY != 0 {
-                        return fail(errno::ENOTDIR);
-                    }
-                    if oflags & O_TRUNC != 0 && writing {
-                        fs.set_len(i, 0)?;
-                    }
-                    fs.opened(i)
-                }
-                None if oflags & O_CREAT == 0 => fail(errno::ENOENT),
-                None if dir_only => fail(errno::EISDIR),
-                None => {
-                    let i = fs.new_inode(KIND_FILE, mode & 0o7777, parent)?;
-                    if let Err(e) = fs.add_entry(parent, name, i) {
-                        fs.release(i)?;
-                        return Err(e);
-                    }
-                    fs.set(i, ino::LINKED, 1);
-                    fs.opened(i)
-                }
-            }
-        })
+        self.with_fs(now, |fs| fs.open(path, oflags, mode))
     }
 
     /// Closes one open of `file`; the last close of an unlinked file frees it.
     pub fn fs_close(&mut self, file: FileId) -> FsResult<()> {
-        self.with_fs(0.0, |fs| {
-            let i = fs.open_inode(file)?;
-            fs.set(i, ino::OPENS, fs.get(i, ino::OPENS) - 1);
-            fs.release_if_unused(i)
-        })
+        self.with_fs(0.0, |fs| fs.close(file))
     }
 
     /// Reads from `pos` into `buf`; the bytes read (0 at or past the end).
@@ -328,27 +301,7 @@ impl Endpoint {
     /// Writes `data` at `at`, growing the file (a hole reads as zeros); the
     /// offset just past what was written.
     pub fn fs_write_at(&mut self, file: FileId, at: WriteAt, data: &[u8], now: f64) -> FsResult<u64> {
-        self.with_fs(now, |fs| {
-            let i = fs.open_inode(file)?;
-            if fs.get(i, ino::KIND) == KIND_DIR {
-                return fail(errno::EISDIR);
-            }
-            let size = fs.get(i, ino::SIZE);
-            let pos = match at {
-                WriteAt::Offset(p) => p,
-                WriteAt::End => u64::from(size),
-            };
-            let end = pos.checked_add(data.len() as u64).filter(|&e| e <= u64::from(u32::MAX));
-            let Some(end) = end else { return fail(errno::EFBIG) };
-            if data.is_empty() {
-                return Ok(pos);
-            }
-            fs.reserve(i, end as usize)?;
-            fs.world.heap_write(fs.data(i) + pos as usize, data)?;
-            fs.set(i, ino::SIZE, size.max(end as u32));
-            fs.touch(i);
-            Ok(end)
-        })
+        self.with_fs(now, |fs| fs.write_at(file, at, data))
     }
 
     /// Cuts or extends (with zeros) `file` to `len` bytes.
@@ -419,20 +372,7 @@ impl Endpoint {
     }
 
     pub fn fs_mkdir(&mut self, path: &str, mode: u32, now: f64) -> FsResult<()> {
-        self.with_fs(now, |fs| {
-            let (parent, name, _) = fs.parent_of(path)?;
-            let Some(name) = name else { return fail(errno::EEXIST) };
-            if matches!(name, b"." | b"..") || fs.lookup(parent, name)?.is_some() {
-                return fail(errno::EEXIST);
-            }
-            let i = fs.new_inode(KIND_DIR, mode & 0o7777, parent)?;
-            if let Err(e) = fs.add_entry(parent, name, i) {
-                fs.release(i)?;
-                return Err(e);
-            }
-            fs.set(i, ino::LINKED, 1);
-            Ok(())
-        })
+        self.with_fs(now, |fs| fs.mkdir(path, mode))
     }
 
     /// Removes an empty directory.
@@ -532,6 +472,108 @@ impl Endpoint {
 }
 
 impl Locked<'_> {
+    /// [`Endpoint::fs_open`] under the lock.
+    fn open(&self, path: &str, oflags: u32, mode: u32) -> FsResult<FileId> {
+        use flags::*;
+        let writing = oflags & O_ACCMODE != O_RDONLY;
+        let (parent, name, dir_only) = self.parent_of(path)?;
+        let Some(name) = name else {
+            // "/" itself.
+            return if writing { fail(errno::EISDIR) } else { self.opened(ROOT) };
+        };
+        match self.lookup(parent, name)? {
+            Some(i) => {
+                if oflags & O_CREAT != 0 && oflags & O_EXCL != 0 {
+                    return fail(errno::EEXIST);
+                }
+                if self.get(i, ino::KIND) == KIND_DIR {
+                    if writing || oflags & O_TRUNC != 0 {
+                        return fail(errno::EISDIR);
+                    }
+                    return self.opened(i);
+                }
+                if dir_only || oflags & O_DIRECTORY != 0 {
+                    return fail(errno::ENOTDIR);
+                }
+                if oflags & O_TRUNC != 0 && writing {
+                    self.set_len(i, 0)?;
+                }
+                self.opened(i)
+            }
+            None if oflags & O_CREAT == 0 => fail(errno::ENOENT),
+            None if dir_only => fail(errno::EISDIR),
+            None => {
+                let i = self.new_inode(KIND_FILE, mode & 0o7777, parent)?;
+                if let Err(e) = self.add_entry(parent, name, i) {
+                    self.release(i)?;
+                    return Err(e);
+                }
+                self.set(i, ino::LINKED, 1);
+                self.opened(i)
+            }
+        }
+    }
+
+    /// [`Endpoint::fs_close`] under the lock.
+    fn close(&self, file: FileId) -> FsResult<()> {
+        let i = self.open_inode(file)?;
+        self.set(i, ino::OPENS, self.get(i, ino::OPENS) - 1);
+        self.release_if_unused(i)
+    }
+
+    /// [`Endpoint::fs_write_at`] under the lock.
+    fn write_at(&self, file: FileId, at: WriteAt, data: &[u8]) -> FsResult<u64> {
+        let i = self.open_inode(file)?;
+        if self.get(i, ino::KIND) == KIND_DIR {
+            return fail(errno::EISDIR);
+        }
+        let size = self.get(i, ino::SIZE);
+        let pos = match at {
+            WriteAt::Offset(p) => p,
+            WriteAt::End => u64::from(size),
+        };
+        let end = pos.checked_add(data.len() as u64).filter(|&e| e <= u64::from(u32::MAX));
+        let Some(end) = end else { return fail(errno::EFBIG) };
+        if data.is_empty() {
+            return Ok(pos);
+        }
+        self.reserve(i, end as usize)?;
+        self.world.heap_write(self.data(i) + pos as usize, data)?;
+        self.set(i, ino::SIZE, size.max(end as u32));
+        self.touch(i);
+        Ok(end)
+    }
+
+    /// [`Endpoint::fs_mkdir`] under the lock.
+    fn mkdir(&self, path: &str, mode: u32) -> FsResult<()> {
+        let (parent, name, _) = self.parent_of(path)?;
+        let Some(name) = name else { return fail(errno::EEXIST) };
+        if matches!(name, b"." | b"..") || self.lookup(parent, name)?.is_some() {
+            return fail(errno::EEXIST);
+        }
+        let i = self.new_inode(KIND_DIR, mode & 0o7777, parent)?;
+        if let Err(e) = self.add_entry(parent, name, i) {
+            self.release(i)?;
+            return Err(e);
+        }
+        self.set(i, ino::LINKED, 1);
+        Ok(())
+    }
+
+    /// Makes `path` a file holding `data`, and its missing parent directories.
+    fn seed(&self, path: &str, data: &[u8]) -> FsResult<()> {
+        for (slash, _) in path.match_indices('/').skip(1) {
+            match self.mkdir(&path[..slash], 0o755) {
+                Ok(()) | Err(FsError::Errno(errno::EEXIST)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let file = self.open(path, flags::O_WRONLY | flags::O_CREAT | flags::O_TRUNC, 0o644)?;
+        let written = self.write_at(file, WriteAt::Offset(0), data);
+        self.close(file)?;
+        written.map(drop)
+    }
+
     fn table(&self) -> usize {
         self.world.mem.load(self.sb_word(sb::TABLE)) as usize
     }
@@ -837,6 +879,30 @@ mod tests {
         let n = ep.fs_read_at(f, 0, &mut buf).unwrap();
         buf.truncate(n);
         buf
+    }
+
+    #[test]
+    fn a_seeded_workspace_is_there_for_every_rank_with_its_folders() {
+        let w = world(2, 1 << 20);
+        let files = vec![
+            ("/main.py".to_owned(), b"import helper\n".to_vec()),
+            ("/modules/heat/grid.py".to_owned(), b"N = 8\n".to_vec()),
+            ("/modules/data.bin".to_owned(), vec![0, 255, 7]),
+        ];
+        w.fs_seed(&files, 5.0).unwrap();
+        let mut ep = Endpoint::new(w.clone(), 1);
+        for (path, data) in &files {
+            let f = ep.fs_open(path, O_RDONLY, 0, 6.0).unwrap();
+            assert_eq!(&read_all(&mut ep, f), data, "{path}");
+            ep.fs_close(f).unwrap();
+        }
+        assert_eq!(ep.fs_list("/modules").unwrap(), ["heat", "data.bin"]);
+        assert_eq!(ep.fs_stat("/modules/heat").unwrap().kind, FileKind::Dir);
+        // The lock was given back: a rank may write at once.
+        let f = ep.fs_open("/main.py", O_WRONLY | O_APPEND, 0, 7.0).unwrap();
+        ep.fs_write_at(f, WriteAt::End, b"helper.run()\n", 7.0).unwrap();
+        ep.fs_close(f).unwrap();
+        assert_eq!(ep.fs_stat("/main.py").unwrap().size, 27);
     }
 
     #[test]

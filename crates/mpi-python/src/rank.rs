@@ -352,6 +352,13 @@ def scandir(path="."):
 
 os.scandir = posix.scandir = scandir
 os.DirEntry = posix.DirEntry = DirEntry
+
+# RustPython installs the path-based importers (PathFinder, FileFinder) only
+# where it has an OS layer of its own; here they go over the run's files, so
+# a workspace module (or one a rank wrote) imports as from a directory.
+import sys, _frozen_importlib
+if not any(getattr(f, "__name__", "") == "PathFinder" for f in sys.meta_path):
+    _frozen_importlib._install_external_importers()
 "#;
 
 /// What CPython's `site` adds to builtins and a script may call: `help`

@@ -5,9 +5,11 @@
 
 use crate::editor::Editor;
 use crate::examples::{self, EXAMPLES};
+use crate::files_view::FilesBar;
 use crate::runner::record::OutputLine;
 use crate::runner::{Playground, RunEvent, RunRequest, Status};
 use crate::state::{Action, Ending, Line, MAX_RANKS, MIN_RANKS, Phase, Sends, State, View};
+use crate::workspace::Contents;
 use crate::{share, storage};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -62,7 +64,8 @@ pub fn launch() -> Launch {
             .reduce(Action::Edit(draft.source))
             .reduce(Action::SetRanks(draft.ranks))
             .reduce(Action::SetSends(draft.sends))
-            .reduce(Action::SetStdin(draft.stdin));
+            .reduce(Action::SetStdin(draft.stdin))
+            .reduce(Action::SetWorkspace(draft.workspace));
     } else {
         state = state.reduce(load_example(default));
     }
@@ -139,6 +142,7 @@ pub fn app(props: &AppProps) -> Html {
             ranks: state.ranks,
             sends: state.sends,
             stdin: state.stdin.clone(),
+            workspace: state.workspace.clone(),
         };
         use_effect_with(draft, move |draft| {
             if !embed {
@@ -188,6 +192,7 @@ pub fn app(props: &AppProps) -> Html {
             args: Vec::new(),
             eager_limit: state.sends.eager_limit(),
             stdin: state.stdin.clone(),
+            files: state.workspace.for_run(),
         };
         let can_run = state.can_run();
         Callback::from(move |_: ()| {
@@ -224,8 +229,17 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| playground.stop())
     };
     let on_edit = {
+        let (dispatch, open_file) = (dispatch.clone(), state.open_file);
+        Callback::from(move |text: String| {
+            dispatch.dispatch(match open_file {
+                Some(i) => Action::EditFile(i, text),
+                None => Action::Edit(text),
+            })
+        })
+    };
+    let on_workspace = {
         let dispatch = dispatch.clone();
-        Callback::from(move |text: String| dispatch.dispatch(Action::Edit(text)))
+        Callback::from(move |action: Action| dispatch.dispatch(action))
     };
     let on_ranks = {
         let (dispatch, playground) = (dispatch.clone(), props.playground.clone());
@@ -331,10 +345,26 @@ pub fn app(props: &AppProps) -> Html {
             <crate::timeline_view::MessagesPanel playground={props.playground.clone()} dark={*dark} />
         }
     };
+    let open = state.open_file.and_then(|i| state.workspace.files.get(i));
+    let shown = match open.map(|f| &f.contents) {
+        None => Some(state.source.clone()),
+        Some(Contents::Text(text)) => Some(text.clone()),
+        Some(Contents::Binary(_)) => None,
+    };
     let editor = html! {
         <>
-        <Editor source={state.source.clone()} error_line={state.error_line} dark={*dark}
-            on_change={on_edit} on_run={on_run.clone()} />
+        if !embed {
+            <FilesBar workspace={state.workspace.clone()} open_file={state.open_file} main={state.script_name()}
+                error={state.workspace_error.clone()} on_action={on_workspace} />
+        }
+        if let Some(source) = shown {
+            <Editor source={source} error_line={if open.is_none() { state.error_line } else { None }} dark={*dark}
+                on_change={on_edit} on_run={on_run.clone()} />
+        } else if let Some(file) = open {
+            <div id="binary-file" class="binary-file">
+                { format!("{} holds {} bytes of binary data: the run reads it with open(\"{}\", \"rb\").", file.name, file.contents.len(), file.name) }
+            </div>
+        }
         // Open by itself when there is input, so that it is never hidden.
         <details class="stdin" open={!state.stdin.is_empty()}>
             <summary>{ "Input" }<span class="hint">{ " (stdin of rank 0, as mpiexec forwards it; the other ranks read none)" }</span></summary>

@@ -9,12 +9,14 @@
 mod app;
 mod editor;
 mod examples;
+mod files_view;
 mod runner;
 mod scene;
 mod share;
 mod state;
 mod storage;
 mod timeline_view;
+mod workspace;
 
 use runner::Playground;
 use std::rc::Rc;

@@ -4,6 +4,7 @@
 //! and render [`State`].
 
 use crate::runner::record::{OutputLine, RunResult, Status};
+use crate::workspace::{Contents, Workspace};
 use mpi_web::protocol::StreamName;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -138,6 +139,12 @@ pub struct State {
     pub sends: Sends,
     /// What rank 0 reads on stdin (the input box), as `mpiexec < file` gives it.
     pub stdin: String,
+    /// The files besides the main script, which a run's file system starts with.
+    pub workspace: Workspace,
+    /// The file the editor shows: `None` the main script, else a workspace file.
+    pub open_file: Option<usize>,
+    /// Why the latest workspace change was refused (shown until the next change).
+    pub workspace_error: Option<String>,
     /// The gallery example the script came from, if unchanged since.
     pub example: Option<String>,
     pub view: View,
@@ -157,6 +164,15 @@ pub enum Action {
     SetRanks(u32),
     SetSends(Sends),
     SetStdin(String),
+    SetWorkspace(Workspace),
+    /// A new or uploaded file (replacing one of the same name); a text file opens.
+    AddFile { name: String, contents: Contents },
+    RenameFile(usize, String),
+    /// A file that could not be added (an upload that could not be read).
+    RefuseFile(String),
+    RemoveFile(usize),
+    EditFile(usize, String),
+    OpenFile(Option<usize>),
     LoadExample { name: String, source: String, ranks: u32 },
     SetView(View),
     Loading { loaded: f64, total: Option<f64> },
@@ -175,6 +191,9 @@ impl State {
             ranks: ranks.clamp(MIN_RANKS, MAX_RANKS),
             sends: Sends::default(),
             stdin: String::new(),
+            workspace: Workspace::default(),
+            open_file: None,
+            workspace_error: None,
             example: None,
             view: View::Interleaved,
             phase: Phase::Loading { loaded: 0.0, total: None },
@@ -209,6 +228,41 @@ impl State {
             }
             Action::SetRanks(n) => self.ranks = n.clamp(MIN_RANKS, MAX_RANKS),
             Action::SetStdin(text) => self.stdin = text,
+            Action::SetWorkspace(workspace) => {
+                self.workspace = workspace;
+                self.open_file = None;
+            }
+            Action::AddFile { name, contents } => {
+                let text = matches!(contents, Contents::Text(_));
+                let main = self.script_name();
+                match self.workspace.add(&name, contents, &main) {
+                    Ok(i) => {
+                        self.workspace_error = None;
+                        if text {
+                            self.open_file = Some(i);
+                        }
+                    }
+                    Err(why) => self.workspace_error = Some(why),
+                }
+            }
+            Action::RenameFile(i, name) => {
+                let main = self.script_name();
+                self.workspace_error = self.workspace.rename(i, &name, &main).err();
+            }
+            Action::RemoveFile(i) => {
+                self.workspace.remove(i);
+                self.workspace_error = None;
+                self.open_file = match self.open_file {
+                    Some(open) if open == i => None,
+                    Some(open) if open > i => Some(open - 1),
+                    other => other,
+                };
+            }
+            Action::EditFile(i, text) => self.workspace.edit(i, text),
+            Action::RefuseFile(why) => self.workspace_error = Some(why),
+            Action::OpenFile(file) => {
+                self.open_file = file.filter(|i| *i < self.workspace.files.len());
+            }
             Action::SetSends(sends) => self.sends = sends,
             Action::LoadExample { name, source, ranks } => {
                 self.source = source;
@@ -326,6 +380,25 @@ pub fn error_line(traceback: &str, script: &str) -> Option<u32> {
 mod tests {
     use super::*;
     use crate::runner::record::{DeadlockInfo, Failure, RankResult};
+
+    #[test]
+    fn the_open_file_follows_adds_and_removals_and_refusals_are_said() {
+        let text = |t: &str| Contents::Text(t.to_owned());
+        let s = State::new("main\n".into(), 2)
+            .reduce(Action::AddFile { name: "a.py".into(), contents: text("A") })
+            .reduce(Action::AddFile { name: "raw.bin".into(), contents: Contents::Binary(vec![255]) })
+            .reduce(Action::AddFile { name: "b.py".into(), contents: text("B") });
+        assert_eq!(s.open_file, Some(2), "a new text file opens; a binary one does not");
+        let s = s.reduce(Action::RemoveFile(0));
+        assert_eq!((s.open_file, s.workspace.files[1].name.as_str()), (Some(1), "b.py"), "still b.py");
+        let s = s.reduce(Action::RemoveFile(1));
+        assert_eq!(s.open_file, None, "the main script shows when the open file goes");
+        let s = s.reduce(Action::AddFile { name: "script.py".into(), contents: text("") });
+        assert_eq!(s.workspace_error.as_deref(), Some("There is already a file named \"script.py\"."));
+        assert_eq!(s.workspace.files.len(), 1);
+        let s = s.reduce(Action::OpenFile(Some(0))).reduce(Action::EditFile(0, "edited".into()));
+        assert_eq!((s.workspace.files[0].contents.len(), s.source.as_str()), (1, "main\n"), "binary files take no edits");
+    }
 
     fn out(rank: u32, text: &str) -> OutputLine {
         OutputLine { rank, process: None, stream: StreamName::Stdout, text: text.into(), t: 0.0 }

@@ -64,6 +64,7 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
         None if stdin.is_undefined() || stdin.is_null() => String::new(),
         None => return Err("run(source, options): options.stdin must be a string".to_owned()),
     };
+    let files = workspace_files(&field("files"))?;
     Ok(RunRequest {
         source,
         ranks: ranks as u32,
@@ -72,7 +73,40 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
         args,
         eager_limit,
         stdin,
+        files,
     })
+}
+
+/// `options.files`: `{ "helper.py": "text", "data/in.bin": Uint8Array }`,
+/// the workspace the run's file system starts with.
+fn workspace_files(files: &JsValue) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if files.is_undefined() || files.is_null() {
+        return Ok(Vec::new());
+    }
+    if !files.is_object() {
+        return Err("run(source, options): options.files must be an object of file names and contents".to_owned());
+    }
+    let mut out = Vec::new();
+    for entry in Object::entries(files.unchecked_ref()).iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        let name = entry.get(0).as_string().unwrap_or_default();
+        let value = entry.get(1);
+        let data = if let Some(text) = value.as_string() {
+            text.into_bytes()
+        } else if value.is_instance_of::<js_sys::Uint8Array>() {
+            js_sys::Uint8Array::from(value).to_vec()
+        } else {
+            return Err(format!("run(source, options): options.files[{name:?}] must be a string or a Uint8Array"));
+        };
+        let bad = name.is_empty() || name.starts_with('/') || name.split('/').any(|p| p.is_empty() || p == "." || p == "..");
+        if bad {
+            return Err(format!(
+                "run(source, options): {name:?} is not a file name inside the workspace (no leading /, no . or .. parts)"
+            ));
+        }
+        out.push((name, data));
+    }
+    Ok(out)
 }
 
 fn method(object: &Object, name: &str, f: &JsValue) {

@@ -50,6 +50,9 @@ pub struct RunRequest {
     pub eager_limit: Option<u32>,
     /// Rank 0's stdin (the others read an empty one, as under mpiexec).
     pub stdin: String,
+    /// The workspace the run's file system starts with: paths relative to
+    /// its root (the ranks' working directory) and their bytes.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// What a run tells its listener, in order.
@@ -635,6 +638,17 @@ impl Inner {
         let memory = SabMemory::new(layout.word_len());
         let buffer = memory.buffer().clone();
         let world = World::create(Arc::new(memory), layout);
+        let files: Vec<(String, Vec<u8>)> = request.files.iter().map(|(name, data)| (format!("/{name}"), data.clone())).collect();
+        if let Err(e) = world.fs_seed(&files, js_sys::Date::now() / 1000.0) {
+            let why = match e {
+                mpi_core::fs::FsError::Errno(code) => mpi_core::fs::strerror(code),
+                mpi_core::fs::FsError::Stopped => "the run was stopped",
+            };
+            let total: usize = files.iter().map(|(_, d)| d.len()).sum();
+            let report = format!("The workspace's files ({total} bytes) could not be given to the run: {why}");
+            self.reject(listener, requested_at, request.ranks, report, deferred);
+            return;
+        }
         let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
         world.set_spin_for_cores(cores);
         world.set_eager_limit(request.eager_limit);
