@@ -9,7 +9,7 @@
 //   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { serve } from "./serve.mjs";
 import { launch } from "./chromium.mjs";
 
@@ -321,6 +321,9 @@ const cases = [
         "1|[parutils] 1 150",
       ];
       expect(JSON.stringify(text) === JSON.stringify(want), `output ${JSON.stringify(text)}`);
+      // What the run wrote comes back; what it was given unchanged does not.
+      const written = result.files.map((f) => [f.name, f.contents.text]);
+      expect(JSON.stringify(written) === JSON.stringify([["out0.txt", "0"], ["out1.txt", "1"]]), `files ${JSON.stringify(written)}`);
       const refused = await page.evaluate(() =>
         window.mpiPlayground.run("print(1)", { files: { "../escape.py": "x" } }).then(() => "ran", (e) => String(e)));
       expect(refused.includes('"../escape.py" is not a file name inside the workspace'), refused);
@@ -378,6 +381,29 @@ const cases = [
       await page.click('#files .tab-close[aria-label="Delete raw.bin"]');
       await page.waitForFunction(() => !document.querySelector('#files .tab[data-file="raw.bin"]'));
       if (shots) await page.screenshot({ path: join(shots, "workspace.png") });
+    },
+  },
+  {
+    name: "ui::files_a_run_writes_are_listed_to_view_download_and_keep",
+    async run(page, url) {
+      await open(page, url);
+      await typeScript(page, "from mpi4py import MPI\nrank = MPI.COMM_WORLD.rank\nwith open(f'out{rank}.txt', 'w') as f:\n    f.write(f'rank {rank} result\\n')\n");
+      await setRanks(page, 3);
+      await page.click("#run");
+      await settled(page);
+      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      const names = await page.$$eval("#written li", (ls) => ls.map((l) => l.dataset.file));
+      expect(JSON.stringify(names) === JSON.stringify(["out0.txt", "out1.txt", "out2.txt"]), `written ${JSON.stringify(names)}`);
+      await page.click('#written li[data-file="out1.txt"] summary');
+      expect((await page.textContent('#written li[data-file="out1.txt"] .file-view')) === "rank 1 result\n", "the view shows the file");
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click('#written li[data-file="out1.txt"] .download-file')]);
+      expect(download.suggestedFilename() === "out1.txt", download.suggestedFilename());
+      const saved = await readFile(await download.path(), "utf8");
+      expect(saved === "rank 1 result\n", `downloaded ${JSON.stringify(saved)}`);
+      await page.click('#written li[data-file="out2.txt"] .keep-file');
+      await page.waitForSelector('#files .tab[data-file="out2.txt"]');
+      expect((await page.textContent('#written li[data-file="out2.txt"] .keep-file')) === "In the workspace", "kept once");
+      if (shots) await page.screenshot({ path: join(shots, "files-written.png"), fullPage: true });
     },
   },
   {
@@ -495,7 +521,12 @@ const cases = [
       await page.waitForFunction(() => Number(document.querySelector("#timeline").dataset.linksInView) >= 90000);
       expect(Number(await page.getAttribute("#timeline", "data-links")) <= 3000, "a sample of the arrows is drawn");
       // Zooming in with the wheel narrows the window to fewer messages.
-      const box = await page.$eval("#timeline", (c) => { const r = c.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + 40 }; });
+      // As a person scrolls to the timeline before zooming into it.
+      const box = await page.$eval("#timeline", (c) => {
+        c.scrollIntoView({ block: "center" });
+        const r = c.getBoundingClientRect();
+        return { x: r.x + r.width / 2, y: r.y + 40 };
+      });
       await page.mouse.move(box.x, box.y);
       for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -100);
       await page.waitForFunction(() => Number(document.querySelector("#timeline").dataset.linksInView) < 50000);

@@ -249,6 +249,20 @@ impl World {
         self.mem.store(lock, 0);
         out
     }
+
+    /// Every regular file of the run's file system after the run, as
+    /// `(path without the leading /, bytes)`, sorted by path; scratch (`/tmp`) and bytecode caches
+    /// (`__pycache__`) left out. Read without the lock: every rank has ended
+    /// (one stopped mid-call may have left it held). Empty if no rank ever
+    /// touched a file and nothing was seeded.
+    pub fn fs_files(&self) -> Vec<(String, Vec<u8>)> {
+        let Some(sb) = self.mem.load(hdr::FS).checked_sub(1) else { return Vec::new() };
+        let fs = Locked { world: self, sb: sb as usize, now: 0.0 };
+        let mut out = Vec::new();
+        fs.collect_files(ROOT, "", &mut out);
+        out.sort();
+        out
+    }
 }
 
 impl Endpoint {
@@ -558,6 +572,25 @@ impl Locked<'_> {
         }
         self.set(i, ino::LINKED, 1);
         Ok(())
+    }
+
+    /// The regular files under directory `dir` (named `prefix`) into `out`.
+    fn collect_files(&self, dir: u32, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(entries) = self.entries(dir) else { return };
+        for e in entries {
+            let name = String::from_utf8_lossy(&e.name);
+            let path = format!("{prefix}{name}");
+            match self.get(e.ino, ino::KIND) {
+                KIND_DIR if path != "tmp" && name != "__pycache__" => self.collect_files(e.ino, &format!("{path}/"), out),
+                KIND_FILE => {
+                    let mut data = vec![0u8; self.get(e.ino, ino::SIZE) as usize];
+                    if data.is_empty() || self.world.heap_read(self.data(e.ino), &mut data).is_ok() {
+                        out.push((path, data));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Makes `path` a file holding `data`, and its missing parent directories.
@@ -903,6 +936,16 @@ mod tests {
         ep.fs_write_at(f, WriteAt::End, b"helper.run()\n", 7.0).unwrap();
         ep.fs_close(f).unwrap();
         assert_eq!(ep.fs_stat("/main.py").unwrap().size, 27);
+        // What a run leaves: every file with its bytes, scratch and caches aside.
+        ep.fs_mkdir("/__pycache__", 0o755, 8.0).unwrap();
+        for scratch in ["/tmp/x", "/__pycache__/m.pyc"] {
+            let f = ep.fs_open(scratch, O_WRONLY | O_CREAT, 0o644, 8.0).unwrap();
+            ep.fs_close(f).unwrap();
+        }
+        let left = w.fs_files();
+        let names: Vec<&str> = left.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["main.py", "modules/data.bin", "modules/heat/grid.py"]);
+        assert_eq!(left[0].1, b"import helper\nhelper.run()\n");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::files_view::FilesBar;
 use crate::runner::record::OutputLine;
 use crate::runner::{Playground, RunEvent, RunRequest, Status};
 use crate::state::{Action, Ending, Line, MAX_RANKS, MIN_RANKS, Phase, Sends, State, View};
-use crate::workspace::Contents;
+use crate::workspace::{Contents, File, Workspace};
 use crate::{share, storage};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -241,6 +241,10 @@ pub fn app(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |action: Action| dispatch.dispatch(action))
     };
+    let on_keep = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |f: File| dispatch.dispatch(Action::AddFile { name: f.name, contents: f.contents }))
+    };
     let on_ranks = {
         let (dispatch, playground) = (dispatch.clone(), props.playground.clone());
         Callback::from(move |e: Event| {
@@ -338,7 +342,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let output = html! {
         <Output state={state.clone()} on_view={on_view} on_clear={on_clear} on_copy={on_copy}
-            messages_open={*messages_open} on_messages={on_messages} />
+            messages_open={*messages_open} on_messages={on_messages} on_keep={on_keep} />
     };
     let messages = html! {
         if *messages_open {
@@ -467,11 +471,19 @@ fn download(name: &str, text: &str) {
 
 /// Saves `text` as a file named `name` (the browser's download).
 pub fn download_file(name: &str, mime: &str, text: &str) {
+    download_parts(name, mime, &js_sys::Array::of1(&text.into()));
+}
+
+/// Saves `bytes` as a file named `name`.
+pub fn download_bytes(name: &str, bytes: &[u8]) {
+    download_parts(name, "application/octet-stream", &js_sys::Array::of1(&js_sys::Uint8Array::from(bytes)));
+}
+
+fn download_parts(name: &str, mime: &str, parts: &js_sys::Array) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
     if let Ok(a) = document.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
         a.set_href(&url);
@@ -539,6 +551,8 @@ struct OutputProps {
     on_copy: Callback<MouseEvent>,
     messages_open: bool,
     on_messages: Callback<MouseEvent>,
+    /// Puts a file the run wrote into the workspace.
+    on_keep: Callback<File>,
 }
 
 /// A line with its rank's label and colour. A process's line always says
@@ -590,7 +604,9 @@ fn output(props: &OutputProps) -> Html {
         },
     };
     let block = match &state.phase {
-        Phase::Finished(ending) => html! { <>{ ending_block(ending) }{ warnings_block(ending) }</> },
+        Phase::Finished(ending) => html! {
+            <>{ ending_block(ending) }{ warnings_block(ending) }{ written_block(ending, &state.workspace, &props.on_keep) }</>
+        },
         _ => html! {},
     };
     html! {
@@ -613,6 +629,51 @@ fn output(props: &OutputProps) -> Html {
             </div>
             { block }
         </section>
+    }
+}
+
+/// The files the run created or changed: each with its size, a view of a
+/// text file's start, a download, and a way to keep it in the workspace.
+fn written_block(ending: &Ending, workspace: &Workspace, on_keep: &Callback<File>) -> Html {
+    if ending.files.is_empty() {
+        return html! {};
+    }
+    /// The most of a file the view shows.
+    const VIEW_BYTES: usize = 4096;
+    html! {
+        <div id="written" class="block note written" role="status">
+            <h3>{ if ending.files.len() == 1 { "1 file written".to_owned() } else { format!("{} files written", ending.files.len()) } }</h3>
+            <ul>
+            { for ending.files.iter().map(|f| {
+                let kept = workspace.files.iter().any(|w| w.name == f.name && w.contents == f.contents);
+                let download = {
+                    let f = f.clone();
+                    Callback::from(move |_: MouseEvent| download_bytes(&f.name, &f.contents.bytes()))
+                };
+                let keep = {
+                    let (f, on_keep) = (f.clone(), on_keep.clone());
+                    Callback::from(move |_: MouseEvent| on_keep.emit(f.clone()))
+                };
+                html! {
+                    <li data-file={f.name.clone()}>
+                        <details>
+                            <summary><code>{ &f.name }</code>{ format!(" {} bytes", f.contents.len()) }</summary>
+                            <pre class="file-view">{ match &f.contents {
+                                Contents::Text(t) if t.len() > VIEW_BYTES => {
+                                    let cut = (0..=VIEW_BYTES).rev().find(|i| t.is_char_boundary(*i)).unwrap_or(0);
+                                    format!("{}\n[... {} more bytes]", &t[..cut], t.len() - cut)
+                                }
+                                Contents::Text(t) => t.clone(),
+                                Contents::Binary(_) => "(binary data)".to_owned(),
+                            } }</pre>
+                        </details>
+                        <button class="download-file" onclick={download}>{ "Download" }</button>
+                        <button class="keep-file" disabled={kept} onclick={keep}>{ if kept { "In the workspace" } else { "Keep in workspace" } }</button>
+                    </li>
+                }
+            }) }
+            </ul>
+        </div>
     }
 }
 

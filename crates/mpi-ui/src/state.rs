@@ -130,6 +130,8 @@ pub struct Ending {
     pub dropped_bytes: usize,
     /// What the ranks found wrong at their end (see `RunResult::warnings`).
     pub warnings: Vec<String>,
+    /// The files the run created or changed (see `RunResult::files`).
+    pub files: Vec<crate::workspace::File>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -339,6 +341,7 @@ impl State {
             blocked,
             dropped_bytes: result.dropped_bytes,
             warnings: result.warnings,
+            files: result.files,
         });
     }
 
@@ -415,6 +418,7 @@ mod tests {
             deadlock: None,
             dropped_bytes: 0,
             warnings: vec![],
+            files: vec![],
         }
     }
 

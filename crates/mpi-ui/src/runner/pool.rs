@@ -123,6 +123,9 @@ struct Active {
     credits_buffer: js_sys::SharedArrayBuffer,
     /// What every process runs (its script, as the ranks').
     script: (String, String, Vec<String>),
+    /// The workspace the run's file system started with, to tell what the
+    /// run wrote.
+    seeded: Vec<(String, Vec<u8>)>,
     /// Processes by World slot, and those waiting for a free worker.
     processes: BTreeMap<u32, Process>,
     spawn_queue: VecDeque<u32>,
@@ -693,6 +696,7 @@ impl Inner {
             world_buffer: buffer,
             credits_buffer,
             script: (request.source, request.path, request.args),
+            seeded: request.files,
             processes: BTreeMap::new(),
             spawn_queue: VecDeque::new(),
             credits,
@@ -801,12 +805,23 @@ impl Inner {
                 self.remove_slot(id);
             }
         }
-        let result = active.record.finish(now() - active.requested_at);
+        let mut result = active.record.finish(now() - active.requested_at);
+        result.files = written_files(&active.seeded, active.world.fs_files());
         let listener = active.listener;
         deferred.push(Box::new(move || listener(RunEvent::Finished(result))));
         self.top_up();
         self.try_launch(deferred);
     }
+}
+
+/// The files a run created or changed: those of its file system at the end
+/// that the workspace it started with did not hold as they are.
+fn written_files(seeded: &[(String, Vec<u8>)], at_end: Vec<(String, Vec<u8>)>) -> Vec<crate::workspace::File> {
+    at_end
+        .into_iter()
+        .filter(|(name, data)| !seeded.iter().any(|(n, d)| n == name && d == data))
+        .map(|(name, data)| crate::workspace::File { name, contents: crate::workspace::Contents::from_bytes(data) })
+        .collect()
 }
 
 /// The ending of a run stopped from the page while `running` ranks had not ended.

@@ -80,6 +80,8 @@ pub struct RunResult {
     /// What the ranks found wrong at their end (messages never received,
     /// collectives never matched), in the order they said it.
     pub warnings: Vec<String>,
+    /// The files the run created or changed in its file system.
+    pub files: Vec<crate::workspace::File>,
 }
 
 /// A run in progress.
@@ -244,6 +246,7 @@ impl Record {
             deadlock: self.deadlock,
             dropped_bytes: self.dropped_bytes,
             warnings: self.warnings,
+            files: Vec::new(),
         }
     }
 }
