@@ -224,12 +224,24 @@ const cases = [
       await typeScript(page, script);
       await setRanks(page, 3);
       await page.selectOption("#sends", "synchronous");
+      // A workspace file and rank 0's input travel with the link.
+      page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "helper.py" : undefined));
+      await page.click("#new-file");
+      await typeScript(page, "N = 3\n");
+      await page.click(".stdin summary");
+      await page.fill("#stdin", "7\n");
       await page.click("#share");
       const link = await page.inputValue("#share-url");
-      expect(link.includes("#ranks=3&sends=synchronous&code="), link);
+      expect(link.includes("#ranks=3&sends=synchronous&input=") && link.includes("&files="), link);
+      // Gone from this page's draft: the other page can only have it from the link.
+      await page.click('#files .tab-close[aria-label="Delete helper.py"]');
+      await page.waitForTimeout(200);
       const other = await context.newPage();
       await open(other, link);
       expect((await editorText(other)).trim() === script.trim(), `shared script: ${await editorText(other)}`);
+      await other.click('#files .tab[data-file="helper.py"]');
+      expect((await editorText(other)) === "N = 3\n" || (await editorText(other)).trim() === "N = 3", `shared file: ${await editorText(other)}`);
+      expect((await other.inputValue("#stdin")) === "7\n", "shared input");
       expect((await other.inputValue("#ranks")) === "3", "shared rank count");
       expect((await other.inputValue("#sends")) === "synchronous", "shared Sends setting");
       await other.waitForTimeout(500);

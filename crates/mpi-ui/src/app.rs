@@ -53,7 +53,8 @@ pub fn launch() -> Launch {
             .reduce(Action::Edit(shared.source))
             .reduce(Action::SetRanks(shared.ranks.or(ranks_param).unwrap_or(4)))
             .reduce(Action::SetSends(shared.sends.unwrap_or_default()))
-            .reduce(Action::SetStdin(shared.stdin));
+            .reduce(Action::SetStdin(shared.stdin))
+            .reduce(Action::SetWorkspace(shared.workspace));
     } else if let Some(example) = param("example").and_then(|n| examples::find(&n)) {
         state = state.reduce(load_example(example));
         if let Some(n) = ranks_param {
@@ -303,9 +304,18 @@ pub fn app(props: &AppProps) -> Html {
     };
     let on_share = {
         let (source, ranks, sends, notice) = (state.source.clone(), state.ranks, state.sends, notice.clone());
-        let stdin = state.stdin.clone();
+        let (stdin, workspace) = (state.stdin.clone(), state.workspace.clone());
         Callback::from(move |_: MouseEvent| {
-            let url = share_url(&source, ranks, sends, &stdin);
+            let fragment = share::encode(&source, ranks, sends, &stdin, &workspace);
+            if fragment.len() > share::MAX_LINK_CHARS {
+                notice.set(format!(
+                    "This workspace is too large for a link ({} KB of {} KB): download its files instead.",
+                    fragment.len() / 1024,
+                    share::MAX_LINK_CHARS / 1024
+                ));
+                return;
+            }
+            let url = share_url(&fragment);
             copy_to_clipboard(&url);
             notice.set(url);
         })
@@ -446,12 +456,13 @@ fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-fn share_url(source: &str, ranks: u32, sends: Sends, stdin: &str) -> String {
+/// The page's URL with `fragment`, which also becomes the address shown.
+fn share_url(fragment: &str) -> String {
     let Some(window) = web_sys::window() else { return String::new() };
     let location = window.location();
     let base = location.href().unwrap_or_default();
     let base = base.split('#').next().unwrap_or_default();
-    let url = format!("{base}#{}", share::encode(source, ranks, sends, stdin));
+    let url = format!("{base}#{fragment}");
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }

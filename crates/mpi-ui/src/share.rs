@@ -1,10 +1,13 @@
 //! Share links: a script and its rank count in the URL fragment, deflated and
 //! base64url-encoded (`#ranks=4&code=...`), with the Sends setting when it
-//! is not MPICH's (`&sends=synchronous`) and rank 0's input when there is
-//! some (`&input=...`, deflated too). The fragment never reaches a
+//! is not MPICH's (`&sends=synchronous`), rank 0's input when there is
+//! some (`&input=...`, deflated too), and the workspace's other files when
+//! there are any (`&files=...`, their JSON deflated). A link longer than
+//! [`MAX_LINK_CHARS`] is not made: browsers and chat tools cut such URLs. The fragment never reaches a
 //! server, so a shared script stays between the people who share it.
 
 use crate::state::Sends;
+use crate::workspace::Workspace;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -16,7 +19,12 @@ pub struct Shared {
     pub sends: Option<Sends>,
     /// Rank 0's stdin (empty when the link carries none).
     pub stdin: String,
+    /// The files besides the main script (none when the link carries none).
+    pub workspace: Workspace,
 }
+
+/// The longest link the page offers to copy.
+pub const MAX_LINK_CHARS: usize = 64 * 1024;
 
 /// Scripts are small; anything that inflates beyond this is not one of ours.
 const MAX_SCRIPT_BYTES: usize = 1 << 20;
@@ -33,11 +41,16 @@ fn unpack(field: &str) -> Option<String> {
 }
 
 /// The fragment (without `#`) that carries `source` on `ranks` ranks, with
-/// rank 0's `stdin`.
-pub fn encode(source: &str, ranks: u32, sends: Sends, stdin: &str) -> String {
+/// rank 0's `stdin` and the `workspace`'s files.
+pub fn encode(source: &str, ranks: u32, sends: Sends, stdin: &str, workspace: &Workspace) -> String {
     let sends = if sends == Sends::default() { String::new() } else { format!("sends={}&", sends.key()) };
     let input = if stdin.is_empty() { String::new() } else { format!("input={}&", pack(stdin)) };
-    format!("ranks={ranks}&{sends}{input}code={}", pack(source))
+    let files = if workspace.files.is_empty() {
+        String::new()
+    } else {
+        format!("files={}&", pack(&serde_json::to_string(workspace).expect("a workspace serializes")))
+    };
+    format!("ranks={ranks}&{sends}{input}{files}code={}", pack(source))
 }
 
 /// What a fragment carries: the script and, if given, the rank count and
@@ -51,6 +64,7 @@ pub fn decode(fragment: &str) -> Option<Shared> {
         ranks: field("ranks").and_then(|r| r.parse().ok()),
         sends: field("sends").and_then(Sends::from_key),
         stdin: field("input").and_then(unpack).unwrap_or_default(),
+        workspace: field("files").and_then(unpack).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
     })
 }
 
@@ -67,18 +81,19 @@ mod tests {
     #[test]
     fn a_script_round_trips_through_the_fragment() {
         let source = "from mpi4py import MPI\nprint('héllo', MPI.COMM_WORLD.rank)  # ünïcode\n".repeat(20);
-        let fragment = encode(&source, 9, Sends::LikeMpich, "");
+        let fragment = encode(&source, 9, Sends::LikeMpich, "", &Workspace::default());
         assert!(fragment.len() < source.len(), "deflate makes repetitive scripts shorter");
         assert!(fragment.chars().all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)), "URL-safe: {fragment}");
         assert!(!fragment.contains("sends="), "MPICH's sends are the default, not spelled out: {fragment}");
-        let shared = Shared { source: source.clone(), ranks: Some(9), sends: None, stdin: String::new() };
+        let shared =
+            Shared { source: source.clone(), ranks: Some(9), sends: None, stdin: String::new(), workspace: Workspace::default() };
         assert_eq!(decode(&fragment), Some(shared.clone()));
         assert_eq!(decode(&format!("#{fragment}")), Some(shared));
     }
 
     #[test]
     fn a_sends_setting_other_than_mpichs_travels_with_the_link() {
-        let fragment = encode("x = 1\n", 2, Sends::Synchronous, "");
+        let fragment = encode("x = 1\n", 2, Sends::Synchronous, "", &Workspace::default());
         assert!(fragment.starts_with("ranks=2&sends=synchronous&code="), "{fragment}");
         assert_eq!(decode(&fragment).and_then(|s| s.sends), Some(Sends::Synchronous));
         let unknown = fragment.replace("synchronous", "sometimes");
@@ -87,9 +102,22 @@ mod tests {
 
     #[test]
     fn rank_zeros_input_travels_with_the_link() {
-        let fragment = encode("n = int(input())\n", 4, Sends::LikeMpich, "12\nmore input\n");
+        let fragment = encode("n = int(input())\n", 4, Sends::LikeMpich, "12\nmore input\n", &Workspace::default());
         assert!(fragment.contains("&input="), "{fragment}");
+        assert!(!fragment.contains("files="), "no workspace, no field: {fragment}");
         assert_eq!(decode(&fragment).map(|s| s.stdin), Some("12\nmore input\n".to_owned()));
+    }
+
+    #[test]
+    fn a_three_file_workspace_travels_with_the_link() {
+        use crate::workspace::Contents;
+        let mut workspace = Workspace::default();
+        workspace.add("parutils.py", Contents::Text("def pprint(*a): print(*a)\n".into()), "main.py").unwrap();
+        workspace.add("data/bottle.dat", Contents::Text("1 2 3\n".into()), "main.py").unwrap();
+        workspace.add("raw.bin", Contents::Binary(vec![0, 255]), "main.py").unwrap();
+        let fragment = encode("import parutils\n", 4, Sends::LikeMpich, "", &workspace);
+        let shared = decode(&fragment).expect("decodes");
+        assert_eq!((shared.source.as_str(), shared.workspace), ("import parutils\n", workspace));
     }
 
     #[test]
@@ -98,8 +126,14 @@ mod tests {
         assert_eq!(decode("#section-2"), None);
         assert_eq!(decode("ranks=4&code=!!!"), None);
         assert_eq!(decode("code=AAAA"), None);
-        let only_code = encode("x = 1\n", 4, Sends::LikeMpich, "").replace("ranks=4&", "");
-        let bare = Shared { source: "x = 1\n".to_owned(), ranks: None, sends: None, stdin: String::new() };
+        let only_code = encode("x = 1\n", 4, Sends::LikeMpich, "", &Workspace::default()).replace("ranks=4&", "");
+        let bare = Shared {
+            source: "x = 1\n".to_owned(),
+            ranks: None,
+            sends: None,
+            stdin: String::new(),
+            workspace: Workspace::default(),
+        };
         assert_eq!(decode(&only_code), Some(bare));
     }
 
