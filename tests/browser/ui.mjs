@@ -43,6 +43,13 @@ async function typeScript(page, text) {
   await page.keyboard.insertText(text);
 }
 
+/** Presses Run, waits for the run's end and expects it to end as `state`. */
+async function runExpecting(page, state) {
+  await page.click("#run");
+  await settled(page);
+  expect((await page.getAttribute("#status", "data-state")) === state, `status: ${await page.textContent("#status")}`);
+}
+
 /** Types a rank count into its box and leaves it, as a person does. */
 async function setRanks(page, n) {
   await page.fill("#ranks", String(n));
@@ -77,9 +84,7 @@ const cases = [
       await open(page, url);
       await page.click("[data-example=broadcast]");
       await setRanks(page, 10);
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const lines = await outputLines(page);
       expect(lines.length === 10, `expected 10 lines, got ${JSON.stringify(lines)}`);
       const ranks = lines.map((l) => {
@@ -103,9 +108,7 @@ const cases = [
       expect(JSON.stringify(heading) === JSON.stringify(["Examples", "With NumPy arrays"]), `gallery headings ${heading}`);
       await page.click("[data-example=numpy_scatter]");
       expect((await page.inputValue("#ranks")) === "4", "the NumPy scatter example sets 4 ranks");
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const lines = (await outputLines(page)).sort((a, b) => a.rank - b.rank);
       const want = [0, 1, 2, 3].map((r) => `rank ${r}: Scatter got 100 x ${r}`);
       expect(JSON.stringify(lines.map((l) => l.text)) === JSON.stringify(want), `printed ${JSON.stringify(lines)}`);
@@ -142,9 +145,7 @@ const cases = [
       expect(before.at(-1) === "rank 0: exchanged 1000 ints (8000 bytes)", `printed ${JSON.stringify(before)}`);
       if (shots) await page.screenshot({ path: join(shots, "eager-limit.png") });
       await page.selectOption("#sends", "buffered");
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const after = (await outputLines(page)).filter((l) => l.rank === 1).map((l) => l.text);
       expect(after.at(-1) === "rank 1: exchanged 100000 ints (800000 bytes)", `printed ${JSON.stringify(after)}`);
     },
@@ -171,9 +172,7 @@ const cases = [
     async run(page, url) {
       await open(page, url);
       await page.click("[data-example=pool_map]");
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const squares = Array.from({ length: 100 }, (_, i) => i * i).join(", ");
       const pool = await outputLines(page);
       expect(pool.length === 1 && pool[0].text === `Pool    : [${squares}]`, `pool_map printed ${JSON.stringify(pool)}`);
@@ -228,7 +227,7 @@ const cases = [
       page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "helper.py" : undefined));
       await page.click("#new-file");
       await typeScript(page, "N = 3\n");
-      await page.click(".stdin summary");
+      if (!(await page.$eval(".stdin", (d) => d.open))) await page.click(".stdin summary");
       await page.fill("#stdin", "7\n");
       await page.click("#share");
       const link = await page.inputValue("#share-url");
@@ -272,11 +271,10 @@ const cases = [
       const script = "from mpi4py import MPI\nimport sys\ncomm = MPI.COMM_WORLD\nn = int(input()) if comm.rank == 0 else None\nn = comm.bcast(n, root=0)\nprint(comm.rank, n * comm.rank, repr(sys.stdin.read()))\n";
       await typeScript(page, script);
       await setRanks(page, 4);
-      await page.click(".stdin summary");
+      // Open by itself if the draft holds input from before.
+      if (!(await page.$eval(".stdin", (d) => d.open))) await page.click(".stdin summary");
       await page.fill("#stdin", "12\nsecond line\n");
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const lines = (await outputLines(page)).map((l) => `${l.rank}|${l.text}`).sort();
       const want = ["0|0 0 'second line\\n'", "1|1 12 ''", "2|2 24 ''", "3|3 36 ''"];
       expect(JSON.stringify(lines) === JSON.stringify(want), `lines ${JSON.stringify(lines)}`);
@@ -287,9 +285,7 @@ const cases = [
       expect(await page.$eval(".stdin", (d) => d.open), "the input box shows what it holds");
       // With nothing to read, input() raises EOFError, as under mpiexec with an empty stdin.
       await page.fill("#stdin", "");
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "error", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "error");
       const block = await page.textContent(".error-block");
       expect(block.includes("EOFError: EOF when reading a line"), block);
     },
@@ -311,6 +307,10 @@ const cases = [
         "comm.barrier()",
         "if comm.rank == 0:",
         "    print(sorted(os.listdir('.')), open('raw.bin', 'rb').read())",
+        "    try:",
+        "        open('raw.bin').read()",
+        "    except UnicodeDecodeError as e:",
+        "        print(type(e).__name__, e)",
         "",
       ].join("\n");
       const result = await page.evaluate((main) => window.mpiPlayground.run(main, {
@@ -328,6 +328,7 @@ const cases = [
       const text = result.output.map((l) => `${l.rank}|${l.text.replace(/\n$/, "")}`).sort();
       // As CPython does, importing caches bytecode in __pycache__.
       const want = [
+        "0|UnicodeDecodeError 'utf-8' codec can't decode byte 0xff in position 1: invalid start byte",
         "0|['__pycache__', 'data', 'modules', 'out0.txt', 'out1.txt', 'parutils.py', 'raw.bin', 'tmp'] b'\\x00\\xff\\x07'",
         "0|[parutils] 0 60",
         "1|[parutils] 1 150",
@@ -344,6 +345,9 @@ const cases = [
   {
     name: "ui::workspace_files_are_added_uploaded_run_refused_and_kept",
     async run(page, url) {
+      // From a fresh page: earlier cases' drafts (a shared link opened) hold files.
+      await open(page, url);
+      await page.evaluate(() => localStorage.clear());
       await open(page, url);
       // Prompts and confirms answer what the next step says.
       let answer = null;
@@ -364,9 +368,7 @@ const cases = [
       await page.waitForSelector('#files .tab[data-file="raw.bin"] .size');
       expect((await page.textContent('#files .tab[data-file="raw.bin"] .size')) === "3 bytes", "binary files show their size");
       await setRanks(page, 2);
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const lines = (await outputLines(page)).map((l) => `${l.rank}|${l.text}`).sort();
       expect(JSON.stringify(lines) === JSON.stringify(["0|hello from 0 42", "1|hello from 1 42"]), `lines ${JSON.stringify(lines)}`);
       // Bad names and clashes are refused and change nothing.
@@ -401,9 +403,7 @@ const cases = [
       await open(page, url);
       await typeScript(page, "from mpi4py import MPI\nrank = MPI.COMM_WORLD.rank\nwith open(f'out{rank}.txt', 'w') as f:\n    f.write(f'rank {rank} result\\n')\n");
       await setRanks(page, 3);
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const names = await page.$$eval("#written li", (ls) => ls.map((l) => l.dataset.file));
       expect(JSON.stringify(names) === JSON.stringify(["out0.txt", "out1.txt", "out2.txt"]), `written ${JSON.stringify(names)}`);
       await page.click('#written li[data-file="out1.txt"] summary');
@@ -474,7 +474,12 @@ const cases = [
       expect(rows.length === 4 && rows.every((r) => r[1] === "done" && r[4].startsWith("1 · ") && r[5].startsWith("1 · ")), `rows ${JSON.stringify(rows)}`);
       // Hovering rank 1's lane finds its receive, with its line and peer.
       const lane = (r) => 18 + 22 * r + 11;
-      const box = await page.$eval("#timeline", (c) => ({ x: c.getBoundingClientRect().x, y: c.getBoundingClientRect().y, w: c.clientWidth }));
+      // As a person scrolls to the timeline before pointing at it.
+      const box = await page.$eval("#timeline", (c) => {
+        c.scrollIntoView({ block: "center" });
+        const r = c.getBoundingClientRect();
+        return { x: r.x, y: r.y, w: c.clientWidth };
+      });
       let found = "";
       for (let x = 60; x < box.w && !found.includes("recv"); x += 3) {
         await page.mouse.move(box.x + x, box.y + lane(1));
@@ -551,17 +556,13 @@ const cases = [
       await open(page, url);
       await typeScript(page, "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    comm.bcast(42, root=0)\nelse:\n    comm.reduce(comm.rank, root=0)\ncomm.barrier()\n");
       await setRanks(page, 2);
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "error", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "error");
       const block = await page.textContent(".error-block");
       expect(block.includes("Collective mismatch on COMM_WORLD: the ranks called different collectives"), block);
       expect(block.includes("bcast(root=0) at line 4") || block.includes("reduce(root=0) at line 6"), block);
       if (shots) await page.screenshot({ path: join(shots, "collective-mismatch.png") });
       await typeScript(page, "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nif comm.rank == 0:\n    comm.send('hello', dest=1, tag=5)\n    comm.isend('never waited', dest=1, tag=11)\n    comm.send('last', dest=1, tag=7)\nelse:\n    req = comm.irecv(source=0, tag=9)\n    comm.recv(source=0, tag=11)\n    comm.recv(source=0, tag=7)\nprint(comm.rank, 'done')\n");
-      await page.click("#run");
-      await settled(page);
-      expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
+      await runExpecting(page, "ok");
       const warnings = await page.$$eval("#warnings li", (lis) => lis.map((li) => li.textContent));
       expect(warnings.includes("rank 1 never received a message rank 0 sent it at line 4 (tag 5, COMM_WORLD, 20 bytes)"), `warnings ${JSON.stringify(warnings)}`);
       expect(warnings.includes("rank 1 ended with a receive no message matched: irecv(source=0, tag=9, comm=COMM_WORLD) at line 8"), `warnings ${JSON.stringify(warnings)}`);

@@ -59,7 +59,7 @@ pub fn files_bar(props: &FilesBarProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(name) = prompt("New file name (a module, a data file; folders with /):", "helper.py") {
-                on_action.emit(Action::AddFile { name, contents: Contents::Text(String::new()) });
+                on_action.emit(Action::NewFile(name));
             }
         })
     };

@@ -167,7 +167,9 @@ pub enum Action {
     SetSends(Sends),
     SetStdin(String),
     SetWorkspace(Workspace),
-    /// A new or uploaded file (replacing one of the same name); a text file opens.
+    /// A new empty file (a name in use is refused); it opens.
+    NewFile(String),
+    /// An uploaded or kept file (replacing one of the same name); a text file opens.
     AddFile { name: String, contents: Contents },
     RenameFile(usize, String),
     /// A file that could not be added (an upload that could not be read).
@@ -243,6 +245,16 @@ impl State {
                         if text {
                             self.open_file = Some(i);
                         }
+                    }
+                    Err(why) => self.workspace_error = Some(why),
+                }
+            }
+            Action::NewFile(name) => {
+                let main = self.script_name();
+                match self.workspace.create(&name, &main) {
+                    Ok(i) => {
+                        self.workspace_error = None;
+                        self.open_file = Some(i);
                     }
                     Err(why) => self.workspace_error = Some(why),
                 }

@@ -127,6 +127,14 @@ impl Workspace {
         })
     }
 
+    /// Adds a new empty text file; unlike [`Workspace::add`], a name in use is refused.
+    pub fn create(&mut self, name: &str, main: &str) -> Result<usize, String> {
+        if let Some(why) = self.clash(name, main, None) {
+            return Err(why);
+        }
+        self.add(name, Contents::Text(String::new()), main)
+    }
+
     pub fn rename(&mut self, index: usize, name: &str, main: &str) -> Result<(), String> {
         if index >= self.files.len() {
             return Err("That file is gone.".to_owned());
@@ -198,6 +206,7 @@ mod tests {
             assert!(why.contains("name"), "{name}: {why}");
         }
         assert_eq!(w.add("main.py", text(""), "main.py"), Err("There is already a file named \"main.py\".".to_owned()));
+        assert_eq!(w.create("a.py", "main.py"), Err("There is already a file named \"a.py\".".to_owned()), "New never overwrites");
         w.add("b.py", text(""), "main.py").unwrap();
         assert_eq!(w.rename(1, "a.py", "main.py"), Err("There is already a file named \"a.py\".".to_owned()));
         let big = w.add("big.bin", Contents::Binary(vec![0; MAX_FILE_BYTES + 1]), "main.py").unwrap_err();
