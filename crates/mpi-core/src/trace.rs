@@ -304,8 +304,6 @@ pub struct Recorder {
     /// The time the current call took in its latest message, which its
     /// `End` record shares (one clock read fewer per receive).
     received_at: Option<f64>,
-    /// The script line of the current call.
-    line: u32,
 }
 
 impl Recorder {
@@ -351,7 +349,7 @@ impl Endpoint {
     fn event(&self, kind: Kind, call: Call, time: Option<f64>) -> Option<TraceEvent> {
         let clock = self.clock.as_ref().filter(|_| self.recorder.on)?;
         let mut ev = TraceEvent::new(kind, call, time.unwrap_or_else(|| clock()));
-        ev.line = self.recorder.line;
+        ev.line = self.call_line;
         Some(ev)
     }
 
@@ -396,7 +394,7 @@ impl Endpoint {
     /// Records that this rank enters `call` from script line `line`, on
     /// `comm` with `peer` (a rank of `comm`) and `tag`.
     pub fn trace_begin(&mut self, call: Call, line: u32, comm: u32, peer: i32, tag: i32) {
-        self.recorder.line = line;
+        self.call_line = line;
         self.world.set_line(self.me, line);
         self.recorder.received_at = None;
         if let Some(mut ev) = self.event(Kind::Begin, call, None) {
