@@ -4,12 +4,16 @@
 // share links; drafts across reloads; embed mode; a flood of output that
 // leaves the page responsive; the Messages panel (status table, timeline,
 // trace export) and misuse reports; and the page served WITHOUT isolation
-// headers becoming isolated through its service worker.
+// headers becoming isolated through its service worker; an MPMD run whose
+// "Download for mpiexec" zip then runs under real mpi4py + MPICH
+// (`--real-python`: the venv's python, whose bin/ has mpiexec's mpi4py).
 //
-//   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR]
+//   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR] [--real-python PATH]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { serve } from "./serve.mjs";
 import { launch } from "./chromium.mjs";
 
@@ -19,6 +23,27 @@ const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name
 const dist = resolve(option("--dist", join(here, "../../dist")));
 const filter = option("--filter", "");
 const shots = option("--shots", "");
+const realPython = option("--real-python", "");
+
+/** A downloaded zip unpacked into a new temporary folder (by CPython's zipfile,
+ *  which keeps no permissions: the caller runs scripts with `sh`). Returns the
+ *  folder and each file's text by its path inside the zip. */
+async function unzip(zipPath) {
+  const dir = await mkdtemp(join(tmpdir(), "mpi-playground-zip-"));
+  const listing = execFileSync("python3", ["-c", [
+    "import json, sys, zipfile",
+    "z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2])",
+    "print(json.dumps({i.filename: [z.read(i).decode('utf-8', 'replace'), i.external_attr >> 16] for i in z.infolist()}))",
+  ].join("\n"), zipPath, dir], { encoding: "utf8" });
+  return { dir, files: JSON.parse(listing) };
+}
+
+/** Lines grouped by the rank that printed them, in the order each printed. */
+const byRank = (lines) => {
+  const ranks = {};
+  for (const { rank, text } of lines) (ranks[rank] ??= []).push(text);
+  return ranks;
+};
 
 function expect(condition, message) {
   if (!condition) throw new Error(message);
@@ -416,6 +441,192 @@ const cases = [
       await page.waitForSelector('#files .tab[data-file="out2.txt"]');
       expect((await page.textContent('#written li[data-file="out2.txt"] .keep-file')) === "In the workspace", "kept once");
       if (shots) await page.screenshot({ path: join(shots, "files-written.png"), fullPage: true });
+    },
+  },
+  {
+    name: "ui::an_mpmd_run_is_configured_shown_run_and_its_mpiexec_zip_runs_under_real_mpi",
+    async run(page, url) {
+      await open(page, url);
+      await page.evaluate(() => localStorage.clear());
+      await open(page, url);
+      let answer = null;
+      page.on("dialog", (d) => d.accept(answer ?? undefined));
+      await typeScript(page, [
+        "from mpi4py import MPI",
+        "import sys",
+        "comm = MPI.COMM_WORLD",
+        "name = input()",
+        "print(f'{comm.rank}: master {sys.argv[1:]} of {comm.size}, appnum {comm.Get_attr(MPI.APPNUM)}, hello {name}')",
+        "for i in range(1, comm.size):",
+        "    comm.send(10 * i, dest=i)",
+        "print(f'{comm.rank}: total', sum(comm.recv(source=i) for i in range(1, comm.size)))",
+        "",
+      ].join("\n"));
+      answer = "worker.py";
+      await page.click("#new-file");
+      await page.waitForSelector('#files .tab[data-file="worker.py"][aria-selected="true"]');
+      await typeScript(page, [
+        "from mpi4py import MPI",
+        "import sys",
+        "comm = MPI.COMM_WORLD",
+        "x = comm.recv(source=0)",
+        "print(f'{comm.rank}: worker {sys.argv[1:]} appnum {comm.Get_attr(MPI.APPNUM)} got {x}')",
+        "comm.send(x + comm.rank, dest=0)",
+        "",
+      ].join("\n"));
+      await setRanks(page, 1);
+      if (!(await page.$eval("details.stdin", (d) => d.open))) await page.click("details.stdin summary");
+      await page.fill("#stdin", "Ada\n");
+      if (!(await page.$eval("#programs", (d) => d.open))) await page.click("#programs summary");
+      const row = (i) => `#programs [data-program="${i}"]`;
+      await page.fill(`${row(0)} .program-args`, "--steps 3");
+      await page.press(`${row(0)} .program-args`, "Tab");
+      await page.click("#add-program");
+      await page.waitForSelector(row(1));
+      expect((await page.$eval(`${row(1)} .program-file`, (s) => s.value)) === "worker.py", "a new program runs the workspace's script");
+      await page.fill(`${row(1)} .program-ranks`, "3");
+      await page.press(`${row(1)} .program-ranks`, "Tab");
+      await page.fill(`${row(1)} .program-args`, "'two words'");
+      await page.press(`${row(1)} .program-args`, "Tab");
+      const command = "mpiexec -n 1 python script.py --steps 3 : -n 3 python worker.py 'two words' < input.txt";
+      await page.waitForFunction((c) => document.querySelector("#mpiexec-line")?.textContent === c, command, { timeout: 5000 })
+        .catch(async () => { throw new Error(`mpiexec line: ${await page.textContent("#programs")}`); });
+      await runExpecting(page, "ok");
+      const ranks = byRank(await outputLines(page));
+      const want = {
+        0: ["0: master ['--steps', '3'] of 4, appnum 0, hello Ada", "0: total 66"],
+        1: ["1: worker ['two words'] appnum 1 got 10"],
+        2: ["2: worker ['two words'] appnum 1 got 20"],
+        3: ["3: worker ['two words'] appnum 1 got 30"],
+      };
+      expect(JSON.stringify(ranks) === JSON.stringify(want), `page output ${JSON.stringify(ranks)}`);
+      if (shots) await page.screenshot({ path: join(shots, "mpmd.png"), fullPage: true });
+
+      // The zip for a cluster: the files, the input, run.sh and job.slurm.
+      await page.click("#downloads");
+      const [zip] = await Promise.all([page.waitForEvent("download"), page.click("#download-mpiexec")]);
+      expect(zip.suggestedFilename() === "script-mpiexec.zip", zip.suggestedFilename());
+      const { dir, files } = await unzip(await zip.path());
+      const names = Object.keys(files).sort();
+      const wantNames = ["script/input.txt", "script/job.slurm", "script/run.sh", "script/script.py", "script/worker.py"];
+      expect(JSON.stringify(names) === JSON.stringify(wantNames), `zip holds ${JSON.stringify(names)}`);
+      expect(files["script/input.txt"][0] === "Ada\n", `input ${JSON.stringify(files["script/input.txt"])}`);
+      const [runSh, mode] = files["script/run.sh"];
+      expect(runSh.startsWith("#!/bin/sh\n") && runSh.endsWith(`\nexec ${command}\n`), `run.sh:\n${runSh}`);
+      expect((mode & 0o777) === 0o755, `run.sh mode ${mode.toString(8)}`);
+      const slurm = files["script/job.slurm"][0];
+      for (const part of ["#!/bin/bash\n", "\n#SBATCH --ntasks=4\n", "\n#SBATCH --job-name=script\n", `\n${command}\n`]) {
+        expect(slurm.includes(part), `job.slurm lacks ${JSON.stringify(part)}:\n${slurm}`);
+      }
+      // run.sh under real mpi4py + MPICH prints what the page printed, rank for rank.
+      expect(realPython !== "", "the real-MPI check needs --real-python (cargo xtask test passes the venv's python)");
+      const out = execFileSync("sh", [join(dir, "script/run.sh")], {
+        encoding: "utf8",
+        timeout: 120000,
+        env: { ...process.env, PATH: `${dirname(realPython)}:${process.env.PATH}` },
+      });
+      const real = byRank(out.trim().split("\n").map((text) => ({ rank: Number(text.split(":")[0]), text })));
+      expect(JSON.stringify(real) === JSON.stringify(ranks), `real mpiexec printed ${JSON.stringify(real)}`);
+      await rm(dir, { recursive: true });
+
+      // All files as a zip; the configuration is kept; a program whose file is gone cannot run.
+      await page.click("#downloads");
+      const [all] = await Promise.all([page.waitForEvent("download"), page.click("#download-zip")]);
+      const unpacked = await unzip(await all.path());
+      expect(JSON.stringify(Object.keys(unpacked.files).sort()) === JSON.stringify(["script/script.py", "script/worker.py"]),
+        `all files: ${JSON.stringify(Object.keys(unpacked.files))}`);
+      await rm(unpacked.dir, { recursive: true });
+      await page.waitForTimeout(200);
+      await open(page, url);
+      expect((await page.textContent("#mpiexec-line")) === command, "the programs are kept across a reload");
+      answer = null;
+      await page.click('#files .tab-close[aria-label="Delete worker.py"]');
+      await page.waitForSelector("#programs-error");
+      const why = await page.textContent("#programs-error");
+      expect(why === "worker.py is not in the workspace: choose another file for its ranks.", why);
+      expect(await page.$eval("#run", (b) => b.disabled), "Run waits for a program that can run");
+    },
+  },
+  {
+    name: "ui::files_dropped_on_the_tabs_are_uploaded_and_an_embedded_link_runs_its_workspace",
+    async run(page, url) {
+      await open(page, url);
+      await page.evaluate(() => localStorage.clear());
+      await open(page, url);
+      await typeScript(page, "from mpi4py import MPI\nfrom helper import double\nprint(MPI.COMM_WORLD.rank, double(21), open('n.dat').read().split())\n");
+      await page.evaluate(() => {
+        const dropped = new DataTransfer();
+        dropped.items.add(new File(["def double(x):\n    return 2 * x\n"], "helper.py"));
+        dropped.items.add(new File(["1 2 3\n"], "n.dat"));
+        const bar = document.querySelector("#files");
+        for (const type of ["dragover", "drop"]) bar.dispatchEvent(new DragEvent(type, { dataTransfer: dropped, bubbles: true, cancelable: true }));
+      });
+      await page.waitForSelector('#files .tab[data-file="helper.py"]');
+      await page.waitForSelector('#files .tab[data-file="n.dat"]');
+      await setRanks(page, 2);
+      await runExpecting(page, "ok");
+      const want = JSON.stringify(["0 42 ['1', '2', '3']", "1 42 ['1', '2', '3']"]);
+      const printed = async () => JSON.stringify((await outputLines(page)).map((l) => l.text).sort());
+      expect((await printed()) === want, `output ${await printed()}`);
+      // The share link, opened in embed mode, brings the workspace and runs it.
+      await page.click("#share");
+      const link = await page.inputValue("#share-url");
+      await page.goto(link.replace("#", "?embed#"));
+      await page.waitForSelector("#status[data-state=ready]", { timeout: 60000 });
+      expect((await page.getAttribute("main", "data-mode")) === "embed", "embed mode");
+      const tabs = await page.$$eval("#files .tab", (ts) => ts.map((t) => t.dataset.file));
+      expect(JSON.stringify(tabs) === JSON.stringify(["script.py", "helper.py", "n.dat"]), `embedded tabs ${JSON.stringify(tabs)}`);
+      await runExpecting(page, "ok");
+      expect((await printed()) === want, `embedded output ${await printed()}`);
+    },
+  },
+  {
+    name: "ui::writing_a_read_only_path_or_past_the_quota_raises_oserror_and_keeps_the_workspace",
+    async run(page, url) {
+      await open(page, url);
+      const script = [
+        "import os",
+        "from mpi4py import MPI",
+        "comm = MPI.COMM_WORLD",
+        "if comm.rank == 0:",
+        "    os.chmod('data.txt', 0o444)",
+        "    os.mkdir('locked', 0o555)",
+        "    for path in ('data.txt', 'locked/new.txt'):",
+        "        try:",
+        "            open(path, 'w')",
+        "        except PermissionError as e:",
+        "            print(type(e).__name__, e)",
+        "else:",
+        "    block = b'x' * (1 << 20)",
+        "    written = 0",
+        "    try:",
+        "        with open('big.bin', 'wb', buffering=0) as f:",
+        "            while True:",
+        "                written += f.write(block)",
+        "    except OSError as e:",
+        "        print(type(e).__name__, e, written >> 20, 'MiB written')",
+        "    os.remove('big.bin')",
+        "    with open('after.txt', 'w') as f:",
+        "        f.write('room again')",
+        "comm.barrier()",
+        "if comm.rank == 0:",
+        "    print(open('data.txt').read().strip(), sorted(os.listdir('.')))",
+        "",
+      ].join("\n");
+      const result = await page.evaluate((s) => window.mpiPlayground.run(s, { ranks: 2, files: { "data.txt": "keep me\n" } }), script);
+      expect(result.status === "ok", `status ${result.status}: ${result.report}`);
+      const ranks = byRank(result.output.map((l) => ({ rank: l.rank, text: l.text.replace(/\n$/, "") })));
+      const want = {
+        0: [
+          "PermissionError [Errno 13] Permission denied: 'data.txt'",
+          "PermissionError [Errno 13] Permission denied: 'locked/new.txt'",
+          "keep me ['after.txt', 'data.txt', 'locked', 'tmp']",
+        ],
+        1: ["OSError [Errno 28] No space left on device 256 MiB written"],
+      };
+      expect(JSON.stringify(ranks) === JSON.stringify(want), `output ${JSON.stringify(ranks)}`);
+      const written = result.files.map((f) => f.name);
+      expect(JSON.stringify(written) === JSON.stringify(["after.txt"]), `files ${JSON.stringify(written)}`);
     },
   },
   {

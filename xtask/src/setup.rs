@@ -321,8 +321,11 @@ fn ensure_npm_packages(dir: &str, what: &str) -> Result<(), String> {
 /// fixtures: Debian's MPICH and a venv with mpi4py built from source against
 /// it (PyPI's wheel looks for a libmpi.so.12 Debian's MPICH does not ship),
 /// plus NumPy for the numpy fixtures. Returns the venv's python.
+///
+/// Under `.ci/run` the venv sits beside the shared target cache, keyed by
+/// what it holds and the Python that made it, so clones build it once.
 pub fn ensure_mpi4py() -> Result<std::path::PathBuf, String> {
-    let venv = util::repo_root().join(".venv-mpi4py");
+    let venv = mpi4py_venv();
     let python = venv.join("bin/python");
     let imports =
         |modules: &str| util::output(Command::new(&python).args(["-c", &format!("import {modules}")])).is_some();
@@ -353,6 +356,21 @@ pub fn ensure_mpi4py() -> Result<std::path::PathBuf, String> {
         util::run(&mut pip)?;
     }
     Ok(python)
+}
+
+/// Where the venv is: `<cache>/../venv-mpi4py-<versions>-<python>` when the
+/// shared cache is asked for, else `.venv-mpi4py` in the checkout.
+fn mpi4py_venv() -> std::path::PathBuf {
+    let shared = std::env::var_os(crate::cache::CACHE_ENV)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .and_then(|root| root.parent().map(std::path::Path::to_path_buf));
+    let python = util::output(Command::new("python3").arg("--version")).unwrap_or_default();
+    let python = python.trim().replace("Python ", "py").replace(' ', "");
+    match shared {
+        Some(dir) => dir.join(format!("venv-mpi4py-{MPI4PY_VERSION}-numpy-{NUMPY_VERSION}-{python}")),
+        None => util::repo_root().join(".venv-mpi4py"),
+    }
 }
 
 /// The mpi4py the fixtures' expected output was recorded with.

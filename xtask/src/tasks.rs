@@ -38,9 +38,12 @@ pub fn test(cargo_test_args: &[String]) -> Result<ExitCode, String> {
         ("browser transport: mpi-web in a dedicated worker (wasm-bindgen-test, Chromium)", &|| transport_tests(&tc)),
         ("trunk build --release: the page and the rank runtime", &|| trunk_build(&tc, &dist, Packing::Tests)),
         ("browser fixtures: every example through mpiPlayground.run (Chromium)", &|| {
-            browser_node(&dist, "run-fixtures.mjs")
+            browser_node(&dist, "run-fixtures.mjs", &[])
         }),
-        ("browser UI: the page driven as a person would (Chromium)", &|| browser_node(&dist, "ui.mjs")),
+        ("browser UI: the page driven as a person would (Chromium), its run.sh under real mpi4py + MPICH", &|| {
+            let python = setup::ensure_mpi4py()?;
+            browser_node(&dist, "ui.mjs", &["--real-python".as_ref(), python.as_os_str()])
+        }),
         ("mpi4py's test suite in the browser: tests/conformance/passing-browser.txt at 2 ranks (Chromium)", &|| {
             conformance::check_passing_browser(&dist)
         }),
@@ -138,9 +141,9 @@ fn pack(dist: &std::path::Path, packing: Packing) -> Result<(), String> {
 }
 
 /// One of the browser suites in tests/browser, against the built page.
-fn browser_node(dist: &std::path::Path, script: &str) -> Result<(), String> {
+fn browser_node(dist: &std::path::Path, script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
     let mut cmd = Command::new("node");
-    cmd.current_dir(util::repo_root().join("tests/browser")).arg(script).arg("--dist").arg(dist);
+    cmd.current_dir(util::repo_root().join("tests/browser")).arg(script).arg("--dist").arg(dist).args(args);
     util::run(&mut cmd)
 }
 

@@ -3,13 +3,44 @@
 //! process of a run sees the same files (in the browser, where there is no
 //! operating system to hold them).
 //!
-//! Layout, in heap blocks: a superblock (the lock, the inode table's place and
-//! size), the inode table (fixed-size records; inode 0 is "/", 1 starts as
-//! "/tmp"), and one data block per non-empty file or directory. A directory's
-//! data is its entries, `[inode u32][name length u32][name, padded to 4]`,
-//! in the order they were made. A file's data block grows by alloc + copy +
-//! free; the bytes past a file's size in its block are always zero, so
-//! growing (a write past the end, `set_len`) never has to clear stale bytes.
+//! Layout, in heap blocks: a superblock (the lock, the inode table's place
+//! and size, the pool of free chunks, the write quota and what it has used),
+//! the inode table (fixed-size records; inode 0 is "/", 1 starts as "/tmp"),
+//! and the data of each non-empty file or directory.
+//!
+//! A directory's data is one block of entries, `[inode u32][name length
+//! u32][name, padded to 4]`, in the order they were made; it grows by alloc
+//! + copy + free, which is cheap because entries are small.
+//!
+//! A file's data is cut into chunks of 64 KiB (`CHUNK_BYTES`): chunk `k`
+//! holds bytes from `k * CHUNK_BYTES`. The inode points at the file's chunk
+//! table (a heap block of words, heap offset + 1 of chunk `k`'s block or 0
+//! for a hole, growing by copy, which is cheap: 4 bytes per chunk), so a
+//! file grows without ever copying its data, a hole (a write past the end,
+//! `set_len` growth) takes no memory and reads as zeros, and the heap a
+//! run's files need is what they hold plus a little. Every chunk but the
+//! first is a whole chunk's block; the first may be a smaller block (exactly
+//! what was written, doubling as it grows, a whole chunk once it would reach
+//! one), so a small file costs its size, not 64 KiB; bytes of the first
+//! chunk past its block read as zeros. Whole chunks that files give back go
+//! to the file system's own pool, not to the heap's free list, where other
+//! blocks would carve them up: a chunk taken from the heap stays a chunk
+//! (unless the heap runs out for metadata), so the heap's share of chunks
+//! never exceeds the most the files held at once. The bytes past a file's
+//! size in its blocks are always zero, so growing never has to clear stale
+//! bytes.
+//!
+//! File data is bounded by a write quota ([`WRITE_QUOTA_BYTES`] unless
+//! [`World::fs_set_quota`] says otherwise), counted in the bytes of data
+//! blocks the files hold (what really takes heap) and measured from what the
+//! seeded workspace holds, so the seed does not eat it. A write past it
+//! fails with ENOSPC and changes nothing: every block a call needs is found
+//! (and the quota checked) before any byte moves. Removing files gives the
+//! room back. [`heap_bytes_for_files`] sizes a heap that holds the quota.
+//!
+//! Permission bits are enforced for the one user there is (no root): opening
+//! needs the owner's read bit to read and write bit to write or truncate,
+//! making, removing or renaming an entry needs the directory's write bit.
 //!
 //! Every call takes one run-wide lock for its whole (short) critical
 //! section: metadata and data alike, so a reader never sees half of another
@@ -31,7 +62,38 @@ use crate::endpoint::Endpoint;
 use crate::process::MP_COMM;
 use crate::state::{BlockedOn, BlockedOp};
 use crate::sync::SyncError;
-use crate::world::{World, hdr};
+use crate::world::{Layout, World, hdr};
+
+/// Bytes of file data a run may write beyond its seeded workspace.
+pub const WRITE_QUOTA_BYTES: u64 = 256 << 20;
+
+/// Bytes of a file's data chunk. 64 KiB: the whole quota is 4096 chunks, so
+/// chunk tables stay tiny (16 KiB for one file holding it all) and large
+/// reads and writes are long copies; the price, up to one partly used chunk
+/// per file, is paid only by files larger than a chunk, because a file's
+/// first chunk may be a smaller block (see the module header).
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// Heap beside file data for what is not file data: inodes, directories,
+/// chunk tables, small first chunks' blocks stranded between others as
+/// files come and go, a first chunk's old copy while it grows.
+const METADATA_BYTES: u64 = 4 << 20;
+
+/// The heap a World needs so that a workspace of `seeded_bytes` (the sum of
+/// the seeded files' sizes) and [`WRITE_QUOTA_BYTES`] of written files fit
+/// beside [`Layout::DEFAULT_HEAP_BYTES`] for everything else.
+pub fn heap_bytes_for_files(seeded_bytes: usize) -> u32 {
+    // A seeded file's blocks hold at most twice its bytes (one just over a
+    // chunk takes two); the tiniest files' rounding is in METADATA_BYTES.
+    let data = 2 * seeded_bytes as u64 + WRITE_QUOTA_BYTES;
+    // A word per chunk in the tables, twice for the smaller tables that
+    // growing ones left behind.
+    let tables = data.div_ceil(CHUNK_BYTES as u64) * 8;
+    let total = u64::from(Layout::DEFAULT_HEAP_BYTES) + data + tables + METADATA_BYTES;
+    // Whole WebAssembly pages, within what a heap's size (u32) can say.
+    let page = 64 << 10;
+    total.div_ceil(page).saturating_mul(page).min(u64::from(u32::MAX) / page * page) as u32
+}
 
 /// The errno values the file system reports (Linux's numbers).
 pub mod errno {
@@ -153,7 +215,16 @@ mod sb {
     /// Heap offset of the inode table and its capacity in inodes.
     pub const TABLE: usize = 2;
     pub const CAPACITY: usize = 3;
-    pub const BYTES: usize = 16;
+    /// Heap offset + 1 of the first free whole chunk (each links the next
+    /// by its first word), 0 for none.
+    pub const POOL: usize = 4;
+    /// Bytes of data blocks the files hold.
+    pub const USED: usize = 5;
+    /// Bytes of data blocks files may hold beyond `SEEDED`.
+    pub const QUOTA: usize = 6;
+    /// Bytes of data blocks the seeded workspace held when it was put in.
+    pub const SEEDED: usize = 7;
+    pub const BYTES: usize = 32;
 }
 
 /// Inode words.
@@ -169,14 +240,22 @@ mod ino {
     pub const MODE: usize = 4;
     /// Bytes of data (a directory: of its entries).
     pub const SIZE: usize = 5;
-    /// Heap offset + 1 of the data block, 0 for none; and its size.
+    /// Heap offset + 1 of the data block (a file: of its chunk table), 0
+    /// for none; and its size (a chunk table: in entries).
     pub const DATA: usize = 6;
     pub const CAP: usize = 7;
     /// The modification time, an f64's bits, low word first.
     pub const MTIME: usize = 8;
-    pub const WORDS: usize = 10;
+    /// A file's first chunk's block size: a whole chunk's, or less (a block
+    /// of the heap's own, not of the pool); 0 while that chunk is a hole.
+    pub const HEAD_CAP: usize = 10;
+    pub const WORDS: usize = 11;
     pub const BYTES: usize = WORDS * 4;
 }
+
+/// The owner's permission bits: the only user there is.
+const MAY_READ: u32 = 0o400;
+const MAY_WRITE: u32 = 0o200;
 
 const KIND_FILE: u32 = 1;
 const KIND_DIR: u32 = 2;
@@ -195,6 +274,8 @@ struct Locked<'a> {
     world: &'a World,
     sb: usize,
     now: f64,
+    /// Putting the workspace in, which the quota does not count.
+    seeding: bool,
 }
 
 impl World {
@@ -216,7 +297,8 @@ impl World {
         let word = |off: usize| self.heap_word(off).expect("a block just allocated");
         self.mem.store(word(sb + sb::TABLE * 4), table as u32);
         self.mem.store(word(sb + sb::CAPACITY * 4), INITIAL_INODES);
-        let fs = Locked { world: self, sb, now: 0.0 };
+        self.mem.store(word(sb + sb::QUOTA * 4), WRITE_QUOTA_BYTES as u32);
+        let fs = Locked { world: self, sb, now: 0.0, seeding: false };
         fs.format_inode(ROOT, KIND_DIR, 0o755, ROOT);
         fs.format_inode(1, KIND_DIR, 0o1777, ROOT);
         fs.set(1, ino::LINKED, 1);
@@ -237,15 +319,36 @@ impl World {
     /// Puts `files` (absolute paths; parent directories are made as
     /// needed) into the run's file system before any rank starts: the
     /// workspace a run begins with. `now` stamps them.
+    /// The write quota does not count them: it starts from what they hold.
     pub fn fs_seed(&self, files: &[(String, Vec<u8>)], now: f64) -> FsResult<()> {
+        self.fs_before_run(now, |fs| {
+            let out = files.iter().try_for_each(|(path, data)| fs.seed(path, data));
+            // What the workspace holds now is where the quota starts.
+            fs.world.mem.store(fs.sb_word(sb::SEEDED), fs.used() as u32);
+            out
+        })
+    }
+
+    /// Sets the write quota, the bytes of file data ranks may hold beyond
+    /// the seeded workspace, before any rank starts ([`WRITE_QUOTA_BYTES`]
+    /// unless this says otherwise).
+    pub fn fs_set_quota(&self, bytes: u64) -> FsResult<()> {
+        self.fs_before_run(0.0, |fs| {
+            fs.world.mem.store(fs.sb_word(sb::QUOTA), bytes.min(u64::from(u32::MAX)) as u32);
+            Ok(())
+        })
+    }
+
+    /// Runs `f` on the file system before any rank starts, without the
+    /// quota; `now` stamps what it makes.
+    fn fs_before_run<T>(&self, now: f64, f: impl FnOnce(&Locked) -> FsResult<T>) -> FsResult<T> {
         let sb = self.fs_superblock()?;
         let lock = self.heap_word(sb + sb::LOCK * 4)?;
         // No rank runs yet, so the lock is free; one that is not is misuse.
         if self.mem.compare_exchange(lock, 0, 1).is_err() {
             return fail(errno::EBUSY);
         }
-        let fs = Locked { world: self, sb, now };
-        let out = files.iter().try_for_each(|(path, data)| fs.seed(path, data));
+        let out = f(&Locked { world: self, sb, now, seeding: true });
         self.mem.store(lock, 0);
         out
     }
@@ -257,7 +360,7 @@ impl World {
     /// touched a file and nothing was seeded.
     pub fn fs_files(&self) -> Vec<(String, Vec<u8>)> {
         let Some(sb) = self.mem.load(hdr::FS).checked_sub(1) else { return Vec::new() };
-        let fs = Locked { world: self, sb: sb as usize, now: 0.0 };
+        let fs = Locked { world: self, sb: sb as usize, now: 0.0, seeding: false };
         let mut out = Vec::new();
         fs.collect_files(ROOT, "", &mut out);
         out.sort();
@@ -278,7 +381,7 @@ impl Endpoint {
             self.wait_for_object_as(sb, on, None, |ep| ep.world.mem.swap(lock, 2) == 0)?;
         }
         self.world.mem.store(holder, self.me + 1);
-        let out = f(&Locked { world: &self.world, sb, now });
+        let out = f(&Locked { world: &self.world, sb, now, seeding: false });
         if self.world.mem.swap(lock, 0) == 2 {
             self.world.wake_waiters(sb);
         }
@@ -306,7 +409,7 @@ impl Endpoint {
             let size = u64::from(fs.get(i, ino::SIZE));
             let n = size.saturating_sub(pos).min(buf.len() as u64) as usize;
             if n > 0 {
-                fs.world.heap_read(fs.data(i) + pos as usize, &mut buf[..n])?;
+                fs.read_data(i, pos as usize, &mut buf[..n])?;
             }
             Ok(n)
         })
@@ -337,6 +440,7 @@ impl Endpoint {
             if fs.get(i, ino::KIND) == KIND_DIR {
                 return fail(errno::EISDIR);
             }
+            fs.allow(i, MAY_WRITE)?;
             let len = u32::try_from(len).or(fail(errno::EFBIG))?;
             fs.set_len(i, len)
         })
@@ -374,6 +478,7 @@ impl Endpoint {
             let (parent, name, dir_only) = fs.parent_of(path)?;
             let Some(name) = name else { return fail(errno::EISDIR) };
             let Some(i) = fs.lookup(parent, name)? else { return fail(errno::ENOENT) };
+            fs.allow(parent, MAY_WRITE)?;
             if fs.get(i, ino::KIND) == KIND_DIR {
                 return fail(errno::EISDIR);
             }
@@ -400,6 +505,7 @@ impl Endpoint {
                 Some(n) => n,
             };
             let Some(i) = fs.lookup(parent, name)? else { return fail(errno::ENOENT) };
+            fs.allow(parent, MAY_WRITE)?;
             if fs.get(i, ino::KIND) != KIND_DIR {
                 return fail(errno::ENOTDIR);
             }
@@ -422,6 +528,9 @@ impl Endpoint {
                 return fail(errno::EBUSY);
             }
             let Some(src) = fs.lookup(src_parent, src_name)? else { return fail(errno::ENOENT) };
+            // The name leaves one directory and enters another (or the same).
+            fs.allow(src_parent, MAY_WRITE)?;
+            fs.allow(dst_parent, MAY_WRITE)?;
             let src_is_dir = fs.get(src, ino::KIND) == KIND_DIR;
             if (src_dir_only || dst_dir_only) && !src_is_dir {
                 return fail(errno::ENOTDIR);
@@ -491,9 +600,17 @@ impl Locked<'_> {
         use flags::*;
         let writing = oflags & O_ACCMODE != O_RDONLY;
         let (parent, name, dir_only) = self.parent_of(path)?;
+        let reading = oflags & O_ACCMODE != O_WRONLY;
+        // O_TRUNC asks to write even with O_RDONLY (Linux checks it so).
+        let needs = if reading { MAY_READ } else { 0 } | if writing || oflags & O_TRUNC != 0 { MAY_WRITE } else { 0 };
         let Some(name) = name else {
             // "/" itself.
-            return if writing { fail(errno::EISDIR) } else { self.opened(ROOT) };
+            return if writing {
+                fail(errno::EISDIR)
+            } else {
+                self.allow(ROOT, needs)?;
+                self.opened(ROOT)
+            };
         };
         match self.lookup(parent, name)? {
             Some(i) => {
@@ -504,11 +621,13 @@ impl Locked<'_> {
                     if writing || oflags & O_TRUNC != 0 {
                         return fail(errno::EISDIR);
                     }
+                    self.allow(i, needs)?;
                     return self.opened(i);
                 }
                 if dir_only || oflags & O_DIRECTORY != 0 {
                     return fail(errno::ENOTDIR);
                 }
+                self.allow(i, needs)?;
                 if oflags & O_TRUNC != 0 && writing {
                     self.set_len(i, 0)?;
                 }
@@ -517,6 +636,8 @@ impl Locked<'_> {
             None if oflags & O_CREAT == 0 => fail(errno::ENOENT),
             None if dir_only => fail(errno::EISDIR),
             None => {
+                // The new file's own bits do not bind the open that makes it.
+                self.allow(parent, MAY_WRITE)?;
                 let i = self.new_inode(KIND_FILE, mode & 0o7777, parent)?;
                 if let Err(e) = self.add_entry(parent, name, i) {
                     self.release(i)?;
@@ -551,8 +672,9 @@ impl Locked<'_> {
         if data.is_empty() {
             return Ok(pos);
         }
-        self.reserve(i, end as usize)?;
-        self.world.heap_write(self.data(i) + pos as usize, data)?;
+        self.check_size(end)?;
+        self.provide(i, pos as usize, end as usize)?;
+        self.write_data(i, pos as usize, data)?;
         self.set(i, ino::SIZE, size.max(end as u32));
         self.touch(i);
         Ok(end)
@@ -565,6 +687,7 @@ impl Locked<'_> {
         if matches!(name, b"." | b"..") || self.lookup(parent, name)?.is_some() {
             return fail(errno::EEXIST);
         }
+        self.allow(parent, MAY_WRITE)?;
         let i = self.new_inode(KIND_DIR, mode & 0o7777, parent)?;
         if let Err(e) = self.add_entry(parent, name, i) {
             self.release(i)?;
@@ -581,10 +704,12 @@ impl Locked<'_> {
             let name = String::from_utf8_lossy(&e.name);
             let path = format!("{prefix}{name}");
             match self.get(e.ino, ino::KIND) {
-                KIND_DIR if path != "tmp" && name != "__pycache__" => self.collect_files(e.ino, &format!("{path}/"), out),
+                KIND_DIR if path != "tmp" && name != "__pycache__" => {
+                    self.collect_files(e.ino, &format!("{path}/"), out)
+                }
                 KIND_FILE => {
                     let mut data = vec![0u8; self.get(e.ino, ino::SIZE) as usize];
-                    if data.is_empty() || self.world.heap_read(self.data(e.ino), &mut data).is_ok() {
+                    if self.read_data(e.ino, 0, &mut data).is_ok() {
                         out.push((path, data));
                     }
                 }
@@ -675,7 +800,7 @@ impl Locked<'_> {
             None => {
                 let old = self.table();
                 let bytes = cap as usize * ino::BYTES;
-                let new = self.world.heap_alloc(2 * bytes)?;
+                let new = self.alloc_general(2 * bytes)?;
                 self.copy(old, new, bytes)?;
                 self.world.mem.store(self.sb_word(sb::TABLE), new as u32);
                 self.world.mem.store(self.sb_word(sb::CAPACITY), 2 * cap);
@@ -689,7 +814,9 @@ impl Locked<'_> {
 
     /// Frees inode `i` and its data.
     fn release(&self, i: u32) -> FsResult<()> {
-        if self.get(i, ino::DATA) != 0 {
+        if self.get(i, ino::KIND) == KIND_FILE {
+            self.cut_chunks(i, 0)?;
+        } else if self.get(i, ino::DATA) != 0 {
             self.world.heap_free(self.data(i), self.get(i, ino::CAP) as usize)?;
         }
         for field in 0..ino::WORDS {
@@ -724,7 +851,7 @@ impl Locked<'_> {
     }
 
     fn copy(&self, from: usize, to: usize, len: usize) -> FsResult<()> {
-        let mut buf = vec![0u8; len.min(64 * 1024)];
+        let mut buf = vec![0u8; len.min(CHUNK_BYTES)];
         for start in (0..len).step_by(buf.len().max(1)) {
             let n = (len - start).min(buf.len());
             self.world.heap_read(from + start, &mut buf[..n])?;
@@ -733,20 +860,41 @@ impl Locked<'_> {
         Ok(())
     }
 
-    /// Makes `i`'s data block hold at least `len` bytes (new bytes zero).
-    fn reserve(&self, i: u32, len: usize) -> FsResult<()> {
+    /// EACCES unless `i`'s owner has every permission bit of `bits`.
+    fn allow(&self, i: u32, bits: u32) -> FsResult<()> {
+        if self.get(i, ino::MODE) & bits == bits { Ok(()) } else { fail(errno::EACCES) }
+    }
+
+    /// A block of the heap for metadata or a small first chunk. When the heap
+    /// is full, the pool's idle chunks go back to it first: they are memory
+    /// the files no longer use.
+    fn alloc_general(&self, nbytes: usize) -> FsResult<usize> {
+        match self.world.heap_alloc(nbytes) {
+            Err(SyncError::Full(_)) if self.world.mem.load(self.sb_word(sb::POOL)) != 0 => {
+                while let Some(chunk) = self.world.mem.load(self.sb_word(sb::POOL)).checked_sub(1) {
+                    let next = self.world.mem.load(self.world.heap_word(chunk as usize)?);
+                    self.world.mem.store(self.sb_word(sb::POOL), next);
+                    self.world.heap_free(chunk as usize, CHUNK_BYTES)?;
+                }
+                Ok(self.world.heap_alloc(nbytes)?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Makes directory `i`'s block hold at least `len` bytes (new bytes zero).
+    fn reserve_dir(&self, i: u32, len: usize) -> FsResult<()> {
         let cap = self.get(i, ino::CAP) as usize;
         if len <= cap {
             return Ok(());
         }
-        // Doubling keeps appends linear; past 1 MiB, a quarter more is enough.
-        let grown = if cap < 1 << 20 { cap * 2 } else { cap + cap / 4 };
-        let want = len.max(grown).max(64);
-        let (new, new_cap) = match self.world.heap_alloc(want) {
+        // Doubling keeps adding entries linear.
+        let want = len.max(cap * 2).max(64);
+        let (new, new_cap) = match self.alloc_general(want) {
             Ok(b) => (b, want),
             // A heap near full may still hold exactly what is needed.
-            Err(_) if want > len => (self.world.heap_alloc(len)?, len),
-            Err(e) => return Err(e.into()),
+            Err(_) if want > len => (self.alloc_general(len)?, len),
+            Err(e) => return Err(e),
         };
         if cap > 0 {
             self.copy(self.data(i), new, self.get(i, ino::SIZE) as usize)?;
@@ -757,17 +905,247 @@ impl Locked<'_> {
         Ok(())
     }
 
-    fn set_len(&self, i: u32, len: u32) -> FsResult<()> {
-        let size = self.get(i, ino::SIZE);
-        if len > size {
-            self.reserve(i, len as usize)?;
-        } else if len == 0 && self.get(i, ino::DATA) != 0 {
-            self.world.heap_free(self.data(i), self.get(i, ino::CAP) as usize)?;
+    /// Bytes of data blocks the files hold.
+    fn used(&self) -> u64 {
+        u64::from(self.world.mem.load(self.sb_word(sb::USED)))
+    }
+
+    fn set_used(&self, bytes: u64) {
+        self.world.mem.store(self.sb_word(sb::USED), bytes as u32);
+    }
+
+    /// The most bytes of data blocks files may hold: the seed's and the quota.
+    fn limit(&self) -> u64 {
+        u64::from(self.world.mem.load(self.sb_word(sb::SEEDED)))
+            + u64::from(self.world.mem.load(self.sb_word(sb::QUOTA)))
+    }
+
+    /// EFBIG for a file larger than all the files may hold: holes cost
+    /// nothing, but whoever reads such a file back (a host collecting the
+    /// run's files) would need the memory.
+    fn check_size(&self, size: u64) -> FsResult<()> {
+        if size > self.limit() && !self.seeding { fail(errno::EFBIG) } else { Ok(()) }
+    }
+
+    /// The heap block bytes a first chunk of `cap` bytes takes (the heap's
+    /// rounding: at least 8, a multiple of 8).
+    fn head_block(cap: usize) -> usize {
+        cap.max(8).div_ceil(8) * 8
+    }
+
+    /// The table word of file `i`'s chunk `k` (below its table's capacity).
+    fn chunk_word(&self, i: u32, k: usize) -> usize {
+        self.world.heap_word(self.data(i) + 4 * k).expect("a chunk table lies in the heap")
+    }
+
+    /// Where file `i`'s chunk `k` lies: its block's heap offset and size;
+    /// None for a hole.
+    fn chunk(&self, i: u32, k: usize) -> Option<(usize, usize)> {
+        if self.get(i, ino::DATA) == 0 || k >= self.get(i, ino::CAP) as usize {
+            return None;
+        }
+        let block = (self.world.mem.load(self.chunk_word(i, k)) as usize).checked_sub(1)?;
+        Some((block, if k == 0 { self.get(i, ino::HEAD_CAP) as usize } else { CHUNK_BYTES }))
+    }
+
+    /// A whole chunk, zeroed: from the pool, else from the heap.
+    fn take_chunk(&self) -> FsResult<usize> {
+        let pool = self.sb_word(sb::POOL);
+        let Some(chunk) = (self.world.mem.load(pool) as usize).checked_sub(1) else {
+            return Ok(self.world.heap_alloc(CHUNK_BYTES)?);
+        };
+        self.world.mem.store(pool, self.world.mem.load(self.world.heap_word(chunk)?));
+        static ZEROS: [u8; CHUNK_BYTES] = [0; CHUNK_BYTES];
+        self.world.heap_write(chunk, &ZEROS)?;
+        Ok(chunk)
+    }
+
+    /// Gives a whole chunk back to the pool.
+    fn put_chunk(&self, chunk: usize) -> FsResult<()> {
+        let pool = self.sb_word(sb::POOL);
+        self.world.mem.store(self.world.heap_word(chunk)?, self.world.mem.load(pool));
+        self.world.mem.store(pool, chunk as u32 + 1);
+        Ok(())
+    }
+
+    /// Gives back a data block of `bytes` (a whole chunk goes to the pool).
+    fn free_block(&self, block: usize, bytes: usize) -> FsResult<()> {
+        if bytes == CHUNK_BYTES { self.put_chunk(block) } else { Ok(self.world.heap_free(block, bytes)?) }
+    }
+
+    /// A data block of `bytes` (a whole chunk, or a small first chunk).
+    fn take_block(&self, bytes: usize) -> FsResult<usize> {
+        if bytes == CHUNK_BYTES { self.take_chunk() } else { self.alloc_general(bytes) }
+    }
+
+    /// Makes file `i`'s chunk table hold at least `entries` entries.
+    fn grow_table(&self, i: u32, entries: usize) -> FsResult<()> {
+        let cap = self.get(i, ino::CAP) as usize;
+        if entries <= cap {
+            return Ok(());
+        }
+        let new_cap = entries.max(2 * cap).max(2);
+        let new = self.alloc_general(4 * new_cap)?;
+        if cap > 0 {
+            self.copy(self.data(i), new, 4 * cap)?;
+            self.world.heap_free(self.data(i), 4 * cap)?;
+        }
+        self.set(i, ino::DATA, new as u32 + 1);
+        self.set(i, ino::CAP, new_cap as u32);
+        Ok(())
+    }
+
+    /// Gives file `i` a block for every chunk that bytes `pos..end` touch
+    /// (new bytes zero), within the quota. All or nothing: what it needs is
+    /// counted and taken before anything is put in place.
+    fn provide(&self, i: u32, pos: usize, end: usize) -> FsResult<()> {
+        let (first, last) = (pos / CHUNK_BYTES, (end - 1) / CHUNK_BYTES);
+        let missing: Vec<usize> = (first.max(1)..=last).filter(|&k| self.chunk(i, k).is_none()).collect();
+        // The first chunk's block, when it must be made or grow: exactly
+        // what is written at first (a seeded file, a small file written at
+        // once), doubling after, so appends copy little; a whole chunk
+        // once it would reach one.
+        let head = self.chunk(i, 0);
+        let head_need = if first == 0 { end.min(CHUNK_BYTES) } else { 0 };
+        let new_head = match head {
+            Some((_, cap)) if cap >= head_need => None,
+            _ if head_need == 0 => None,
+            Some((_, cap)) => Some(head_need.max(2 * cap)),
+            None => Some(head_need),
+        }
+        .map(|want| if want >= CHUNK_BYTES { CHUNK_BYTES } else { Self::head_block(want) });
+        let old_head = head.filter(|_| new_head.is_some()).map_or(0, |(_, cap)| cap);
+        let added = (missing.len() as u64) * CHUNK_BYTES as u64 + new_head.unwrap_or(0) as u64;
+        if added == 0 {
+            return Ok(());
+        }
+        let used = self.used() + added - old_head as u64;
+        if used > self.limit() && !self.seeding {
+            return fail(errno::ENOSPC);
+        }
+        // A bigger table holding the same entries changes nothing visible.
+        self.grow_table(i, last + 1)?;
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        let sizes = missing.iter().map(|_| CHUNK_BYTES).chain(new_head);
+        for bytes in sizes {
+            match self.take_block(bytes) {
+                Ok(block) => taken.push((block, bytes)),
+                Err(e) => {
+                    for (block, bytes) in taken {
+                        self.free_block(block, bytes)?;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        if new_head.is_some() {
+            let (block, bytes) = taken.pop().expect("the first chunk's block was taken last");
+            if let Some((old, cap)) = head {
+                self.copy(old, block, cap)?;
+                self.free_block(old, cap)?;
+            }
+            self.world.mem.store(self.chunk_word(i, 0), block as u32 + 1);
+            self.set(i, ino::HEAD_CAP, bytes as u32);
+        }
+        for (k, (block, _)) in missing.into_iter().zip(taken) {
+            self.world.mem.store(self.chunk_word(i, k), block as u32 + 1);
+        }
+        self.set_used(used);
+        Ok(())
+    }
+
+    /// Calls `f(block, offset, range)` for each piece of bytes `pos..pos +
+    /// len` of file `i` that one chunk holds: the chunk's block (heap offset
+    /// and size) or None for a hole, the piece's offset in the chunk, and its
+    /// place in `0..len`.
+    fn pieces(
+        &self,
+        i: u32,
+        pos: usize,
+        len: usize,
+        mut f: impl FnMut(Option<(usize, usize)>, usize, std::ops::Range<usize>) -> FsResult<()>,
+    ) -> FsResult<()> {
+        let mut done = 0;
+        while done < len {
+            let at = pos + done;
+            let (k, offset) = (at / CHUNK_BYTES, at % CHUNK_BYTES);
+            let n = (CHUNK_BYTES - offset).min(len - done);
+            f(self.chunk(i, k), offset, done..done + n)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads file `i`'s bytes from `pos` into `buf` (within its size):
+    /// holes, and what lies past a small first chunk's block, are zeros.
+    fn read_data(&self, i: u32, pos: usize, buf: &mut [u8]) -> FsResult<()> {
+        self.pieces(i, pos, buf.len(), |block, offset, range| {
+            let piece = &mut buf[range];
+            let stored = match block {
+                Some((block, cap)) if offset < cap => {
+                    let stored = piece.len().min(cap - offset);
+                    self.world.heap_read(block + offset, &mut piece[..stored])?;
+                    stored
+                }
+                _ => 0,
+            };
+            piece[stored..].fill(0);
+            Ok(())
+        })
+    }
+
+    /// Writes `data` at `pos` of file `i`, whose blocks [`Self::provide`] made.
+    fn write_data(&self, i: u32, pos: usize, data: &[u8]) -> FsResult<()> {
+        self.pieces(i, pos, data.len(), |block, offset, range| match block {
+            Some((block, cap)) if offset + range.len() <= cap => {
+                Ok(self.world.heap_write(block + offset, &data[range])?)
+            }
+            // Only a corrupt table could lack a block provide made.
+            _ => fail(errno::EINVAL),
+        })
+    }
+
+    /// Frees file `i`'s chunks that lie wholly at or past byte `len` (all,
+    /// and the table, for 0), giving their bytes back to the quota.
+    fn cut_chunks(&self, i: u32, len: usize) -> FsResult<()> {
+        let cap = self.get(i, ino::CAP) as usize;
+        let mut freed = 0;
+        for k in len.div_ceil(CHUNK_BYTES)..cap {
+            if let Some((block, bytes)) = self.chunk(i, k) {
+                self.free_block(block, bytes)?;
+                self.world.mem.store(self.chunk_word(i, k), 0);
+                freed += bytes as u64;
+                if k == 0 {
+                    self.set(i, ino::HEAD_CAP, 0);
+                }
+            }
+        }
+        self.set_used(self.used() - freed);
+        if len == 0 && cap > 0 {
+            self.world.heap_free(self.data(i), 4 * cap)?;
             self.set(i, ino::DATA, 0);
             self.set(i, ino::CAP, 0);
-        } else if len < size {
-            // Past the size stays zero (see the module header).
-            self.world.heap_write(self.data(i) + len as usize, &vec![0; (size - len) as usize])?;
+        }
+        Ok(())
+    }
+
+    /// Cuts file `i` to `len` bytes, or extends it with a hole.
+    fn set_len(&self, i: u32, len: u32) -> FsResult<()> {
+        let size = self.get(i, ino::SIZE) as usize;
+        let len_bytes = len as usize;
+        if len_bytes > size {
+            self.check_size(u64::from(len))?;
+        } else if len_bytes < size {
+            self.cut_chunks(i, len_bytes)?;
+            // The chunk the new end falls in keeps zeros past it (see the
+            // module header); a chunk it begins was freed whole.
+            let (k, offset) = (len_bytes / CHUNK_BYTES, len_bytes % CHUNK_BYTES);
+            if let Some((block, cap)) = self.chunk(i, k).filter(|_| offset > 0) {
+                let stale_end = cap.min(size - k * CHUNK_BYTES);
+                if offset < stale_end {
+                    self.world.heap_write(block + offset, &vec![0; stale_end - offset])?;
+                }
+            }
         }
         self.set(i, ino::SIZE, len);
         self.touch(i);
@@ -820,7 +1198,7 @@ impl Locked<'_> {
         let mut raw = Vec::new();
         Self::encode(&Entry { ino: i, name: name.to_vec() }, &mut raw);
         let size = self.get(dir, ino::SIZE) as usize;
-        self.reserve(dir, size + raw.len())?;
+        self.reserve_dir(dir, size + raw.len())?;
         self.world.heap_write(self.data(dir) + size, &raw)?;
         self.set(dir, ino::SIZE, (size + raw.len()) as u32);
         self.touch(dir);
@@ -1173,5 +1551,224 @@ mod tests {
             assert_eq!(read_all(&mut ep, f), format!("/tmp/{name}").as_bytes());
             ep.fs_close(f).unwrap();
         }
+    }
+
+    /// Bytes `0..len` of a pattern that differs from chunk to chunk.
+    fn pattern(seed: u8, len: usize) -> Vec<u8> {
+        (0..len).map(|k| (k / 997) as u8 ^ (k as u8).wrapping_mul(31) ^ seed).collect()
+    }
+
+    fn write_file(ep: &mut Endpoint, path: &str, data: &[u8]) -> FsResult<u64> {
+        let f = ep.fs_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644, 0.0)?;
+        let out = ep.fs_write_at(f, WriteAt::Offset(0), data, 0.0);
+        ep.fs_close(f)?;
+        out
+    }
+
+    #[test]
+    fn the_quota_bounds_written_data_and_a_write_past_it_changes_nothing() {
+        const KIB: usize = 1024;
+        let w = world(1, 4 << 20);
+        let seeded = pattern(9, 300 * KIB);
+        w.fs_seed(&[("/seed.bin".to_owned(), seeded.clone())], 1.0).unwrap();
+        w.fs_set_quota(1 << 20).unwrap();
+        let mut ep = Endpoint::new(w.clone(), 0);
+        let a = ep.fs_open("/a", O_RDWR | O_CREAT, 0o644, 0.0).unwrap();
+        let data = pattern(1, 1024 * KIB);
+        // 15 whole chunks: the seed's 300 KiB did not take from the 1 MiB.
+        for piece in data[..960 * KIB].chunks(64 * KIB) {
+            ep.fs_write_at(a, WriteAt::End, piece, 0.0).unwrap();
+        }
+        // Two more chunks would be 1088 KiB: refused, and nothing changed.
+        assert_eq!(err(ep.fs_write_at(a, WriteAt::End, &[7; 100 * KIB], 0.0)), ENOSPC);
+        assert_eq!(read_all(&mut ep, a), &data[..960 * KIB]);
+        // One more chunk is exactly the quota.
+        ep.fs_write_at(a, WriteAt::End, &data[960 * KIB..], 0.0).unwrap();
+        assert_eq!(err(ep.fs_write_at(a, WriteAt::End, b"x", 0.0)), ENOSPC);
+        assert_eq!(err(ep.fs_write_at(a, WriteAt::Offset(2 << 20), b"x", 0.0)), EFBIG, "larger than all files may be");
+        assert_eq!(ep.fs_fstat(a).unwrap().size, 1 << 20);
+        // Overwriting takes no new room.
+        ep.fs_write_at(a, WriteAt::Offset(5), b"over", 0.0).unwrap();
+        let mut want = data.clone();
+        want[5..9].copy_from_slice(b"over");
+        assert_eq!(read_all(&mut ep, a), want);
+        ep.fs_close(a).unwrap();
+        // A new file has no room either, but a hole costs nothing.
+        let b = ep.fs_open("/b", O_RDWR | O_CREAT, 0o644, 0.0).unwrap();
+        assert_eq!(err(ep.fs_write_at(b, WriteAt::Offset(0), b"x", 0.0)), ENOSPC);
+        ep.fs_set_len(b, 1000, 0.0).unwrap();
+        assert_eq!(read_all(&mut ep, b), [0; 1000]);
+        assert_eq!(err(ep.fs_set_len(b, 2 << 20, 0.0)), EFBIG, "larger than all files may be");
+        // Removing a file gives its room back.
+        ep.fs_unlink("/a", 0.0).unwrap();
+        let heap_used = w.mem.load(hdr::HEAP_USED);
+        ep.fs_write_at(b, WriteAt::Offset(0), &data, 0.0).unwrap();
+        assert_eq!(read_all(&mut ep, b), data);
+        assert_eq!(w.mem.load(hdr::HEAP_USED), heap_used, "the freed chunks served again");
+        // So does cutting one.
+        ep.fs_set_len(b, 512 * KIB as u64, 0.0).unwrap();
+        assert_eq!(write_file(&mut ep, "/c", &data[..512 * KIB]).unwrap(), 512 * KIB as u64);
+        assert_eq!(err(write_file(&mut ep, "/d", b"no room")), ENOSPC);
+        ep.fs_close(b).unwrap();
+        let files = w.fs_files();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["b", "c", "d", "seed.bin"]);
+        assert_eq!((files[0].1.as_slice(), files[1].1.as_slice()), (&data[..512 * KIB], &data[..512 * KIB]));
+        assert_eq!((files[2].1.len(), &files[3].1), (0, &seeded));
+    }
+
+    #[test]
+    fn sparse_files_take_no_room_for_their_holes() {
+        let w = world(1, 1 << 20);
+        let mut ep = Endpoint::new(w.clone(), 0);
+        let f = ep.fs_open("/sparse", O_RDWR | O_CREAT, 0o644, 0.0).unwrap();
+        // 100 MiB in, far beyond the heap: one chunk and a table.
+        let far = 100 << 20;
+        ep.fs_write_at(f, WriteAt::Offset(far), b"end", 0.0).unwrap();
+        assert!(w.mem.load(hdr::HEAP_USED) < 128 * 1024, "holes took memory");
+        let mut buf = vec![9u8; 300_000];
+        assert_eq!(ep.fs_read_at(f, far - 299_997, &mut buf).unwrap(), 300_000);
+        assert!(buf[..299_997].iter().all(|&b| b == 0));
+        assert_eq!(&buf[299_997..], b"end");
+        ep.fs_set_len(f, far + 200_000, 0.0).unwrap();
+        assert_eq!(ep.fs_read_at(f, far, &mut buf).unwrap(), 200_000);
+        assert_eq!(&buf[..3], b"end");
+        assert!(buf[3..200_000].iter().all(|&b| b == 0), "grown with zeros");
+        // Cut inside the chunk and grown again: the cut bytes read as zeros.
+        ep.fs_set_len(f, far + 1, 0.0).unwrap();
+        ep.fs_set_len(f, far + 3, 0.0).unwrap();
+        assert_eq!(ep.fs_read_at(f, far, &mut buf[..10]).unwrap(), 3);
+        assert_eq!(&buf[..3], b"e\0\0");
+        // A small first chunk inside a larger file: past its block is zeros.
+        let g = ep.fs_open("/small", O_RDWR | O_CREAT, 0o644, 0.0).unwrap();
+        ep.fs_set_len(g, 100_000, 0.0).unwrap();
+        ep.fs_write_at(g, WriteAt::Offset(10), b"abc", 0.0).unwrap();
+        ep.fs_write_at(g, WriteAt::Offset(70_000), b"xyz", 0.0).unwrap();
+        let mut want = vec![0u8; 100_000];
+        want[10..13].copy_from_slice(b"abc");
+        want[70_000..70_003].copy_from_slice(b"xyz");
+        assert_eq!(read_all(&mut ep, g), want);
+        // It grows by doubling, keeping what it held.
+        ep.fs_write_at(g, WriteAt::Offset(5000), b"mid", 0.0).unwrap();
+        want[5000..5003].copy_from_slice(b"mid");
+        assert_eq!(read_all(&mut ep, g), want);
+        ep.fs_set_len(g, 11, 0.0).unwrap();
+        ep.fs_set_len(g, 80_000, 0.0).unwrap();
+        want.truncate(11);
+        want.resize(80_000, 0);
+        assert_eq!(read_all(&mut ep, g), want, "cut bytes of the small block read as zeros");
+        for file in [f, g] {
+            ep.fs_close(file).unwrap();
+        }
+        ep.fs_unlink("/sparse", 0.0).unwrap();
+        ep.fs_unlink("/small", 0.0).unwrap();
+        let f = ep.fs_open("/again", O_RDWR | O_CREAT, 0o644, 0.0).unwrap();
+        let heap_used = w.mem.load(hdr::HEAP_USED);
+        ep.fs_write_at(f, WriteAt::Offset(far), b"end", 0.0).unwrap();
+        assert_eq!(w.mem.load(hdr::HEAP_USED), heap_used, "the chunk and table came back");
+    }
+
+    #[test]
+    fn a_heap_sized_for_files_holds_the_quota_written_by_files_growing_together() {
+        let heap = heap_bytes_for_files(0);
+        let w = world(1, heap);
+        let mut ep = Endpoint::new(w.clone(), 0);
+        let files: Vec<FileId> =
+            (0..4).map(|k| ep.fs_open(&format!("/out{k}"), O_WRONLY | O_CREAT, 0o644, 0.0).unwrap()).collect();
+        let append = 100 * 1024;
+        let mut written = [0usize; 4];
+        'fill: loop {
+            for (k, &f) in files.iter().enumerate() {
+                let data = pattern(k as u8 + written[k] as u8, append);
+                match ep.fs_write_at(f, WriteAt::End, &data, 0.0) {
+                    Ok(_) => written[k] += append,
+                    Err(FsError::Errno(ENOSPC)) => break 'fill,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+        }
+        // What stopped the writes was the quota, not the heap: the files hold
+        // all but the unused ends of their last chunks and the refused append.
+        let total: usize = written.iter().sum();
+        assert!(total as u64 > WRITE_QUOTA_BYTES - 4 * CHUNK_BYTES as u64 - append as u64, "{total}");
+        // And the heap's default share is still free for everything else.
+        let heap_used = w.mem.load(hdr::HEAP_USED);
+        assert!(heap_used + Layout::DEFAULT_HEAP_BYTES <= heap, "{heap_used} of {heap}");
+        for (k, &f) in files.iter().enumerate() {
+            assert_eq!(ep.fs_fstat(f).unwrap().size, written[k] as u64);
+            let mut buf = vec![0u8; append];
+            let last = written[k] - append;
+            ep.fs_read_at(f, last as u64, &mut buf).unwrap();
+            assert_eq!(buf, pattern(k as u8 + last as u8, append), "file {k}'s last append");
+            ep.fs_close(f).unwrap();
+        }
+        // Files going and others coming reuse the chunks: the heap stays.
+        ep.fs_unlink("/out0", 0.0).unwrap();
+        ep.fs_unlink("/out1", 0.0).unwrap();
+        let big = pattern(3, written[0] + written[1]);
+        write_file(&mut ep, "/big", &big).unwrap();
+        let grown = w.mem.load(hdr::HEAP_USED) - heap_used;
+        assert!(grown < CHUNK_BYTES as u32, "no chunk more, only a larger table: {grown}");
+        let f = ep.fs_open("/big", O_RDONLY, 0, 0.0).unwrap();
+        assert!(read_all(&mut ep, f) == big);
+        ep.fs_close(f).unwrap();
+    }
+
+    #[test]
+    fn permission_bits_are_enforced_for_the_one_user() {
+        let w = world(1, 1 << 20);
+        let mut ep = Endpoint::new(w, 0);
+        ep.fs_mkdir("/d", 0o755, 0.0).unwrap();
+        ep.fs_mkdir("/d/sub", 0o755, 0.0).unwrap();
+        write_file(&mut ep, "/d/f", b"data").unwrap();
+        // A read-only file: no opening to write or truncate, by any route.
+        ep.fs_chmod("/d/f", 0o444).unwrap();
+        for oflags in [O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC, O_WRONLY | O_CREAT | O_TRUNC, O_WRONLY | O_APPEND] {
+            assert_eq!(err(ep.fs_open("/d/f", oflags, 0o644, 0.0)), EACCES, "{oflags:o}");
+        }
+        assert_eq!(err(ep.fs_truncate("/d/f", 0, 0.0)), EACCES);
+        let f = ep.fs_open("/d/f", O_RDONLY, 0, 0.0).unwrap();
+        assert_eq!(read_all(&mut ep, f), b"data", "untouched");
+        ep.fs_close(f).unwrap();
+        // A write-only file: no reading.
+        ep.fs_chmod("/d/f", 0o200).unwrap();
+        assert_eq!(err(ep.fs_open("/d/f", O_RDONLY, 0, 0.0)), EACCES);
+        assert_eq!(err(ep.fs_open("/d/f", O_RDWR, 0, 0.0)), EACCES);
+        let f = ep.fs_open("/d/f", O_WRONLY | O_APPEND, 0, 0.0).unwrap();
+        ep.fs_write_at(f, WriteAt::End, b"!", 0.0).unwrap();
+        ep.fs_close(f).unwrap();
+        ep.fs_truncate("/d/f", 2, 0.0).unwrap();
+        ep.fs_chmod("/d/f", 0o644).unwrap();
+        // A read-only directory: nothing made, removed or renamed in it;
+        // what is in it may still be read and written.
+        ep.fs_chmod("/d", 0o555).unwrap();
+        assert_eq!(err(ep.fs_open("/d/new", O_WRONLY | O_CREAT, 0o644, 0.0)), EACCES);
+        assert_eq!(err(ep.fs_mkdir("/d/new", 0o755, 0.0)), EACCES);
+        assert_eq!(err(ep.fs_mkdir("/d/sub", 0o755, 0.0)), EEXIST, "there already");
+        assert_eq!(err(ep.fs_unlink("/d/f", 0.0)), EACCES);
+        assert_eq!(err(ep.fs_rmdir("/d/sub", 0.0)), EACCES);
+        assert_eq!(err(ep.fs_rename("/d/f", "/f", 0.0)), EACCES);
+        assert_eq!(err(ep.fs_rename("/d/f", "/d/g", 0.0)), EACCES);
+        write_file(&mut ep, "/x", b"x").unwrap();
+        assert_eq!(err(ep.fs_rename("/x", "/d/x", 0.0)), EACCES);
+        assert_eq!(err(ep.fs_rename("/x", "/d/f", 0.0)), EACCES, "not even replacing");
+        assert_eq!(err(ep.fs_unlink("/d/nothing", 0.0)), ENOENT, "what is not there is not there");
+        let f = ep.fs_open("/d/f", O_RDWR, 0, 0.0).unwrap();
+        ep.fs_write_at(f, WriteAt::Offset(0), b"DA", 0.0).unwrap();
+        ep.fs_close(f).unwrap();
+        assert_eq!(ep.fs_list("/d").unwrap(), ["sub", "f"]);
+        // A directory without its read bit cannot be opened.
+        ep.fs_chmod("/d/sub", 0o311).unwrap();
+        assert_eq!(err(ep.fs_open("/d/sub", O_RDONLY, 0, 0.0)), EACCES);
+        // chmod itself is always allowed, and gives the rights back.
+        ep.fs_chmod("/d", 0o755).unwrap();
+        ep.fs_rename("/d/f", "/f", 0.0).unwrap();
+        ep.fs_rmdir("/d/sub", 0.0).unwrap();
+        // A file made without a write bit may be written by the open that makes it.
+        let g = ep.fs_open("/d/ro", O_WRONLY | O_CREAT | O_EXCL, 0o444, 0.0).unwrap();
+        ep.fs_write_at(g, WriteAt::Offset(0), b"once", 0.0).unwrap();
+        ep.fs_close(g).unwrap();
+        assert_eq!(err(ep.fs_open("/d/ro", O_WRONLY, 0, 0.0)), EACCES);
+        assert_eq!(ep.fs_stat("/f").unwrap().size, 2);
     }
 }

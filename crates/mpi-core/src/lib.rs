@@ -17,6 +17,7 @@ pub mod endpoint;
 pub mod error;
 pub mod fs;
 pub mod intercomm;
+pub mod launch;
 mod mailbox;
 pub mod misuse;
 pub mod memory;

@@ -193,25 +193,21 @@ fn parse_args() -> Result<Options, String> {
     Ok(Options { ranks: total, label, timeout, eager_limit, trace, print_mpiexec, programs })
 }
 
-/// The `mpiexec` command that runs the same programs under real MPI
-/// (`python` being the cluster's interpreter with mpi4py).
+/// The `mpiexec` command that runs the same programs under real MPI.
 fn mpiexec_command(opts: &Options) -> String {
-    let mut words: Vec<String> = vec!["mpiexec".into()];
-    if opts.label {
-        words.push("-l".into());
-    }
-    for (i, p) in opts.programs.iter().enumerate() {
-        if i > 0 {
-            words.push(":".into());
-        }
-        words.extend(["-n".into(), p.ranks.to_string(), "python".into()]);
-        match &p.module {
-            Some(module) => words.extend(["-m".into(), module.clone()]),
-            None => words.push(p.script.clone()),
-        }
-        words.extend(p.args.iter().cloned());
-    }
-    shlex::try_join(words.iter().map(String::as_str)).expect("command-line arguments hold no NUL byte")
+    let programs: Vec<mpi_core::launch::Program> = opts
+        .programs
+        .iter()
+        .map(|p| {
+            let mut argv = match &p.module {
+                Some(module) => vec!["-m".to_owned(), module.clone()],
+                None => vec![p.script.clone()],
+            };
+            argv.extend(p.args.iter().cloned());
+            mpi_core::launch::Program { ranks: p.ranks, argv }
+        })
+        .collect();
+    mpi_core::launch::mpiexec_command(&programs, opts.label, None)
 }
 
 fn main() -> ExitCode {

@@ -6,11 +6,12 @@
 use crate::editor::Editor;
 use crate::examples::{self, EXAMPLES};
 use crate::files_view::FilesBar;
+use crate::programs_view::ProgramsPanel;
 use crate::runner::record::OutputLine;
 use crate::runner::{Playground, RunEvent, RunRequest, Status};
 use crate::state::{Action, Ending, Line, MAX_RANKS, MIN_RANKS, Phase, Sends, State, View};
 use crate::workspace::{Contents, File, Workspace};
-use crate::{share, storage};
+use crate::{export, share, storage};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -54,7 +55,8 @@ pub fn launch() -> Launch {
             .reduce(Action::SetRanks(shared.ranks.or(ranks_param).unwrap_or(4)))
             .reduce(Action::SetSends(shared.sends.unwrap_or_default()))
             .reduce(Action::SetStdin(shared.stdin))
-            .reduce(Action::SetWorkspace(shared.workspace));
+            .reduce(Action::SetWorkspace(shared.workspace))
+            .reduce(Action::SetPrograms(shared.programs));
     } else if let Some(example) = param("example").and_then(|n| examples::find(&n)) {
         state = state.reduce(load_example(example));
         if let Some(n) = ranks_param {
@@ -66,7 +68,8 @@ pub fn launch() -> Launch {
             .reduce(Action::SetRanks(draft.ranks))
             .reduce(Action::SetSends(draft.sends))
             .reduce(Action::SetStdin(draft.stdin))
-            .reduce(Action::SetWorkspace(draft.workspace));
+            .reduce(Action::SetWorkspace(draft.workspace))
+            .reduce(Action::SetPrograms(draft.programs));
     } else {
         state = state.reduce(load_example(default));
     }
@@ -144,6 +147,7 @@ pub fn app(props: &AppProps) -> Html {
             sends: state.sends,
             stdin: state.stdin.clone(),
             workspace: state.workspace.clone(),
+            programs: state.programs.clone(),
         };
         use_effect_with(draft, move |draft| {
             if !embed {
@@ -182,30 +186,36 @@ pub fn app(props: &AppProps) -> Html {
             }
         })
     };
+    // What the ranks run, checked, and the same run as an mpiexec command.
+    let programs = state.programs.resolve(&state.script_name(), &state.source, state.ranks, &state.workspace, MAX_RANKS);
+    let mpiexec_line = mpi_core::launch::mpiexec_command(
+        &state.programs.launch_programs(&state.script_name(), state.ranks),
+        false,
+        (!state.stdin.is_empty()).then_some("input.txt"),
+    );
+    let on_programs = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |programs| dispatch.dispatch(Action::SetPrograms(programs)))
+    };
     let on_run = {
         let (playground, dispatch, started) = (props.playground.clone(), dispatch.clone(), started.clone());
         let (pending, flush_timer, flush) = (pending.clone(), flush_timer.clone(), flush.clone());
-        let request = RunRequest {
-            source: state.source.clone(),
-            ranks: state.ranks,
+        let request = programs.clone().ok().map(|programs| RunRequest {
+            programs,
             timeout_ms: None,
-            path: state.script_name(),
-            args: Vec::new(),
             eager_limit: state.sends.eager_limit(),
             stdin: state.stdin.clone(),
             files: state.workspace.for_run(),
-        };
+        });
         let can_run = state.can_run();
         Callback::from(move |_: ()| {
-            if !can_run {
-                return;
-            }
+            let Some(request) = request.clone().filter(|_| can_run) else { return };
             pending.borrow_mut().clear();
             *started.borrow_mut() = now();
             dispatch.dispatch(Action::RunStarted);
             let (dispatch, pending, flush_timer, flush) =
                 (dispatch.clone(), pending.clone(), flush_timer.clone(), flush.clone());
-            playground.run(request.clone(), move |event| match event {
+            playground.run(request, move |event| match event {
                 RunEvent::Output(lines) => {
                     pending.borrow_mut().extend(lines);
                     let mut timer = flush_timer.borrow_mut();
@@ -304,12 +314,12 @@ pub fn app(props: &AppProps) -> Html {
     };
     let on_share = {
         let (source, ranks, sends, notice) = (state.source.clone(), state.ranks, state.sends, notice.clone());
-        let (stdin, workspace) = (state.stdin.clone(), state.workspace.clone());
+        let (stdin, workspace, programs) = (state.stdin.clone(), state.workspace.clone(), state.programs.clone());
         Callback::from(move |_: MouseEvent| {
-            let fragment = share::encode(&source, ranks, sends, &stdin, &workspace);
+            let fragment = share::encode(&source, ranks, sends, &stdin, &workspace, &programs);
             if fragment.len() > share::MAX_LINK_CHARS {
                 notice.set(format!(
-                    "This workspace is too large for a link ({} KB of {} KB): download its files instead.",
+                    "This workspace is too large for a link ({} KB of {} KB): download it as a zip instead.",
                     fragment.len() / 1024,
                     share::MAX_LINK_CHARS / 1024
                 ));
@@ -321,8 +331,23 @@ pub fn app(props: &AppProps) -> Html {
         })
     };
     let on_download = {
-        let (source, ranks, name) = (state.source.clone(), state.ranks, state.script_name());
-        Callback::from(move |_: MouseEvent| download(&name, &share::download_text(&source, ranks, &name)))
+        let (source, name, command) = (state.source.clone(), state.script_name(), mpiexec_line.clone());
+        Callback::from(move |e: MouseEvent| {
+            close_menu(&e);
+            download(&name, &share::download_text(&source, &command))
+        })
+    };
+    // The zips: the workspace as it is, or with run.sh and job.slurm for a cluster.
+    let on_zip = |for_mpiexec: bool| {
+        let (source, main, workspace) = (state.source.clone(), state.script_name(), state.workspace.clone());
+        let (stdin, launch) = (state.stdin.clone(), state.programs.launch_programs(&state.script_name(), state.ranks));
+        Callback::from(move |e: MouseEvent| {
+            close_menu(&e);
+            let bundle = export::Bundle { main: &main, source: &source, workspace: &workspace, stdin: &stdin };
+            let (zip, suffix) =
+                if for_mpiexec { (bundle.mpiexec_zip(&launch), "-mpiexec") } else { (bundle.workspace_zip(), "") };
+            download_bytes_as(&format!("{}{suffix}.zip", bundle.folder()), "application/zip", &zip);
+        })
     };
 
     let elapsed = if state.is_running() { (*clock - *started.borrow()).max(0.0) } else { 0.0 };
@@ -339,14 +364,23 @@ pub fn app(props: &AppProps) -> Html {
                     }) }
                 </select>
             </label>
-            <button id="run" class="primary" disabled={!state.can_run()} title="Run (Ctrl+Enter)"
+            <button id="run" class="primary" disabled={!state.can_run() || programs.is_err()}
+                title={programs.as_ref().err().cloned().unwrap_or_else(|| "Run (Ctrl+Enter)".to_owned())}
                 onclick={let on_run = on_run.clone(); move |_| on_run.emit(())}>{ "Run" }</button>
             <button id="stop" disabled={!state.is_running()} onclick={on_stop}>{ "Stop" }</button>
             <StatusLine phase={state.phase.clone()} elapsed={elapsed} />
             if !embed {
                 <span class="spacer" />
                 <button id="share" onclick={on_share} title="Copy a link that carries this script">{ "Share" }</button>
-                <button id="download" onclick={on_download} title="Save the script as a .py file">{ "Download" }</button>
+                <details class="menu downloads">
+                    <summary id="downloads" title="Save the script or the whole workspace">{ "Download" }</summary>
+                    <div class="menu-items">
+                        <button id="download" onclick={on_download} title="The main script, headed by its mpiexec command">{ "Script (.py)" }</button>
+                        <button id="download-zip" onclick={on_zip(false)} title="The main script and every workspace file">{ "All files (.zip)" }</button>
+                        <button id="download-mpiexec" onclick={on_zip(true)}
+                            title="All files with run.sh (the mpiexec command) and job.slurm (a Slurm batch job)">{ "For mpiexec (.zip)" }</button>
+                    </div>
+                </details>
             }
         </div>
     };
@@ -367,7 +401,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let editor = html! {
         <>
-        if !embed {
+        if !embed || !state.workspace.files.is_empty() {
             <FilesBar workspace={state.workspace.clone()} open_file={state.open_file} main={state.script_name()}
                 error={state.workspace_error.clone()} on_action={on_workspace} />
         }
@@ -378,6 +412,10 @@ pub fn app(props: &AppProps) -> Html {
             <div id="binary-file" class="binary-file">
                 { format!("{} holds {} bytes of binary data: the run reads it with open(\"{}\", \"rb\").", file.name, file.contents.len(), file.name) }
             </div>
+        }
+        if !embed {
+            <ProgramsPanel programs={state.programs.clone()} workspace={state.workspace.clone()} main={state.script_name()}
+                ranks={state.ranks} command={programs.clone().map(|_| mpiexec_line.clone())} on_change={on_programs} />
         }
         // Open by itself when there is input, so that it is never hidden.
         <details class="stdin" open={!state.stdin.is_empty()}>
@@ -476,6 +514,14 @@ fn copy_to_clipboard(text: &str) {
     }
 }
 
+/// Closes the menu (a `<details>`) whose item was clicked.
+fn close_menu(e: &MouseEvent) {
+    let menu = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("details").ok().flatten());
+    if let Some(menu) = menu {
+        let _ = menu.remove_attribute("open");
+    }
+}
+
 fn download(name: &str, text: &str) {
     download_file(name, "text/x-python", text)
 }
@@ -487,7 +533,11 @@ pub fn download_file(name: &str, mime: &str, text: &str) {
 
 /// Saves `bytes` as a file named `name`.
 pub fn download_bytes(name: &str, bytes: &[u8]) {
-    download_parts(name, "application/octet-stream", &js_sys::Array::of1(&js_sys::Uint8Array::from(bytes)));
+    download_bytes_as(name, "application/octet-stream", bytes)
+}
+
+fn download_bytes_as(name: &str, mime: &str, bytes: &[u8]) {
+    download_parts(name, mime, &js_sys::Array::of1(&js_sys::Uint8Array::from(bytes)));
 }
 
 fn download_parts(name: &str, mime: &str, parts: &js_sys::Array) {

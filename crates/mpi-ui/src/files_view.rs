@@ -1,7 +1,7 @@
 //! The workspace's tab bar above the editor: the main script, then each
 //! workspace file (a binary one with its size); a click opens a file, a
-//! double-click renames it, × deletes it (after asking), New and Upload add
-//! files. What it asks for goes to the state as [`Action`]s, which check it.
+//! double-click renames it, × deletes it (after asking), New, Upload and
+//! files dropped on the bar add files. What it asks for goes to the state as [`Action`]s, which check it.
 
 use crate::state::Action;
 use crate::workspace::{Contents, Workspace};
@@ -27,12 +27,9 @@ fn confirm(message: &str) -> bool {
     web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
 }
 
-/// Reads each picked file and adds it to the workspace.
-fn upload(input: web_sys::HtmlInputElement, on_action: Callback<Action>) {
-    let Some(list) = input.files() else { return };
+/// Reads each picked or dropped file and adds it to the workspace.
+fn upload(list: web_sys::FileList, on_action: Callback<Action>) {
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
-    // Picking the same file again must fire `change` again.
-    input.set_value("");
     for file in files {
         let on_action = on_action.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -65,11 +62,43 @@ pub fn files_bar(props: &FilesBarProps) -> Html {
     };
     let on_upload = {
         let on_action = props.on_action.clone();
-        Callback::from(move |e: Event| upload(e.target_unchecked_into(), on_action.clone()))
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Some(list) = input.files() {
+                upload(list, on_action.clone());
+            }
+            // Picking the same file again must fire `change` again.
+            input.set_value("");
+        })
+    };
+    // Files dragged from the desktop onto the bar are uploaded; the bar says
+    // it takes them while they are over it.
+    let dragging = use_state(|| false);
+    let on_drag_over = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let on_drag_leave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let on_drop = {
+        let (on_action, dragging) = (props.on_action.clone(), dragging.clone());
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(list) = e.data_transfer().and_then(|d| d.files()) {
+                upload(list, on_action.clone());
+            }
+        })
     };
     html! {
         <>
-        <div id="files" class="files" role="tablist" aria-label="Workspace files">
+        <div id="files" class={classes!("files", dragging.then_some("dropping"))} role="tablist" aria-label="Workspace files"
+            ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
             <button role="tab" class="tab" data-file={props.main.clone()}
                 aria-selected={if props.open_file.is_none() { "true" } else { "false" }}
                 title="The main script: every rank runs it" onclick={act(Action::OpenFile(None))}>
@@ -108,7 +137,7 @@ pub fn files_bar(props: &FilesBarProps) -> Html {
                 }
             }) }
             <button id="new-file" class="tab-action" title="Add an empty file to the workspace" onclick={on_new}>{ "+ New" }</button>
-            <label class="tab-action upload" title="Add files from your computer">{ "Upload" }
+            <label class="tab-action upload" title="Add files from your computer (or drop them here)">{ "Upload" }
                 <input id="upload" type="file" multiple=true onchange={on_upload} />
             </label>
         </div>

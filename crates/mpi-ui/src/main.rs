@@ -9,7 +9,10 @@
 mod app;
 mod editor;
 mod examples;
+mod export;
 mod files_view;
+mod programs;
+mod programs_view;
 mod runner;
 mod scene;
 mod share;

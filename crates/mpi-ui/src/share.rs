@@ -2,10 +2,12 @@
 //! base64url-encoded (`#ranks=4&code=...`), with the Sends setting when it
 //! is not MPICH's (`&sends=synchronous`), rank 0's input when there is
 //! some (`&input=...`, deflated too), and the workspace's other files when
-//! there are any (`&files=...`, their JSON deflated). A link longer than
+//! there are any (`&files=...`, their JSON deflated), and the run
+//! configuration when it is not the main script alone (`&programs=...`). A link longer than
 //! [`MAX_LINK_CHARS`] is not made: browsers and chat tools cut such URLs. The fragment never reaches a
 //! server, so a shared script stays between the people who share it.
 
+use crate::programs::Programs;
 use crate::state::Sends;
 use crate::workspace::Workspace;
 use base64::Engine as _;
@@ -21,6 +23,8 @@ pub struct Shared {
     pub stdin: String,
     /// The files besides the main script (none when the link carries none).
     pub workspace: Workspace,
+    /// What the ranks run (the main script alone when the link says nothing).
+    pub programs: Programs,
 }
 
 /// The longest link the page offers to copy.
@@ -42,7 +46,7 @@ fn unpack(field: &str) -> Option<String> {
 
 /// The fragment (without `#`) that carries `source` on `ranks` ranks, with
 /// rank 0's `stdin` and the `workspace`'s files.
-pub fn encode(source: &str, ranks: u32, sends: Sends, stdin: &str, workspace: &Workspace) -> String {
+pub fn encode(source: &str, ranks: u32, sends: Sends, stdin: &str, workspace: &Workspace, programs: &Programs) -> String {
     let sends = if sends == Sends::default() { String::new() } else { format!("sends={}&", sends.key()) };
     let input = if stdin.is_empty() { String::new() } else { format!("input={}&", pack(stdin)) };
     let files = if workspace.files.is_empty() {
@@ -50,7 +54,12 @@ pub fn encode(source: &str, ranks: u32, sends: Sends, stdin: &str, workspace: &W
     } else {
         format!("files={}&", pack(&serde_json::to_string(workspace).expect("a workspace serializes")))
     };
-    format!("ranks={ranks}&{sends}{input}{files}code={}", pack(source))
+    let programs = if programs.is_default() {
+        String::new()
+    } else {
+        format!("programs={}&", pack(&serde_json::to_string(programs).expect("programs serialize")))
+    };
+    format!("ranks={ranks}&{sends}{input}{files}{programs}code={}", pack(source))
 }
 
 /// What a fragment carries: the script and, if given, the rank count and
@@ -65,12 +74,14 @@ pub fn decode(fragment: &str) -> Option<Shared> {
         sends: field("sends").and_then(Sends::from_key),
         stdin: field("input").and_then(unpack).unwrap_or_default(),
         workspace: field("files").and_then(unpack).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
+        programs: field("programs").and_then(unpack).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
     })
 }
 
-/// The text of a downloaded script: the script, headed by how to run it under real MPI.
-pub fn download_text(source: &str, ranks: u32, file_name: &str) -> String {
-    let header = format!("# Run with real MPI (mpi4py): mpiexec -n {ranks} python {file_name}\n");
+/// The text of a downloaded script: the script, headed by the `mpiexec`
+/// command that runs it under real MPI.
+pub fn download_text(source: &str, command: &str) -> String {
+    let header = format!("# Run with real MPI (mpi4py): {command}\n");
     if source.starts_with(&header) { source.to_owned() } else { format!("{header}{source}") }
 }
 
@@ -81,19 +92,19 @@ mod tests {
     #[test]
     fn a_script_round_trips_through_the_fragment() {
         let source = "from mpi4py import MPI\nprint('héllo', MPI.COMM_WORLD.rank)  # ünïcode\n".repeat(20);
-        let fragment = encode(&source, 9, Sends::LikeMpich, "", &Workspace::default());
+        let fragment = encode(&source, 9, Sends::LikeMpich, "", &Workspace::default(), &Programs::default());
         assert!(fragment.len() < source.len(), "deflate makes repetitive scripts shorter");
         assert!(fragment.chars().all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)), "URL-safe: {fragment}");
         assert!(!fragment.contains("sends="), "MPICH's sends are the default, not spelled out: {fragment}");
         let shared =
-            Shared { source: source.clone(), ranks: Some(9), sends: None, stdin: String::new(), workspace: Workspace::default() };
+            Shared { source: source.clone(), ranks: Some(9), sends: None, stdin: String::new(), workspace: Workspace::default(), programs: Programs::default() };
         assert_eq!(decode(&fragment), Some(shared.clone()));
         assert_eq!(decode(&format!("#{fragment}")), Some(shared));
     }
 
     #[test]
     fn a_sends_setting_other_than_mpichs_travels_with_the_link() {
-        let fragment = encode("x = 1\n", 2, Sends::Synchronous, "", &Workspace::default());
+        let fragment = encode("x = 1\n", 2, Sends::Synchronous, "", &Workspace::default(), &Programs::default());
         assert!(fragment.starts_with("ranks=2&sends=synchronous&code="), "{fragment}");
         assert_eq!(decode(&fragment).and_then(|s| s.sends), Some(Sends::Synchronous));
         let unknown = fragment.replace("synchronous", "sometimes");
@@ -102,22 +113,25 @@ mod tests {
 
     #[test]
     fn rank_zeros_input_travels_with_the_link() {
-        let fragment = encode("n = int(input())\n", 4, Sends::LikeMpich, "12\nmore input\n", &Workspace::default());
+        let fragment = encode("n = int(input())\n", 4, Sends::LikeMpich, "12\nmore input\n", &Workspace::default(), &Programs::default());
         assert!(fragment.contains("&input="), "{fragment}");
         assert!(!fragment.contains("files="), "no workspace, no field: {fragment}");
         assert_eq!(decode(&fragment).map(|s| s.stdin), Some("12\nmore input\n".to_owned()));
     }
 
     #[test]
-    fn a_three_file_workspace_travels_with_the_link() {
+    fn a_workspace_and_its_programs_travel_with_the_link() {
         use crate::workspace::Contents;
         let mut workspace = Workspace::default();
         workspace.add("parutils.py", Contents::Text("def pprint(*a): print(*a)\n".into()), "main.py").unwrap();
         workspace.add("data/bottle.dat", Contents::Text("1 2 3\n".into()), "main.py").unwrap();
         workspace.add("raw.bin", Contents::Binary(vec![0, 255]), "main.py").unwrap();
-        let fragment = encode("import parutils\n", 4, Sends::LikeMpich, "", &workspace);
+        workspace.add("worker.py", Contents::Text("print('worker')\n".into()), "main.py").unwrap();
+        let mut programs = Programs { args: "--verbose".into(), ..Default::default() };
+        programs.add(&workspace);
+        let fragment = encode("import parutils\n", 4, Sends::LikeMpich, "", &workspace, &programs);
         let shared = decode(&fragment).expect("decodes");
-        assert_eq!((shared.source.as_str(), shared.workspace), ("import parutils\n", workspace));
+        assert_eq!((shared.source.as_str(), shared.workspace, shared.programs), ("import parutils\n", workspace, programs));
     }
 
     #[test]
@@ -126,21 +140,22 @@ mod tests {
         assert_eq!(decode("#section-2"), None);
         assert_eq!(decode("ranks=4&code=!!!"), None);
         assert_eq!(decode("code=AAAA"), None);
-        let only_code = encode("x = 1\n", 4, Sends::LikeMpich, "", &Workspace::default()).replace("ranks=4&", "");
+        let only_code = encode("x = 1\n", 4, Sends::LikeMpich, "", &Workspace::default(), &Programs::default()).replace("ranks=4&", "");
         let bare = Shared {
             source: "x = 1\n".to_owned(),
             ranks: None,
             sends: None,
             stdin: String::new(),
             workspace: Workspace::default(),
+            programs: Programs::default(),
         };
         assert_eq!(decode(&only_code), Some(bare));
     }
 
     #[test]
     fn downloads_say_how_to_run_them_under_mpiexec() {
-        let text = download_text("print(1)\n", 10, "broadcast.py");
+        let text = download_text("print(1)\n", "mpiexec -n 10 python broadcast.py");
         assert_eq!(text, "# Run with real MPI (mpi4py): mpiexec -n 10 python broadcast.py\nprint(1)\n");
-        assert_eq!(download_text(&text, 10, "broadcast.py"), text, "not headed twice");
+        assert_eq!(download_text(&text, "mpiexec -n 10 python broadcast.py"), text, "not headed twice");
     }
 }

@@ -4,6 +4,7 @@
 //! and render [`State`].
 
 use crate::runner::record::{OutputLine, RunResult, Status};
+use crate::programs::Programs;
 use crate::workspace::{Contents, Workspace};
 use mpi_web::protocol::StreamName;
 use std::collections::VecDeque;
@@ -147,6 +148,8 @@ pub struct State {
     pub open_file: Option<usize>,
     /// Why the latest workspace change was refused (shown until the next change).
     pub workspace_error: Option<String>,
+    /// What the ranks run: the main script's arguments and further programs (MPMD).
+    pub programs: Programs,
     /// The gallery example the script came from, if unchanged since.
     pub example: Option<String>,
     pub view: View,
@@ -167,6 +170,7 @@ pub enum Action {
     SetSends(Sends),
     SetStdin(String),
     SetWorkspace(Workspace),
+    SetPrograms(Programs),
     /// A new empty file (a name in use is refused); it opens.
     NewFile(String),
     /// An uploaded or kept file (replacing one of the same name); a text file opens.
@@ -198,6 +202,7 @@ impl State {
             workspace: Workspace::default(),
             open_file: None,
             workspace_error: None,
+            programs: Programs::default(),
             example: None,
             view: View::Interleaved,
             phase: Phase::Loading { loaded: 0.0, total: None },
@@ -261,8 +266,13 @@ impl State {
             }
             Action::RenameFile(i, name) => {
                 let main = self.script_name();
+                let old = self.workspace.files.get(i).map(|f| f.name.clone());
                 self.workspace_error = self.workspace.rename(i, &name, &main).err();
+                if let (None, Some(old)) = (&self.workspace_error, old) {
+                    self.programs.rename_file(&old, &name);
+                }
             }
+            Action::SetPrograms(programs) => self.programs = programs,
             Action::RemoveFile(i) => {
                 self.workspace.remove(i);
                 self.workspace_error = None;

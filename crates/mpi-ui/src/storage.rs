@@ -1,5 +1,5 @@
 //! Drafts survive a reload: the script, the workspace's other files, the
-//! rank count, the Sends setting and rank 0's input, kept in localStorage on every change (a few KB), read back when
+//! run configuration, the rank count, the Sends setting and rank 0's input, kept in localStorage on every change (a few KB), read back when
 //! the page opens.
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,9 @@ pub struct Draft {
     /// The files besides the main script (absent in older drafts).
     #[serde(default)]
     pub workspace: crate::workspace::Workspace,
+    /// What the ranks run (absent in older drafts: the main script alone).
+    #[serde(default)]
+    pub programs: crate::programs::Programs,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -45,7 +48,7 @@ mod tests {
 
     #[test]
     fn drafts_keep_the_sends_setting_and_older_drafts_still_load() {
-        let draft = Draft { source: "x = 1\n".into(), ranks: 3, sends: Sends::Buffered, stdin: "7\n".into(), workspace: Default::default() };
+        let draft = Draft { source: "x = 1\n".into(), ranks: 3, sends: Sends::Buffered, stdin: "7\n".into(), workspace: Default::default(), programs: Default::default() };
         let text = serde_json::to_string(&draft).expect("serializes");
         assert!(text.contains(r#""sends":"buffered""#), "{text}");
         assert_eq!(serde_json::from_str::<Draft>(&text).ok(), Some(draft));

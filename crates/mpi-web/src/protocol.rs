@@ -48,6 +48,9 @@ pub enum ToWorker {
         /// Shown in tracebacks and as `sys.argv[0]`.
         path: String,
         args: Vec<String>,
+        /// `MPI.APPNUM`: which program of an MPMD run this rank's is.
+        #[serde(default)]
+        appnum: u32,
         /// What this rank reads on stdin: the run's input for rank 0, nothing
         /// for the others (as mpiexec forwards its stdin to rank 0 alone).
         #[serde(default)]

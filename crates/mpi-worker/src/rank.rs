@@ -68,13 +68,13 @@ pub fn on_message(message: JsValue) {
         |field: &str| Reflect::get(&message, &field.into()).ok().and_then(|w| w.dyn_into::<SharedArrayBuffer>().ok());
     let (world, credits) = (shared(WORLD_FIELD), shared(CREDITS_FIELD));
     match from_js::<ToWorker>(message) {
-        Ok(ToWorker::Run { rank, source, path, args, stdin, origin_ms }) => {
+        Ok(ToWorker::Run { rank, source, path, args, appnum, stdin, origin_ms }) => {
             let Some(world) = world else {
                 post(&FromWorker::Crash { message: "a run message came without its World buffer".into() });
                 return;
             };
             let credits = credits.map(|c| (Int32Array::new(&c), rank));
-            run(world, rank, Script { source, path, args, appnum: 0, stdin: Some(stdin) }, origin_ms, credits);
+            run(world, rank, Script { source, path, args, appnum, stdin: Some(stdin) }, origin_ms, credits);
         }
         Err(e) => post(&FromWorker::Crash { message: format!("unreadable control message: {e}") }),
     }

@@ -5,11 +5,14 @@
 //! await mpiPlayground.ready;                       // runtime compiled, workers warm
 //! const r = await mpiPlayground.run(source, { ranks: 4, timeoutMs: 10000,
 //!                                             onOutput: (lines) => {} });
+//! // several files, and an MPMD run: rank 0 the source, ranks 1 to 3 worker.py
+//! await mpiPlayground.run(source, { ranks: 1, files: { "worker.py": "..." },
+//!                                   programs: [{ file: "worker.py", ranks: 3, args: ["x"] }] });
 //! r.status; // "ok" | "error" | "deadlock" | "stopped" | "timeout"
 //! mpiPlayground.stop();
 //! ```
 
-use super::{Playground, RunEvent, RunRequest};
+use super::{Playground, ProgramRun, RunEvent, RunRequest};
 use js_sys::{Function, Object, Promise, Reflect};
 use mpi_web::protocol::to_js;
 use wasm_bindgen::JsCast;
@@ -37,12 +40,7 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
     if ranks.fract() != 0.0 || ranks < 0.0 {
         return Err(format!("run(source, options): options.ranks must be a whole number, not {ranks}"));
     }
-    let args = field("args");
-    let args = if args.is_undefined() {
-        Vec::new()
-    } else {
-        js_sys::Array::from(&args).iter().map(|a| a.as_string().unwrap_or_default()).collect()
-    };
+    let args = strings(&field("args"));
     // `eagerLimit`: bytes, or "unlimited"; MPICH's by default.
     let limit = field("eagerLimit");
     let eager_limit = if limit.as_string().as_deref() == Some("unlimited") {
@@ -65,16 +63,51 @@ fn request(source: JsValue, options: &JsValue) -> Result<RunRequest, String> {
         None => return Err("run(source, options): options.stdin must be a string".to_owned()),
     };
     let files = workspace_files(&field("files"))?;
+    let path = field("path").as_string().unwrap_or_else(|| "script.py".to_owned());
+    let mut programs = vec![ProgramRun { source, path, args, ranks: ranks as u32 }];
+    programs.extend(more_programs(&field("programs"), &files)?);
     Ok(RunRequest {
-        source,
-        ranks: ranks as u32,
+        programs,
         timeout_ms: number("timeoutMs")?.filter(|t| *t > 0.0),
-        path: field("path").as_string().unwrap_or_else(|| "script.py".to_owned()),
-        args,
         eager_limit,
         stdin,
         files,
     })
+}
+
+/// An array of strings (`args`); anything else is none.
+fn strings(value: &JsValue) -> Vec<String> {
+    if value.is_undefined() || value.is_null() {
+        return Vec::new();
+    }
+    js_sys::Array::from(value).iter().map(|a| a.as_string().unwrap_or_default()).collect()
+}
+
+/// `options.programs`: the programs after the main one, in rank order (an
+/// MPMD run), each `{ file: "worker.py", ranks: 3, args: [...] }` with its
+/// script from `options.files`.
+fn more_programs(programs: &JsValue, files: &[(String, Vec<u8>)]) -> Result<Vec<ProgramRun>, String> {
+    if programs.is_undefined() || programs.is_null() {
+        return Ok(Vec::new());
+    }
+    if !js_sys::Array::is_array(programs) {
+        return Err("run(source, options): options.programs must be an array of { file, ranks, args }".to_owned());
+    }
+    let mut out = Vec::new();
+    for (i, program) in js_sys::Array::from(programs).iter().enumerate() {
+        let get = |name: &str| Reflect::get(&program, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        let file = get("file").as_string().ok_or_else(|| format!("run(source, options): options.programs[{i}].file must be a file name"))?;
+        let ranks = get("ranks").as_f64().filter(|n| n.fract() == 0.0 && *n >= 1.0).ok_or_else(|| {
+            format!("run(source, options): options.programs[{i}].ranks must be a whole number of at least 1")
+        })?;
+        let (_, data) = files.iter().find(|(name, _)| *name == file).ok_or_else(|| {
+            format!("run(source, options): options.programs[{i}].file {file:?} is not in options.files")
+        })?;
+        let source = String::from_utf8(data.clone())
+            .map_err(|_| format!("run(source, options): options.programs[{i}].file {file:?} is not a text file"))?;
+        out.push(ProgramRun { source, path: file, args: strings(&get("args")), ranks: ranks as u32 });
+    }
+    Ok(out)
 }
 
 /// `options.files`: `{ "helper.py": "text", "data/in.bin": Uint8Array }`,

@@ -14,5 +14,5 @@ mod pool;
 pub mod record;
 
 pub use js_api::install;
-pub use pool::{MAX_RANKS, Playground, RunEvent, RunRequest};
+pub use pool::{MAX_RANKS, Playground, ProgramRun, RunEvent, RunRequest};
 pub use record::Status;

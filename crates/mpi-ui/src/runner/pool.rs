@@ -38,13 +38,10 @@ const MAX_STARTUP_FAILURES: u32 = 3;
 /// What a page asks to run.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
-    pub source: String,
-    pub ranks: u32,
+    /// What the ranks run, in rank order: one program, or several (MPMD).
+    pub programs: Vec<ProgramRun>,
     /// `None`: no limit (Stop ends the run).
     pub timeout_ms: Option<f64>,
-    /// Shown in tracebacks and as `sys.argv[0]`.
-    pub path: String,
-    pub args: Vec<String>,
     /// Standard-mode sends of more bytes wait for their matching receive;
     /// `None`: every send is buffered (see `World::set_eager_limit`).
     pub eager_limit: Option<u32>,
@@ -53,6 +50,30 @@ pub struct RunRequest {
     /// The workspace the run's file system starts with: paths relative to
     /// its root (the ranks' working directory) and their bytes.
     pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// One program of a run: its script, on its range of ranks.
+#[derive(Clone, Debug)]
+pub struct ProgramRun {
+    pub source: String,
+    /// Shown in tracebacks and as `sys.argv[0]`.
+    pub path: String,
+    pub args: Vec<String>,
+    pub ranks: u32,
+}
+
+impl RunRequest {
+    /// Ranks of all programs.
+    pub fn ranks(&self) -> u32 {
+        self.programs.iter().map(|p| p.ranks).sum()
+    }
+}
+
+/// The program `rank` runs and its index (`MPI.APPNUM`); a process runs its
+/// parent rank's.
+fn program_of(programs: &[ProgramRun], rank: u32) -> (u32, &ProgramRun) {
+    let i = mpi_core::launch::program_of(programs.iter().map(|p| p.ranks), rank).unwrap_or(0);
+    (i as u32, &programs[i])
 }
 
 /// What a run tells its listener, in order.
@@ -121,8 +142,8 @@ struct Active {
     /// The World and credit buffers, posted to each process's worker too.
     world_buffer: js_sys::SharedArrayBuffer,
     credits_buffer: js_sys::SharedArrayBuffer,
-    /// What every process runs (its script, as the ranks').
-    script: (String, String, Vec<String>),
+    /// What the ranks run; a process runs its parent rank's script.
+    programs: Vec<ProgramRun>,
     /// The workspace the run's file system started with, to tell what the
     /// run wrote.
     seeded: Vec<(String, Vec<u8>)>,
@@ -271,18 +292,18 @@ impl Playground {
         self.with(|inner, deferred| {
             inner.stop_current(deferred);
             let requested_at = now();
-            if !(1..=MAX_RANKS).contains(&request.ranks) {
-                let why = format!("the number of ranks must be 1 to {MAX_RANKS}, not {}", request.ranks);
-                inner.reject(listener, requested_at, request.ranks, why, deferred);
+            if !(1..=MAX_RANKS).contains(&request.ranks()) {
+                let why = format!("the number of ranks must be 1 to {MAX_RANKS}, not {}", request.ranks());
+                inner.reject(listener, requested_at, request.ranks(), why, deferred);
                 return;
             }
             if let Module::Failed(why) = &inner.module {
                 let why = why.clone();
-                inner.reject(listener, requested_at, request.ranks, why, deferred);
+                inner.reject(listener, requested_at, request.ranks(), why, deferred);
                 return;
             }
-            inner.warm_target = inner.warm_target.max((request.ranks as usize).min(MAX_IDLE_WORKERS));
-            let needed = request.ranks as usize;
+            inner.warm_target = inner.warm_target.max((request.ranks() as usize).min(MAX_IDLE_WORKERS));
+            let needed = request.ranks() as usize;
             inner.pending = Some(Pending { request, listener, requested_at });
             let available = inner
                 .slots
@@ -519,9 +540,17 @@ impl Inner {
                 // Terminated before it had a worker.
                 continue;
             }
-            let (source, path, args) = active.script.clone();
-            let message =
-                to_js(&ToWorker::Run { rank: slot, source, path, args, stdin: String::new(), origin_ms: active.origin_ms });
+            let parent = active.processes.get(&slot).map_or(0, |p| p.rank);
+            let (appnum, program) = program_of(&active.programs, parent);
+            let message = to_js(&ToWorker::Run {
+                rank: slot,
+                source: program.source.clone(),
+                path: program.path.clone(),
+                args: program.args.clone(),
+                appnum,
+                stdin: String::new(),
+                origin_ms: active.origin_ms,
+            });
             let _ = Reflect::set(&message, &WORLD_FIELD.into(), &active.world_buffer);
             let _ = Reflect::set(&message, &CREDITS_FIELD.into(), &active.credits_buffer);
             if let Some(p) = active.processes.get_mut(&slot) {
@@ -618,7 +647,7 @@ impl Inner {
             deferred.push(Box::new(move || waiter(Err(why))));
         }
         if let Some(p) = self.pending.take() {
-            self.reject(p.listener, p.requested_at, p.request.ranks, why, deferred);
+            self.reject(p.listener, p.requested_at, p.request.ranks(), why, deferred);
         }
     }
 
@@ -633,11 +662,15 @@ impl Inner {
     fn try_launch(&mut self, deferred: &mut Deferred) {
         let ready: Vec<u32> = self.slots.iter().filter(|s| s.state == SlotState::Ready).map(|s| s.id).collect();
         let Some(pending) = &self.pending else { return };
-        if self.active.is_some() || ready.len() < pending.request.ranks as usize {
+        if self.active.is_some() || ready.len() < pending.request.ranks() as usize {
             return;
         }
         let Pending { request, listener, requested_at } = self.pending.take().expect("checked above");
-        let layout = Layout::new(request.ranks);
+        let mut layout = Layout::new(request.ranks());
+        // Room for the workspace and all a run may write (the fs quota), in
+        // memory the browser commits only as it is touched.
+        let seeded: usize = request.files.iter().map(|(_, data)| data.len()).sum();
+        layout.heap_bytes = mpi_core::fs::heap_bytes_for_files(seeded);
         let memory = SabMemory::new(layout.word_len());
         let buffer = memory.buffer().clone();
         let world = World::create(Arc::new(memory), layout);
@@ -649,27 +682,29 @@ impl Inner {
             };
             let total: usize = files.iter().map(|(_, d)| d.len()).sum();
             let report = format!("The workspace's files ({total} bytes) could not be given to the run: {why}");
-            self.reject(listener, requested_at, request.ranks, report, deferred);
+            self.reject(listener, requested_at, request.ranks(), report, deferred);
             return;
         }
         let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
         world.set_spin_for_cores(cores);
         world.set_eager_limit(request.eager_limit);
         world.set_tracing(self.recording);
-        let observation = Rc::new(RefCell::new(Observation::new(request.ranks, self.recording)));
+        let observation = Rc::new(RefCell::new(Observation::new(request.ranks(), self.recording)));
         self.observation = Some(observation.clone());
         let origin_ms = shared_clock_ms();
         let credits_buffer = js_sys::SharedArrayBuffer::new(4 * world.slots());
         let credits = js_sys::Int32Array::new(&credits_buffer);
-        let slots: Vec<u32> = ready[..request.ranks as usize].to_vec();
+        let slots: Vec<u32> = ready[..request.ranks() as usize].to_vec();
         // Ranks whose worker refused the run end it as crashed, once the run is active.
         let mut unstarted = Vec::new();
         for (rank, id) in slots.iter().enumerate() {
+            let (appnum, program) = program_of(&request.programs, rank as u32);
             let message = to_js(&ToWorker::Run {
                 rank: rank as u32,
-                source: request.source.clone(),
-                path: request.path.clone(),
-                args: request.args.clone(),
+                source: program.source.clone(),
+                path: program.path.clone(),
+                args: program.args.clone(),
+                appnum,
                 stdin: if rank == 0 { request.stdin.clone() } else { String::new() },
                 origin_ms,
             });
@@ -691,16 +726,17 @@ impl Inner {
                 w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), TICK_MS).ok()
             })
             .unwrap_or(0);
+        let ranks = request.ranks();
         self.active = Some(Active {
             world,
             world_buffer: buffer,
             credits_buffer,
-            script: (request.source, request.path, request.args),
+            programs: request.programs,
             seeded: request.files,
             processes: BTreeMap::new(),
             spawn_queue: VecDeque::new(),
             credits,
-            record: Record::new(request.ranks),
+            record: Record::new(ranks),
             listener,
             requested_at,
             launched_at: now(),
@@ -772,7 +808,7 @@ impl Inner {
 
     fn stop_current(&mut self, deferred: &mut Deferred) {
         if let Some(p) = self.pending.take() {
-            let mut record = Record::new(p.request.ranks);
+            let mut record = Record::new(p.request.ranks());
             record.end(Status::Stopped, stopped_ending(&[]));
             let result = record.finish(now() - p.requested_at);
             let listener = p.listener;
