@@ -563,6 +563,14 @@ const cases = [
       });
       await page.waitForSelector('#files .tab[data-file="helper.py"]');
       await page.waitForSelector('#files .tab[data-file="n.dat"]');
+      // Python files are highlighted as Python, data files are plain text.
+      const highlighted = () => page.$$eval("#editor .cm-line span", (spans) => spans.length);
+      await page.click('#files .tab[data-file="helper.py"]');
+      await page.waitForFunction(() => document.querySelector("#editor .cm-content")?.textContent.startsWith("def double"));
+      expect((await highlighted()) > 0, "helper.py is highlighted");
+      await page.click('#files .tab[data-file="n.dat"]');
+      await page.waitForFunction(() => document.querySelector("#editor .cm-content")?.textContent === "1 2 3");
+      expect((await highlighted()) === 0, "n.dat is plain text");
       await setRanks(page, 2);
       await runExpecting(page, "ok");
       const want = JSON.stringify(["0 42 ['1', '2', '3']", "1 42 ['1', '2', '3']"]);
@@ -627,6 +635,32 @@ const cases = [
       expect(JSON.stringify(ranks) === JSON.stringify(want), `output ${JSON.stringify(ranks)}`);
       const written = result.files.map((f) => f.name);
       expect(JSON.stringify(written) === JSON.stringify(["after.txt"]), `files ${JSON.stringify(written)}`);
+    },
+  },
+  {
+    name: "ui::a_master_spawns_a_worker_script_of_the_workspace",
+    async run(page, url) {
+      await open(page, url);
+      const master = [
+        "import sys",
+        "from mpi4py import MPI",
+        "workers = MPI.COMM_SELF.Spawn(sys.executable, args=['worker.py', 'x'], maxprocs=3)",
+        "print(workers.gather(None, root=MPI.ROOT))",
+        "workers.Disconnect()",
+        "",
+      ].join("\n");
+      const worker = [
+        "import sys",
+        "from mpi4py import MPI",
+        "parent = MPI.Comm.Get_parent()",
+        "parent.gather(f'{parent.Get_rank()} {sys.argv[1:]}', root=0)",
+        "parent.Disconnect()",
+        "",
+      ].join("\n");
+      const result = await page.evaluate(([m, w]) => window.mpiPlayground.run(m, { ranks: 1, files: { "worker.py": w } }), [master, worker]);
+      expect(result.status === "ok", `status ${result.status}: ${result.report}`);
+      const text = result.output.map((l) => `${l.rank}|${l.text.replace(/\n$/, "")}`);
+      expect(JSON.stringify(text) === JSON.stringify(["0|[\"0 ['x']\", \"1 ['x']\", \"2 ['x']\"]"]), `output ${JSON.stringify(text)}`);
     },
   },
   {

@@ -191,7 +191,7 @@ pub fn app(props: &AppProps) -> Html {
     let mpiexec_line = mpi_core::launch::mpiexec_command(
         &state.programs.launch_programs(&state.script_name(), state.ranks),
         false,
-        (!state.stdin.is_empty()).then_some("input.txt"),
+        (!state.stdin.is_empty()).then(|| export::input_file_name(&state.script_name(), &state.workspace)).as_deref(),
     );
     let on_programs = {
         let dispatch = dispatch.clone();
@@ -407,6 +407,7 @@ pub fn app(props: &AppProps) -> Html {
         }
         if let Some(source) = shown {
             <Editor source={source} error_line={if open.is_none() { state.error_line } else { None }} dark={*dark}
+                python={open.is_none_or(|f| f.name.ends_with(".py"))}
                 on_change={on_edit} on_run={on_run.clone()} />
         } else if let Some(file) = open {
             <div id="binary-file" class="binary-file">

@@ -22,6 +22,8 @@ extern "C" {
     fn mark_error(this: &JsEditor, line: JsValue);
     #[wasm_bindgen(method, js_name = setDark)]
     fn set_dark(this: &JsEditor, dark: bool);
+    #[wasm_bindgen(method, js_name = setPython)]
+    fn set_python(this: &JsEditor, on: bool);
     #[wasm_bindgen(method)]
     fn destroy(this: &JsEditor);
 }
@@ -31,6 +33,8 @@ pub struct EditorProps {
     pub source: String,
     pub error_line: Option<u32>,
     pub dark: bool,
+    /// A Python file (highlighted as Python), else plain text.
+    pub python: bool,
     pub on_change: Callback<String>,
     pub on_run: Callback<()>,
 }
@@ -43,7 +47,7 @@ pub fn editor(props: &EditorProps) -> Html {
     let instance = use_mut_ref(|| None::<(JsEditor, Vec<Closure<dyn Fn(JsValue)>>)>);
     // What the editor last showed, so that marks and themes change only on change
     // (marking scrolls the line into view, which must not happen on every keystroke).
-    let shown = use_mut_ref(|| (None::<u32>, false));
+    let shown = use_mut_ref(|| (None::<u32>, false, true));
     // The editor is made once, but its handlers must reach this render's
     // callbacks (Run uses the current script): they go through this cell.
     let handlers = use_mut_ref(|| (props.on_change.clone(), props.on_run.clone()));
@@ -74,7 +78,7 @@ pub fn editor(props: &EditorProps) -> Html {
                 set("onRun", run.as_ref());
                 let editor = create_editor(&parent, &options);
                 *instance.borrow_mut() = Some((editor, vec![change, run]));
-                *shown.borrow_mut() = (None, dark);
+                *shown.borrow_mut() = (None, dark, true);
             }
             move || {
                 if let Some((editor, _closures)) = instance.borrow_mut().take() {
@@ -94,7 +98,10 @@ pub fn editor(props: &EditorProps) -> Html {
         if shown.1 != props.dark {
             editor.set_dark(props.dark);
         }
-        *shown = (props.error_line, props.dark);
+        if shown.2 != props.python {
+            editor.set_python(props.python);
+        }
+        *shown = (props.error_line, props.dark, props.python);
     }
     html! { <div id="editor" class="editor" ref={host} /> }
 }

@@ -41,21 +41,11 @@ impl Bundle<'_> {
         zip(self.folder(), &self.files())
     }
 
-    /// The name rank 0's input gets in the zip: `input.txt`, unless a file
-    /// of the workspace already has that name.
-    pub fn input_file_name(&self) -> String {
-        let taken = |name: &str| name == self.main || self.workspace.files.iter().any(|f| f.name == name);
-        std::iter::once("input.txt".to_owned())
-            .chain((1..).map(|i| format!("input-{i}.txt")))
-            .find(|name| !taken(name))
-            .expect("some name is free")
-    }
-
     /// The files, `run.sh` and `job.slurm` running `programs` (and rank 0's
     /// input from a file, if there is any).
     pub fn mpiexec_zip(&self, programs: &[mpi_core::launch::Program]) -> Vec<u8> {
         let mut entries = self.files();
-        let input = (!self.stdin.is_empty()).then(|| self.input_file_name());
+        let input = (!self.stdin.is_empty()).then(|| input_file_name(self.main, self.workspace));
         if let Some(name) = &input {
             entries.push(Entry { path: name.clone(), bytes: self.stdin.as_bytes().to_vec(), executable: false });
         }
@@ -69,6 +59,16 @@ impl Bundle<'_> {
         });
         zip(self.folder(), &entries)
     }
+}
+
+/// The name rank 0's input gets beside the files (`mpiexec ... < input.txt`):
+/// `input.txt`, unless the main script or a workspace file has that name.
+pub fn input_file_name(main: &str, workspace: &Workspace) -> String {
+    let taken = |name: &str| name == main || workspace.files.iter().any(|f| f.name == name);
+    std::iter::once("input.txt".to_owned())
+        .chain((1..).map(|i| format!("input-{i}.txt")))
+        .find(|name| !taken(name))
+        .expect("some name is free")
 }
 
 /// `run.sh`: the command, from the folder it is in.

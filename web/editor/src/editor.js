@@ -150,6 +150,8 @@ function create(parent, options = {}) {
   const { doc = "", dark = false, onChange = null, onRun = null } = options;
   const theme = new Compartment();
   const readOnly = new Compartment();
+  // Python files get Python's highlighting and indentation; data files none.
+  const language = new Compartment();
 
   const run = () => {
     if (typeof onRun === "function") onRun();
@@ -169,7 +171,7 @@ function create(parent, options = {}) {
         ),
         basicSetup,
         keymap.of([indentWithTab]),
-        python(),
+        language.of(python()),
         indentUnit.of("    "), // PEP 8
         EditorState.tabSize.of(4),
         EditorView.contentAttributes.of({ "aria-label": "Python script" }),
@@ -224,6 +226,10 @@ function create(parent, options = {}) {
 
     setDark(dark) {
       view.dispatch({ effects: theme.reconfigure(themeFor(!!dark)) });
+    },
+
+    setPython(on) {
+      view.dispatch({ effects: language.reconfigure(on ? python() : []) });
     },
 
     setReadOnly(on) {
