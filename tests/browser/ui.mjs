@@ -11,7 +11,7 @@
 //   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR] [--real-python PATH]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { serve } from "./serve.mjs";
@@ -36,6 +36,31 @@ async function unzip(zipPath) {
     "print(json.dumps({i.filename: [z.read(i).decode('utf-8', 'replace'), i.external_attr >> 16] for i in z.infolist()}))",
   ].join("\n"), zipPath, dir], { encoding: "utf8" });
   return { dir, files: JSON.parse(listing) };
+}
+
+/** Runs `script` (a run.sh) with the venv of `--real-python` first on PATH and
+ *  returns its ranks' lines as `{ rank, text }`. MPICH's mpiexec passes on each
+ *  write of a rank as it comes, so lines of different ranks can mix mid-line;
+ *  an `mpiexec` placed before the real one adds `-l`, which tags each piece
+ *  with its rank ("[2] "), and the pieces are joined again rank by rank. */
+async function runUnderRealMpi(script) {
+  const real = execFileSync("sh", ["-c", "command -v mpiexec"], { encoding: "utf8" }).trim();
+  const shim = await mkdtemp(join(tmpdir(), "mpiexec-l-"));
+  await writeFile(join(shim, "mpiexec"), `#!/bin/sh\nexec ${real} -l "$@"\n`, { mode: 0o755 });
+  try {
+    const out = execFileSync("sh", [script], {
+      encoding: "utf8",
+      timeout: 120000,
+      env: { ...process.env, PATH: `${shim}:${dirname(realPython)}:${process.env.PATH}` },
+    });
+    const streams = {};
+    const parts = out.split(/\[(\d+)\] /);
+    for (let i = 1; i < parts.length; i += 2) streams[parts[i]] = (streams[parts[i]] ?? "") + parts[i + 1];
+    return Object.entries(streams).flatMap(([rank, text]) =>
+      text.split("\n").filter((line) => line !== "").map((line) => ({ rank: Number(rank), text: line })));
+  } finally {
+    await rm(shim, { recursive: true });
+  }
 }
 
 /** Lines grouped by the rank that printed them, in the order each printed. */
@@ -520,12 +545,7 @@ const cases = [
       }
       // run.sh under real mpi4py + MPICH prints what the page printed, rank for rank.
       expect(realPython !== "", "the real-MPI check needs --real-python (cargo xtask test passes the venv's python)");
-      const out = execFileSync("sh", [join(dir, "script/run.sh")], {
-        encoding: "utf8",
-        timeout: 120000,
-        env: { ...process.env, PATH: `${dirname(realPython)}:${process.env.PATH}` },
-      });
-      const real = byRank(out.trim().split("\n").map((text) => ({ rank: Number(text.split(":")[0]), text })));
+      const real = byRank(await runUnderRealMpi(join(dir, "script/run.sh")));
       expect(JSON.stringify(real) === JSON.stringify(ranks), `real mpiexec printed ${JSON.stringify(real)}`);
       await rm(dir, { recursive: true });
 

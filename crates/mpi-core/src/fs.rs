@@ -672,7 +672,15 @@ impl Locked<'_> {
         if data.is_empty() {
             return Ok(pos);
         }
-        self.check_size(end)?;
+        // Data that reaches past all the room there is: a write that
+        // continues the file has run out of space (ENOSPC, as a full disk
+        // says); one that would leave a hole before it asks for a file
+        // larger than any may be (EFBIG).
+        if pos > u64::from(size) {
+            self.check_size(end)?;
+        } else if end > self.limit() && !self.seeding {
+            return fail(errno::ENOSPC);
+        }
         self.provide(i, pos as usize, end as usize)?;
         self.write_data(i, pos as usize, data)?;
         self.set(i, ino::SIZE, size.max(end as u32));
@@ -1563,6 +1571,20 @@ mod tests {
         let out = ep.fs_write_at(f, WriteAt::Offset(0), data, 0.0);
         ep.fs_close(f)?;
         out
+    }
+
+    #[test]
+    fn one_write_larger_than_the_room_left_is_out_of_space_not_too_large() {
+        let w = world(1, 4 << 20);
+        w.fs_set_quota(1 << 20).unwrap();
+        let mut ep = Endpoint::new(w.clone(), 0);
+        let f = ep.fs_open("/big", O_WRONLY | O_CREAT, 0o644, 0.0).unwrap();
+        ep.fs_write_at(f, WriteAt::End, &[1; 512 << 10], 0.0).unwrap();
+        // Continuing the file past all the room: a full disk's ENOSPC, as a
+        // program filling the quota with big writes meets it.
+        assert_eq!(err(ep.fs_write_at(f, WriteAt::End, &[2; 1 << 20], 0.0)), ENOSPC);
+        assert_eq!(err(ep.fs_write_at(f, WriteAt::Offset(100), &[2; 2 << 20], 0.0)), ENOSPC);
+        assert_eq!(ep.fs_fstat(f).unwrap().size, 512 << 10);
     }
 
     #[test]
