@@ -516,6 +516,7 @@ const cases = [
       const command = "mpiexec -n 1 python script.py --steps 3 : -n 3 python worker.py 'two words' < input.txt";
       await page.waitForFunction((c) => document.querySelector("#mpiexec-line")?.textContent === c, command, { timeout: 5000 })
         .catch(async () => { throw new Error(`mpiexec line: ${await page.textContent("#programs")}`); });
+      expect((await page.textContent("#more-ranks")) === "+ 3 = 4 ranks", `toolbar: ${await page.textContent("#more-ranks")}`);
       await runExpecting(page, "ok");
       const ranks = byRank(await outputLines(page));
       const want = {
@@ -529,6 +530,7 @@ const cases = [
 
       // The zip for a cluster: the files, the input, run.sh and job.slurm.
       await page.click("#downloads");
+      if (shots) await page.screenshot({ path: join(shots, "download-menu.png") });
       const [zip] = await Promise.all([page.waitForEvent("download"), page.click("#download-mpiexec")]);
       expect(zip.suggestedFilename() === "script-mpiexec.zip", zip.suggestedFilename());
       const { dir, files } = await unzip(await zip.path());

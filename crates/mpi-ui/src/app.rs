@@ -357,6 +357,11 @@ pub fn app(props: &AppProps) -> Html {
                 <input id="ranks" type="number" min={MIN_RANKS.to_string()} max={MAX_RANKS.to_string()}
                     value={state.ranks.to_string()} onchange={on_ranks} aria-label="Number of ranks" />
             </label>
+            if !state.programs.more.is_empty() {
+                <span id="more-ranks" class="more-ranks" title="Ranks of the other programs (see Programs)">
+                    { format!("+ {} = {} ranks", state.programs.total_ranks(state.ranks) - state.ranks, state.programs.total_ranks(state.ranks)) }
+                </span>
+            }
             <label class="sends" title="When a standard-mode send (send, Send, isend) returns: MPICH buffers messages of up to 8255 bytes and makes larger ones wait for their matching receive">{ "Sends " }
                 <select id="sends" onchange={on_sends} aria-label="How standard sends complete">
                     { for Sends::ALL.iter().map(|s| html! {
