@@ -530,7 +530,7 @@ const cases = [
 
       // The zip for a cluster: the files, the input, run.sh and job.slurm.
       await page.click("#downloads");
-      if (shots) await page.screenshot({ path: join(shots, "download-menu.png") });
+      if (shots) await page.screenshot({ path: join(shots, "download-menu.png"), fullPage: true });
       const [zip] = await Promise.all([page.waitForEvent("download"), page.click("#download-mpiexec")]);
       expect(zip.suggestedFilename() === "script-mpiexec.zip", zip.suggestedFilename());
       const { dir, files } = await unzip(await zip.path());
@@ -551,6 +551,11 @@ const cases = [
       expect(JSON.stringify(real) === JSON.stringify(ranks), `real mpiexec printed ${JSON.stringify(real)}`);
       await rm(dir, { recursive: true });
 
+      // The file open in the editor, by itself.
+      await page.click("#downloads");
+      const [one] = await Promise.all([page.waitForEvent("download"), page.click("#download-open")]);
+      const oneText = await readFile(await one.path(), "utf8");
+      expect(one.suggestedFilename() === "worker.py" && oneText.startsWith("from mpi4py import MPI\nimport sys\n"), `${one.suggestedFilename()}: ${oneText}`);
       // All files as a zip; the configuration is kept; a program whose file is gone cannot run.
       await page.click("#downloads");
       const [all] = await Promise.all([page.waitForEvent("download"), page.click("#download-zip")]);

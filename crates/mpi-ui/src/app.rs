@@ -337,6 +337,18 @@ pub fn app(props: &AppProps) -> Html {
             download(&name, &share::download_text(&source, &command))
         })
     };
+    // The workspace file open in the editor, as it is.
+    let open_file = state.open_file.and_then(|i| state.workspace.files.get(i)).cloned();
+    let on_download_open = {
+        let file = open_file.clone();
+        Callback::from(move |e: MouseEvent| {
+            close_menu(&e);
+            if let Some(file) = &file {
+                let name = file.name.rsplit('/').next().unwrap_or(&file.name);
+                download_bytes(name, &file.contents.bytes());
+            }
+        })
+    };
     // The zips: the workspace as it is, or with run.sh and job.slurm for a cluster.
     let on_zip = |for_mpiexec: bool| {
         let (source, main, workspace) = (state.source.clone(), state.script_name(), state.workspace.clone());
@@ -381,6 +393,9 @@ pub fn app(props: &AppProps) -> Html {
                     <summary id="downloads" title="Save the script or the whole workspace">{ "Download" }</summary>
                     <div class="menu-items">
                         <button id="download" onclick={on_download} title="The main script, headed by its mpiexec command">{ "Script (.py)" }</button>
+                        if let Some(file) = &open_file {
+                            <button id="download-open" onclick={on_download_open} title="The file open in the editor">{ format!("{} (this file)", file.name) }</button>
+                        }
                         <button id="download-zip" onclick={on_zip(false)} title="The main script and every workspace file">{ "All files (.zip)" }</button>
                         <button id="download-mpiexec" onclick={on_zip(true)}
                             title="All files with run.sh (the mpiexec command) and job.slurm (a Slurm batch job)">{ "For mpiexec (.zip)" }</button>
