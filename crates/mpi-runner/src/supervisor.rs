@@ -61,9 +61,11 @@ pub struct Launcher {
 
 impl Launcher {
     /// What `slot` runs: its rank's program; for a process slot (which a
-    /// boot message tells what to run), the first program, as `__mp_main__`.
+    /// boot message tells what to run), the program of the rank it descends
+    /// from, as `__mp_main__`.
     fn script_of(&self, slot: u32) -> &Script {
-        self.scripts.get(slot as usize).unwrap_or(&self.scripts[0])
+        let rank = self.world.root_rank(slot);
+        self.scripts.get(rank as usize).unwrap_or(&self.scripts[0])
     }
 
     pub fn start(self: &Arc<Self>, slot: u32) -> std::io::Result<()> {

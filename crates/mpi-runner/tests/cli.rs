@@ -931,3 +931,36 @@ comm.send((comm.rank, sys.argv[1], comm.Get_attr(MPI.APPNUM)), dest=0)
         assert!(String::from_utf8_lossy(&r.stderr).starts_with(&format!("mpiplay: {why}\n")), "{bad:?}: {}", String::from_utf8_lossy(&r.stderr));
     }
 }
+
+#[test]
+fn a_process_of_an_mpmd_rank_imports_its_ranks_program_as_mp_main() {
+    let master = "from mpi4py import MPI
+comm = MPI.COMM_WORLD
+print(sorted(comm.recv(source=r) for r in range(1, comm.size)), flush=True)
+";
+    // The process finds `square` only in worker.py: imported from master.py
+    // it would find none (and run master.py's receives).
+    let worker = "from mpi4py import MPI
+import multiprocessing as mp
+def square(q, x):
+    q.put(x * x)
+if __name__ == '__main__':
+    comm = MPI.COMM_WORLD
+    q = mp.Queue()
+    p = mp.Process(target=square, args=(q, comm.rank))
+    p.start()
+    comm.send((comm.rank, q.get()), dest=0)
+    p.join()
+";
+    let dir = std::env::temp_dir().join(format!("mpiplay-mpmd-mp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("master.py"), master).expect("write");
+    std::fs::write(dir.join("worker.py"), worker).expect("write");
+    let (m, w) = (dir.join("master.py"), dir.join("worker.py"));
+    let args = ["-n", "1", m.to_str().unwrap(), ":", "-n", "2", w.to_str().unwrap()];
+    let out = Command::new(env!("CARGO_BIN_EXE_mpiplay")).args(args).output().expect("mpiplay starts");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout, "[(1, 1), (2, 4)]\n", "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -540,14 +540,17 @@ impl Inner {
                 // Terminated before it had a worker.
                 continue;
             }
+            // A process imports its parent rank's script as `__mp_main__`;
+            // it is none of the MPMD programs (a spawned one learns its
+            // APPNUM from its boot message).
             let parent = active.processes.get(&slot).map_or(0, |p| p.rank);
-            let (appnum, program) = program_of(&active.programs, parent);
+            let (_, program) = program_of(&active.programs, parent);
             let message = to_js(&ToWorker::Run {
                 rank: slot,
                 source: program.source.clone(),
                 path: program.path.clone(),
                 args: program.args.clone(),
-                appnum,
+                appnum: 0,
                 stdin: String::new(),
                 origin_ms: active.origin_ms,
             });
