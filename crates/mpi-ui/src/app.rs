@@ -68,7 +68,7 @@ pub fn launch() -> Launch {
             .reduce(Action::SetRanks(draft.ranks))
             .reduce(Action::SetSends(draft.sends))
             .reduce(Action::SetStdin(draft.stdin))
-            .reduce(Action::SetWorkspace(draft.workspace))
+            .reduce(Action::SetWorkspace(Rc::unwrap_or_clone(draft.workspace)))
             .reduce(Action::SetPrograms(draft.programs));
     } else {
         state = state.reduce(load_example(default));

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct FilesBarProps {
-    pub workspace: Workspace,
+    pub workspace: std::rc::Rc<Workspace>,
     pub open_file: Option<usize>,
     /// The main script's name.
     pub main: String,

@@ -10,7 +10,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ProgramsPanelProps {
     pub programs: Programs,
-    pub workspace: Workspace,
+    pub workspace: std::rc::Rc<Workspace>,
     /// The main script's name and ranks (the toolbar's).
     pub main: String,
     pub ranks: u32,

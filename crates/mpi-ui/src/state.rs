@@ -143,7 +143,8 @@ pub struct State {
     /// What rank 0 reads on stdin (the input box), as `mpiexec < file` gives it.
     pub stdin: String,
     /// The files besides the main script, which a run's file system starts with.
-    pub workspace: Workspace,
+    /// Shared, not copied, by every render and reduction (it may hold 16 MiB).
+    pub workspace: Rc<Workspace>,
     /// The file the editor shows: `None` the main script, else a workspace file.
     pub open_file: Option<usize>,
     /// Why the latest workspace change was refused (shown until the next change).
@@ -199,7 +200,7 @@ impl State {
             ranks: ranks.clamp(MIN_RANKS, MAX_RANKS),
             sends: Sends::default(),
             stdin: String::new(),
-            workspace: Workspace::default(),
+            workspace: Rc::default(),
             open_file: None,
             workspace_error: None,
             programs: Programs::default(),
@@ -238,13 +239,13 @@ impl State {
             Action::SetRanks(n) => self.ranks = n.clamp(MIN_RANKS, MAX_RANKS),
             Action::SetStdin(text) => self.stdin = text,
             Action::SetWorkspace(workspace) => {
-                self.workspace = workspace;
+                self.workspace = Rc::new(workspace);
                 self.open_file = None;
             }
             Action::AddFile { name, contents } => {
                 let text = matches!(contents, Contents::Text(_));
                 let main = self.script_name();
-                match self.workspace.add(&name, contents, &main) {
+                match Rc::make_mut(&mut self.workspace).add(&name, contents, &main) {
                     Ok(i) => {
                         self.workspace_error = None;
                         if text {
@@ -256,7 +257,7 @@ impl State {
             }
             Action::NewFile(name) => {
                 let main = self.script_name();
-                match self.workspace.create(&name, &main) {
+                match Rc::make_mut(&mut self.workspace).create(&name, &main) {
                     Ok(i) => {
                         self.workspace_error = None;
                         self.open_file = Some(i);
@@ -267,14 +268,14 @@ impl State {
             Action::RenameFile(i, name) => {
                 let main = self.script_name();
                 let old = self.workspace.files.get(i).map(|f| f.name.clone());
-                self.workspace_error = self.workspace.rename(i, &name, &main).err();
+                self.workspace_error = Rc::make_mut(&mut self.workspace).rename(i, &name, &main).err();
                 if let (None, Some(old)) = (&self.workspace_error, old) {
                     self.programs.rename_file(&old, &name);
                 }
             }
             Action::SetPrograms(programs) => self.programs = programs,
             Action::RemoveFile(i) => {
-                self.workspace.remove(i);
+                Rc::make_mut(&mut self.workspace).remove(i);
                 self.workspace_error = None;
                 self.open_file = match self.open_file {
                     Some(open) if open == i => None,
@@ -282,7 +283,7 @@ impl State {
                     other => other,
                 };
             }
-            Action::EditFile(i, text) => self.workspace.edit(i, text),
+            Action::EditFile(i, text) => Rc::make_mut(&mut self.workspace).edit(i, text),
             Action::RefuseFile(why) => self.workspace_error = Some(why),
             Action::OpenFile(file) => {
                 self.open_file = file.filter(|i| *i < self.workspace.files.len());

@@ -18,7 +18,7 @@ pub struct Draft {
     pub stdin: String,
     /// The files besides the main script (absent in older drafts).
     #[serde(default)]
-    pub workspace: crate::workspace::Workspace,
+    pub workspace: std::rc::Rc<crate::workspace::Workspace>,
     /// What the ranks run (absent in older drafts: the main script alone).
     #[serde(default)]
     pub programs: crate::programs::Programs,

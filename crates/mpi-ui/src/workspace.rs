@@ -13,7 +13,7 @@ pub const MAX_FILE_BYTES: usize = 8 << 20;
 pub const MAX_TOTAL_BYTES: usize = 16 << 20;
 
 /// What a file holds: text the editor shows, or bytes it lists by size.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Contents {
     Text(String),
@@ -44,14 +44,14 @@ impl Contents {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct File {
     pub name: String,
     pub contents: Contents,
 }
 
 /// The files besides the main script, in the order they were added.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workspace {
     pub files: Vec<File>,
 }
