@@ -264,11 +264,11 @@ const browserCases = [
     },
   },
   {
-    name: "browser::files_are_the_runs_own_and_bounded_by_its_heap",
+    name: "browser::files_are_the_runs_own_and_bounded_by_its_quota",
     async run(page) {
       // Each run starts from an empty file system (the run_files fixture
       // before this left nothing either way); a process sees the ranks'
-      // files; a write larger than the shared heap is ENOSPC in the rank
+      // files; a write past the run's 256 MiB quota is ENOSPC in the rank
       // that wrote, which goes on, and the run ends cleanly.
       const source = [
         "import os",
@@ -284,7 +284,8 @@ const browserCases = [
         "    if comm.rank == 1:",
         "        try:",
         "            with open('/tmp/big', 'wb') as f:",
-        "                f.write(bytes(40 << 20))",
+        "                for _ in range(17):",
+        "                    f.write(bytes(16 << 20))",
         "        except OSError as e:",
         "            print(type(e).__name__, e.errno, e.strerror)",
         "        os.remove('/tmp/big')",

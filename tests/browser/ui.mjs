@@ -63,6 +63,10 @@ async function runUnderRealMpi(script) {
   }
 }
 
+/** A `run()` result's output line by line (an entry holds one or more whole lines). */
+const resultLines = (result) =>
+  result.output.flatMap((l) => l.text.replace(/\n$/, "").split("\n").map((text) => ({ rank: l.rank, text })));
+
 /** Lines grouped by the rank that printed them, in the order each printed. */
 const byRank = (lines) => {
   const ranks = {};
@@ -375,7 +379,7 @@ const cases = [
         },
       }), main);
       expect(result.status === "ok", `status ${result.status}: ${result.report}`);
-      const text = result.output.map((l) => `${l.rank}|${l.text.replace(/\n$/, "")}`).sort();
+      const text = resultLines(result).map((l) => `${l.rank}|${l.text}`).sort();
       // As CPython does, importing caches bytecode in __pycache__.
       const want = [
         "0|UnicodeDecodeError 'utf-8' codec can't decode byte 0xff in position 1: invalid start byte",
@@ -650,7 +654,7 @@ const cases = [
       ].join("\n");
       const result = await page.evaluate((s) => window.mpiPlayground.run(s, { ranks: 2, files: { "data.txt": "keep me\n" } }), script);
       expect(result.status === "ok", `status ${result.status}: ${result.report}`);
-      const ranks = byRank(result.output.map((l) => ({ rank: l.rank, text: l.text.replace(/\n$/, "") })));
+      const ranks = byRank(resultLines(result));
       const want = {
         0: [
           "PermissionError [Errno 13] Permission denied: 'data.txt'",
@@ -686,7 +690,7 @@ const cases = [
       ].join("\n");
       const result = await page.evaluate(([m, w]) => window.mpiPlayground.run(m, { ranks: 1, files: { "worker.py": w } }), [master, worker]);
       expect(result.status === "ok", `status ${result.status}: ${result.report}`);
-      const text = result.output.map((l) => `${l.rank}|${l.text.replace(/\n$/, "")}`);
+      const text = resultLines(result).map((l) => `${l.rank}|${l.text}`);
       expect(JSON.stringify(text) === JSON.stringify(["0|[\"0 ['x']\", \"1 ['x']\", \"2 ['x']\"]"]), `output ${JSON.stringify(text)}`);
     },
   },
