@@ -637,13 +637,7 @@ impl Locked<'_> {
             None if dir_only => fail(errno::EISDIR),
             None => {
                 // The new file's own bits do not bind the open that makes it.
-                self.allow(parent, MAY_WRITE)?;
-                let i = self.new_inode(KIND_FILE, mode & 0o7777, parent)?;
-                if let Err(e) = self.add_entry(parent, name, i) {
-                    self.release(i)?;
-                    return Err(e);
-                }
-                self.set(i, ino::LINKED, 1);
+                let i = self.make_entry(parent, name, KIND_FILE, mode)?;
                 self.opened(i)
             }
         }
@@ -695,14 +689,21 @@ impl Locked<'_> {
         if matches!(name, b"." | b"..") || self.lookup(parent, name)?.is_some() {
             return fail(errno::EEXIST);
         }
+        self.make_entry(parent, name, KIND_DIR, mode)?;
+        Ok(())
+    }
+
+    /// A new file or directory named `name` in `parent` (whose write bit it
+    /// needs); nothing is left behind if the entry cannot be added.
+    fn make_entry(&self, parent: u32, name: &[u8], kind: u32, mode: u32) -> FsResult<u32> {
         self.allow(parent, MAY_WRITE)?;
-        let i = self.new_inode(KIND_DIR, mode & 0o7777, parent)?;
+        let i = self.new_inode(kind, mode & 0o7777, parent)?;
         if let Err(e) = self.add_entry(parent, name, i) {
             self.release(i)?;
             return Err(e);
         }
         self.set(i, ino::LINKED, 1);
-        Ok(())
+        Ok(i)
     }
 
     /// The regular files under directory `dir` (named `prefix`) into `out`.

@@ -188,8 +188,9 @@ pub fn app(props: &AppProps) -> Html {
     };
     // What the ranks run, checked, and the same run as an mpiexec command.
     let programs = state.programs.resolve(&state.script_name(), &state.source, state.ranks, &state.workspace, MAX_RANKS);
+    let launch = state.programs.launch_programs(&state.script_name(), state.ranks);
     let mpiexec_line = mpi_core::launch::mpiexec_command(
-        &state.programs.launch_programs(&state.script_name(), state.ranks),
+        &launch,
         false,
         (!state.stdin.is_empty()).then(|| export::input_file_name(&state.script_name(), &state.workspace)).as_deref(),
     );
@@ -352,7 +353,7 @@ pub fn app(props: &AppProps) -> Html {
     // The zips: the workspace as it is, or with run.sh and job.slurm for a cluster.
     let on_zip = |for_mpiexec: bool| {
         let (source, main, workspace) = (state.source.clone(), state.script_name(), state.workspace.clone());
-        let (stdin, launch) = (state.stdin.clone(), state.programs.launch_programs(&state.script_name(), state.ranks));
+        let (stdin, launch) = (state.stdin.clone(), launch.clone());
         Callback::from(move |e: MouseEvent| {
             close_menu(&e);
             let bundle = export::Bundle { main: &main, source: &source, workspace: &workspace, stdin: &stdin };
