@@ -208,6 +208,18 @@ const browserCases = [
     },
   },
   {
+    name: "browser::a_fetched_stdlib_module_quotes_its_lines_and_an_unserved_one_is_not_found",
+    async run(page) {
+      const bad = await run(page, "import json\njson.loads('{')\n", { ranks: 1 });
+      expectThat(bad.status === "error", "expected an error", bad);
+      const traceback = bad.ranks[0].stderr;
+      expectThat(/File "\/lib\/python3\.\d+\/json\/decoder\.py", line \d+, in raw_decode\n +obj, end = self\.scan_once\(s, idx\)/.test(traceback), "the traceback names json's file and quotes its line", bad);
+      expectThat(traceback.includes("json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"), "json's own error", bad);
+      const missing = await run(page, "import tkinter\n", { ranks: 1 });
+      expectThat(missing.status === "error" && missing.ranks[0].stderr.includes("ModuleNotFoundError: No module named 'tkinter'"), "a module the page does not serve is not found", missing);
+    },
+  },
+  {
     name: "browser::syntax_error_names_rank_and_line",
     async run(page) {
       const r = await run(page, "print('a')\nif True\n    pass\n", { ranks: 2 });
@@ -324,6 +336,23 @@ const browserCases = [
   },
 ];
 
+/** The gallery's examples (run first) need no standard library module the
+ *  rank runtime lacks: nothing under stdlib/ is fetched until they are done.
+ *  The stdlib fixture's modules, but a few, are fetched from the page. */
+function checkStdlibFetches(name, requests) {
+  const fetched = requests.filter((path) => path.startsWith("/stdlib/"));
+  if (/^(examples|numpy_examples|lessons)::/.test(name) && fetched.length) {
+    throw new Error(`the gallery example fetched standard library modules, which the rank runtime should carry (crates/mpi-python/stdlib/frozen-in-browser.txt):\n  ${fetched.join("\n  ")}`);
+  }
+  if (name === "api::stdlib_modules") {
+    for (const module of ["json/__init__.py", "statistics.py", "decimal.py", "xml/etree/ElementTree.py", "unittest/__init__.py"]) {
+      if (!fetched.some((path) => path.endsWith("/" + module))) {
+        throw new Error(`${module} was not fetched from the page's stdlib/ (fetched: ${fetched.length} files)`);
+      }
+    }
+  }
+}
+
 async function main() {
   const cases = [...(await fixtureCases()), ...browserCases].filter((c) => c.name.includes(filter));
   const server = await serve(dist);
@@ -351,6 +380,7 @@ async function main() {
         } else {
           const result = await run(page, c.source, { ranks: c.ranks, timeoutMs: 120000, path: c.path });
           check(result, c.ranks, c.expected, c.expect, c.cycle);
+          checkStdlibFetches(c.name, server.requests);
         }
         console.log(`test ${c.name} ... ok (${Date.now() - t} ms)`);
       } catch (e) {

@@ -19,12 +19,24 @@ const TYPES = {
   ".py": "text/plain; charset=utf-8",
 };
 
+/** How long a browser may keep `path` (relative to the site) without asking:
+ *  for good where the name changes with the content (the served standard
+ *  library's folder is named by its version, trunk's file names carry a
+ *  hash), otherwise it must ask each time (answered 304 when unchanged). */
+function cacheControl(path) {
+  const versioned = path.startsWith("/stdlib/") || /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(path);
+  return versioned ? "public, max-age=31536000, immutable" : "no-cache";
+}
+
 /** Serves `dir` (under the URL path `prefix`, as a host serving a site from
- *  a sub-path does); resolves to { url, close() }. */
+ *  a sub-path does); resolves to { url, requests, close() }, `requests` the
+ *  paths asked for, in order (relative to the site, with a leading "/"). */
 export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = {}) {
   const root = resolve(dir);
+  const requests = [];
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    requests.push(full.startsWith(prefix) ? "/" + full.slice(prefix.length) : full);
     if (!full.startsWith(prefix)) {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;
@@ -36,10 +48,26 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
       return;
     }
     try {
-      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const headers = { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-cache" };
-      // A precompressed twin (web/pack-dist.mjs) if the browser takes it, as static hosts do.
+      let info = await stat(file);
+      if (info.isDirectory()) {
+        file = join(file, "index.html");
+        info = await stat(file);
+      }
+      const headers = { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": cacheControl(path) };
       const accepted = req.headers["accept-encoding"] ?? "";
+      // A validator, so that a browser's "no-cache" revisit costs a 304, as on a real host.
+      const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}${accepted.includes("br") ? "-br" : ""}"`;
+      headers["ETag"] = etag;
+      headers["Vary"] = "Accept-Encoding";
+      if (isolation) {
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        headers["Cross-Origin-Embedder-Policy"] = "require-corp";
+      }
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      // A precompressed twin (web/pack-dist.mjs) if the browser takes it, as static hosts do.
       let body = null;
       for (const [encoding, suffix] of [["br", ".br"], ["gzip", ".gz"]]) {
         if (body === null && accepted.includes(encoding)) {
@@ -48,18 +76,17 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
         }
       }
       body ??= await readFile(file);
-      headers["Vary"] = "Accept-Encoding";
-      if (isolation) {
-        headers["Cross-Origin-Opener-Policy"] = "same-origin";
-        headers["Cross-Origin-Embedder-Policy"] = "require-corp";
-      }
       res.writeHead(200, headers).end(body);
     } catch {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
     }
   });
   await new Promise((ok) => server.listen(port, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}${prefix}`,
+    requests,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,6 +11,8 @@
 
 #[cfg(target_arch = "wasm32")]
 mod browser_os;
+#[cfg(target_arch = "wasm32")]
+mod browser_stdlib;
 mod native;
 mod processes;
 mod rank;

@@ -47,6 +47,13 @@ pub trait RankHost {
     fn cpu_count(&self) -> usize;
     /// The process id `multiprocessing` reports for `slot` (and `os.getpid()` there).
     fn pid(&self, slot: u32) -> u32;
+    /// The text at `url`, relative to where the runtime is served, or why it
+    /// could not be had: the browser's rank runtime fetches the standard
+    /// library modules it does not carry (browser_stdlib.rs). Natively the
+    /// whole library is frozen and nothing asks.
+    fn fetch_text(&self, url: &str) -> Result<String, String> {
+        Err(format!("{url} cannot be fetched here"))
+    }
 }
 
 /// The script every rank runs.
@@ -429,9 +436,16 @@ impl RankRuntime {
         };
         // Our `multiprocessing` (python/) replaces the stdlib's whole package,
         // which needs OS processes, pipes and semaphores.
+        #[cfg(not(target_arch = "wasm32"))]
         let stdlib_python = rustpython_pylib::FROZEN_STDLIB
             .into_iter()
             .filter(|(name, _)| *name != "multiprocessing" && !name.starts_with("multiprocessing."));
+        // The browser's runtime carries only part of it; the page serves the rest.
+        #[cfg(target_arch = "wasm32")]
+        let (stdlib_python, builder) = {
+            let served = crate::browser_stdlib::browser_stdlib::module_def(&builder.ctx);
+            (crate::browser_stdlib::FROZEN, builder.add_native_module(served))
+        };
         let interp = builder
             .add_native_modules(&stdlib)
             .add_native_module(mpi)
@@ -556,6 +570,9 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     let folder = std::path::Path::new(&script.path).parent().map_or(String::new(), |p| p.display().to_string());
     let sys_path = vm.sys_module.get_attr("path", vm)?;
     vm.call_method(&sys_path, "insert", (0, folder))?;
+    // First: what follows may import a module the page serves.
+    #[cfg(target_arch = "wasm32")]
+    vm.run_string(vm.new_scope_with_builtins(), crate::browser_stdlib::FINDER, "<mpi-playground stdlib>")?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     vm.run_string(vm.new_scope_with_builtins(), SITE_BUILTINS, "<mpi-playground site>")?;
     #[cfg(target_arch = "wasm32")]

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::DedicatedWorkerGlobalScope;
+use web_sys::{DedicatedWorkerGlobalScope, XmlHttpRequest};
 
 thread_local! {
     /// The interpreter warmed for the next run.
@@ -152,5 +152,20 @@ impl RankHost for BrowserHost {
     fn pid(&self, slot: u32) -> u32 {
         // As the browser's os.getpid(): 1000 + the World slot.
         1000 + slot
+    }
+
+    fn fetch_text(&self, url: &str) -> Result<String, String> {
+        // Synchronous, as an import is: workers may make synchronous
+        // requests, and the browser's cache answers repeats (the served
+        // standard library is named by version, so it may be kept for good).
+        // A relative URL resolves against this worker's script, beside the page.
+        let failed = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
+        let request = XmlHttpRequest::new().map_err(failed)?;
+        request.open_with_async("GET", url, false).map_err(failed)?;
+        request.send().map_err(|_| "the request failed (offline, or the page's server is gone)".to_owned())?;
+        match request.status().map_err(failed)? {
+            200 => request.response_text().map_err(failed)?.ok_or_else(|| "an empty response".to_owned()),
+            status => Err(format!("HTTP {status} for {url}")),
+        }
     }
 }

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    ErrorEvent, Headers, MessageEvent, ReadableStream, ReadableStreamDefaultReader, Response, ResponseInit, Worker,
+    ErrorEvent, MessageEvent, ReadableStream, ReadableStreamDefaultReader, Response, Worker,
 };
 
 /// The most ranks a run may have (the UI offers 1 to 64).
@@ -893,18 +893,15 @@ async fn compile(url: &str, progress: Progress) -> Result<JsValue, String> {
     let header = |name: &str| response.headers().get(name).ok().flatten();
     // A compressed transfer's length is not the length of the bytes we count.
     let total = header("content-length").filter(|_| header("content-encoding").is_none()).and_then(|v| v.parse().ok());
-    let body = response.body().ok_or_else(|| format!("{url}: empty response"))?;
-    let branches = body.tee();
-    let (compiled, counted): (ReadableStream, ReadableStream) =
-        (branches.get(0).unchecked_into(), branches.get(1).unchecked_into());
-    wasm_bindgen_futures::spawn_local(count_bytes(counted, total, progress));
-    let init = ResponseInit::new();
-    let headers = Headers::new().map_err(|e| describe(&e))?;
-    let _ = headers.set("content-type", "application/wasm");
-    init.set_headers(&headers);
-    let typed = Response::new_with_opt_readable_stream_and_init(Some(&compiled), &init).map_err(|e| describe(&e))?;
-    let typed: js_sys::Promise = js_sys::Promise::resolve(&typed).unchecked_into();
-    JsFuture::from(WebAssembly::compile_streaming(&typed))
+    // The progress bar counts a copy's bytes; the response itself goes to
+    // compileStreaming, because V8 keeps the compiled code only for a module
+    // compiled from a fetched response (it keys its cache by the response's
+    // URL), and a repeat visit then skips compiling the runtime.
+    let counted = response.clone().map_err(|e| describe(&e))?;
+    let body = counted.body().ok_or_else(|| format!("{url}: empty response"))?;
+    wasm_bindgen_futures::spawn_local(count_bytes(body, total, progress));
+    let response: js_sys::Promise = js_sys::Promise::resolve(&response).unchecked_into();
+    JsFuture::from(WebAssembly::compile_streaming(&response))
         .await
         .map_err(|e| format!("cannot compile {url}: {}", describe(&e)))
 }

@@ -1,0 +1,83 @@
+//! The standard library in the browser: a small part frozen into the rank
+//! runtime, the rest fetched from the page's server on first import.
+//!
+//! build.rs splits RustPython's library (`stdlib/frozen-in-browser.txt` is
+//! frozen, `stdlib/not-served.txt` is left out) and lists every served
+//! module; the page serves their sources under [`SERVED_DIR`]
+//! (web/stdlib-tree.mjs copies them at build time, under a folder named
+//! after the library's version, so a cached file is never stale). A served
+//! module is found by `_browser_stdlib.find` and its source read by
+//! `_browser_stdlib.fetch`, a synchronous request the rank's host makes
+//! (the worker is blocked anyway, as an import is). [`FINDER`] is the
+//! meta-path finder over them, installed last: a workspace file of the same
+//! name is found first, as a script's folder comes before the standard
+//! library on `sys.path` under CPython.
+
+include!(concat!(env!("OUT_DIR"), "/browser_stdlib.rs"));
+
+/// The Python half: the finder, and a loader that compiles a fetched source.
+pub(crate) const FINDER: &str = r#"
+import sys, _browser_stdlib
+from _frozen_importlib import ModuleSpec
+from _frozen_importlib_external import FileLoader, SourceLoader
+
+_PREFIX = f"/lib/python{sys.version_info[0]}.{sys.version_info[1]}/"
+
+class ServedStdlibLoader(FileLoader, SourceLoader):
+    """Loads a served module as importlib's SourceFileLoader loads a file
+    (so its frames leave tracebacks as importlib's do), reading the source
+    from the page instead of a disk; nothing is cached as bytecode."""
+
+    def get_data(self, path):
+        return _browser_stdlib.fetch(self.name, path.removeprefix(_PREFIX)).encode()
+
+class ServedStdlibFinder:
+    """Finds the standard library modules the page serves rather than the
+    rank runtime carrying them."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        found = _browser_stdlib.find(name)
+        if found is None:
+            return None
+        relative, is_package = found
+        origin = _PREFIX + relative
+        spec = ModuleSpec(name, ServedStdlibLoader(name, origin), origin=origin, is_package=is_package)
+        spec.has_location = True
+        return spec
+
+sys.meta_path.append(ServedStdlibFinder)
+"#;
+
+/// `(path, package)` of the served module `name`.
+fn lookup(name: &str) -> Option<(&'static str, bool)> {
+    SERVED.binary_search_by(|(n, _, _)| (*n).cmp(name)).ok().map(|i| (SERVED[i].1, SERVED[i].2))
+}
+
+#[rustpython_vm::pymodule(name = "_browser_stdlib")]
+pub(crate) mod browser_stdlib {
+    use crate::rank::try_with_rank;
+    use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine, convert::ToPyObject};
+
+    /// `(path, is_package)` of a served module, or None.
+    #[pyfunction]
+    fn find(name: String, vm: &VirtualMachine) -> PyObjectRef {
+        match super::lookup(&name) {
+            Some((path, package)) => (path, package).to_pyobject(vm),
+            None => vm.ctx.none(),
+        }
+    }
+
+    /// The source of served module `name` (at `path`), fetched from the page.
+    #[pyfunction]
+    fn fetch(name: String, path: String, vm: &VirtualMachine) -> PyResult<String> {
+        let url = format!("{}{path}", super::SERVED_DIR);
+        let fetched = try_with_rank(|rank| rank.host.fetch_text(&url))
+            .unwrap_or_else(|| Err("no rank is running".to_owned()));
+        fetched.map_err(|why| {
+            let message =
+                format!("No module named {name:?}: the standard library module could not be fetched from the page ({why})");
+            vm.new_import_error(message, vm.ctx.new_str(name.as_str()))
+        })
+    }
+}
