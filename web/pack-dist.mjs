@@ -69,8 +69,10 @@ const full = await readFile(runtime);
 const stripped = withoutCustomSections(full, ["name"]);
 await writeFile(runtime, stripped);
 console.log(`pack-dist: rank runtime ${(full.length / 1e6).toFixed(1)} MB -> ${(stripped.length / 1e6).toFixed(1)} MB without names`);
-let raw = 0;
-let br = 0;
+// The page (what a browser loads before the first Run), apart from the
+// standard library modules served for ranks to fetch on first import.
+const stdlib = join(dist, "stdlib");
+const totals = { page: { raw: 0, br: 0, files: 0 }, stdlib: { raw: 0, br: 0, files: 0 } };
 for (const path of await files(dist)) {
   const body = await readFile(path);
   const brotli = brotliCompressSync(body, {
@@ -83,7 +85,11 @@ for (const path of await files(dist)) {
   });
   await writeFile(`${path}.br`, brotli);
   await writeFile(`${path}.gz`, gzipSync(body, { level: 9 }));
-  raw += body.length;
-  br += brotli.length;
+  const total = totals[path.startsWith(stdlib) ? "stdlib" : "page"];
+  total.raw += body.length;
+  total.br += brotli.length;
+  total.files += 1;
 }
-console.log(`pack-dist: ${(raw / 1e6).toFixed(1)} MB -> ${(br / 1e6).toFixed(1)} MB with brotli (quality ${quality})`);
+const mb = (n) => (n / 1e6).toFixed(1);
+console.log(`pack-dist (brotli quality ${quality}): the page ${mb(totals.page.raw)} MB -> ${mb(totals.page.br)} MB; ` +
+  `stdlib/, fetched on import: ${totals.stdlib.files} files, ${mb(totals.stdlib.raw)} MB -> ${mb(totals.stdlib.br)} MB`);

@@ -340,7 +340,7 @@ const browserCases = [
  *  rank runtime lacks: nothing under stdlib/ is fetched until they are done.
  *  The stdlib fixture's modules, but a few, are fetched from the page. */
 function checkStdlibFetches(name, requests) {
-  const fetched = requests.filter((path) => path.startsWith("/stdlib/"));
+  const fetched = requests.map((r) => r.path).filter((path) => path.startsWith("/stdlib/"));
   if (/^(examples|numpy_examples|lessons)::/.test(name) && fetched.length) {
     throw new Error(`the gallery example fetched standard library modules, which the rank runtime should carry (crates/mpi-python/stdlib/frozen-in-browser.txt):\n  ${fetched.join("\n  ")}`);
   }

@@ -29,22 +29,28 @@ function cacheControl(path) {
 }
 
 /** Serves `dir` (under the URL path `prefix`, as a host serving a site from
- *  a sub-path does); resolves to { url, requests, close() }, `requests` the
- *  paths asked for, in order (relative to the site, with a leading "/"). */
+ *  a sub-path does); resolves to { url, requests, close() }, `requests` what
+ *  was asked for, in order: { path (relative to the site, with a leading
+ *  "/"), status, bytes (of the body sent) }. */
 export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = {}) {
   const root = resolve(dir);
   const requests = [];
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    requests.push(full.startsWith(prefix) ? "/" + full.slice(prefix.length) : full);
+    const logged = { path: full.startsWith(prefix) ? "/" + full.slice(prefix.length) : full, status: 0, bytes: 0 };
+    requests.push(logged);
+    const send = (status, headers, body) => {
+      Object.assign(logged, { status, bytes: body?.length ?? 0 });
+      res.writeHead(status, headers).end(body);
+    };
     if (!full.startsWith(prefix)) {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      send(404, { "Content-Type": "text/plain" }, "not found");
       return;
     }
     const path = "/" + full.slice(prefix.length);
     let file = normalize(join(root, path));
     if (!file.startsWith(root)) {
-      res.writeHead(403).end();
+      send(403, {});
       return;
     }
     try {
@@ -64,7 +70,7 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
         headers["Cross-Origin-Embedder-Policy"] = "require-corp";
       }
       if (req.headers["if-none-match"] === etag) {
-        res.writeHead(304, headers).end();
+        send(304, headers);
         return;
       }
       // A precompressed twin (web/pack-dist.mjs) if the browser takes it, as static hosts do.
@@ -76,9 +82,9 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
         }
       }
       body ??= await readFile(file);
-      res.writeHead(200, headers).end(body);
+      send(200, headers, body);
     } catch {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      send(404, { "Content-Type": "text/plain" }, "not found");
     }
   });
   await new Promise((ok) => server.listen(port, "127.0.0.1", ok));

@@ -883,8 +883,20 @@ const unisolatedCase = {
     await settled(page);
     expect((await page.getAttribute("#status", "data-state")) === "ok", "hello ran");
     expect((await outputLines(page)).length === 5, "hello printed on 5 ranks");
+    await importsAServedModule(page);
   },
 };
+
+/** A script importing a standard library module the rank runtime does not
+ *  carry: the ranks fetch it from the page (through the service worker, or
+ *  under a sub-path, wherever the page is served). */
+async function importsAServedModule(page) {
+  await typeScript(page, "import statistics\nprint(statistics.median([3, 1, 2]))\n");
+  await setRanks(page, 2);
+  await runExpecting(page, "ok");
+  const lines = await outputLines(page);
+  expect(lines.length === 2 && lines.every((l) => l.text === "2"), `statistics.median on 2 ranks: ${JSON.stringify(lines)}`);
+}
 
 /** The same dist/ served from a sub-path of a host, as project pages are. */
 const subPathCase = {
@@ -895,6 +907,7 @@ const subPathCase = {
     await page.click("#run");
     await settled(page);
     expect((await page.getAttribute("#status", "data-state")) === "ok", `gather under ${url}: ${await page.textContent("#status")}`);
+    await importsAServedModule(page);
   },
 };
 

@@ -46,7 +46,8 @@ fn median(values: &[f64]) -> Option<f64> {
 
 pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     let tc = setup::run(Options { browser: true })?;
-    let mpiplay = tasks::build_mpiplay(&tc.native)?;
+    // Both as served: the `dist` profile (Packing::Hosting's).
+    let mpiplay = tasks::build_mpiplay(&tc.native, tasks::Packing::Hosting.cargo_profile())?;
     let dist = util::checkout_target().join("xtask-dist");
     tasks::trunk_build(&tc, &dist, tasks::Packing::Hosting)?;
     let mpi4py = if options.against_mpi4py { Some(setup::ensure_mpi4py()?) } else { None };

@@ -102,23 +102,35 @@ fn transport_tests(tc: &Toolchain) -> Result<(), String> {
     util::run(&mut cmd)
 }
 
-/// Builds the page as `dist` does (release), into `dist`.
-/// How hard `pack` compresses: as hosting wants it, or quickly for a page
-/// only the tests load.
+/// How a page is built: as hosted, or quickly for a page only the tests load.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Packing {
-    /// Brotli at its best (quality 11): what a host serves and the bench
-    /// measures; two minutes for the rank runtime on 2 cores.
+    /// What a host serves and the bench measures: the `dist` cargo profile
+    /// (whole-program optimisation; long to build) and brotli at its best
+    /// (quality 11; two minutes for the rank runtime on 2 cores).
     Hosting,
-    /// Brotli quality 5: the same files decompress to the same bytes, in
-    /// 2 s; about 14% larger, which a page served from localhost never notices.
+    /// The `release` profile and brotli quality 5: the same behaviour, the
+    /// same files decompressing to the same bytes in 2 s; about 14% larger,
+    /// which a page served from localhost never notices.
     Tests,
 }
 
+impl Packing {
+    /// The cargo profile the page's crates are built with.
+    pub fn cargo_profile(self) -> &'static str {
+        match self {
+            Packing::Hosting => "dist",
+            Packing::Tests => "release",
+        }
+    }
+}
+
+/// Builds the page into `dist`, as `packing` says.
 pub fn trunk_build(tc: &Toolchain, dist: &std::path::Path, packing: Packing) -> Result<(), String> {
     let mut cmd = trunk(tc)?;
     // Relative asset URLs, as `dist` ships them: the tests serve it from a sub-path too.
-    cmd.args(["build", "--release", "--offline", "--public-url", "./", "--dist"]).arg(dist);
+    cmd.args(["build", "--release", "--cargo-profile", packing.cargo_profile(), "--offline", "--public-url", "./"]);
+    cmd.arg("--dist").arg(dist);
     util::run(&mut cmd)?;
     for file in ["index.html", "_headers", "rank-worker.js", "mpi-worker.js", "mpi-worker_bg.wasm"] {
         if !dist.join(file).is_file() {
@@ -167,12 +179,13 @@ pub fn serve(port: u16) -> Result<ExitCode, String> {
     run_to_exit(&mut cmd)
 }
 
-/// `cargo xtask dist`: a release build of the static site into dist/.
+/// `cargo xtask dist`: the static site as a host serves it, into dist/.
 pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
     let tc = setup::run(Options { browser: false })?;
     let mut cmd = trunk(&tc)?;
     // Relative asset URLs by default: the same dist/ works from any sub-path.
-    cmd.args(["build", "--release", "--public-url", public_url.unwrap_or("./")]);
+    let profile = Packing::Hosting.cargo_profile();
+    cmd.args(["build", "--release", "--cargo-profile", profile, "--public-url", public_url.unwrap_or("./")]);
     util::run(&mut cmd)?;
     let dist = util::repo_root().join("dist");
     pack(&dist, Packing::Hosting)?;
@@ -183,16 +196,17 @@ pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
 /// `cargo xtask run -- ARGS`: builds `mpiplay` (release) and runs it in the
 /// current directory, exiting with its status.
 pub fn run_mpiplay(args: &[String]) -> Result<ExitCode, String> {
-    let exe = build_mpiplay(&setup::native_toolchain()?)?;
+    let exe = build_mpiplay(&setup::native_toolchain()?, "release")?;
     run_to_exit(Command::new(exe).args(args))
 }
 
-/// Builds `mpiplay` (release) and returns its path.
-pub fn build_mpiplay(native: &crate::toolchain::Native) -> Result<PathBuf, String> {
+/// Builds `mpiplay` with cargo profile `profile` and returns its path.
+pub fn build_mpiplay(native: &crate::toolchain::Native, profile: &str) -> Result<PathBuf, String> {
     let mut build = native.cargo();
     build.current_dir(util::repo_root()).args([
         "build",
-        "--release",
+        "--profile",
+        profile,
         "--quiet",
         "-p",
         "mpi-runner",
@@ -204,7 +218,7 @@ pub fn build_mpiplay(native: &crate::toolchain::Native) -> Result<PathBuf, Strin
     if !status.success() {
         return Err(format!("building mpiplay failed ({status})"));
     }
-    Ok(util::target_dir().join("release").join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX)))
+    Ok(util::target_dir().join(profile).join(format!("mpiplay{}", std::env::consts::EXE_SUFFIX)))
 }
 
 /// Runs `cmd` with inherited stdio and returns its exit status as ours.
