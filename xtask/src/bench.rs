@@ -75,6 +75,7 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     };
     let table = table(&native, &browser, theirs.as_ref());
     println!("{table}");
+    println!("{}", goals(&native, &browser, theirs.as_ref()));
     let json = util::checkout_target().join("bench.json");
     std::fs::write(&json, to_json(&native, &browser, theirs.as_ref()))
         .map_err(|e| format!("{}: {e}", json.display()))?;
@@ -240,6 +241,56 @@ fn table(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> Strin
     out
 }
 
+/// Where the runtime should be: a figure of one runtime, alone or as a
+/// ratio to mpi4py's, at most `limit`.
+struct Goal {
+    what: &'static str,
+    figure: &'static str,
+    side: Side,
+    limit: f64,
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    /// The browser's figure itself.
+    Browser,
+    /// The native figure over mpi4py's.
+    NativeRatio,
+    /// The browser's figure over mpi4py's.
+    BrowserRatio,
+}
+
+const GOALS: &[Goal] = &[
+    Goal { what: "the page's download before it is ready (MB, brotli)", figure: "page_download_to_ready", side: Side::Browser, limit: 4.0 },
+    Goal { what: "a repeat visit until the page is ready (ms)", figure: "page_repeat_visit_to_ready", side: Side::Browser, limit: 400.0 },
+    Goal { what: "a Python loop, native / CPython + mpi4py", figure: "loop_3m_per_rank", side: Side::NativeRatio, limit: 1.5 },
+    Goal { what: "a Python loop, browser / CPython + mpi4py", figure: "loop_3m_per_rank", side: Side::BrowserRatio, limit: 2.5 },
+    Goal { what: "small-message half round trip, native / mpi4py", figure: "half_rtt_8_byte_buffer", side: Side::NativeRatio, limit: 3.0 },
+    Goal { what: "small-message half round trip, browser / mpi4py", figure: "half_rtt_8_byte_buffer", side: Side::BrowserRatio, limit: 3.0 },
+];
+
+/// Each goal with what this run measured, and whether it is met (a ratio
+/// needs `--against-mpi4py`).
+fn goals(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> String {
+    let value = |figures: &Figures, name: &str| figures.get(name).and_then(|f| median(&f.values));
+    let mut out = format!("{:<52} {:>9} {:>9}  {}\n", "goal", "measured", "limit", "");
+    for goal in GOALS {
+        let theirs = theirs.and_then(|t| value(t, goal.figure));
+        let measured = match goal.side {
+            Side::Browser => value(browser, goal.figure),
+            Side::NativeRatio => value(native, goal.figure).zip(theirs).map(|(ours, t)| ours / t),
+            Side::BrowserRatio => value(browser, goal.figure).zip(theirs).map(|(ours, t)| ours / t),
+        };
+        let (cell, verdict) = match measured {
+            Some(v) if v <= goal.limit => (format!("{v:.2}"), "met"),
+            Some(v) => (format!("{v:.2}"), "MISSED"),
+            None => ("-".to_owned(), "not measured"),
+        };
+        out.push_str(&format!("{:<52} {cell:>9} {:>9.2}  {verdict}\n", goal.what, goal.limit));
+    }
+    out
+}
+
 fn to_json(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> String {
     let section = |figures: &Figures| {
         let items: Vec<String> = figures
@@ -261,4 +312,30 @@ fn to_json(native: &Figures, browser: &Figures, theirs: Option<&Figures>) -> Str
         parts.push(format!("  \"mpi4py\": {}", section(t)));
     }
     format!("{{\n{}\n}}\n", parts.join(",\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(pairs: &[(&str, f64)]) -> Figures {
+        pairs.iter().map(|(n, v)| (n.to_string(), Figure { values: vec![*v], unit: "ms".into() })).collect()
+    }
+
+    #[test]
+    fn goals_compare_figures_and_ratios_with_their_limits() {
+        let native = figures(&[("loop_3m_per_rank", 300.0), ("half_rtt_8_byte_buffer", 8.0)]);
+        let browser = figures(&[("page_download_to_ready", 3.5), ("page_repeat_visit_to_ready", 450.0), ("loop_3m_per_rank", 500.0)]);
+        let theirs = figures(&[("loop_3m_per_rank", 250.0), ("half_rtt_8_byte_buffer", 1.0)]);
+        let report = goals(&native, &browser, Some(&theirs));
+        let line = |what: &str| report.lines().find(|l| l.starts_with(what)).unwrap().to_owned();
+        assert!(line("the page's download").contains("3.50") && line("the page's download").ends_with("met"));
+        assert!(line("a repeat visit").ends_with("MISSED"));
+        assert!(line("a Python loop, native").contains("1.20") && line("a Python loop, native").ends_with("met"));
+        assert!(line("a Python loop, browser").contains("2.00") && line("a Python loop, browser").ends_with("met"));
+        assert!(line("small-message half round trip, native").contains("8.00") && line("small-message half round trip, native").ends_with("MISSED"));
+        assert!(line("small-message half round trip, browser").ends_with("not measured"));
+        // Without mpi4py's figures no ratio can be judged.
+        assert!(goals(&native, &browser, None).lines().filter(|l| l.ends_with("not measured")).count() == 4);
+    }
 }

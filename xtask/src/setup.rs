@@ -225,7 +225,9 @@ fn ensure_trunk(tc: &Toolchain) -> Result<(), String> {
         "setup: installing trunk {TRUNK_VERSION} (several minutes): it builds the page and serves it with COOP/COEP headers"
     );
     // --locked: a newer cssparser breaks its lightningcss dependency.
-    cargo_install(tc, &["trunk", "--version", TRUNK_VERSION, "--locked"])
+    // --debug: trunk only starts cargo and copies files, so an unoptimised
+    // build serves as well and compiles in about half the time.
+    cargo_install(tc, &["trunk", "--version", TRUNK_VERSION, "--locked", "--debug"])
 }
 
 /// `cargo install`, first with the cargo on PATH (any version), then with Debian's.

@@ -91,7 +91,9 @@ fn native_tests(tc: &Toolchain, extra: &[String]) -> Result<(), String> {
 fn transport_tests(tc: &Toolchain) -> Result<(), String> {
     let mut cmd = tc.wasm_cargo();
     cmd.current_dir(util::repo_root())
-        .args(["test", "--target", WASM_TARGET, "-p", "mpi-web"])
+        // Release, as the page's build after it: the standard library (built
+        // from source for wasm) and the shared crates are then compiled once.
+        .args(["test", "--release", "--target", WASM_TARGET, "-p", "mpi-web"])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
         .env(
             "CHROMEDRIVER",
