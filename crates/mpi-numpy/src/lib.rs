@@ -13,7 +13,8 @@ mod random;
 use rustpython_vm::{Context, builtins::PyModuleDef};
 
 /// The `numpy` package, compiled to bytecode at build time.
-pub static FROZEN_NUMPY: &rustpython_vm::frozen::FrozenLib = rustpython_vm::py_freeze!(dir = "../python");
+pub static FROZEN_NUMPY: &rustpython_vm::frozen::FrozenLib =
+    rustpython_vm::frozen::FrozenLib::from_ref(include_bytes!(concat!(env!("OUT_DIR"), "/numpy.frozen")));
 
 /// The `_numpy` native module, for `InterpreterBuilder::add_native_module`.
 pub fn module_def(ctx: &Context) -> &'static PyModuleDef {

@@ -381,10 +381,6 @@ pub(crate) mod posix {
         Ok(t.try_float(vm)?.to_f64())
     }
 
-    fn bad_fd(vm: &VirtualMachine) -> PyBaseExceptionRef {
-        os_error(vm, errno::EBADF, None, None)
-    }
-
     /// Runs `f` on descriptor `fd`'s entry.
     fn with_fd<T>(
         vm: &VirtualMachine,

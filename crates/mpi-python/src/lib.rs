@@ -21,5 +21,7 @@ mod windows;
 pub use mpi_core::RankOutcome;
 pub use rank::{RankHost, RankRuntime, Script, Stream};
 
-/// The `mpi4py` package, compiled to bytecode at build time.
-pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib = rustpython_vm::py_freeze!(dir = "../python");
+/// The `mpi4py` package (and the rest of python/), compiled to bytecode at
+/// build time (build.rs).
+pub(crate) static FROZEN_MPI4PY: &rustpython_vm::frozen::FrozenLib =
+    rustpython_vm::frozen::FrozenLib::from_ref(include_bytes!(concat!(env!("OUT_DIR"), "/mpi4py.frozen")));
