@@ -127,12 +127,19 @@ impl Packing {
     }
 }
 
+/// `trunk build` of the page with `packing`'s cargo profile and asset URLs
+/// under `public_url` (relative, "./", works from any sub-path).
+fn trunk_build_command(tc: &Toolchain, packing: Packing, public_url: &str) -> Result<Command, String> {
+    let mut cmd = trunk(tc)?;
+    cmd.args(["build", "--release", "--cargo-profile", packing.cargo_profile(), "--public-url", public_url]);
+    Ok(cmd)
+}
+
 /// Builds the page into `dist`, as `packing` says.
 pub fn trunk_build(tc: &Toolchain, dist: &std::path::Path, packing: Packing) -> Result<(), String> {
-    let mut cmd = trunk(tc)?;
     // Relative asset URLs, as `dist` ships them: the tests serve it from a sub-path too.
-    cmd.args(["build", "--release", "--cargo-profile", packing.cargo_profile(), "--offline", "--public-url", "./"]);
-    cmd.arg("--dist").arg(dist);
+    let mut cmd = trunk_build_command(tc, packing, "./")?;
+    cmd.arg("--offline").arg("--dist").arg(dist);
     util::run(&mut cmd)?;
     for file in ["index.html", "_headers", "rank-worker.js", "mpi-worker.js", "mpi-worker_bg.wasm"] {
         if !dist.join(file).is_file() {
@@ -184,11 +191,8 @@ pub fn serve(port: u16) -> Result<ExitCode, String> {
 /// `cargo xtask dist`: the static site as a host serves it, into dist/.
 pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
     let tc = setup::run(Options { browser: false })?;
-    let mut cmd = trunk(&tc)?;
     // Relative asset URLs by default: the same dist/ works from any sub-path.
-    let profile = Packing::Hosting.cargo_profile();
-    cmd.args(["build", "--release", "--cargo-profile", profile, "--public-url", public_url.unwrap_or("./")]);
-    util::run(&mut cmd)?;
+    util::run(&mut trunk_build_command(&tc, Packing::Hosting, public_url.unwrap_or("./"))?)?;
     let dist = util::repo_root().join("dist");
     pack(&dist, Packing::Hosting)?;
     eprintln!("dist: {}", dist.display());

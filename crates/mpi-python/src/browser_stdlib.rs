@@ -8,46 +8,13 @@
 //! after the library's version, so a cached file is never stale). A served
 //! module is found by `_browser_stdlib.find` and its source read by
 //! `_browser_stdlib.fetch`, a synchronous request the rank's host makes
-//! (the worker is blocked anyway, as an import is). [`FINDER`] is the
-//! meta-path finder over them, installed last: a workspace file of the same
-//! name is found first, as a script's folder comes before the standard
-//! library on `sys.path` under CPython.
+//! (the worker is blocked anyway, as an import is). `python/_served_stdlib.py`
+//! is the meta-path finder over them, installed last (frozen, so a run does
+//! not compile it again): a workspace file of the same name is found first,
+//! as a script's folder comes before the standard library on `sys.path`
+//! under CPython.
 
 include!(concat!(env!("OUT_DIR"), "/browser_stdlib.rs"));
-
-/// The Python half: the finder, and a loader that compiles a fetched source.
-pub(crate) const FINDER: &str = r#"
-import sys, _browser_stdlib
-from _frozen_importlib import ModuleSpec
-from _frozen_importlib_external import FileLoader, SourceLoader
-
-_PREFIX = f"/lib/python{sys.version_info[0]}.{sys.version_info[1]}/"
-
-class ServedStdlibLoader(FileLoader, SourceLoader):
-    """Loads a served module as importlib's SourceFileLoader loads a file
-    (so its frames leave tracebacks as importlib's do), reading the source
-    from the page instead of a disk; nothing is cached as bytecode."""
-
-    def get_data(self, path):
-        return _browser_stdlib.fetch(self.name, path.removeprefix(_PREFIX)).encode()
-
-class ServedStdlibFinder:
-    """Finds the standard library modules the page serves rather than the
-    rank runtime carrying them."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        found = _browser_stdlib.find(name)
-        if found is None:
-            return None
-        relative, is_package = found
-        origin = _PREFIX + relative
-        spec = ModuleSpec(name, ServedStdlibLoader(name, origin), origin=origin, is_package=is_package)
-        spec.has_location = True
-        return spec
-
-sys.meta_path.append(ServedStdlibFinder)
-"#;
 
 /// `(path, package)` of the served module `name`.
 fn lookup(name: &str) -> Option<(&'static str, bool)> {

@@ -572,7 +572,7 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.call_method(&sys_path, "insert", (0, folder))?;
     // First: what follows may import a module the page serves.
     #[cfg(target_arch = "wasm32")]
-    vm.run_string(vm.new_scope_with_builtins(), crate::browser_stdlib::FINDER, "<mpi-playground stdlib>")?;
+    vm.import("_served_stdlib", 0)?;
     vm.run_string(vm.new_scope_with_builtins(), STREAMS, "<mpi-playground streams>")?;
     vm.run_string(vm.new_scope_with_builtins(), SITE_BUILTINS, "<mpi-playground site>")?;
     #[cfg(target_arch = "wasm32")]

@@ -189,6 +189,7 @@ pub fn app(props: &AppProps) -> Html {
     // What the ranks run, checked, and the same run as an mpiexec command.
     let programs = state.programs.resolve(&state.script_name(), &state.source, state.ranks, &state.workspace, MAX_RANKS);
     let launch = state.programs.launch_programs(&state.script_name(), state.ranks);
+    let total_ranks = state.programs.total_ranks(state.ranks);
     let mpiexec_line = mpi_core::launch::mpiexec_command(
         &launch,
         false,
@@ -372,7 +373,7 @@ pub fn app(props: &AppProps) -> Html {
             </label>
             if !state.programs.more.is_empty() {
                 <span id="more-ranks" class="more-ranks" title="Ranks of the other programs (see Programs)">
-                    { format!("+ {} = {} ranks", state.programs.total_ranks(state.ranks) - state.ranks, state.programs.total_ranks(state.ranks)) }
+                    { format!("+ {} = {total_ranks} ranks", total_ranks - state.ranks) }
                 </span>
             }
             <label class="sends" title="When a standard-mode send (send, Send, isend) returns: MPICH buffers messages of up to 8255 bytes and makes larger ones wait for their matching receive">{ "Sends " }
