@@ -170,6 +170,18 @@ struct Active {
     _tick: Closure<dyn FnMut()>,
 }
 
+impl Active {
+    /// Every rank has ended and no process still runs (or the run already
+    /// has an ending: its processes are terminated). A process that ended in
+    /// the World may still have output in flight: its worker posts that
+    /// before its exit, so the run waits for the exit too.
+    fn is_over(&self) -> bool {
+        let processes_over =
+            self.world.live_processes().is_empty() && self.processes.values().all(|p| p.over || p.worker.is_none());
+        self.record.all_exited() && (self.record.ended() || processes_over)
+    }
+}
+
 struct Inner {
     me: Weak<RefCell<Inner>>,
     base_url: String,
@@ -609,15 +621,9 @@ impl Inner {
         self.maybe_finish(deferred);
     }
 
-    /// Ends the run once every rank has ended and no process still runs (or
-    /// at once if the run already has an ending: its processes are terminated).
-    /// A process that ended in the World may still have output in flight: its
-    /// worker posts that before its exit, so the run waits for the exit too.
+    /// Ends the run once it is over (see [`Active::is_over`]).
     fn maybe_finish(&mut self, deferred: &mut Deferred) {
-        let Some(active) = &self.active else { return };
-        let processes_over =
-            active.world.live_processes().is_empty() && active.processes.values().all(|p| p.over || p.worker.is_none());
-        if active.record.all_exited() && (active.record.ended() || processes_over) {
+        if self.active.as_ref().is_some_and(Active::is_over) {
             self.finish(deferred);
         }
     }
@@ -776,7 +782,7 @@ impl Inner {
 
     fn tick(&mut self, deferred: &mut Deferred) {
         let Some(active) = &mut self.active else { return };
-        if active.record.all_exited() && active.world.live_processes().is_empty() {
+        if active.is_over() {
             self.finish(deferred);
             return;
         }
