@@ -16,6 +16,8 @@ use rustpython_vm::{Context, builtins::PyModuleDef};
 pub static FROZEN_NUMPY: &rustpython_vm::frozen::FrozenLib =
     rustpython_vm::frozen::FrozenLib::from_ref(include_bytes!(concat!(env!("OUT_DIR"), "/numpy.frozen")));
 
+pub use ndarray::_numpy::{c_order_bytes, c_order_room, store_c_order};
+
 /// The `_numpy` native module, for `InterpreterBuilder::add_native_module`.
 pub fn module_def(ctx: &Context) -> &'static PyModuleDef {
     ndarray::_numpy::module_def(ctx)

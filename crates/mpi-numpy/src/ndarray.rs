@@ -998,6 +998,45 @@ pub(crate) mod _numpy {
         }
     }
 
+    /// Where the elements of an array in C order lie in its storage.
+    fn c_order_range(array: &PyNdArray) -> Option<std::ops::Range<usize>> {
+        if !array.layout.is_c_contiguous(array.dtype.itemsize()) {
+            return None;
+        }
+        let start = usize::try_from(array.layout.offset).ok()?;
+        Some(start..start + array.layout.size() * array.dtype.itemsize())
+    }
+
+    /// A copy of the elements of `obj` if it is an array in C order: MPI's
+    /// common case, a message that is an array's memory as it is.
+    pub fn c_order_bytes(obj: &PyObject) -> Option<Vec<u8>> {
+        let array = obj.downcast_ref::<PyNdArray>()?;
+        Some(array.storage.read()[c_order_range(array)?].to_vec())
+    }
+
+    /// The bytes a writeable array in C order holds (`None` for any other object).
+    pub fn c_order_room(obj: &PyObject) -> Option<usize> {
+        let array = obj.downcast_ref::<PyNdArray>()?;
+        if !array.writeable.get() {
+            return None;
+        }
+        c_order_range(array).map(|r| r.len())
+    }
+
+    /// Stores `data` at the front of the elements of a writeable array in
+    /// C order; false (and nothing stored) for anything else or if it does
+    /// not fit.
+    pub fn store_c_order(obj: &PyObject, data: &[u8]) -> bool {
+        let Some(array) = obj.downcast_ref::<PyNdArray>() else { return false };
+        match c_order_range(array) {
+            Some(range) if array.writeable.get() && data.len() <= range.len() => {
+                array.storage.write()[range.start..range.start + data.len()].copy_from_slice(data);
+                true
+            }
+            _ => false,
+        }
+    }
+
     impl PyNdArray {
         fn buffer_desc(&self) -> BufferDescriptor {
             let itemsize = self.dtype.itemsize();

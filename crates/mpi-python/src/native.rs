@@ -240,7 +240,7 @@ use crate::windows::_mpi_windows;
 #[rustpython_vm::pymodule(with(_mpi_processes, _mpi_windows))]
 pub(crate) mod _mpi {
     use super::*;
-    use rustpython_vm::builtins::PyDictRef;
+    use rustpython_vm::builtins::{PyByteArray, PyDictRef};
 
     #[pyattr]
     const WORLD: u32 = mpi_core::WORLD_CTX;
@@ -360,6 +360,67 @@ pub(crate) mod _mpi {
         with_call(vm, send_call(mode, false), comm, dest, tag, |ep| ep.send(comm, dest, tag, data, mode))
     }
 
+    /// `Comm.Send` and `Ssend` of a plain buffer (a `bytes`, a `bytearray`
+    /// or a NumPy array in C order, whose memory is the message as it is),
+    /// the common case, which mpi4py's layer hands straight here: a Python
+    /// call per message costs more than the message. Returns false, having
+    /// done nothing, for any other buffer (and for an array while the run
+    /// records: its timeline preview is made in Python).
+    #[pyfunction]
+    fn send_plain(comm: u32, buf: PyObjectRef, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<bool> {
+        let mode = send_mode(mode, vm)?;
+        let data = if let Some(b) = buf.downcast_ref::<PyBytes>() {
+            b.as_bytes().to_vec()
+        } else if let Some(b) = buf.downcast_ref::<PyByteArray>() {
+            b.borrow_buf().to_vec()
+        } else {
+            match mpi_numpy::c_order_bytes(&buf) {
+                Some(data) => data,
+                None => return Ok(false),
+            }
+        };
+        if with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.recording())) {
+            let Some(preview) = quick_preview(&buf, vm) else { return Ok(false) };
+            with_rank(|r| r.endpoint.try_borrow_mut().map(|mut ep| ep.set_preview(preview))).ok();
+        }
+        with_call(vm, send_call(mode, false), comm, dest, tag, |ep| ep.send(comm, dest, tag, data, mode))?;
+        Ok(true)
+    }
+
+    /// `Comm.Recv` into a plain buffer (a `bytearray`, or a writeable NumPy
+    /// array in C order; see `send_plain`): the message is stored at its
+    /// front, or raises MPICH's truncation error if it does not fit.
+    /// Returns false, having received nothing, for any other buffer.
+    #[pyfunction]
+    fn recv_into(comm: u32, buf: PyObjectRef, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<bool> {
+        let bytearray = buf.downcast_ref::<PyByteArray>();
+        let room = match bytearray {
+            Some(b) => b.borrow_buf().len(),
+            None => match mpi_numpy::c_order_room(&buf) {
+                Some(room) => room,
+                None => return Ok(false),
+            },
+        };
+        let got = with_call(vm, Call::Recv, comm, source, tag, |ep| ep.recv(comm, source, tag))?;
+        let Some(data) = &got.data else { return Ok(true) };
+        if data.len() > room {
+            let detail = format!(
+                "Message from rank {} and tag {} truncated; {} bytes received but buffer size is {room}",
+                got.source,
+                got.tag,
+                data.len()
+            );
+            return Err(mpi_error(vm, MpiError::new(ErrorClass::Truncate, "MPI_Recv", detail)));
+        }
+        match bytearray {
+            Some(b) => b.borrow_buf_mut()[..data.len()].copy_from_slice(data),
+            None => {
+                mpi_numpy::store_c_order(&buf, data);
+            }
+        }
+        Ok(true)
+    }
+
     #[pyfunction]
     fn recv(comm: u32, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
         with_call(vm, Call::Recv, comm, source, tag, |ep| ep.recv(comm, source, tag)).map(|c| completion(vm, c))
@@ -407,7 +468,7 @@ pub(crate) mod _mpi {
 
     /// The preview of an int, float, bool, None, str or bytes, made here.
     fn quick_preview(obj: &PyObjectRef, vm: &VirtualMachine) -> Option<String> {
-        use rustpython_vm::builtins::{PyByteArray, PyFloat, PyInt, PyStr};
+        use rustpython_vm::builtins::{PyFloat, PyInt, PyStr};
         let cut = |text: String| {
             if text.chars().count() <= 80 { text } else { text.chars().take(77).collect::<String>() + "..." }
         };

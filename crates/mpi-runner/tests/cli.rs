@@ -808,6 +808,57 @@ fn trace_option_writes_the_calls_and_messages_as_chrome_trace_json() {
 }
 
 #[test]
+fn plain_buffer_sends_carry_their_preview_and_lines_on_the_timeline() {
+    // `Send` of a bytes, bytearray or C-order array and `Recv` into one take
+    // mpi4py's short way into the runtime (a buffer specification or a
+    // status, the long way); the trace must not tell.
+    let plain = "import numpy as np
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+if comm.rank == 0:
+    comm.Send(bytearray(b'abc'), dest=1, tag=1)
+    comm.Ssend(b'xyz', dest=1, tag=2)
+    comm.Send(np.arange(3.0), dest=1, tag=3)
+    comm.Send([np.arange(2.0), MPI.DOUBLE], dest=1, tag=4)
+else:
+    got = bytearray(8)
+    comm.Recv(got, source=0, tag=1)
+    comm.Recv(got, source=0, tag=2)
+    a = np.zeros(3)
+    comm.Recv(a, source=0, tag=3)
+    comm.Recv(a, source=0, tag=4, status=MPI.Status())
+    print(bytes(got), a)
+";
+    let file = std::env::temp_dir().join(format!("mpiplay-plain-trace-{}.json", std::process::id()));
+    let r = run(&["-n", "2", "--trace", file.to_str().expect("a UTF-8 temp path")], plain, &[]);
+    assert_eq!((r.status, r.stdout.as_str()), (0, "b'xyz\\x00\\x00\\x00\\x00\\x00' [0. 1. 2.]\n"), "{}", r.context());
+    let events = trace_events(&file);
+    let _ = std::fs::remove_file(&file);
+    let mut arrows: Vec<(u64, String, u64, u64)> = events
+        .iter()
+        .filter(|e| e["ph"] == "s")
+        .map(|s| {
+            let a = &s["args"];
+            (
+                a["tag"].as_u64().unwrap(),
+                a["preview"].as_str().unwrap().to_owned(),
+                a["send_line"].as_u64().unwrap(),
+                a["recv_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    arrows.sort();
+    let expected = [
+        (1, "b'abc' (3 bytes)", 5, 11),
+        (2, "b'xyz' (3 bytes)", 6, 12),
+        (3, "array([0., 1., 2.])", 7, 14),
+        (4, "array([0., 1.])", 8, 15),
+    ]
+    .map(|(tag, preview, send, recv)| (tag, preview.to_owned(), send, recv));
+    assert_eq!(arrows, expected, "{events:?}");
+}
+
+#[test]
 fn ranks_in_different_collectives_end_the_run_naming_both_calls_and_lines() {
     // Different collectives: rank 1's reduce meets rank 0's bcast at the barrier.
     let different = "from mpi4py import MPI

@@ -4217,7 +4217,8 @@ class Comm:
 
     def Send(self, buf, dest, tag=0):
         """Blocking send."""
-        _mpi.send(self._h, _send_buf(buf, dest), dest, tag, _mpi.SEND_STANDARD)
+        if not _mpi.send_plain(self._h, buf, dest, tag, _mpi.SEND_STANDARD):
+            _mpi.send(self._h, _send_buf(buf, dest), dest, tag, _mpi.SEND_STANDARD)
 
     def Bsend(self, buf, dest, tag=0):
         """Blocking send in buffered mode (needs `MPI.Attach_buffer`)."""
@@ -4246,10 +4247,13 @@ class Comm:
 
     def Ssend(self, buf, dest, tag=0):
         """Blocking send in synchronous mode."""
-        _mpi.send(self._h, _send_buf(buf, dest), dest, tag, _mpi.SEND_SYNCHRONOUS)
+        if not _mpi.send_plain(self._h, buf, dest, tag, _mpi.SEND_SYNCHRONOUS):
+            _mpi.send(self._h, _send_buf(buf, dest), dest, tag, _mpi.SEND_SYNCHRONOUS)
 
     def Recv(self, buf, source=ANY_SOURCE, tag=ANY_TAG, status=None):
         """Blocking receive."""
+        if status is None and _mpi.recv_into(self._h, buf, source, tag):
+            return
         view = _message(buf, True)[0] if source != PROC_NULL else None
         data, source, tag = _mpi.recv(self._h, source, tag)
         if status is not None:
