@@ -11,7 +11,7 @@
 //   node ui.mjs [--dist DIR] [--filter TEXT] [--shots DIR] [--real-python PATH]
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { serve } from "./serve.mjs";
@@ -887,6 +887,73 @@ const unisolatedCase = {
   },
 };
 
+/** The page's decoded copy of the rank runtime in Cache Storage: the header
+ *  naming the validator it was made from, and its size. */
+const runtimeCopy = (page) =>
+  page.evaluate(async () => {
+    const copy = await (await caches.open("mpi-playground-runtime")).match("mpi-worker_bg.wasm");
+    if (!copy) return null;
+    return { validator: copy.headers.get("x-mpi-playground-validator"), bytes: (await copy.arrayBuffer()).byteLength };
+  });
+
+/** Puts `body` (text, or an array of bytes) in place of the runtime's copy,
+ *  as made from a response with `validator`. */
+const replaceRuntimeCopy = (page, body, validator) =>
+  page.evaluate(
+    async ([body, validator]) => {
+      const cache = await caches.open("mpi-playground-runtime");
+      const bytes = typeof body === "string" ? body : new Uint8Array(body);
+      await cache.put("mpi-worker_bg.wasm", new Response(bytes, { headers: { "content-type": "application/wasm", "x-mpi-playground-validator": validator } }));
+    },
+    [body, validator],
+  );
+
+/** Waits until the runtime's copy is the file served now (the copy is
+ *  written while the page compiles; it may land just after). */
+const copyBecomes = (page, validator, bytes, when) =>
+  page
+    .waitForFunction(
+      async ([validator, bytes]) => {
+        const copy = await (await caches.open("mpi-playground-runtime")).match("mpi-worker_bg.wasm");
+        return copy?.headers.get("x-mpi-playground-validator") === validator && (await copy.arrayBuffer()).byteLength === bytes;
+      },
+      [validator, bytes],
+      { timeout: 15000, polling: 200 },
+    )
+    .catch(async () => {
+      throw new Error(`${when}: the copy is ${JSON.stringify(await runtimeCopy(page))}, served ${bytes} bytes as ${validator}`);
+    });
+
+const repeatVisitCase = {
+  name: "ui::repeat_visits_run_the_current_runtime_from_its_decoded_copy",
+  async run(page, url) {
+    await open(page, url);
+    const etag = await page.evaluate(async () => (await fetch("mpi-worker_bg.wasm")).headers.get("etag"));
+    expect(etag, "the test server sends an ETag");
+    const served = (await stat(join(dist, "mpi-worker_bg.wasm"))).size;
+    await copyBecomes(page, etag, served, "after a first visit");
+    const helloRuns = async (when) => {
+      await page.click("[data-example=hello]");
+      await runExpecting(page, "ok");
+      expect((await outputLines(page)).length > 0, `hello printed nothing ${when}`);
+    };
+    await open(page, url);
+    await helloRuns("from the copy");
+    // A copy from an older release (another validator) is never run: the
+    // page compiles what the host serves now, and that replaces the copy.
+    // (The stand-in compiles, an empty wasm module, but no rank could start on it.)
+    await replaceRuntimeCopy(page, [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], '"older"');
+    await open(page, url);
+    await helloRuns("after a release");
+    await copyBecomes(page, etag, served, "after a release");
+    // A damaged copy with the current validator: dropped, and the runtime fetched again.
+    await replaceRuntimeCopy(page, "not a wasm module", etag);
+    await open(page, url);
+    await helloRuns("after a damaged copy");
+    await copyBecomes(page, etag, served, "after a damaged copy");
+  },
+};
+
 /** A script importing a standard library module the rank runtime does not
  *  carry: the ranks fetch it from the page (through the service worker, or
  *  under a sub-path, wherever the page is served). */
@@ -918,7 +985,7 @@ async function main() {
   const nested = await serve(dist, { prefix: "/courses/mpi/playground/" });
   const context = await launch();
   let failed = 0;
-  const all = [...cases.map((c) => [c, isolated.url]), [unisolatedCase, plain.url], [subPathCase, nested.url]].filter(([c]) =>
+  const all = [...cases.map((c) => [c, isolated.url]), [repeatVisitCase, isolated.url], [unisolatedCase, plain.url], [subPathCase, nested.url]].filter(([c]) =>
     c.name.includes(filter),
   );
   try {

@@ -12,6 +12,7 @@ mod js_api;
 pub mod observe;
 mod pool;
 pub mod record;
+mod runtime_load;
 
 pub use js_api::install;
 pub use pool::{MAX_RANKS, Playground, ProgramRun, RunEvent, RunRequest};

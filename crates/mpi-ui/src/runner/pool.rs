@@ -2,7 +2,7 @@
 
 use super::observe::Observation;
 use super::record::{OutputLine, Record, RunResult, Status};
-use js_sys::{Object, Reflect, WebAssembly};
+use js_sys::{Object, Reflect};
 use mpi_core::timeline::LaneEnd;
 use mpi_core::{DeadlockWatch, Ending, Layout, RankOutcome, World, timeout_ending};
 use mpi_web::SabMemory;
@@ -14,10 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    ErrorEvent, MessageEvent, ReadableStream, ReadableStreamDefaultReader, Response, Worker,
-};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 /// The most ranks a run may have (the UI offers 1 to 64).
 pub const MAX_RANKS: u32 = 64;
@@ -259,7 +256,7 @@ impl Playground {
             let me = playground.clone();
             let url = format!("{base_url}mpi-worker_bg.wasm");
             wasm_bindgen_futures::spawn_local(async move {
-                let module = compile(&url, progress).await;
+                let module = super::runtime_load::compile(&url, progress).await;
                 me.module_loaded(module);
             });
         }
@@ -881,48 +878,6 @@ fn stopped_ending(running: &[u32]) -> Ending {
     };
     // 143: what a shell reports for a process ended by SIGTERM.
     Ending { exit_status: 143, report }
-}
-
-/// Fetches and compiles the rank runtime once for the whole page, streaming:
-/// the body is teed, one branch compiled as it arrives, the other counted for
-/// `progress`. The compiled branch is given the `application/wasm` type
-/// itself, so hosts that send another type still work.
-async fn compile(url: &str, progress: Progress) -> Result<JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("cannot fetch {url}: {}", describe(&e)))?
-        .unchecked_into();
-    if !response.ok() {
-        return Err(format!("cannot fetch {url}: HTTP {} {}", response.status(), response.status_text()));
-    }
-    let header = |name: &str| response.headers().get(name).ok().flatten();
-    // A compressed transfer's length is not the length of the bytes we count.
-    let total = header("content-length").filter(|_| header("content-encoding").is_none()).and_then(|v| v.parse().ok());
-    // The progress bar counts a copy's bytes; the response itself goes to
-    // compileStreaming, because V8 keeps the compiled code only for a module
-    // compiled from a fetched response (it keys its cache by the response's
-    // URL), and a repeat visit then skips compiling the runtime.
-    let counted = response.clone().map_err(|e| describe(&e))?;
-    let body = counted.body().ok_or_else(|| format!("{url}: empty response"))?;
-    wasm_bindgen_futures::spawn_local(count_bytes(body, total, progress));
-    let response: js_sys::Promise = js_sys::Promise::resolve(&response).unchecked_into();
-    JsFuture::from(WebAssembly::compile_streaming(&response))
-        .await
-        .map_err(|e| format!("cannot compile {url}: {}", describe(&e)))
-}
-
-async fn count_bytes(stream: ReadableStream, total: Option<f64>, progress: Progress) {
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut loaded = 0.0;
-    while let Ok(chunk) = JsFuture::from(reader.read()).await {
-        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
-            break;
-        }
-        let bytes = Reflect::get(&chunk, &"value".into()).ok().and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok());
-        loaded += bytes.map_or(0.0, |b| b.length() as f64);
-        progress(loaded, total);
-    }
 }
 
 /// A JS error as text.
