@@ -231,21 +231,27 @@ impl World {
         self.mem.store(self.layout.rank_word(me, rank::LINE), line);
     }
 
-    pub fn count_sent(&self, me: u32, bytes: usize) {
-        self.count(me, rank::MSGS_SENT, rank::BYTES_SENT, bytes);
+    pub fn count_sent(&self, me: u32, count: &mut MessageCount, bytes: usize) {
+        self.count(me, rank::MSGS_SENT, rank::BYTES_SENT, count, bytes);
     }
 
-    pub fn count_received(&self, me: u32, bytes: usize) {
-        self.count(me, rank::MSGS_RECEIVED, rank::BYTES_RECEIVED, bytes);
+    pub fn count_received(&self, me: u32, count: &mut MessageCount, bytes: usize) {
+        self.count(me, rank::MSGS_RECEIVED, rank::BYTES_RECEIVED, count, bytes);
     }
 
-    /// Only the rank writes its counters, so plain loads and stores do.
-    fn count(&self, me: u32, msgs: usize, bytes_lo: usize, bytes: usize) {
+    /// Only the rank writes its counters, so it keeps them (`count`) and
+    /// stores them, never reading the World back: in the browser every
+    /// access is a call out of wasm, and these come with every message.
+    fn count(&self, me: u32, msgs: usize, bytes_lo: usize, count: &mut MessageCount, bytes: usize) {
         let w = |f| self.layout.rank_word(me, f);
-        self.mem.store(w(msgs), self.mem.load(w(msgs)).wrapping_add(1));
-        let total = self.read_u64(w(bytes_lo)).wrapping_add(bytes as u64);
+        count.msgs = count.msgs.wrapping_add(1);
+        self.mem.store(w(msgs), count.msgs);
+        let total = count.bytes.wrapping_add(bytes as u64);
         self.mem.store(w(bytes_lo), total as u32);
-        self.mem.store(w(bytes_lo) + 1, (total >> 32) as u32);
+        if total >> 32 != count.bytes >> 32 {
+            self.mem.store(w(bytes_lo) + 1, (total >> 32) as u32);
+        }
+        count.bytes = total;
     }
 
     fn read_u64(&self, word: usize) -> u64 {
@@ -289,12 +295,22 @@ impl RankStatus {
 /// batches (one shared-memory write for many; in the browser every access to
 /// the World is a call out of wasm), at the latest when the rank is about to
 /// wait, when it ends, or [`Recorder::FLUSH_AFTER`] after the last batch.
+/// A rank's count of the messages it sent or received, and of their bytes.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MessageCount {
+    msgs: u32,
+    bytes: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     /// Whether the run records, as read at the rank's latest MPI call.
     on: bool,
     /// Encoded records not yet in the ring.
     pending: Vec<u8>,
+    /// The rank's message counters, as the World's status table has them.
+    sent: MessageCount,
+    received: MessageCount,
     /// Records written to the ring (only this rank writes it).
     head: u32,
     /// The run's time of the last batch.
@@ -416,7 +432,7 @@ impl Endpoint {
     /// A user message to world rank `dest` leaves (always counted; recorded
     /// while tracing). `ctx` is its communicator's context id.
     pub(crate) fn sent_message(&mut self, dest: u32, ctx: u32, tag: i32, bytes: usize) {
-        self.world.count_sent(self.me, bytes);
+        self.world.count_sent(self.me, &mut self.recorder.sent, bytes);
         if let Some(mut ev) = self.event(Kind::Sent, Call::Send, Some(self.recorder.call_time)) {
             (ev.peer, ev.tag, ev.ctx, ev.bytes) = (dest as i32, tag, ctx, bytes as u64);
             ev.preview = std::mem::take(&mut self.preview);
@@ -426,7 +442,7 @@ impl Endpoint {
 
     /// A user message from world rank `src` was taken in.
     pub(crate) fn received_message(&mut self, src: u32, ctx: u32, tag: i32, bytes: usize) {
-        self.world.count_received(self.me, bytes);
+        self.world.count_received(self.me, &mut self.recorder.received, bytes);
         if let Some(mut ev) = self.event(Kind::Received, Call::Recv, None) {
             self.recorder.received_at = Some(ev.time);
             (ev.peer, ev.tag, ev.ctx, ev.bytes) = (src as i32, tag, ctx, bytes as u64);
@@ -563,9 +579,10 @@ mod tests {
     #[test]
     fn counters_and_lines_show_in_the_status_table() {
         let w = world(2);
-        w.count_sent(1, 3 << 31);
-        w.count_sent(1, 5);
-        w.count_received(0, 8);
+        let (mut sent, mut received) = (MessageCount::default(), MessageCount::default());
+        w.count_sent(1, &mut sent, 3 << 31);
+        w.count_sent(1, &mut sent, 5);
+        w.count_received(0, &mut received, 8);
         w.set_line(1, 42);
         let rows = w.status();
         assert_eq!((rows[1].msgs_sent, rows[1].bytes_sent, rows[1].line), (2, (3 << 31) + 5, 42));
