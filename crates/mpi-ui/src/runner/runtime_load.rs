@@ -22,6 +22,9 @@ use web_sys::{Cache, Headers, ReadableStream, ReadableStreamDefaultReader, Respo
 const CACHE_NAME: &str = "mpi-playground-runtime";
 /// The header of the copy that carries the validator of the response it was made from.
 const VALIDATOR_HEADER: &str = "x-mpi-playground-validator";
+/// How long after the fetch the copy is written: a first visit is ready in
+/// about a second on a 2-core machine.
+const STORE_AFTER_MS: u32 = 3000;
 
 /// Fetches and compiles the rank runtime from `url`: the decoded copy if it
 /// is current (see the module's header), else the network's response,
@@ -95,9 +98,13 @@ async fn current_copy(cache: &Cache, url: &str, validator: &str) -> Option<Respo
 }
 
 /// Stores the decoded body of `response` as the copy of `url`, tagged with
-/// `validator`, replacing any older one. Best effort: a full disk or a
-/// private window only costs the next visit the decoding.
+/// `validator`, replacing any older one, once the page has had time to get
+/// ready (writing 23 MB while it compiles and starts its workers would slow
+/// a first visit; the body waits in memory meanwhile). Best effort: a full
+/// disk, a private window or a visit that ends sooner only costs the next
+/// visit the decoding.
 async fn store_copy(cache: Cache, url: String, response: Response, validator: String) {
+    gloo_timers::future::TimeoutFuture::new(STORE_AFTER_MS).await;
     let Some(body) = response.body() else { return };
     let Ok(headers) = Headers::new() else { return };
     let _ = headers.set("content-type", "application/wasm");
