@@ -54,13 +54,17 @@ def trace_preview(obj: object, slow: Callable[[object], str]) -> None:
 
 def send(comm: int, data: bytes, dest: int, tag: int, mode: int) -> None: ...
 def recv(comm: int, source: int, tag: int) -> Result: ...
-def send_plain(comm: int, buf: object, dest: int, tag: int, mode: int) -> bool:
-    """`send` of a bytes, bytearray or C-order array, previewed for the
-    timeline here; False (nothing done) for any other buffer."""
-def recv_into(comm: int, buf: object, source: int, tag: int) -> bool:
+def set_plain_datatypes(cls: type, sizes: dict[int, int]) -> None:
+    """The Datatype class, and {_id: size} of the predefined types with no
+    gap: messages [buffer, datatype] of these are plain too."""
+def send_plain(comm: int, msg: object, dest: int, tag: int, mode: int) -> bool:
+    """`send` of a bytes, bytearray or C-order array (alone or with a plain
+    predefined datatype), previewed for the timeline here; False (nothing
+    done) for any other message."""
+def recv_into(comm: int, msg: object, source: int, tag: int) -> bool:
     """`recv` stored at the front of a bytearray or writeable C-order
-    array (MPICH's truncation error if it does not fit); False (nothing
-    received) for any other buffer."""
+    array (alone or with a plain predefined datatype; MPICH's truncation
+    error if it does not fit); False (nothing received) for any other."""
 def isend(comm: int, data: bytes, dest: int, tag: int, mode: int) -> int: ...
 def coll_isend(comm: int, dest: int, tag: int, data: bytes) -> int: ...
 def coll_irecv(comm: int, source: int, tag: int) -> int: ...

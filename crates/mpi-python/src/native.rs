@@ -240,7 +240,8 @@ use crate::windows::_mpi_windows;
 #[rustpython_vm::pymodule(with(_mpi_processes, _mpi_windows))]
 pub(crate) mod _mpi {
     use super::*;
-    use rustpython_vm::builtins::{PyByteArray, PyDictRef};
+    use rustpython_vm::AsObject;
+    use rustpython_vm::builtins::{PyByteArray, PyDictRef, PyList};
 
     #[pyattr]
     const WORLD: u32 = mpi_core::WORLD_CTX;
@@ -360,15 +361,52 @@ pub(crate) mod _mpi {
         with_call(vm, send_call(mode, false), comm, dest, tag, |ep| ep.send(comm, dest, tag, data, mode))
     }
 
-    /// `Comm.Send` and `Ssend` of a plain buffer (a `bytes`, a `bytearray`
-    /// or a NumPy array in C order, whose memory is the message as it is),
-    /// the common case, which mpi4py's layer hands straight here: a Python
-    /// call per message costs more than the message. Returns false, having
-    /// done nothing, for any other buffer (and for an array while the run
-    /// records: its timeline preview is made in Python).
+    /// Registers mpi4py's `Datatype` class and the predefined types whose
+    /// instances are their bytes with no gap, `{_id: size}`: a message
+    /// `[buffer, MPI.INT]` of one of them is as plain as the buffer alone.
     #[pyfunction]
-    fn send_plain(comm: u32, buf: PyObjectRef, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<bool> {
+    fn set_plain_datatypes(cls: PyObjectRef, sizes: PyDictRef, vm: &VirtualMachine) -> PyResult<()> {
+        let mut table = std::collections::HashMap::new();
+        for (id, size) in sizes {
+            table.insert(id.try_into_value::<u64>(vm)?, size.try_into_value::<usize>(vm)?);
+        }
+        with_rank(|r| *r.plain_datatypes.borrow_mut() = Some((cls, table)));
+        Ok(())
+    }
+
+    /// The buffer of a message spec that `send_plain` and `recv_into` may
+    /// take, and the size its byte length must be a multiple of: a buffer
+    /// alone (1), or `[buffer, datatype]` of a registered predefined type.
+    fn plain_spec(msg: &PyObjectRef, vm: &VirtualMachine) -> Option<(PyObjectRef, usize)> {
+        let pair = match (msg.downcast_ref::<PyList>(), msg.downcast_ref::<PyTuple>()) {
+            (Some(list), _) => list.borrow_vec().to_vec(),
+            (None, Some(tuple)) => tuple.as_slice().to_vec(),
+            (None, None) => return Some((msg.clone(), 1)),
+        };
+        let [buf, datatype] = <[PyObjectRef; 2]>::try_from(pair).ok()?;
+        with_rank(|r| {
+            let plain = r.plain_datatypes.borrow();
+            let (cls, sizes) = plain.as_ref()?;
+            if !datatype.class().is(cls) {
+                return None;
+            }
+            let id = datatype.get_attr("_id", vm).ok()?.try_into_value::<u64>(vm).ok()?;
+            sizes.get(&id).map(|&size| (buf, size))
+        })
+    }
+
+    /// `Comm.Send` and `Ssend` of a plain message (a `bytes`, a `bytearray`
+    /// or a NumPy array in C order, whose memory is the message as it is,
+    /// alone or with a predefined datatype), the common case, which
+    /// mpi4py's layer hands straight here: a Python call per message costs
+    /// more than the message. Returns false, having done nothing, for any
+    /// other message (and for an array while the run records: its timeline
+    /// preview is made in Python), and for one whose length is no whole
+    /// number of its datatype (the layer raises mpi4py's error).
+    #[pyfunction]
+    fn send_plain(comm: u32, msg: PyObjectRef, dest: i32, tag: i32, mode: u32, vm: &VirtualMachine) -> PyResult<bool> {
         let mode = send_mode(mode, vm)?;
+        let Some((buf, item)) = plain_spec(&msg, vm) else { return Ok(false) };
         let data = if let Some(b) = buf.downcast_ref::<PyBytes>() {
             b.as_bytes().to_vec()
         } else if let Some(b) = buf.downcast_ref::<PyByteArray>() {
@@ -379,6 +417,9 @@ pub(crate) mod _mpi {
                 None => return Ok(false),
             }
         };
+        if data.len() % item != 0 {
+            return Ok(false);
+        }
         if with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.recording())) {
             let Some(preview) = quick_preview(&buf, vm) else { return Ok(false) };
             with_rank(|r| r.endpoint.try_borrow_mut().map(|mut ep| ep.set_preview(preview))).ok();
@@ -387,12 +428,14 @@ pub(crate) mod _mpi {
         Ok(true)
     }
 
-    /// `Comm.Recv` into a plain buffer (a `bytearray`, or a writeable NumPy
-    /// array in C order; see `send_plain`): the message is stored at its
-    /// front, or raises MPICH's truncation error if it does not fit.
-    /// Returns false, having received nothing, for any other buffer.
+    /// `Comm.Recv` into a plain message (a `bytearray` or a writeable NumPy
+    /// array in C order, alone or with a predefined datatype; see
+    /// `send_plain`): the message is stored at its front, or raises MPICH's
+    /// truncation error if it does not fit. Returns false, having received
+    /// nothing, for any other message.
     #[pyfunction]
-    fn recv_into(comm: u32, buf: PyObjectRef, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<bool> {
+    fn recv_into(comm: u32, msg: PyObjectRef, source: i32, tag: i32, vm: &VirtualMachine) -> PyResult<bool> {
+        let Some((buf, item)) = plain_spec(&msg, vm) else { return Ok(false) };
         let bytearray = buf.downcast_ref::<PyByteArray>();
         let room = match bytearray {
             Some(b) => b.borrow_buf().len(),
@@ -401,6 +444,9 @@ pub(crate) mod _mpi {
                 None => return Ok(false),
             },
         };
+        if room % item != 0 {
+            return Ok(false);
+        }
         let got = with_call(vm, Call::Recv, comm, source, tag, |ep| ep.recv(comm, source, tag))?;
         let Some(data) = &got.data else { return Ok(true) };
         if data.len() > room {

@@ -78,6 +78,9 @@ pub(crate) struct RankContext {
     pub endpoint: RefCell<Endpoint>,
     pub host: Rc<dyn RankHost>,
     pub error_class: RefCell<Option<PyObjectRef>>,
+    /// mpi4py's `Datatype` class and, by `_id`, the size of each predefined
+    /// type whose instances are their bytes with no gap (`_mpi.set_plain_datatypes`).
+    pub plain_datatypes: RefCell<Option<(PyObjectRef, std::collections::HashMap<u64, usize>)>>,
     pub stopped_class: PyTypeRef,
     lines: RefCell<[String; 2]>,
     /// The script's path, as its code objects name it: the frames a trace
@@ -472,6 +475,7 @@ impl RankRuntime {
                 endpoint: RefCell::new(endpoint),
                 host,
                 error_class: RefCell::new(None),
+                plain_datatypes: RefCell::new(None),
                 stopped_class,
                 lines: RefCell::new([String::new(), String::new()]),
                 script_path: script.path.clone(),

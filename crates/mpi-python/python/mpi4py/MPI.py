@@ -1500,6 +1500,13 @@ for _name, _value in list(globals().items()):
         _DATATYPE_NAMES[_value._id] = _name
 del _name, _value
 
+# The predefined types whose instances are their bytes with no gap: a
+# message [buffer, MPI.INT] of one is handed to `_mpi` as it is (`Send`).
+_mpi.set_plain_datatypes(Datatype, {
+    t._id: t._size for t in _DATATYPE_BY_HANDLE.values()
+    if t._predefined and t._envelope is None and t._pair is None and 0 < t._size == t._extent
+})
+
 # Get_value_index: the predefined (value, int) pairs MPICH 4.0.2 has.
 _VALUE_INDEX = {
     SHORT._id: SHORT_INT, INT._id: TWOINT, LONG._id: LONG_INT,
