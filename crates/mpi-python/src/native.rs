@@ -450,6 +450,7 @@ pub(crate) mod _mpi {
         let got = with_call(vm, Call::Recv, comm, source, tag, |ep| ep.recv(comm, source, tag))?;
         let Some(data) = &got.data else { return Ok(true) };
         if data.len() > room {
+            // The text of MPI.py's `_truncated`, which the long way raises.
             let detail = format!(
                 "Message from rank {} and tag {} truncated; {} bytes received but buffer size is {room}",
                 got.source,

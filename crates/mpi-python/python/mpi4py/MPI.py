@@ -1892,6 +1892,7 @@ def _vector_w(msg, writable, size):
 
 
 def _truncated(call, data, capacity, source, tag):
+    # `_mpi.recv_into` raises the same text for the short way of `Recv`.
     return _error(
         ERR_TRUNCATE, call,
         f"Message from rank {source} and tag {tag} truncated; "
