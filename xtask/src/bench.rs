@@ -52,27 +52,34 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     tasks::trunk_build(&tc, &dist, tasks::Packing::Hosting)?;
     let mpi4py = if options.against_mpi4py { Some(setup::ensure_mpi4py()?) } else { None };
 
-    let mut native = measure(&options, &|ranks, script| {
+    let ours = |ranks: u32, script: &Path| {
         let mut cmd = Command::new(&mpiplay);
         cmd.args(["-n", &ranks.to_string()]).arg(script);
         cmd
-    })?;
+    };
+    let real = |ranks: u32, script: &Path| {
+        let mut cmd = Command::new("mpiexec");
+        cmd.args(["-n", &ranks.to_string()]).arg(mpi4py.as_deref().expect("measured with mpi4py")).arg(script);
+        cmd
+    };
+    // Ours and mpi4py's runs alternate, so both meet the machine in the same
+    // state (right after the builds, say): their ratio is what the goals read.
+    let mut runners: Vec<&dyn Fn(u32, &Path) -> Command> = vec![&ours];
+    if mpi4py.is_some() {
+        runners.push(&real);
+    }
+    let mut measured = measure(&options, &runners)?.into_iter();
+    let mut native = measured.next().expect("our figures");
+    let theirs = measured.next();
     let trace = util::checkout_target().join("bench-trace.json");
-    let recording = measure_scripts(&options, RECORDING_SCRIPTS, &|ranks, script| {
+    let recording = measure_scripts(&options, RECORDING_SCRIPTS, &[&|ranks, script| {
         let mut cmd = Command::new(&mpiplay);
         cmd.args(["-n", &ranks.to_string()]).arg("--trace").arg(&trace).arg(script);
         cmd
-    })?;
+    }])?
+    .remove(0);
     native.extend(recording.into_iter().map(|(name, f)| (format!("{name}{RECORDING}"), f)));
     let browser = browser_figures(&dist, options.repeat)?;
-    let theirs = match &mpi4py {
-        Some(python) => Some(measure(&options, &|ranks, script| {
-            let mut cmd = Command::new("mpiexec");
-            cmd.args(["-n", &ranks.to_string()]).arg(python).arg(script);
-            cmd
-        })?),
-        None => None,
-    };
     let table = table(&native, &browser, theirs.as_ref());
     println!("{table}");
     println!("{}", goals(&native, &browser, theirs.as_ref()));
@@ -83,42 +90,48 @@ pub fn run(options: BenchOptions) -> Result<std::process::ExitCode, String> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Runs every bench script and the hello start-up figure through `command`
-/// (which makes the command for `ranks` ranks and a script path).
-fn measure(options: &BenchOptions, command: &dyn Fn(u32, &Path) -> Command) -> Result<Figures, String> {
+/// Runs every bench script and the hello start-up figure through each of
+/// `runners` (each makes the command for `ranks` ranks and a script path),
+/// the runners taking turns run by run; their figures, in their order.
+fn measure(options: &BenchOptions, runners: &[&dyn Fn(u32, &Path) -> Command]) -> Result<Vec<Figures>, String> {
     let dir = util::repo_root().join("bench");
-    let mut figures = measure_scripts(options, SCRIPTS, command)?;
+    let mut figures = measure_scripts(options, SCRIPTS, runners)?;
     for ranks in HELLO_RANKS {
-        let figure = figures.entry(format!("hello_{ranks}_ranks_end_to_end")).or_default();
-        figure.unit = "ms".to_owned();
         for _ in 0..options.repeat {
-            let start = Instant::now();
-            run_limited(&mut command(*ranks, &dir.join("hello.py")))?;
-            figure.values.push(start.elapsed().as_secs_f64() * 1e3);
+            for (runner, figures) in runners.iter().zip(&mut figures) {
+                let start = Instant::now();
+                run_limited(&mut runner(*ranks, &dir.join("hello.py")))?;
+                let figure = figures.entry(format!("hello_{ranks}_ranks_end_to_end")).or_default();
+                figure.unit = "ms".to_owned();
+                figure.values.push(start.elapsed().as_secs_f64() * 1e3);
+            }
         }
     }
     Ok(figures)
 }
 
-/// The BENCH figures of `scripts`, each run `options.repeat` times.
+/// The BENCH figures of `scripts`, each run `options.repeat` times by each
+/// of `runners` in turn.
 fn measure_scripts(
     options: &BenchOptions,
     scripts: &[(&str, u32)],
-    command: &dyn Fn(u32, &Path) -> Command,
-) -> Result<Figures, String> {
+    runners: &[&dyn Fn(u32, &Path) -> Command],
+) -> Result<Vec<Figures>, String> {
     let dir = util::repo_root().join("bench");
-    let mut figures = Figures::new();
+    let mut figures: Vec<Figures> = runners.iter().map(|_| Figures::new()).collect();
     for (script, ranks) in scripts {
         for _ in 0..options.repeat {
-            let (stdout, _) = run_limited(&mut command(*ranks, &dir.join(script)))?;
-            for line in stdout.lines() {
-                let mut parts = line.split_whitespace();
-                if let (Some("BENCH"), Some(name), Some(value), Some(unit)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                {
-                    let figure = figures.entry(name.to_owned()).or_default();
-                    figure.values.push(value.parse().map_err(|_| format!("{script}: bad figure `{line}`"))?);
-                    figure.unit = unit.to_owned();
+            for (runner, figures) in runners.iter().zip(&mut figures) {
+                let (stdout, _) = run_limited(&mut runner(*ranks, &dir.join(script)))?;
+                for line in stdout.lines() {
+                    let mut parts = line.split_whitespace();
+                    if let (Some("BENCH"), Some(name), Some(value), Some(unit)) =
+                        (parts.next(), parts.next(), parts.next(), parts.next())
+                    {
+                        let figure = figures.entry(name.to_owned()).or_default();
+                        figure.values.push(value.parse().map_err(|_| format!("{script}: bad figure `{line}`"))?);
+                        figure.unit = unit.to_owned();
+                    }
                 }
             }
         }
