@@ -291,10 +291,6 @@ impl RankStatus {
     }
 }
 
-/// A rank's side of its trace: records gather here and go to the ring in
-/// batches (one shared-memory write for many; in the browser every access to
-/// the World is a call out of wasm), at the latest when the rank is about to
-/// wait, when it ends, or [`Recorder::FLUSH_AFTER`] after the last batch.
 /// A rank's count of the messages it sent or received, and of their bytes.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct MessageCount {
@@ -302,6 +298,10 @@ pub struct MessageCount {
     bytes: u64,
 }
 
+/// A rank's side of its trace: records gather here and go to the ring in
+/// batches (one shared-memory write for many; in the browser every access to
+/// the World is a call out of wasm), at the latest when the rank is about to
+/// wait, when it ends, or [`Recorder::FLUSH_AFTER`] after the last batch.
 #[derive(Debug, Default)]
 pub struct Recorder {
     /// Whether the run records, as read at the rank's latest MPI call.

@@ -420,9 +420,9 @@ pub(crate) mod _mpi {
         if data.len() % item != 0 {
             return Ok(false);
         }
-        if with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.recording())) {
+        if recording() {
             let Some(preview) = quick_preview(&buf, vm) else { return Ok(false) };
-            with_rank(|r| r.endpoint.try_borrow_mut().map(|mut ep| ep.set_preview(preview))).ok();
+            set_preview(preview);
         }
         with_call(vm, send_call(mode, false), comm, dest, tag, |ep| ep.send(comm, dest, tag, data, mode))?;
         Ok(true)
@@ -497,20 +497,29 @@ pub(crate) mod _mpi {
     /// is not a plain number, string or bytes. Costs a check otherwise.
     #[pyfunction]
     fn trace_preview(obj: PyObjectRef, slow: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-        let recording = with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.recording()));
-        if !recording {
+        if !recording() {
             return Ok(());
         }
         let preview = match quick_preview(&obj, vm) {
             Some(text) => text,
             None => slow.call((obj,), vm)?.str(vm)?.to_string_lossy().into_owned(),
         };
+        set_preview(preview);
+        Ok(())
+    }
+
+    /// Whether the rank recorded at its latest call (its sends then carry a preview).
+    fn recording() -> bool {
+        with_rank(|r| r.endpoint.try_borrow().is_ok_and(|ep| ep.recording()))
+    }
+
+    /// Gives the next send `preview`.
+    fn set_preview(preview: String) {
         with_rank(|r| {
             if let Ok(mut ep) = r.endpoint.try_borrow_mut() {
                 ep.set_preview(preview);
             }
         });
-        Ok(())
     }
 
     /// The preview of an int, float, bool, None, str or bytes, made here.
