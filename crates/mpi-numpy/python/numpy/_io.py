@@ -2,7 +2,6 @@
 `np.savetxt`/`np.loadtxt` over the run's files: natively the real working
 directory, in the browser whatever `open` reaches there."""
 
-import ast
 
 from ._array import array, asarray, frombuffer
 from ._dtypes import _resolve
@@ -36,6 +35,7 @@ def _read_npy(f):
     major = f.read(2)[0]
     size = 2 if major == 1 else 4
     hlen = int.from_bytes(f.read(size), "little")
+    import ast  # only reading a .npy header needs it
     header = ast.literal_eval(f.read(hlen).decode("latin1"))
     d = _resolve(header["descr"])
     shape = header["shape"]

@@ -10,7 +10,6 @@ does. They are layouts only: arrays of them are outside this subset.
 """
 
 import re
-import warnings
 from types import MappingProxyType
 
 from ._dtypes import _make_dtype, dtype
@@ -441,6 +440,7 @@ def from_commastring(text, align):
             continue
         inner = repeat.strip("()")
         if repeat.startswith("(") and inner.strip() != "" and "," not in inner:
+            import warnings  # only this deprecation needs it (not every rank start)
             warnings.warn('Passing in a parenthesized single number for repeats is deprecated; pass either a '
                           'single number or indicate a tuple with a comma, like "(2,)".', DeprecationWarning,
                           stacklevel=4)

@@ -4982,11 +4982,13 @@ def _comm_lock_table(comm):
 
 def _comm_lock(comm, key=None):
     """Create/get communicator lock."""
-    import threading
+    # threading.Lock is _thread's lock; importing threading for it would
+    # load traceback, inspect and dataclasses at a rank's first bcast.
+    import _thread
     table = _comm_lock_table(comm)
     lock = table.get(key)
     if lock is None:
-        lock = table.setdefault(key, threading.Lock())
+        lock = table.setdefault(key, _thread.allocate_lock())
     return lock
 
 

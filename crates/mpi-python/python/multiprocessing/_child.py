@@ -20,7 +20,6 @@ host, which runs every process of the run).
 import os
 import pickle
 import sys
-import traceback
 import types
 
 import _mpi
@@ -39,6 +38,7 @@ def run(source, path):
     except SystemExit as e:
         return process._exit_code_of(e)
     except BaseException:
+        import traceback  # only a failing process needs it
         traceback.print_exc()
         return 1
     finally:
@@ -107,6 +107,7 @@ def _import_main(source, path):
     except SystemExit as e:
         return process._exit_code_of(e)
     except BaseException:
+        import traceback  # only a failing process needs it
         traceback.print_exc()
         return 1
     return None

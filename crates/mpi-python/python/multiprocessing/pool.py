@@ -34,7 +34,6 @@ import itertools
 import pickle
 import sys
 import time
-import traceback
 
 import _mpi
 
@@ -84,6 +83,7 @@ class ExceptionWithTraceback:
     """
 
     def __init__(self, exc, tb):
+        import traceback  # only a failing task needs it
         text = "".join(traceback.format_exception(type(exc), exc, tb))
         self.exc = exc
         self.tb = '\n"""\n%s"""' % text

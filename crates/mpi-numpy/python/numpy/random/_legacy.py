@@ -2,7 +2,6 @@
 seeding, the polar-method normals, masked-rejection integers."""
 
 import operator
-import warnings
 
 from . import _common as c
 from ._bit_generator import MT19937, key_bytes
@@ -155,10 +154,12 @@ class RandomState:
 
     def random_integers(self, low, high=None, size=None):
         if high is None:
+            import warnings  # only this deprecation needs it (not every rank start)
             warnings.warn(f"This function is deprecated. Please call randint(1, {low} + 1) instead",
                           DeprecationWarning, stacklevel=2)
             high, low = low, 1
         else:
+            import warnings  # only this deprecation needs it (not every rank start)
             warnings.warn(f"This function is deprecated. Please call randint({low}, {high} + 1) instead",
                           DeprecationWarning, stacklevel=2)
         return self.randint(low, int(high) + 1, size=size, dtype="l")
