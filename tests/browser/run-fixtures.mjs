@@ -208,6 +208,21 @@ const browserCases = [
     },
   },
   {
+    // A rank's uncaught exception is reported by `traceback`, which the rank
+    // runtime carries with all it imports (frozen-in-browser.txt): the report
+    // never waits on the network. No module here may come from the page.
+    name: "browser::the_report_of_an_uncaught_exception_needs_nothing_from_the_page",
+    async run(page) {
+      const source =
+        "import sys, traceback\n" +
+        "traceback.format_exception(ZeroDivisionError('x'))\n" +
+        "print(sorted(name for name, module in sys.modules.items()\n" +
+        "             if type(getattr(module, '__loader__', None)).__name__ == 'ServedStdlibLoader'))\n";
+      const r = await run(page, source, { ranks: 1 });
+      expectThat(r.status === "ok" && r.ranks[0].stdout === "[]\n", "traceback or a module it imports was fetched from the page", r);
+    },
+  },
+  {
     name: "browser::a_fetched_stdlib_module_quotes_its_lines_and_an_unserved_one_is_not_found",
     async run(page) {
       const bad = await run(page, "import json\njson.loads('{')\n", { ranks: 1 });
