@@ -619,7 +619,7 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TERMINAL, "<mpi-playground terminal>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_ARRAY, "<mpi-playground array>")?;
-    // After the browser's clocks: threading keeps the time.monotonic it finds.
+    // Only installs a finder: threading itself loads at a script's first import.
     vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
     #[cfg(not(target_arch = "wasm32"))]
     vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;

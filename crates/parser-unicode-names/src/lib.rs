@@ -64,7 +64,7 @@ fn folded(name: &str) -> String {
     bytes
         .iter()
         .enumerate()
-        .filter(|&(i, &b)| !(b == b' ' || b == b'_' || b.is_ascii_whitespace() || (b == b'-' && medial(i))))
+        .filter(|&(i, &b)| !(b == b'_' || b.is_ascii_whitespace() || (b == b'-' && medial(i))))
         .map(|(_, b)| b.to_ascii_uppercase() as char)
         .collect()
 }
