@@ -737,8 +737,13 @@ const cases = [
       await runWithMessages(page, url, RING, 4);
       await settled(page);
       expect((await page.getAttribute("#status", "data-state")) === "ok", `status: ${await page.textContent("#status")}`);
-      // Wait for the panel's next refresh after the run ended.
-      await page.waitForFunction(() => document.querySelector("#rank-status tbody tr[data-rank='3']")?.dataset.state === "done");
+      // Wait for the panel's refreshes after the run ended: each rank's end
+      // reaches the page on its own, so every row is waited for, not the last.
+      await page.waitForFunction(() => mpiPlayground.timeline()?.running === false);
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll("#rank-status tbody tr")];
+        return rows.length === 4 && rows.every((tr) => tr.dataset.state === "done");
+      });
       const tl = await page.evaluate(() => mpiPlayground.timeline());
       const hops = tl.arrows.map((a) => `${a.from}->${a.to}@${a.sendLine}:${a.recvLine}`).sort();
       expect(JSON.stringify(hops) === JSON.stringify(["0->1@6:5", "1->2@6:5", "2->3@6:5", "3->0@6:8"]), `arrows ${hops}`);
