@@ -62,10 +62,23 @@ pub enum Wasm {
     DebianBuildStd,
 }
 
+/// Makes `cmd`'s cargo judge a local crate fresh by its files' contents, not
+/// their modification times.
+///
+/// Every clone gives the workspace's files new times, so by times each clone
+/// would rebuild our crates, and with them all of RustPython: its parser
+/// depends on the path crate `crates/parser-unicode-names`. By contents, a
+/// clone sharing the target cache (`cache.rs`) rebuilds only what differs.
+/// `-Zchecksum-freshness` is unstable; `RUSTC_BOOTSTRAP=1` lets a stable cargo
+/// take it, as the wasm build's `build-std` already needs.
+fn judge_freshness_by_content(cmd: &mut Command) {
+    cmd.env("RUSTC_BOOTSTRAP", "1").env("CARGO_UNSTABLE_CHECKSUM_FRESHNESS", "true");
+}
+
 impl Native {
     /// `cargo` with this toolchain's environment.
     pub fn cargo(self) -> Command {
-        match self {
+        let mut cmd = match self {
             Native::Path => Command::new("cargo"),
             Native::Debian => {
                 let mut cmd = Command::new(debian("cargo"));
@@ -76,7 +89,9 @@ impl Native {
                     .env("RUSTDOC", debian("rustdoc"));
                 cmd
             }
-        }
+        };
+        judge_freshness_by_content(&mut cmd);
+        cmd
     }
 }
 
@@ -121,6 +136,7 @@ impl Toolchain {
     }
 
     fn apply_wasm_env(&self, cmd: &mut Command) {
+        judge_freshness_by_content(cmd);
         match self.wasm {
             Wasm::Rustup => {
                 cmd.env("PATH", util::path_with(&[util::cargo_home_bin()]));
@@ -131,10 +147,12 @@ impl Toolchain {
                     .env("RUSTDOC", debian("rustdoc"))
                     .env("RUSTC_BOOTSTRAP", "1")
                     .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
-                    // A target directory of its own: RUSTC_BOOTSTRAP changes how
-                    // some build scripts (proc-macro2, ...) configure their crates,
-                    // so sharing host artifacts with native builds would rebuild
-                    // them on every switch between the two.
+                    // A target directory of its own. It was needed when only
+                    // this build set RUSTC_BOOTSTRAP (some build scripts, such
+                    // as proc-macro2's, configure their crates by it, so the
+                    // two builds rebuilt each other's host crates); both set it
+                    // now, and the directory stays apart so that the standard
+                    // library built from source keeps a place of its own.
                     .env("CARGO_TARGET_DIR", util::target_dir().join("build-std"));
             }
         }
