@@ -452,7 +452,13 @@ impl Default for RankRuntime {
 
 impl RankRuntime {
     pub fn new() -> Self {
-        let builder = Interpreter::builder(Default::default());
+        // UTF-8 mode, which `sys.flags.utf8_mode` already reports: a text
+        // file opened without an encoding is UTF-8, as CPython's is in a
+        // UTF-8 locale. Left unset, RustPython asks the C locale, which a Rust
+        // program never sets, and reads and writes ASCII natively.
+        let mut settings = rustpython_vm::vm::Settings::default();
+        settings.utf8_mode = 1;
+        let builder = Interpreter::builder(settings);
         #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
         let mut stdlib = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
         // The native `_datetime` reads std's clock, which wasm32-unknown-unknown
