@@ -378,45 +378,6 @@ import builtins, _sitebuiltins
 builtins.help = _sitebuiltins._Helper()
 "#;
 
-/// RustPython's `_thread.RLock` has no `_is_owned`, so a `threading.Condition`
-/// over one (the default, as in every `concurrent.futures.Future`) believes
-/// it is never held and refuses to notify. The stdlib's own Python RLock has
-/// it: with `threading._CRLock = None`, `threading.RLock()` makes that one.
-///
-/// The fix is made when a script first imports `threading`, not at start:
-/// `threading` imports `traceback`, and through it `inspect`, `dis`, `ast`
-/// and `dataclasses`, which a rank that never uses threads need not load. A
-/// finder first on `sys.meta_path` finds `threading` as the others would and
-/// has its loader set `_CRLock` once the module has run (`threading.RLock`
-/// reads it at each call); the module's spec then names the real loader.
-const THREADING_RLOCK: &str = r#"
-import sys, _frozen_importlib
-
-class _ThreadingWithPythonRLock:
-    def __init__(self, loader):
-        self.loader = loader
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name != "threading":
-            return None
-        sys.meta_path.remove(cls)
-        spec = _frozen_importlib._find_spec(name, path, target)
-        if spec is not None and spec.loader is not None:
-            spec.loader = cls(spec.loader)
-        return spec
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        module.__spec__.loader = module.__loader__ = self.loader
-        self.loader.exec_module(module)
-        module._CRLock = None
-
-sys.meta_path.insert(0, _ThreadingWithPythonRLock)
-"#;
-
 /// Natively RustPython could load `_ctypes`, which calls into the host's
 /// shared libraries; the browser has none, and RustPython has no C API for
 /// `ctypes.pythonapi` anyway. A rank has no `_ctypes` natively either, so a
@@ -625,8 +586,9 @@ fn prepare(vm: &VirtualMachine, script: &Script) -> PyResult<()> {
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_TERMINAL, "<mpi-playground terminal>")?;
     #[cfg(target_arch = "wasm32")]
     vm.run_string(vm.new_scope_with_builtins(), BROWSER_ARRAY, "<mpi-playground array>")?;
-    // Only installs a finder: threading itself loads at a script's first import.
-    vm.run_string(vm.new_scope_with_builtins(), THREADING_RLOCK, "<mpi-playground threading>")?;
+    // Only installs a finder: `threading` and `concurrent.futures.thread`
+    // load at a script's first import, and are fixed then (python/_import_fixes.py).
+    vm.import("_import_fixes", 0)?;
     #[cfg(not(target_arch = "wasm32"))]
     vm.run_string(vm.new_scope_with_builtins(), NO_CTYPES, "<mpi-playground ctypes>")?;
     match &script.stdin {
