@@ -64,10 +64,13 @@ def _thread_pool(module):
             context.finalize()
 
     original_shutdown = executor.shutdown
-    submit.__doc__ = executor.submit.__doc__
-    shutdown.__doc__ = executor.shutdown.__doc__
-    executor.submit = submit
-    executor.shutdown = shutdown
+    # Named and documented as the methods they replace, for help() and reprs.
+    for method in (submit, shutdown):
+        replaced = getattr(executor, method.__name__)
+        method.__doc__ = replaced.__doc__
+        method.__module__ = replaced.__module__
+        method.__qualname__ = replaced.__qualname__
+        setattr(executor, method.__name__, method)
 
     def _run_submitted(self):
         # What a worker thread does: set up its context once (a failing
