@@ -40,39 +40,10 @@ def _thread_pool(module):
     from concurrent.futures import _base
 
     executor = module.ThreadPoolExecutor
-
-    def submit(self, fn, /, *args, **kwargs):
-        # The stdlib's checks and work item, under the same locks; the call
-        # itself runs after they are released, so that it may submit too.
-        with self._shutdown_lock, module._global_shutdown_lock:
-            if self._broken:
-                raise self.BROKEN(self._broken)
-            if self._shutdown:
-                raise RuntimeError("cannot schedule new futures after shutdown")
-            if module._shutdown:
-                raise RuntimeError("cannot schedule new futures after interpreter shutdown")
-            future = _base.Future()
-            task = self._resolve_work_item_task(fn, args, kwargs)
-            self._work_queue.put(module._WorkItem(future, task))
-        _run_submitted(self)
-        return future
-
-    def shutdown(self, wait=True, *, cancel_futures=False):
-        original_shutdown(self, wait, cancel_futures=cancel_futures)
-        context = self.__dict__.pop("_caller_context", None)
-        if context is not None:
-            context.finalize()
-
+    original_submit = executor.submit
     original_shutdown = executor.shutdown
-    # Named and documented as the methods they replace, for help() and reprs.
-    for method in (submit, shutdown):
-        replaced = getattr(executor, method.__name__)
-        method.__doc__ = replaced.__doc__
-        method.__module__ = replaced.__module__
-        method.__qualname__ = replaced.__qualname__
-        setattr(executor, method.__name__, method)
 
-    def _run_submitted(self):
+    def run_submitted(self):
         # What a worker thread does: set up its context once (a failing
         # initializer breaks the pool, its calls get BrokenThreadPool), then
         # run the queued calls in order.
@@ -93,6 +64,29 @@ def _thread_pool(module):
                 return
             if item is not None:
                 item.run(context)
+
+    def submit(self, fn, /, *args, **kwargs):
+        # The stdlib's submit checks and queues the call (and starts no
+        # thread, below); the call runs once its locks are released, so that
+        # it may submit too.
+        future = original_submit(self, fn, *args, **kwargs)
+        run_submitted(self)
+        return future
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        original_shutdown(self, wait, cancel_futures=cancel_futures)
+        context = self.__dict__.pop("_caller_context", None)
+        if context is not None:
+            context.finalize()
+
+    # Named and documented as the methods they replace, for help() and reprs.
+    for method in (submit, shutdown):
+        replaced = getattr(executor, method.__name__)
+        method.__doc__ = replaced.__doc__
+        method.__module__ = replaced.__module__
+        method.__qualname__ = replaced.__qualname__
+        setattr(executor, method.__name__, method)
+    executor._adjust_thread_count = lambda self: None
 
 
 _FIXES = {"threading": _threading, "concurrent.futures.thread": _thread_pool}
