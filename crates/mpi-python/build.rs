@@ -8,7 +8,10 @@
 //!   is listed in `$OUT_DIR/browser_stdlib.rs` (name, path in the library,
 //!   whether it is a package): the page serves the library's files under
 //!   `stdlib/SERVED_DIR/` (web/stdlib-tree.mjs) and a rank fetches one on its
-//!   first import.
+//!   first import;
+//! - of those, the modules of `stdlib/error-report.txt` (what the report of
+//!   an uncaught exception imports) are listed again, for the page to fetch
+//!   into the browser's cache once it is ready.
 //!
 //! Natively nothing is split: `rustpython_pylib::FROZEN_STDLIB` is used whole.
 //! Freezing is mpi-freeze's (stored, so the served file's brotli compresses it).
@@ -53,11 +56,22 @@ fn split_stdlib(out: &Path) {
     writeln!(code, "pub(crate) const SERVED_DIR: &str = \"stdlib/{served_dir}/\";").unwrap();
     writeln!(code, "/// The served modules, sorted by name: (name, path under SERVED_DIR, package).").unwrap();
     writeln!(code, "pub(crate) static SERVED: &[(&str, &str, bool)] = &[").unwrap();
+    let served_path = |name: &str| {
+        let module = modules.get(name).filter(|_| !frozen.iter().any(|f| f == name) && !left_out(name))?;
+        Some(module.path.strip_prefix(lib).unwrap().to_str().unwrap().replace('\\', "/"))
+    };
     for (name, module) in &modules {
-        if !frozen.contains(name) && !left_out(name) {
-            let path = module.path.strip_prefix(lib).unwrap().to_str().unwrap().replace('\\', "/");
+        if let Some(path) = served_path(name) {
             writeln!(code, "    ({name:?}, {path:?}, {}),", module.package).unwrap();
         }
+    }
+    writeln!(code, "];").unwrap();
+    writeln!(code, "/// What the report of an uncaught exception imports beyond the frozen").unwrap();
+    writeln!(code, "/// modules (`stdlib/error-report.txt`): paths under SERVED_DIR.").unwrap();
+    writeln!(code, "pub(crate) static ERROR_REPORT: &[&str] = &[").unwrap();
+    for name in names("stdlib/error-report.txt") {
+        let path = served_path(&name).unwrap_or_else(|| panic!("error-report.txt: {name} is not a served stdlib module"));
+        writeln!(code, "    {path:?},").unwrap();
     }
     writeln!(code, "];").unwrap();
     std::fs::write(out.join("browser_stdlib.rs"), code).unwrap();

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { serve } from "./serve.mjs";
+import { errorReportFiles } from "./error-report.mjs";
 import { launch } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -208,18 +209,37 @@ const browserCases = [
     },
   },
   {
-    // A rank's uncaught exception is reported by `traceback`, which the rank
-    // runtime carries with all it imports (frozen-in-browser.txt): the report
-    // never waits on the network. No module here may come from the page.
-    name: "browser::the_report_of_an_uncaught_exception_needs_nothing_from_the_page",
-    async run(page) {
+    // A rank's uncaught exception is reported by `traceback`, which the page
+    // fetches into the browser's cache as soon as it is ready, with all it
+    // imports (crates/mpi-python/stdlib/error-report.txt): from then on a
+    // report needs nothing from the network. The host here refuses the whole
+    // library; the report must still be traceback's, with no request made.
+    name: "browser::the_report_of_an_uncaught_exception_needs_no_network_once_the_page_is_ready",
+    async run(page, server) {
+      await waitUntilCached(page, await errorReportFiles(dist));
       const source =
-        "import sys, traceback\n" +
-        "traceback.format_exception(ZeroDivisionError('x'))\n" +
+        "import sys\n" +
+        "from mpi4py import MPI\n" +
+        "if MPI.COMM_WORLD.rank == 1:\n" +
+        "    raise MPI.Exception(MPI.ERR_ARG)\n" +
+        "import traceback\n" +
         "print(sorted(name for name, module in sys.modules.items()\n" +
         "             if type(getattr(module, '__loader__', None)).__name__ == 'ServedStdlibLoader'))\n";
-      const r = await run(page, source, { ranks: 1 });
-      expectThat(r.status === "ok" && r.ranks[0].stdout === "[]\n", "traceback or a module it imports was fetched from the page", r);
+      const asked = server.requests.length;
+      server.refuse("/stdlib/");
+      let r;
+      try {
+        r = await run(page, source, { ranks: 2 });
+      } finally {
+        server.refuse(null);
+      }
+      const reached = server.requests.slice(asked).filter((q) => q.path.startsWith("/stdlib/")).map((q) => q.path);
+      expectThat(reached.length === 0, `the run asked the host for library files: ${reached.join(", ")}`, r);
+      expectThat(r.status === "error" && r.error?.rank === 1, "rank 1's exception ends the run", r);
+      // traceback's own report names the exception by its module-qualified class.
+      const report = r.ranks[1].stderr;
+      expectThat(report.includes('File "script.py", line 4, in <module>') && report.includes("\nmpi4py.MPI.Exception: "), "rank 1's report is traceback's", r);
+      expectThat(r.ranks[0].stdout.includes("'traceback'"), "traceback came from the served library (the cache)", r);
     },
   },
   {
@@ -351,11 +371,29 @@ const browserCases = [
   },
 ];
 
+/** Waits until the browser's HTTP cache holds every one of `files` (site
+ *  paths): a fetch that may only be answered from the cache finds each. */
+async function waitUntilCached(page, files) {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    const missing = await page.evaluate(async (files) => {
+      const found = await Promise.all(
+        files.map((f) => fetch(new URL(f.slice(1), location.href), { cache: "only-if-cached", mode: "same-origin" }).then((r) => r.ok, () => false)),
+      );
+      return files.filter((_, i) => !found[i]);
+    }, files);
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`the page did not cache ${missing.join(", ")}`);
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+}
+
 /** The gallery's examples (run first) need no standard library module the
- *  rank runtime lacks: nothing under stdlib/ is fetched until they are done.
+ *  rank runtime lacks: nothing under stdlib/ is fetched until they are done
+ *  but what the page itself fetches into the cache once it is ready.
  *  The stdlib fixture's modules, but a few, are fetched from the page. */
-function checkStdlibFetches(name, requests) {
-  const fetched = requests.map((r) => r.path).filter((path) => path.startsWith("/stdlib/"));
+function checkStdlibFetches(name, requests, prefetched) {
+  const fetched = requests.map((r) => r.path).filter((path) => path.startsWith("/stdlib/") && !prefetched.includes(path));
   if (/^(examples|numpy_examples|lessons)::/.test(name) && fetched.length) {
     throw new Error(`the gallery example fetched standard library modules, which the rank runtime should carry (crates/mpi-python/stdlib/frozen-in-browser.txt):\n  ${fetched.join("\n  ")}`);
   }
@@ -387,15 +425,16 @@ async function main() {
     await page.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
     await page.evaluate(() => window.mpiPlayground.ready);
     console.log(`page load -> ready: ${Date.now() - t0} ms`);
+    const prefetched = await errorReportFiles(dist);
     for (const c of cases) {
       const t = Date.now();
       try {
         if (c.run) {
-          await c.run(page);
+          await c.run(page, server);
         } else {
           const result = await run(page, c.source, { ranks: c.ranks, timeoutMs: 120000, path: c.path });
           check(result, c.ranks, c.expected, c.expect, c.cycle);
-          checkStdlibFetches(c.name, server.requests);
+          checkStdlibFetches(c.name, server.requests, prefetched);
         }
         console.log(`test ${c.name} ... ok (${Date.now() - t} ms)`);
       } catch (e) {

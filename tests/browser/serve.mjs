@@ -29,12 +29,15 @@ function cacheControl(path) {
 }
 
 /** Serves `dir` (under the URL path `prefix`, as a host serving a site from
- *  a sub-path does); resolves to { url, requests, close() }, `requests` what
- *  was asked for, in order: { path (relative to the site, with a leading
- *  "/"), status, bytes (of the body sent) }. */
+ *  a sub-path does); resolves to { url, requests, refuse(path), close() },
+ *  `requests` what was asked for, in order: { path (relative to the site,
+ *  with a leading "/"), status, bytes (of the body sent) }. `refuse(path)`
+ *  answers every request under that site path with 503 from then on, as a
+ *  host gone away would (`refuse(null)` serves again). */
 export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = {}) {
   const root = resolve(dir);
   const requests = [];
+  let refused = null;
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const logged = { path: full.startsWith(prefix) ? "/" + full.slice(prefix.length) : full, status: 0, bytes: 0 };
@@ -48,6 +51,10 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
       return;
     }
     const path = "/" + full.slice(prefix.length);
+    if (refused !== null && path.startsWith(refused)) {
+      send(503, { "Content-Type": "text/plain" }, "refused");
+      return;
+    }
     let file = normalize(join(root, path));
     if (!file.startsWith(root)) {
       send(403, {});
@@ -91,6 +98,9 @@ export async function serve(dir, { port = 0, isolation = true, prefix = "/" } = 
   return {
     url: `http://127.0.0.1:${server.address().port}${prefix}`,
     requests,
+    refuse: (path) => {
+      refused = path;
+    },
     close: () => new Promise((ok) => server.close(ok)),
   };
 }

@@ -3,8 +3,9 @@
 //!
 //! A worker's life: the JS bootstrap (`web/rank-worker.js`) receives
 //! `{kind: "init", module}`, instantiates the shared compiled module and hands
-//! every later message to Rust. The worker creates an interpreter and posts
-//! [`FromWorker::Ready`]; the supervisor sends one [`ToWorker::Run`] (with the
+//! every later message to Rust. The worker names the files the page should
+//! fetch into the browser's cache once it is ready ([`FromWorker::Prefetch`]),
+//! creates an interpreter and posts [`FromWorker::Ready`]; the supervisor sends one [`ToWorker::Run`] (with the
 //! World buffer beside it, in the field [`WORLD_FIELD`]); the worker streams
 //! [`FromWorker::Output`] batches, posts [`FromWorker::Exit`], warms a fresh
 //! interpreter and posts `Ready` again, so a worker serves many runs.
@@ -86,6 +87,11 @@ pub enum FromWorker {
     /// An interpreter is ready for the next run; it took `warm_ms` to create.
     #[serde(rename_all = "camelCase")]
     Ready { warm_ms: f64 },
+    /// Files (URLs relative to the worker's script) the page should fetch
+    /// into the browser's cache once it is ready: the standard library
+    /// modules the report of an uncaught exception imports, which the rank
+    /// runtime does not carry. Posted once, when the worker starts.
+    Prefetch { urls: Vec<String> },
     /// Output, in the order the rank wrote it.
     Output { chunks: Vec<Chunk> },
     /// The rank's script ended (all its output was posted before this).

@@ -46,10 +46,11 @@ pub fn post(message: &FromWorker) {
 }
 
 /// Called once by rank-worker.js after instantiation: reports panics to the
-/// page, then warms the first interpreter.
+/// page, names what the page should cache, then warms the first interpreter.
 #[wasm_bindgen]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| post(&FromWorker::Crash { message: info.to_string() })));
+    post(&FromWorker::Prefetch { urls: mpi_python::error_report_urls() });
     warm();
 }
 

@@ -11,6 +11,7 @@
 mod js_api;
 pub mod observe;
 mod pool;
+mod prefetch;
 pub mod record;
 mod runtime_load;
 

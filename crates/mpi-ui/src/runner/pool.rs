@@ -194,6 +194,10 @@ struct Inner {
     recording: bool,
     /// The latest run's status table and timeline, running or ended.
     observation: Option<Rc<RefCell<Observation>>>,
+    /// What the first worker asked the page to cache, until the page is
+    /// ready and fetches it (`prefetch`); then None for good.
+    prefetch: Option<Vec<String>>,
+    prefetched: bool,
 }
 
 /// Bytes of the rank runtime fetched so far, and the total when known.
@@ -247,6 +251,8 @@ impl Playground {
                 ready_waiters: Vec::new(),
                 recording: false,
                 observation: None,
+                prefetch: None,
+                prefetched: false,
             })
         });
         let playground = Playground(inner);
@@ -373,6 +379,12 @@ impl Playground {
         let message = from_js::<FromWorker>(data);
         self.with(|inner, deferred| match message {
             Ok(FromWorker::Ready { .. }) => inner.slot_ready(slot, deferred),
+            Ok(FromWorker::Prefetch { urls }) => {
+                if !inner.prefetched {
+                    inner.prefetch = Some(urls);
+                    inner.prefetch_once_ready();
+                }
+            }
             Ok(FromWorker::Output { chunks }) => inner.slot_output(slot, chunks, deferred),
             Ok(FromWorker::Exit { outcome }) => inner.slot_exit(slot, outcome, deferred),
             Ok(FromWorker::Crash { message }) => inner.slot_crash(slot, message, deferred),
@@ -486,6 +498,18 @@ impl Inner {
         if self.is_ready() {
             for waiter in self.ready_waiters.drain(..) {
                 deferred.push(Box::new(move || waiter(Ok(()))));
+            }
+            self.prefetch_once_ready();
+        }
+    }
+
+    /// Once the page is ready (nothing it needs first is left to download),
+    /// fetches what the workers named into the browser's cache, once.
+    fn prefetch_once_ready(&mut self) {
+        if self.is_ready() {
+            if let Some(urls) = self.prefetch.take() {
+                self.prefetched = true;
+                super::prefetch::into_cache(&self.base_url, urls);
             }
         }
     }

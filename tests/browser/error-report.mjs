@@ -1,0 +1,20 @@
+// The served standard library files the page fetches into the browser's
+// cache once it is ready: what a rank's uncaught-exception report imports
+// (crates/mpi-python/stdlib/error-report.txt), as site paths of a built dist/.
+import { readFile, readdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export async function errorReportFiles(dist) {
+  const list = await readFile(join(repo, "crates/mpi-python/stdlib/error-report.txt"), "utf8");
+  const names = list.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const [folder] = await readdir(join(dist, "stdlib"));
+  const files = [];
+  for (const name of names) {
+    const base = `/stdlib/${folder}/${name.replaceAll(".", "/")}`;
+    files.push((await stat(join(dist, base + ".py")).catch(() => null)) ? base + ".py" : base + "/__init__.py");
+  }
+  return files;
+}
