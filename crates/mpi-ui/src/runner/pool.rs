@@ -194,9 +194,10 @@ struct Inner {
     recording: bool,
     /// The latest run's status table and timeline, running or ended.
     observation: Option<Rc<RefCell<Observation>>>,
-    /// What the first worker asked the page to cache, until the page is
-    /// ready and fetches it (`prefetch`); then None for good.
+    /// What a worker asked the page to cache (every worker names the same
+    /// files), kept until the page is ready and fetches it (`prefetch`).
     prefetch: Option<Vec<String>>,
+    /// Whether that fetch has started: it is done once per page.
     prefetched: bool,
 }
 
