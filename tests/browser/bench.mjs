@@ -1,9 +1,10 @@
 // Browser figures for `cargo xtask bench`, in headless Chromium: the bench/
 // scripts through mpiPlayground.run (median of --repeat runs per figure), cold
 // and repeat page load -> ready and the bytes each downloads, what the page
-// fetches into the cache once ready, the download of a first Run, warm Run -> every rank printed hello (4 and 16 ranks),
-// 64 ranks hello end to end, and the rank wasm's size raw / gzip / brotli;
-// p2p.py again while the run records its timeline (figures `*_recording`).
+// fetches into the cache once ready, the download of a first Run, warm Run ->
+// every rank printed hello (4 and 16 ranks), 64 ranks hello end to end, and
+// the rank wasm's size raw / gzip / brotli; p2p.py again while the run
+// records its timeline (figures `*_recording`).
 // Prints a table, and with --out FILE writes `name value unit` lines.
 //
 //   node bench.mjs [--dist DIR] [--repeat N] [--out FILE]

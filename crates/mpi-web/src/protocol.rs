@@ -5,10 +5,11 @@
 //! `{kind: "init", module}`, instantiates the shared compiled module and hands
 //! every later message to Rust. The worker names the files the page should
 //! fetch into the browser's cache once it is ready ([`FromWorker::Prefetch`]),
-//! creates an interpreter and posts [`FromWorker::Ready`]; the supervisor sends one [`ToWorker::Run`] (with the
-//! World buffer beside it, in the field [`WORLD_FIELD`]); the worker streams
-//! [`FromWorker::Output`] batches, posts [`FromWorker::Exit`], warms a fresh
-//! interpreter and posts `Ready` again, so a worker serves many runs.
+//! creates an interpreter and posts [`FromWorker::Ready`]; the supervisor
+//! sends one [`ToWorker::Run`] (with the World buffer beside it, in the field
+//! [`WORLD_FIELD`]); the worker streams [`FromWorker::Output`] batches, posts
+//! [`FromWorker::Exit`], warms a fresh interpreter and posts `Ready` again, so
+//! a worker serves many runs.
 //!
 //! A rank (or process) whose script uses `multiprocessing` asks the page for
 //! a process with [`FromWorker::Spawn`]; the page runs it on a free worker
