@@ -81,8 +81,9 @@ async function main() {
   // exception's report) is counted apart: it is downloaded after the page is
   // ready, while a first Run may be going on.
   const prefetched = await errorReportFiles(dist);
-  const sentSince = (start, after = false) =>
-    server.requests.slice(start).filter((r) => prefetched.includes(r.path) === after).reduce((sum, r) => sum + r.bytes, 0);
+  const bytes = (requests) => requests.reduce((sum, r) => sum + r.bytes, 0);
+  const sentSince = (start) => bytes(server.requests.slice(start).filter((r) => !prefetched.includes(r.path)));
+  const sentAfterReady = () => bytes(server.requests.filter((r) => prefetched.includes(r.path)));
   const visit = async (page) => {
     const start = server.requests.length;
     const t0 = Date.now();
@@ -102,7 +103,7 @@ async function main() {
     if (run.status !== "ok") throw new Error(`the first run failed: ${run.report}`);
     if (i === 0) {
       record("first_run_download", [sentSince(start) / 1e6], "MB");
-      record("page_download_after_ready", [sentSince(0, true) / 1e6], "MB");
+      record("page_download_after_ready", [sentAfterReady() / 1e6], "MB");
     }
     for (let v = 0; v < 2; v++) {
       await page.waitForTimeout(3000);

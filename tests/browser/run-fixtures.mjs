@@ -30,6 +30,8 @@ const option = (name, fallback) => {
 };
 const dist = resolve(option("--dist", join(repo, "dist")));
 const filter = option("--filter", "");
+/** What the page fetches into the browser's cache once it is ready. */
+const prefetched = await errorReportFiles(dist);
 
 /** `[rank] text` lines grouped by rank, in order (as fixtures.rs's per_rank). */
 function perRank(text) {
@@ -216,7 +218,7 @@ const browserCases = [
     // library; the report must still be traceback's, with no request made.
     name: "browser::the_report_of_an_uncaught_exception_needs_no_network_once_the_page_is_ready",
     async run(page, server) {
-      await waitUntilCached(page, await errorReportFiles(dist));
+      await waitUntilCached(page, prefetched);
       const source =
         "import sys\n" +
         "from mpi4py import MPI\n" +
@@ -392,7 +394,7 @@ async function waitUntilCached(page, files) {
  *  rank runtime lacks: nothing under stdlib/ is fetched until they are done
  *  but what the page itself fetches into the cache once it is ready.
  *  The stdlib fixture's modules, but a few, are fetched from the page. */
-function checkStdlibFetches(name, requests, prefetched) {
+function checkStdlibFetches(name, requests) {
   const fetched = requests.map((r) => r.path).filter((path) => path.startsWith("/stdlib/") && !prefetched.includes(path));
   if (/^(examples|numpy_examples|lessons)::/.test(name) && fetched.length) {
     throw new Error(`the gallery example fetched standard library modules, which the rank runtime should carry (crates/mpi-python/stdlib/frozen-in-browser.txt):\n  ${fetched.join("\n  ")}`);
@@ -425,7 +427,6 @@ async function main() {
     await page.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
     await page.evaluate(() => window.mpiPlayground.ready);
     console.log(`page load -> ready: ${Date.now() - t0} ms`);
-    const prefetched = await errorReportFiles(dist);
     for (const c of cases) {
       const t = Date.now();
       try {
@@ -434,7 +435,7 @@ async function main() {
         } else {
           const result = await run(page, c.source, { ranks: c.ranks, timeoutMs: 120000, path: c.path });
           check(result, c.ranks, c.expected, c.expect, c.cycle);
-          checkStdlibFetches(c.name, server.requests, prefetched);
+          checkStdlibFetches(c.name, server.requests);
         }
         console.log(`test ${c.name} ... ok (${Date.now() - t} ms)`);
       } catch (e) {
