@@ -13,7 +13,7 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.mjs";
-import { errorReportFiles } from "./error-report.mjs";
+import { prefetchedFiles } from "./prefetched.mjs";
 import { launch } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,9 +78,9 @@ async function main() {
   const repeatBytes = [];
   const hello = await readFile(join(repo, "bench/hello.py"), "utf8");
   // What the page fetches into the cache once it is ready (an uncaught
-  // exception's report) is counted apart: it is downloaded after the page is
+  // exception's report, the runtime's cold tables) is counted apart: it is downloaded after the page is
   // ready, while a first Run may be going on.
-  const prefetched = await errorReportFiles(dist);
+  const prefetched = await prefetchedFiles(dist);
   const bytes = (requests) => requests.reduce((sum, r) => sum + r.bytes, 0);
   const sentSince = (start) => bytes(server.requests.slice(start).filter((r) => !prefetched.includes(r.path)));
   const sentAfterReady = () => bytes(server.requests.filter((r) => prefetched.includes(r.path)));

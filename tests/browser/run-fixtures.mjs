@@ -18,7 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { serve } from "./serve.mjs";
-import { errorReportFiles } from "./error-report.mjs";
+import { prefetchedFiles } from "./prefetched.mjs";
 import { launch } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,7 +31,7 @@ const option = (name, fallback) => {
 const dist = resolve(option("--dist", join(repo, "dist")));
 const filter = option("--filter", "");
 /** What the page fetches into the browser's cache once it is ready. */
-const prefetched = await errorReportFiles(dist);
+const prefetched = await prefetchedFiles(dist);
 
 /** `[rank] text` lines grouped by rank, in order (as fixtures.rs's per_rank). */
 function perRank(text) {
@@ -242,6 +242,44 @@ const browserCases = [
       const report = r.ranks[1].stderr;
       expectThat(report.includes('File "script.py", line 4, in <module>') && report.includes("\nmpi4py.MPI.Exception: "), "rank 1's report is traceback's", r);
       expectThat(r.ranks[0].stdout.includes("'traceback'"), "traceback came from the served library (the cache)", r);
+    },
+  },
+  {
+    name: "browser::the_cjk_codecs_tables_come_back_on_first_import_and_a_failed_fetch_is_an_import_error",
+    async run(page, server) {
+      // This page cached the tables once it was ready: ranks take them from the cache.
+      await waitUntilCached(page, prefetched);
+      const source = "print('中文'.encode('gbk').hex(), b'\\x93\\xfa\\x96\\x7b'.decode('shift_jis'))\n";
+      const asked = server.requests.length;
+      server.refuse("/cold/");
+      let r;
+      try {
+        r = await run(page, source, { ranks: 2 });
+      } finally {
+        server.refuse(null);
+      }
+      const reached = server.requests.slice(asked).filter((q) => q.path.startsWith("/cold/")).map((q) => q.path);
+      expectThat(reached.length === 0, `the run asked the host for cold tables: ${reached.join(", ")}`, r);
+      expectThat(r.status === "ok" && r.ranks.every((k) => k.stdout === "d6d0cec4 日本\n"), "both ranks encode and decode", r);
+      // A fresh browser whose page could not fetch them: the import says why,
+      // and once the host serves them again the same worker takes them.
+      server.refuse("/cold/");
+      const fresh = await launch();
+      try {
+        const other = fresh.pages()[0] ?? (await fresh.newPage());
+        await other.goto(server.url);
+        await other.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
+        await other.evaluate(() => window.mpiPlayground.ready);
+        const failed = await run(other, "import _codecs_cn\n", { ranks: 1 });
+        const why = "ImportError: No module named '_codecs_cn': its tables could not be fetched from the page (HTTP 503";
+        expectThat(failed.status === "error" && failed.ranks[0].stderr.includes(why), "the import says the tables could not be fetched", failed);
+        server.refuse(null);
+        const again = await run(other, source, { ranks: 1 });
+        expectThat(again.status === "ok" && again.ranks[0].stdout === "d6d0cec4 日本\n", "fetched once the host serves them", again);
+      } finally {
+        server.refuse(null);
+        await fresh.close();
+      }
     },
   },
   {

@@ -153,8 +153,16 @@ impl Toolchain {
                     // two builds rebuilt each other's host crates); both set it
                     // now, and the directory stays apart so that the standard
                     // library built from source keeps a place of its own.
-                    .env("CARGO_TARGET_DIR", util::target_dir().join("build-std"));
+                    .env("CARGO_TARGET_DIR", self.wasm_target_dir());
             }
+        }
+    }
+
+    /// The target directory of wasm builds (the one `apply_wasm_env` sets).
+    pub fn wasm_target_dir(&self) -> PathBuf {
+        match self.wasm {
+            Wasm::Rustup => util::target_dir(),
+            Wasm::DebianBuildStd => util::target_dir().join("build-std"),
         }
     }
 

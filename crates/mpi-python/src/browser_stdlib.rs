@@ -12,7 +12,10 @@
 //! is the meta-path finder over them, installed last (frozen, so a run does
 //! not compile it again): a workspace file of the same name is found first,
 //! as a script's folder comes before the standard library on `sys.path`
-//! under CPython.
+//! under CPython. The same module installs, first on `sys.meta_path`, the
+//! finder that has the host put back the tables the page serves apart from
+//! the runtime (web/pack-dist.mjs's cold data) before a module that reads
+//! them is imported (`_browser_stdlib.restore`).
 
 include!(concat!(env!("OUT_DIR"), "/browser_stdlib.rs"));
 
@@ -44,6 +47,18 @@ pub(crate) mod browser_stdlib {
         fetched.map_err(|why| {
             let message =
                 format!("No module named {name:?}: the standard library module could not be fetched from the page ({why})");
+            vm.new_import_error(message, vm.ctx.new_str(name.as_str()))
+        })
+    }
+
+    /// Has the host put back cold data group `group`, which module `name`
+    /// reads, or raises ImportError for `name`.
+    #[pyfunction]
+    fn restore(name: String, group: String, vm: &VirtualMachine) -> PyResult<()> {
+        let restored = try_with_rank(|rank| rank.host.restore_cold_data(&group))
+            .unwrap_or_else(|| Err("no rank is running".to_owned()));
+        restored.map_err(|why| {
+            let message = format!("No module named '{name}': its tables could not be fetched from the page ({why})");
             vm.new_import_error(message, vm.ctx.new_str(name.as_str()))
         })
     }

@@ -54,6 +54,13 @@ pub trait RankHost {
     fn fetch_text(&self, url: &str) -> Result<String, String> {
         Err(format!("{url} cannot be fetched here"))
     }
+    /// Puts back the runtime's tables of cold data group `group` (the page
+    /// serves them apart: web/pack-dist.mjs), before a module that reads
+    /// them is imported, or says why it could not. Natively, and in a
+    /// browser runtime packed with every table, there is nothing to do.
+    fn restore_cold_data(&self, _group: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The script every rank runs.

@@ -28,6 +28,14 @@ extern "C" {
     /// `self.performance` costs several calls into JavaScript each time.
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
+    /// rank-worker.js's: the URLs of the tables the page serves apart from
+    /// the runtime (web/pack-dist.mjs's cold data), for it to prefetch.
+    #[wasm_bindgen(js_name = mpiColdDataUrls)]
+    fn js_cold_data_urls() -> Vec<String>;
+    /// rank-worker.js's: puts a group of those tables back into this
+    /// worker's memory (a synchronous request); "" once they are, else why not.
+    #[wasm_bindgen(js_name = mpiRestoreColdData)]
+    fn js_restore_cold_data(group: &str) -> String;
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -46,11 +54,15 @@ pub fn post(message: &FromWorker) {
 }
 
 /// Called once by rank-worker.js after instantiation: reports panics to the
-/// page, names what the page should cache, then warms the first interpreter.
+/// page, names what the page should cache (what an uncaught exception's
+/// report imports, and the runtime's cold data), then warms the first
+/// interpreter.
 #[wasm_bindgen]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| post(&FromWorker::Crash { message: info.to_string() })));
-    post(&FromWorker::Prefetch { urls: mpi_python::error_report_urls() });
+    let mut urls = mpi_python::error_report_urls();
+    urls.extend(js_cold_data_urls());
+    post(&FromWorker::Prefetch { urls });
     warm();
 }
 
@@ -167,6 +179,13 @@ impl RankHost for BrowserHost {
         match request.status().map_err(failed)? {
             200 => request.response_text().map_err(failed)?.ok_or_else(|| "an empty response".to_owned()),
             status => Err(format!("HTTP {status} for {url}")),
+        }
+    }
+
+    fn restore_cold_data(&self, group: &str) -> Result<(), String> {
+        match js_restore_cold_data(group) {
+            why if why.is_empty() => Ok(()),
+            why => Err(why),
         }
     }
 }

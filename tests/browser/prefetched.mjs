@@ -1,6 +1,7 @@
-// The served standard library files the page fetches into the browser's
-// cache once it is ready: what a rank's uncaught-exception report imports
-// (crates/mpi-python/stdlib/error-report.txt), as site paths of a built dist/.
+// The files the page fetches into the browser's cache once it is ready, as
+// site paths of a built dist/: the served standard library files a rank's
+// uncaught-exception report imports (crates/mpi-python/stdlib/error-report.txt)
+// and the rank runtime's cold tables (cold/, web/pack-dist.mjs).
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,4 +18,13 @@ export async function errorReportFiles(dist) {
     files.push((await stat(join(dist, base + ".py")).catch(() => null)) ? base + ".py" : base + "/__init__.py");
   }
   return files;
+}
+
+export async function coldDataFiles(dist) {
+  const names = await readdir(join(dist, "cold")).catch(() => []);
+  return names.filter((name) => name.endsWith(".bin")).map((name) => `/cold/${name}`);
+}
+
+export async function prefetchedFiles(dist) {
+  return [...(await errorReportFiles(dist)), ...(await coldDataFiles(dist))];
 }
