@@ -9,9 +9,9 @@
 //!   whether it is a package): the page serves the library's files under
 //!   `stdlib/SERVED_DIR/` (web/stdlib-tree.mjs) and a rank fetches one on its
 //!   first import;
-//! - of those, the modules of `stdlib/error-report.txt` (what the report of
-//!   an uncaught exception imports) are listed again, for the page to fetch
-//!   into the browser's cache once it is ready.
+//! - of those, the modules of `stdlib/prefetched.txt` (what the report of
+//!   an uncaught exception and a first `open()` import) are listed again, for
+//!   the page to fetch into the browser's cache once it is ready.
 //!
 //! Natively nothing is split: `rustpython_pylib::FROZEN_STDLIB` is used whole.
 //! Freezing is mpi-freeze's (stored, so the served file's brotli compresses it).
@@ -67,10 +67,10 @@ fn split_stdlib(out: &Path) {
     }
     writeln!(code, "];").unwrap();
     writeln!(code, "/// What the report of an uncaught exception imports beyond the frozen").unwrap();
-    writeln!(code, "/// modules (`stdlib/error-report.txt`): paths under SERVED_DIR.").unwrap();
-    writeln!(code, "pub(crate) static ERROR_REPORT: &[&str] = &[").unwrap();
-    for name in names("stdlib/error-report.txt") {
-        let path = served_path(&name).unwrap_or_else(|| panic!("error-report.txt: {name} is not a served stdlib module"));
+    writeln!(code, "/// modules and what a first `open()` imports (`stdlib/prefetched.txt`): paths under SERVED_DIR.").unwrap();
+    writeln!(code, "pub(crate) static PREFETCHED: &[&str] = &[").unwrap();
+    for name in names("stdlib/prefetched.txt") {
+        let path = served_path(&name).unwrap_or_else(|| panic!("prefetched.txt: {name} is not a served stdlib module"));
         writeln!(code, "    {path:?},").unwrap();
     }
     writeln!(code, "];").unwrap();

@@ -1,6 +1,6 @@
 // The files the page fetches into the browser's cache once it is ready, as
 // site paths of a built dist/: the served standard library files a rank's
-// uncaught-exception report imports (crates/mpi-python/stdlib/error-report.txt)
+// uncaught-exception report and a first open() import (crates/mpi-python/stdlib/prefetched.txt)
 // and the rank runtime's cold tables (cold/, web/pack-dist.mjs).
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export async function errorReportFiles(dist) {
-  const list = await readFile(join(repo, "crates/mpi-python/stdlib/error-report.txt"), "utf8");
+export async function prefetchedStdlibFiles(dist) {
+  const list = await readFile(join(repo, "crates/mpi-python/stdlib/prefetched.txt"), "utf8");
   const names = list.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   const [folder] = await readdir(join(dist, "stdlib"));
   const files = [];
@@ -26,5 +26,5 @@ export async function coldDataFiles(dist) {
 }
 
 export async function prefetchedFiles(dist) {
-  return [...(await errorReportFiles(dist)), ...(await coldDataFiles(dist))];
+  return [...(await prefetchedStdlibFiles(dist)), ...(await coldDataFiles(dist))];
 }

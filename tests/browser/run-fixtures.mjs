@@ -213,7 +213,7 @@ const browserCases = [
   {
     // A rank's uncaught exception is reported by `traceback`, which the page
     // fetches into the browser's cache as soon as it is ready, with all it
-    // imports (crates/mpi-python/stdlib/error-report.txt): from then on a
+    // imports (crates/mpi-python/stdlib/prefetched.txt): from then on a
     // report needs nothing from the network. The host here refuses the whole
     // library; the report must still be traceback's, with no request made.
     name: "browser::the_report_of_an_uncaught_exception_needs_no_network_once_the_page_is_ready",

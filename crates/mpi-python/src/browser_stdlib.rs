@@ -65,8 +65,9 @@ pub(crate) mod browser_stdlib {
 }
 
 /// The URLs (relative to the rank worker's script, as the page's are) of
-/// the served modules the report of an uncaught exception imports: the page
-/// fetches them into the browser's cache once it is ready.
-pub fn error_report_urls() -> Vec<String> {
-    ERROR_REPORT.iter().map(|path| format!("{SERVED_DIR}{path}")).collect()
+/// the served modules of `stdlib/prefetched.txt` (what the report of an
+/// uncaught exception and a first `open()` import): the page fetches them
+/// into the browser's cache once it is ready.
+pub fn prefetched_urls() -> Vec<String> {
+    PREFETCHED.iter().map(|path| format!("{SERVED_DIR}{path}")).collect()
 }

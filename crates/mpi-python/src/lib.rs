@@ -20,7 +20,7 @@ mod windows;
 
 pub use mpi_core::RankOutcome;
 #[cfg(target_arch = "wasm32")]
-pub use browser_stdlib::error_report_urls;
+pub use browser_stdlib::prefetched_urls;
 pub use rank::{RankHost, RankRuntime, Script, Stream};
 
 /// The `mpi4py` package (and the rest of python/), compiled to bytecode at

@@ -60,7 +60,7 @@ pub fn post(message: &FromWorker) {
 #[wasm_bindgen]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| post(&FromWorker::Crash { message: info.to_string() })));
-    let mut urls = mpi_python::error_report_urls();
+    let mut urls = mpi_python::prefetched_urls();
     urls.extend(js_cold_data_urls());
     post(&FromWorker::Prefetch { urls });
     warm();

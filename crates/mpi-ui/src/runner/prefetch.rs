@@ -6,8 +6,11 @@
 //! them from the page on first import like any served module. Fetched here
 //! as soon as the page is ready, they are in the HTTP cache (the served
 //! library may be kept for good) when a rank first fails: its report never
-//! waits on the network, and the page can go offline. The rank worker names
-//! the files (`FromWorker::Prefetch`).
+//! waits on the network, and the page can go offline. The same goes for the
+//! rank runtime's cold tables (the CJK codecs', about 0.3 MB: web/pack-dist.mjs
+//! serves them apart), which a rank puts back before its first import of a
+//! module that reads them. The rank worker names the files
+//! (`FromWorker::Prefetch`).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
