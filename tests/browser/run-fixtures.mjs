@@ -227,15 +227,7 @@ const browserCases = [
         "import traceback\n" +
         "print(sorted(name for name, module in sys.modules.items()\n" +
         "             if type(getattr(module, '__loader__', None)).__name__ == 'ServedStdlibLoader'))\n";
-      const asked = server.requests.length;
-      server.refuse("/stdlib/");
-      let r;
-      try {
-        r = await run(page, source, { ranks: 2 });
-      } finally {
-        server.refuse(null);
-      }
-      const reached = server.requests.slice(asked).filter((q) => q.path.startsWith("/stdlib/")).map((q) => q.path);
+      const { r, reached } = await runRefusing(page, server, "/stdlib/", source, { ranks: 2 });
       expectThat(reached.length === 0, `the run asked the host for library files: ${reached.join(", ")}`, r);
       expectThat(r.status === "error" && r.error?.rank === 1, "rank 1's exception ends the run", r);
       // traceback's own report names the exception by its module-qualified class.
@@ -250,15 +242,7 @@ const browserCases = [
       // This page cached the tables once it was ready: ranks take them from the cache.
       await waitUntilCached(page, prefetched);
       const source = "print('中文'.encode('gbk').hex(), b'\\x93\\xfa\\x96\\x7b'.decode('shift_jis'))\n";
-      const asked = server.requests.length;
-      server.refuse("/cold/");
-      let r;
-      try {
-        r = await run(page, source, { ranks: 2 });
-      } finally {
-        server.refuse(null);
-      }
-      const reached = server.requests.slice(asked).filter((q) => q.path.startsWith("/cold/")).map((q) => q.path);
+      const { r, reached } = await runRefusing(page, server, "/cold/", source, { ranks: 2 });
       expectThat(reached.length === 0, `the run asked the host for cold tables: ${reached.join(", ")}`, r);
       expectThat(r.status === "ok" && r.ranks.every((k) => k.stdout === "d6d0cec4 日本\n"), "both ranks encode and decode", r);
       // A fresh browser whose page could not fetch them: the import says why,
@@ -410,6 +394,22 @@ const browserCases = [
     },
   },
 ];
+
+/** Runs `source` while the server refuses every request under `path`:
+ *  resolves to the run's result `r` and the paths under `path` that reached
+ *  the server all the same (`reached`). */
+async function runRefusing(page, server, path, source, options) {
+  const asked = server.requests.length;
+  server.refuse(path);
+  let r;
+  try {
+    r = await run(page, source, options);
+  } finally {
+    server.refuse(null);
+  }
+  const reached = server.requests.slice(asked).filter((q) => q.path.startsWith(path)).map((q) => q.path);
+  return { r, reached };
+}
 
 /** Waits until the browser's HTTP cache holds every one of `files` (site
  *  paths): a fetch that may only be answered from the cache finds each. */
