@@ -41,31 +41,22 @@ async function start(module) {
 
 // The tables web/pack-dist.mjs took out of the runtime (its custom section
 // `mpi-playground.cold-data`: per group, the file that holds them and the
-// memory ranges they go back to, in order). The runtime asks for a group
-// before a rank first imports a module that reads it (`mpiRestoreColdData`,
-// a synchronous request, as an import's is: the browser's cache answers it
-// once the page has prefetched `mpiColdDataUrls`). Once back, a group stays
-// for every later run of this worker. A runtime packed without a map has no
-// such section and nothing to restore.
+// memory ranges they go back to, in order). Before a rank first imports a
+// module that reads a group, the runtime asks for its file
+// (`mpiColdDataUrl`, undefined once the group is back or for a runtime
+// packed without a map), fetches it as it fetches a served module (the
+// browser's cache answers once the page has prefetched `mpiColdDataUrls`)
+// and hands the bytes here (`mpiPutColdData`), which copies them into this
+// worker's memory, where they stay for every later run.
 function installColdData(module, memory) {
   const [section] = WebAssembly.Module.customSections(module, "mpi-playground.cold-data");
   const groups = section ? JSON.parse(new TextDecoder().decode(section)) : {};
   const restored = new Set();
   self.mpiColdDataUrls = () => Object.values(groups).map((group) => group.url);
+  self.mpiColdDataUrl = (name) => (name in groups && !restored.has(name) ? groups[name].url : undefined);
   // Returns "" once the group is in memory, else why it is not.
-  self.mpiRestoreColdData = (name) => {
+  self.mpiPutColdData = (name, bytes) => {
     const group = groups[name];
-    if (!group || restored.has(name)) return "";
-    const request = new XMLHttpRequest();
-    request.open("GET", group.url, false);
-    request.responseType = "arraybuffer";
-    try {
-      request.send();
-    } catch (error) {
-      return "the request failed (offline, or the page's server is gone)";
-    }
-    if (request.status !== 200) return `HTTP ${request.status} for ${group.url}`;
-    const bytes = new Uint8Array(request.response);
     const expected = group.ranges.reduce((sum, [, length]) => sum + length, 0);
     if (bytes.length !== expected) return `${group.url} has ${bytes.length} bytes, not ${expected}`;
     let at = 0;

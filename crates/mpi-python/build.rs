@@ -66,8 +66,8 @@ fn split_stdlib(out: &Path) {
         }
     }
     writeln!(code, "];").unwrap();
-    writeln!(code, "/// What the report of an uncaught exception imports beyond the frozen").unwrap();
-    writeln!(code, "/// modules and what a first `open()` imports (`stdlib/prefetched.txt`): paths under SERVED_DIR.").unwrap();
+    writeln!(code, "/// What the report of an uncaught exception and a first `open()` import").unwrap();
+    writeln!(code, "/// beyond the frozen modules (`stdlib/prefetched.txt`): paths under SERVED_DIR.").unwrap();
     writeln!(code, "pub(crate) static PREFETCHED: &[&str] = &[").unwrap();
     for name in names("stdlib/prefetched.txt") {
         let path = served_path(&name).unwrap_or_else(|| panic!("prefetched.txt: {name} is not a served stdlib module"));

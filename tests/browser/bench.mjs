@@ -77,9 +77,10 @@ async function main() {
   const repeatVisits = [];
   const repeatBytes = [];
   const hello = await readFile(join(repo, "bench/hello.py"), "utf8");
-  // What the page fetches into the cache once it is ready (an uncaught
-  // exception's report, the runtime's cold tables) is counted apart: it is downloaded after the page is
-  // ready, while a first Run may be going on.
+  // What the page fetches into the cache once it is ready (the modules of an
+  // uncaught exception's report and of a first open(), the runtime's cold
+  // tables) is counted apart: it is downloaded after the page is ready,
+  // while a first Run may be going on.
   const prefetched = await prefetchedFiles(dist);
   const bytes = (requests) => requests.reduce((sum, r) => sum + r.bytes, 0);
   const sentSince = (start) => bytes(server.requests.slice(start).filter((r) => !prefetched.includes(r.path)));

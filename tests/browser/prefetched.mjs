@@ -1,7 +1,8 @@
 // The files the page fetches into the browser's cache once it is ready, as
 // site paths of a built dist/: the served standard library files a rank's
-// uncaught-exception report and a first open() import (crates/mpi-python/stdlib/prefetched.txt)
-// and the rank runtime's cold tables (cold/, web/pack-dist.mjs).
+// uncaught-exception report and a first open() import
+// (crates/mpi-python/stdlib/prefetched.txt) and the rank runtime's cold
+// tables (cold/, web/pack-dist.mjs).
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -23,7 +23,8 @@ const TYPES = {
 /** How long a browser may keep `path` (relative to the site) without asking:
  *  for good where the name changes with the content (the served standard
  *  library's folder is named by its version, trunk's file names and the
- *  runtime's cold tables carry a hash), otherwise it must ask each time (answered 304 when unchanged). */
+ *  runtime's cold tables carry a hash), otherwise it must ask each time
+ *  (answered 304 when unchanged). */
 function cacheControl(path) {
   const versioned = path.startsWith("/stdlib/") || path.startsWith("/cold/") || /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(path);
   return versioned ? "public, max-age=31536000, immutable" : "no-cache";

@@ -90,9 +90,9 @@ pub enum FromWorker {
     Ready { warm_ms: f64 },
     /// Files (URLs relative to the worker's script) the page should fetch
     /// into the browser's cache once it is ready: the standard library
-    /// modules the report of an uncaught exception imports, which the rank
-    /// runtime does not carry, and the runtime's cold tables. Posted once,
-    /// when the worker starts.
+    /// modules the report of an uncaught exception and a first `open()`
+    /// import, which the rank runtime does not carry, and the runtime's cold
+    /// tables. Posted once, when the worker starts.
     Prefetch { urls: Vec<String> },
     /// Output, in the order the rank wrote it.
     Output { chunks: Vec<Chunk> },

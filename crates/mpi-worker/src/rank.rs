@@ -2,7 +2,7 @@
 //! interpreter sees in the browser.
 
 use crate::output::{Batcher, stream_name};
-use js_sys::{Int32Array, Reflect, SharedArrayBuffer};
+use js_sys::{Int32Array, Reflect, SharedArrayBuffer, Uint8Array};
 use mpi_core::{Endpoint, World};
 use mpi_python::{RankHost, RankRuntime, Script, Stream};
 use mpi_web::SabMemory;
@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, XmlHttpRequest};
+use web_sys::{DedicatedWorkerGlobalScope, XmlHttpRequest, XmlHttpRequestResponseType};
 
 thread_local! {
     /// The interpreter warmed for the next run.
@@ -32,10 +32,14 @@ extern "C" {
     /// the runtime (web/pack-dist.mjs's cold data), for it to prefetch.
     #[wasm_bindgen(js_name = mpiColdDataUrls)]
     fn js_cold_data_urls() -> Vec<String>;
-    /// rank-worker.js's: puts a group of those tables back into this
-    /// worker's memory (a synchronous request); "" once they are, else why not.
-    #[wasm_bindgen(js_name = mpiRestoreColdData)]
-    fn js_restore_cold_data(group: &str) -> String;
+    /// rank-worker.js's: the URL of a group of those tables, or None once
+    /// the group is back in this worker's memory (or was never taken out).
+    #[wasm_bindgen(js_name = mpiColdDataUrl)]
+    fn js_cold_data_url(group: &str) -> Option<String>;
+    /// rank-worker.js's: copies a group's fetched tables back into this
+    /// worker's memory; "" once they are, else why not.
+    #[wasm_bindgen(js_name = mpiPutColdData)]
+    fn js_put_cold_data(group: &str, bytes: &Uint8Array) -> String;
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -168,24 +172,36 @@ impl RankHost for BrowserHost {
     }
 
     fn fetch_text(&self, url: &str) -> Result<String, String> {
-        // Synchronous, as an import is: workers may make synchronous
-        // requests, and the browser's cache answers repeats (the served
-        // standard library is named by version, so it may be kept for good).
-        // A relative URL resolves against this worker's script, beside the page.
-        let failed = |e: JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
-        let request = XmlHttpRequest::new().map_err(failed)?;
-        request.open_with_async("GET", url, false).map_err(failed)?;
-        request.send().map_err(|_| "the request failed (offline, or the page's server is gone)".to_owned())?;
-        match request.status().map_err(failed)? {
-            200 => request.response_text().map_err(failed)?.ok_or_else(|| "an empty response".to_owned()),
-            status => Err(format!("HTTP {status} for {url}")),
-        }
+        let request = get(url, XmlHttpRequestResponseType::Text)?;
+        request.response_text().map_err(js_error)?.ok_or_else(|| "an empty response".to_owned())
     }
 
     fn restore_cold_data(&self, group: &str) -> Result<(), String> {
-        match js_restore_cold_data(group) {
+        let Some(url) = js_cold_data_url(group) else { return Ok(()) };
+        let bytes = Uint8Array::new(&get(&url, XmlHttpRequestResponseType::Arraybuffer)?.response().map_err(js_error)?);
+        match js_put_cold_data(group, &bytes) {
             why if why.is_empty() => Ok(()),
             why => Err(why),
         }
     }
+}
+
+/// A finished synchronous GET of `url` answered 200, or why it was not.
+/// Synchronous, as an import is: workers may make synchronous requests, and
+/// the browser's cache answers repeats (the served standard library is named
+/// by version, and the cold tables by content, so they may be kept for
+/// good). A relative URL resolves against this worker's script, beside the page.
+fn get(url: &str, response_type: XmlHttpRequestResponseType) -> Result<XmlHttpRequest, String> {
+    let request = XmlHttpRequest::new().map_err(js_error)?;
+    request.open_with_async("GET", url, false).map_err(js_error)?;
+    request.set_response_type(response_type);
+    request.send().map_err(|_| "the request failed (offline, or the page's server is gone)".to_owned())?;
+    match request.status().map_err(js_error)? {
+        200 => Ok(request),
+        status => Err(format!("HTTP {status} for {url}")),
+    }
+}
+
+fn js_error(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }

@@ -7,7 +7,7 @@
 //! as soon as the page is ready, they are in the HTTP cache (the served
 //! library may be kept for good) when a rank first fails: its report never
 //! waits on the network, and the page can go offline. The same goes for the
-//! rank runtime's cold tables (the CJK codecs', about 0.3 MB: web/pack-dist.mjs
+//! rank runtime's cold tables (the CJK codecs', 0.22 MB: web/pack-dist.mjs
 //! serves them apart), which a rank puts back before its first import of a
 //! module that reads them. The rank worker names the files
 //! (`FromWorker::Prefetch`).
