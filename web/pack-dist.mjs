@@ -3,7 +3,8 @@
 //    a fifth of its bytes, used only to name wasm frames in JS stack traces
 //    (a rank's panic message keeps its file and line);
 // 2. with --map (the linker's map of the runtime, crates/mpi-worker/build.rs),
-//    takes out of the runtime the tables only some imports need (COLD_DATA):
+//    takes out of the runtime the tables only some imports need (COLD_DATA,
+//    COLD_GENERATED):
 //    their bytes go to cold/GROUP-HASH.bin, their place in the runtime's data
 //    is zeroed (brotli makes nothing of zeros), and a custom section
 //    `mpi-playground.cold-data` says where they go back, which rank-worker.js
@@ -11,7 +12,9 @@
 // 3. writes NAME.br and NAME.gz beside every compressible file (wasm, js,
 //    css, html, bin), so that a host (or tests/browser/serve.mjs) sends the
 //    smallest encoding a browser accepts without compressing on the fly.
-//   node web/pack-dist.mjs DIST [--map FILE] [--quick]
+//   node web/pack-dist.mjs DIST [--map FILE --build-dir DIR] [--quick]
+// --build-dir: the build scripts' outputs of the runtime's build
+// (TARGET/PROFILE/build), where COLD_GENERATED's tables are read.
 // --quick: brotli quality 5 instead of 11, for a dist/ only the tests load
 // (2 s instead of 2 minutes for the rank runtime; about 14% larger).
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
@@ -21,14 +24,26 @@ import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 
 const COMPRESSIBLE = new Set([".wasm", ".js", ".mjs", ".css", ".html", ".json", ".svg", ".txt", ".py", ".bin"]);
 
-// The runtime's tables a first Run never reads, by group: which statics
-// (their mangled names, as the linker's map gives them) and, in
-// crates/mpi-python/python/_served_stdlib.py, which imports bring them back.
-// The CJK codecs' mapping tables (rustpython-common's
-// `encodings::cjk::mappings_*::*_DATA`) are read only by the `_codecs_*`
-// modules' codecs: 0.59 MB, 0.22 MB with brotli. (Thin LTO, the
-// tests' build, suffixes a static it made visible across units `.llvm.N`.)
+// The runtime's tables a first Run never reads, by group, and in
+// crates/mpi-python/python/_served_stdlib.py what brings each back.
+// Some are statics the linker's map names (their mangled names):
+// - cjk: the CJK codecs' mapping tables (rustpython-common's
+//   `encodings::cjk::mappings_*::*_DATA`), read only by the `_codecs_*`
+//   modules' codecs: 0.59 MB, 0.22 MB with brotli. (Thin LTO, the tests'
+//   build, suffixes a static it made visible across units `.llvm.N`.)
 const COLD_DATA = { cjk: /17rustpython_common9encodings3cjk\d+mappings_\w+_DATA(\.llvm\.\d+)?$/ };
+// Others are constants the map cannot name: whole-program optimisation folds
+// the `&'static [T]` statics that point to them into the code that reads
+// them, leaving anonymous `.Lanon.*` sections. They are found by content
+// instead, as the crate's build script generated them (`pub static` tables
+// in OUT_DIR, of at least MIN_TABLE bytes; each must be one whole input
+// section of the map, found once):
+// - names: the Unicode character names of `unicode_names2` (its phrasebook,
+//   lexicon and name-to-code hash), read only through rustpython-unicode's
+//   `character_name` and `lookup_*` (grep RustPython's crates for them):
+//   0.84 MB, 0.30 MB with brotli.
+const COLD_GENERATED = { names: { crate: "unicode_names2", files: ["generated.rs", "generated_phf.rs"] } };
+const MIN_TABLE = 4096;
 const COLD_SECTION = "mpi-playground.cold-data";
 
 async function files(dir) {
@@ -122,10 +137,11 @@ function dataSegments(wasm) {
   return segments;
 }
 
-/** From the linker's map: the output data sections ({name, address, size})
- *  and the data symbols ({name, address, size}). */
+/** From the linker's map: the output data sections, the input sections
+ *  (their section's name) and the data symbols, each {name, address, size}. */
 function mapOfData(text) {
   const outputs = [];
+  const inputs = [];
   const symbols = [];
   let inData = false;
   for (const line of text.split("\n")) {
@@ -138,11 +154,75 @@ function mapOfData(text) {
     }
     // Input sections are named after their object file, `path.o:(section)`
     // or, inside an archive, `lib.rlib(member.o):(section)`.
-    if (!inData || name.includes(":(") || name.startsWith("<")) continue;
+    if (!inData || name.startsWith("<")) continue;
     const entry = { name, address: parseInt(address, 16), size: parseInt(size, 16) };
-    (name.startsWith(".") && !name.startsWith(".L") ? outputs : symbols).push(entry);
+    if (name.includes(":(")) inputs.push({ ...entry, name: name.slice(name.indexOf(":(") + 2, -1) });
+    else (name.startsWith(".") && !name.startsWith(".L") ? outputs : symbols).push(entry);
   }
-  return { outputs, symbols };
+  return { outputs, inputs, symbols };
+}
+
+/** The pointer-free tables a build script's generated Rust source defines
+ *  (`pub static NAME: &'static str = "...";` or `&'static [T] = &[...];`
+ *  of u8, u16, u32, char or (u16, u16)): {name, bytes}, the bytes as they
+ *  lie in wasm32's memory. */
+function generatedTables(source) {
+  const tables = [];
+  const pattern = /pub static (\w+): &'static (str|\[(u8|u16|u32|char|\(u16, u16\))\]) = /g;
+  for (const m of source.matchAll(pattern)) {
+    const rest = source.slice(m.index + m[0].length);
+    if (m[2] === "str") {
+      // Generated text escapes nothing but its line breaks.
+      const literal = /^"((?:[^"\\]|\\\n)*)"/.exec(rest);
+      if (!literal) throw new Error(`${m[1]} is a string with escapes this reader does not know`);
+      tables.push({ name: m[1], bytes: Buffer.from(literal[1].replace(/\\\n\s*/g, "")) });
+      continue;
+    }
+    const body = rest.slice(0, rest.indexOf("];"));
+    if (m[3] === "char") {
+      const escaped = { n: 10, r: 13, t: 9, 0: 0, "\\": 92, "'": 39, '"': 34 };
+      const chars = [...body.matchAll(/'(?:\\u\{([0-9a-fA-F]+)\}|\\(.)|([^\\']))'/gu)].map((c) =>
+        c[1] !== undefined ? parseInt(c[1], 16) : c[2] !== undefined ? escaped[c[2]] : c[3].codePointAt(0));
+      if (chars.includes(undefined)) throw new Error(`${m[1]} has a char escape this reader does not know`);
+      tables.push({ name: m[1], bytes: Buffer.from(new Uint32Array(chars).buffer) });
+    } else {
+      const numbers = (body.match(/\d+/g) ?? []).map(Number);
+      const array = m[3] === "u8" ? Uint8Array : m[3] === "u32" ? Uint32Array : Uint16Array;
+      tables.push({ name: m[1], bytes: Buffer.from(new array(numbers).buffer) });
+    }
+  }
+  return tables;
+}
+
+/** Where COLD_GENERATED's group `group` lies in `wasm`: its crate's
+ *  generated tables of at least MIN_TABLE bytes, each found once in the data
+ *  segments as one whole input section of the map, from the first of the
+ *  crate's build outputs under `buildDir` whose tables are all found (a
+ *  build directory keeps outputs of older builds). [{name, address, size}] */
+async function generatedTablesIn(wasm, segments, inputs, buildDir, group) {
+  const { crate, files } = COLD_GENERATED[group];
+  const outputs = (await readdir(buildDir)).filter((d) => d.startsWith(`${crate}-`)).map((d) => join(buildDir, d, "out"));
+  const tried = [];
+  for (const out of outputs) {
+    let sources;
+    try {
+      sources = await Promise.all(files.map((f) => readFile(join(out, f), "utf8")));
+    } catch {
+      continue;
+    }
+    const tables = sources.flatMap(generatedTables).filter((t) => t.bytes.length >= MIN_TABLE);
+    const found = tables.map(({ name, bytes }) => {
+      const at = wasm.indexOf(bytes);
+      if (at < 0 || wasm.indexOf(bytes, at + 1) >= 0) return null;
+      const segment = segments.find((s) => s.at <= at && at + bytes.length <= s.at + s.length);
+      const address = segment && segment.address + (at - segment.at);
+      const whole = inputs.some((i) => i.address === address && i.size === bytes.length);
+      return whole ? { name, address, size: bytes.length } : null;
+    });
+    if (tables.length > 0 && found.every((f) => f !== null)) return found;
+    tried.push(`${out}: ${tables.length} tables, ${found.filter((f) => f === null).length} not found`);
+  }
+  throw new Error(`no build output of ${crate} under ${buildDir} has all its tables in this wasm (${tried.join("; ") || "none has " + files.join(", ")})`);
 }
 
 /** Takes COLD_DATA's tables out of `wasm` (in place) into files under
@@ -150,8 +230,8 @@ function mapOfData(text) {
  *  back. Fails if the map does not describe this wasm or a group's tables
  *  are missing from it (their crate renamed them): a runtime never ships
  *  with tables zeroed that no import brings back. */
-async function takeOutColdData(wasm, mapText, dist) {
-  const { outputs, symbols } = mapOfData(mapText);
+async function takeOutColdData(wasm, mapText, buildDir, dist) {
+  const { outputs, inputs, symbols } = mapOfData(mapText);
   const segments = dataSegments(wasm);
   for (const output of outputs.filter((o) => o.size > 0 && o.name !== ".bss")) {
     if (!segments.some((s) => s.address === output.address && s.length === output.size)) {
@@ -160,9 +240,16 @@ async function takeOutColdData(wasm, mapText, dist) {
   }
   const groups = {};
   await mkdir(join(dist, "cold"), { recursive: true });
+  const located = {};
   for (const [group, pattern] of Object.entries(COLD_DATA)) {
-    const tables = symbols.filter((s) => pattern.test(s.name) && s.size > 0).sort((a, b) => a.address - b.address);
-    if (tables.length === 0) throw new Error(`the linker map names no table of cold data group ${group} (${pattern})`);
+    located[group] = symbols.filter((s) => pattern.test(s.name) && s.size > 0);
+    if (located[group].length === 0) throw new Error(`the linker map names no table of cold data group ${group} (${pattern})`);
+  }
+  for (const group of Object.keys(COLD_GENERATED)) {
+    located[group] = await generatedTablesIn(wasm, segments, inputs, buildDir, group);
+  }
+  for (const [group, found] of Object.entries(located)) {
+    const tables = found.sort((a, b) => a.address - b.address);
     const pieces = [];
     const ranges = [];
     for (const { name, address, size } of tables) {
@@ -200,15 +287,17 @@ function customSection(name, text) {
 const args = process.argv.slice(2);
 let dist = args.shift();
 let map = null;
+let buildDir = null;
 let quick = false;
 while (args.length > 0) {
   const flag = args.shift();
   if (flag === "--quick") quick = true;
   else if (flag === "--map" && args.length > 0) map = args.shift();
+  else if (flag === "--build-dir" && args.length > 0) buildDir = args.shift();
   else dist = undefined;
 }
-if (!dist) {
-  console.error("usage: node web/pack-dist.mjs DIST [--map FILE] [--quick]");
+if (!dist || (map === null) !== (buildDir === null)) {
+  console.error("usage: node web/pack-dist.mjs DIST [--map FILE --build-dir DIR] [--quick]");
   process.exit(2);
 }
 const quality = quick ? 5 : 11;
@@ -221,7 +310,7 @@ if (sections(full).some((s) => s.name === COLD_SECTION)) {
 }
 let packed = withoutCustomSections(full, ["name"]);
 if (map) {
-  packed = await takeOutColdData(packed, await readFile(map, "utf8"), dist);
+  packed = await takeOutColdData(packed, await readFile(map, "utf8"), buildDir, dist);
 } else {
   console.log("pack-dist: no --map, so the rank runtime keeps all its tables");
 }

@@ -237,16 +237,39 @@ const browserCases = [
     },
   },
   {
-    name: "browser::the_cjk_codecs_tables_come_back_on_first_import_and_a_failed_fetch_is_an_import_error",
+    // The runtime's cold tables (web/pack-dist.mjs) come back at the first
+    // reader in each worker: the CJK codecs' at their modules' import, the
+    // Unicode names at any of their four readers. The script's ranks each
+    // start at a different one (the names only in strings the parser never
+    // sees: a rank compiling `\N{...}` would fetch them at once).
+    name: "browser::the_cold_tables_come_back_at_their_first_reader_and_a_failed_fetch_says_so",
     async run(page, server) {
+      const cjk = "print('中文'.encode('gbk').hex(), b'\\x93\\xfa\\x96\\x7b'.decode('shift_jis'))\n";
+      const names =
+        "from mpi4py import MPI\n" +
+        "r = MPI.COMM_WORLD.rank\n" +
+        "try:\n" +
+        "    if r == 0: out = eval('\"\\\\' + 'N{EM DASH}\"')\n" +
+        "    elif r == 1:\n" +
+        "        import unicodedata\n" +
+        "        out = unicodedata.name('\\u2014')\n" +
+        "    elif r == 2: out = 'x\\u2014'.encode('ascii', 'namereplace')\n" +
+        "    else: out = b'\\\\N{EM DASH}'.decode('unicode_escape')\n" +
+        "    print(ascii(out))\n" +
+        "except Exception as e:\n" +
+        "    print(type(e).__name__, e)\n";
+      const named = ["'\\u2014'\n", "'EM DASH'\n", "b'x\\\\N{EM DASH}'\n", "'\\u2014'\n"];
       // This page cached the tables once it was ready: ranks take them from the cache.
       await waitUntilCached(page, prefetched);
-      const source = "print('中文'.encode('gbk').hex(), b'\\x93\\xfa\\x96\\x7b'.decode('shift_jis'))\n";
-      const { r, reached } = await runRefusing(page, server, "/cold/", source, { ranks: 2 });
+      const { r, reached } = await runRefusing(page, server, "/cold/", cjk, { ranks: 2 });
       expectThat(reached.length === 0, `the run asked the host for cold tables: ${reached.join(", ")}`, r);
       expectThat(r.status === "ok" && r.ranks.every((k) => k.stdout === "d6d0cec4 日本\n"), "both ranks encode and decode", r);
-      // A fresh browser whose page could not fetch them: the import says why,
-      // and once the host serves them again the same worker takes them.
+      const n = await runRefusing(page, server, "/cold/", names, { ranks: 4 });
+      expectThat(n.reached.length === 0, `the run asked the host for cold tables: ${n.reached.join(", ")}`, n.r);
+      expectThat(n.r.status === "ok" && n.r.ranks.every((k, i) => k.stdout === named[i]), "each reader finds the names", n.r);
+      // A fresh browser whose page could not fetch them: each reader says
+      // why (none reads the zeros in their place), and once the host serves
+      // them again the same page's ranks take them.
       server.refuse("/cold/");
       const fresh = await launch();
       try {
@@ -257,9 +280,17 @@ const browserCases = [
         const failed = await run(other, "import _codecs_cn\n", { ranks: 1 });
         const why = "ImportError: No module named '_codecs_cn': its tables could not be fetched from the page (HTTP 503";
         expectThat(failed.status === "error" && failed.ranks[0].stderr.includes(why), "the import says the tables could not be fetched", failed);
+        const unnamed = await run(other, names, { ranks: 4 });
+        const out = unnamed.ranks.map((k) => k.stdout);
+        const fetchFailed = "could not be fetched from the page (HTTP 503";
+        expectThat(unnamed.status === "ok" && out[0].startsWith("SyntaxError ") &&
+          out[1].startsWith(`ImportError No module named 'unicodedata': its tables ${fetchFailed}`) &&
+          out.slice(2).every((o) => o.startsWith(`OSError the Unicode character names ${fetchFailed}`)), "each reader says the names could not be fetched", unnamed);
         server.refuse(null);
-        const again = await run(other, source, { ranks: 1 });
+        const again = await run(other, cjk, { ranks: 1 });
         expectThat(again.status === "ok" && again.ranks[0].stdout === "d6d0cec4 日本\n", "fetched once the host serves them", again);
+        const back = await run(other, names, { ranks: 4 });
+        expectThat(back.status === "ok" && back.ranks.every((k, i) => k.stdout === named[i]), "each reader fetches the names", back);
       } finally {
         server.refuse(null);
         await fresh.close();

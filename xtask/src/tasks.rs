@@ -146,22 +146,23 @@ pub fn trunk_build(tc: &Toolchain, dist: &std::path::Path, packing: Packing) -> 
             return Err(format!("trunk build produced no {file} in {}", dist.display()));
         }
     }
-    pack(dist, &runtime_map(tc, packing), packing)
-}
-
-/// The linker's map of the rank runtime trunk last built with `packing`'s
-/// profile (mpi-worker's build.rs writes it beside the wasm).
-fn runtime_map(tc: &Toolchain, packing: Packing) -> PathBuf {
-    tc.wasm_target_dir().join("wasm32-unknown-unknown").join(packing.cargo_profile()).join("mpi-worker.map")
+    pack(tc, dist, packing)
 }
 
 /// Finishes a built dist/ for hosting (web/pack-dist.mjs): the rank runtime
-/// without its name section and its cold tables (served apart, as `map`
-/// locates them), and brotli and gzip twins of the files, which hosts and
-/// the test server send to browsers that accept them.
-fn pack(dist: &std::path::Path, map: &std::path::Path, packing: Packing) -> Result<(), String> {
+/// without its name section and its cold tables (served apart, as the
+/// linker's map of the runtime trunk last built with `packing`'s profile and
+/// that build's build-script outputs locate them; mpi-worker's build.rs has
+/// the map written beside the wasm), and brotli and gzip twins of the files,
+/// which hosts and the test server send to browsers that accept them.
+fn pack(tc: &Toolchain, dist: &std::path::Path, packing: Packing) -> Result<(), String> {
+    let target = tc.wasm_target_dir();
+    let map = target.join("wasm32-unknown-unknown").join(packing.cargo_profile()).join("mpi-worker.map");
+    // Build scripts run on the host, so their outputs are outside the wasm target's folder.
+    let build_dir = target.join(packing.cargo_profile()).join("build");
     let mut cmd = Command::new("node");
-    cmd.current_dir(util::repo_root()).arg("web/pack-dist.mjs").arg(dist).arg("--map").arg(map);
+    cmd.current_dir(util::repo_root()).arg("web/pack-dist.mjs").arg(dist);
+    cmd.arg("--map").arg(map).arg("--build-dir").arg(build_dir);
     if packing == Packing::Tests {
         cmd.arg("--quick");
     }
@@ -201,7 +202,7 @@ pub fn dist(public_url: Option<&str>) -> Result<ExitCode, String> {
     // Relative asset URLs by default: the same dist/ works from any sub-path.
     util::run(&mut trunk_build_command(&tc, Packing::Hosting, public_url.unwrap_or("./"))?)?;
     let dist = util::repo_root().join("dist");
-    pack(&dist, &runtime_map(&tc, Packing::Hosting), Packing::Hosting)?;
+    pack(&tc, &dist, Packing::Hosting)?;
     eprintln!("dist: {}", dist.display());
     Ok(ExitCode::SUCCESS)
 }

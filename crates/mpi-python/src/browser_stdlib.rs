@@ -51,16 +51,14 @@ pub(crate) mod browser_stdlib {
         })
     }
 
-    /// Has the host put back cold data group `group`, which module `name`
-    /// reads, or raises ImportError for `name`.
+    /// Has the host put back cold data group `group`: None once it is back,
+    /// else why it could not be (the caller raises the error its readers
+    /// would see).
     #[pyfunction]
-    fn restore(name: String, group: String, vm: &VirtualMachine) -> PyResult<()> {
-        let restored = try_with_rank(|rank| rank.host.restore_cold_data(&group))
-            .unwrap_or_else(|| Err("no rank is running".to_owned()));
-        restored.map_err(|why| {
-            let message = format!("No module named '{name}': its tables could not be fetched from the page ({why})");
-            vm.new_import_error(message, vm.ctx.new_str(name.as_str()))
-        })
+    fn restore(group: String) -> Option<String> {
+        try_with_rank(|rank| rank.host.restore_cold_data(&group))
+            .unwrap_or_else(|| Err("no rank is running".to_owned()))
+            .err()
     }
 }
 

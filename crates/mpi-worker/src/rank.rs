@@ -64,6 +64,9 @@ pub fn post(message: &FromWorker) {
 #[wasm_bindgen]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| post(&FromWorker::Crash { message: info.to_string() })));
+    // The parser reads the Unicode names for "\N{...}" (the other readers
+    // are imports and codec functions, which _served_stdlib.py hooks).
+    parser_unicode_names::set_before_lookup(|| restore_cold_data("names").is_ok());
     let mut urls = mpi_python::prefetched_urls();
     urls.extend(js_cold_data_urls());
     post(&FromWorker::Prefetch { urls });
@@ -177,12 +180,18 @@ impl RankHost for BrowserHost {
     }
 
     fn restore_cold_data(&self, group: &str) -> Result<(), String> {
-        let Some(url) = js_cold_data_url(group) else { return Ok(()) };
-        let bytes = Uint8Array::new(&get(&url, XmlHttpRequestResponseType::Arraybuffer)?.response().map_err(js_error)?);
-        match js_put_cold_data(group, &bytes) {
-            why if why.is_empty() => Ok(()),
-            why => Err(why),
-        }
+        restore_cold_data(group)
+    }
+}
+
+/// Puts cold data group `group` back into this worker's memory (once), or
+/// says why it could not.
+fn restore_cold_data(group: &str) -> Result<(), String> {
+    let Some(url) = js_cold_data_url(group) else { return Ok(()) };
+    let bytes = Uint8Array::new(&get(&url, XmlHttpRequestResponseType::Arraybuffer)?.response().map_err(js_error)?);
+    match js_put_cold_data(group, &bytes) {
+        why if why.is_empty() => Ok(()),
+        why => Err(why),
     }
 }
 

@@ -20,14 +20,33 @@
 //! 3.x's table gives aliases only in their folded form, so an alias written
 //! with its spaces or hyphens moved (`NEWLINE` for `NEW LINE`) is accepted
 //! where CPython rejects it; every other loose spelling is refused.
+//!
+//! The page serves the name table apart from the rank runtime, which holds
+//! zeros in its place until a rank first needs it (web/pack-dist.mjs's cold
+//! data): the browser's host installs, with [`set_before_lookup`], what puts
+//! it back before the parser's first lookup.
 
 use rustpython_unicode::{LookupResult, character_name, lookup_name};
+use std::sync::OnceLock;
+
+static BEFORE_LOOKUP: OnceLock<fn() -> bool> = OnceLock::new();
+
+/// Has `ensure_table` called before each lookup: it makes sure the name
+/// table is in memory and says whether it is. Where it is not, a lookup
+/// finds nothing (the parser's SyntaxError) rather than read zeros. The
+/// first call wins; natively nobody calls it, as the table is always there.
+pub fn set_before_lookup(ensure_table: fn() -> bool) {
+    let _ = BEFORE_LOOKUP.set(ensure_table);
+}
 
 const HANGUL_SYLLABLE: &str = "HANGUL SYLLABLE ";
 const CJK_UNIFIED_IDEOGRAPH: &str = "CJK UNIFIED IDEOGRAPH-";
 
 /// The character `"\N{name}"` stands for in CPython, if any.
 pub fn character(name: &str) -> Option<char> {
+    if !BEFORE_LOOKUP.get().is_none_or(|ensure_table| ensure_table()) {
+        return None;
+    }
     let Some(LookupResult::Character(found)) = lookup_name(name) else {
         return None;
     };
