@@ -7,9 +7,9 @@
 //! as soon as the page is ready, they are in the HTTP cache (the served
 //! library may be kept for good) when a rank first fails: its report never
 //! waits on the network, and the page can go offline. The same goes for the
-//! rank runtime's cold tables (the CJK codecs', 0.22 MB: web/pack-dist.mjs
-//! serves them apart), which a rank puts back before its first import of a
-//! module that reads them. The rank worker names the files
+//! rank runtime's cold tables (the CJK codecs' and the Unicode names, about
+//! 0.5 MB: web/pack-dist.mjs serves them apart), which a rank puts back
+//! before the first code that reads them runs. The rank worker names the files
 //! (`FromWorker::Prefetch`).
 
 use wasm_bindgen::JsCast;
