@@ -274,9 +274,7 @@ const browserCases = [
       const fresh = await launch();
       try {
         const other = fresh.pages()[0] ?? (await fresh.newPage());
-        await other.goto(server.url);
-        await other.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
-        await other.evaluate(() => window.mpiPlayground.ready);
+        await openUntilReady(other, server.url);
         const failed = await run(other, "import _codecs_cn\n", { ranks: 1 });
         const why = "ImportError: No module named '_codecs_cn': its tables could not be fetched from the page (HTTP 503";
         expectThat(failed.status === "error" && failed.ranks[0].stderr.includes(why), "the import says the tables could not be fetched", failed);
@@ -426,6 +424,16 @@ const browserCases = [
   },
 ];
 
+/** Opens the page at `url` in `page` and waits until it can run scripts
+ *  (cross-origin isolated, its warm workers ready). */
+async function openUntilReady(page, url) {
+  await page.goto(url);
+  const isolated = await page.evaluate(() => self.crossOriginIsolated);
+  if (!isolated) throw new Error("the served page is not cross-origin isolated");
+  await page.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
+  await page.evaluate(() => window.mpiPlayground.ready);
+}
+
 /** Runs `source` while the server refuses every request under `path`:
  *  resolves to the run's result `r` and the paths under `path` that reached
  *  the server all the same (`reached`). */
@@ -490,11 +498,7 @@ async function main() {
   let failed = 0;
   try {
     const t0 = Date.now();
-    await page.goto(server.url);
-    const isolated = await page.evaluate(() => self.crossOriginIsolated);
-    if (!isolated) throw new Error("the served page is not cross-origin isolated");
-    await page.waitForFunction(() => window.mpiPlayground !== undefined, null, { timeout: 60000 });
-    await page.evaluate(() => window.mpiPlayground.ready);
+    await openUntilReady(page, server.url);
     console.log(`page load -> ready: ${Date.now() - t0} ms`);
     for (const c of cases) {
       const t = Date.now();

@@ -15,7 +15,8 @@
 //! under CPython. The same module installs, first on `sys.meta_path`, the
 //! finder that has the host put back the tables the page serves apart from
 //! the runtime (web/pack-dist.mjs's cold data) before a module that reads
-//! them is imported (`_browser_stdlib.restore`).
+//! them is imported (`_browser_stdlib.restore`), and wraps the codec
+//! functions that read the Unicode names so that they ask for them too.
 
 include!(concat!(env!("OUT_DIR"), "/browser_stdlib.rs"));
 
